@@ -1,0 +1,1 @@
+"""torch -> ONNX export and validation, installed as jambridge.export."""

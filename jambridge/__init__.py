@@ -1,0 +1,19 @@
+"""JamBridge: dreams up techno parts with a small music transformer and plays them into a DAW.
+
+Map of the library (no Qt, no torch on this side):
+
+- ``jambridge.music``       Note, Track, Bar, Song, Key: immutable values, times in beats
+- ``jambridge.roles``       the role table (drums, bass, chords, lead): channels, programs, ranges
+- ``jambridge.midi_io``     read any MIDI file / write type-1 files (miditoolkit)
+- ``jambridge.tokenizer``   bar-major multi-track tokens, vocabulary, grammar (sampling mask)
+- ``jambridge.procedural``  seeded rule-based techno generator (training data, baseline)
+- ``jambridge.dataset``     MIDI folders -> memory-mapped token arrays
+- ``jambridge.engine``      ONNX inference with a KV cache, sampler, bar-by-bar generation
+- ``jambridge.bridge``      ports, clock follower, scheduler, streaming, capture (real time)
+- ``jambridge.cli``         the ``jambridge`` command
+
+``jambridge.train`` (torch) and ``jambridge.export`` (torch -> ONNX) are the training side.
+``jambridge.ui`` is the PyQt6 app.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Subcommands of the `jambridge` CLI, one module each (see jambridge.cli.COMMANDS)."""

@@ -1,0 +1,40 @@
+"""The package's exceptions: one base class, a few subclasses named after where things go wrong.
+
+Every error a user can cause (a bad file, a bad preset, a missing port) is one of these, with a
+message that says what is wrong and what to do. The CLI prints ``str(err)`` on one line and exits
+non-zero; it never shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class JamBridgeError(Exception):
+    """Base class of every error JamBridge raises on purpose."""
+
+
+class DataError(JamBridgeError):
+    """A MIDI file or dataset cannot be read or used (corrupt, empty, unsupported)."""
+
+
+class TokenizerError(JamBridgeError):
+    """A token sequence does not follow the grammar, or a vocabulary does not match."""
+
+
+class ModelError(JamBridgeError):
+    """A model file is missing, corrupt, or does not match the tokenizer."""
+
+
+class EngineError(JamBridgeError):
+    """Inference failed at run time."""
+
+
+class PresetError(JamBridgeError):
+    """A preset file is missing or invalid; the message names the bad field."""
+
+
+class PortError(JamBridgeError):
+    """A MIDI port cannot be opened, or vanished."""
+
+
+class SyncError(JamBridgeError):
+    """The MIDI clock was lost or is unusable."""

@@ -1,0 +1,1 @@
+"""Presets shipped with JamBridge (JSON files; see jambridge.preset)."""
