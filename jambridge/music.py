@@ -10,13 +10,14 @@ Everything validates on construction and names the allowed range in its message.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from jambridge.errors import DataError
 
 BEATS_PER_BAR = 4  # 4/4 only: the genre lives there, and the clock follower counts bars of 4.
-GRID_PER_BEAT = 12  # quantization grid: 16ths (3), 8th triplets (4), 16th triplets (2); divides 24 PPQN.
+# Quantization grid: 16ths (3), 8th triplets (4), 16th triplets (2); divides the 24 PPQN clock.
+GRID_PER_BEAT = 12
 ROLES: tuple[str, ...] = ("drums", "bass", "chords", "lead")  # canonical order everywhere
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -41,6 +42,10 @@ class Note:
     velocity: int  # 1..127 (0 would be a note-off)
 
     def __post_init__(self) -> None:
+        # Times are kept to 1e-9 beats so that grid times compare equal however they were
+        # computed (26/12 + 4 == 74/12 after rounding; not before).
+        object.__setattr__(self, "start_beats", round(float(self.start_beats), 9))
+        object.__setattr__(self, "duration_beats", round(float(self.duration_beats), 9))
         _check_range("pitch", self.pitch, 0, 127)
         _check_range("velocity", self.velocity, 1, 127)
         _check_range("start_beats", self.start_beats, 0.0, 1e7)
@@ -200,9 +205,7 @@ class Song:
             for n in t.notes:
                 i = int(n.start_beats // BEATS_PER_BAR)
                 per_bar[i][t.role].append(n.shifted(-i * BEATS_PER_BAR))
-        return [
-            Bar(tuple(t.with_notes(d[t.role]) for t in self.tracks)) for d in per_bar
-        ]
+        return [Bar(tuple(t.with_notes(d[t.role]) for t in self.tracks)) for d in per_bar]
 
     @classmethod
     def from_bars(cls, bars: Iterable[Bar], **song_fields) -> Song:
@@ -214,12 +217,8 @@ class Song:
         for i, bar in enumerate(bars):
             for t in bar.tracks:
                 templates.setdefault(t.role, t)
-                notes.setdefault(t.role, []).extend(
-                    n.shifted(i * BEATS_PER_BAR) for n in t.notes
-                )
-        tracks = tuple(
-            templates[r].with_notes(notes.get(r, ())) for r in ROLES if r in templates
-        )
+                notes.setdefault(t.role, []).extend(n.shifted(i * BEATS_PER_BAR) for n in t.notes)
+        tracks = tuple(templates[r].with_notes(notes.get(r, ())) for r in ROLES if r in templates)
         return cls(tracks=tracks, length_bars=len(bars), **song_fields)
 
 

@@ -1,0 +1,307 @@
+"""Tokenizer: songs and bars <-> token ids, quantization, and the saved vocabulary file.
+
+Quantization is defined here once: note starts snap to the 12-per-beat grid, durations to the
+nearest of ``durations_ticks``, velocities to the nearest bucket, drum hits to a fixed length;
+drum keys outside ``drum_low..drum_high`` are dropped, and two notes of one track on the same
+tick and pitch merge (loudest velocity, longest duration). ``decode(encode(x))`` equals
+``quantize_song(x)`` note for note; the tests check it on generated and real songs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from jambridge.errors import TokenizerError
+from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song, Track
+from jambridge.roles import ROLE_SPECS
+from jambridge.tokenizer.config import TokenizerConfig
+from jambridge.tokenizer.grammar import BETWEEN, Grammar, GrammarState
+from jambridge.tokenizer.vocab import Vocabulary
+
+FORMAT = "jambridge-tokenizer/1"
+
+# (tick in bar, pitch or drum key, duration index, velocity index)
+QNote = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Header:
+    """The conditioning at the start of a sequence."""
+
+    style: str = "techno"
+    tempo_bpm: float = 130.0
+    key: Key | None = None
+    density: Mapping[str, int | None] = field(default_factory=dict)  # role -> level; None = off
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        return tuple(r for r, lv in self.density.items() if lv is not None)
+
+
+def default_track(role: str) -> Track:
+    spec = ROLE_SPECS[role]
+    return Track(role=role, program=spec.program, channel=spec.channel, name=spec.track_name)
+
+
+class Tokenizer:
+    """Bar-major multi-track tokenizer. See the package docstring for the design record."""
+
+    def __init__(self, config: TokenizerConfig | None = None) -> None:
+        self.config = config or TokenizerConfig()
+        self.vocab = Vocabulary(self.config)
+        self.grammar = Grammar(self.vocab)
+        v = self.vocab
+        self.pad_id, self.bos_id = v.id("special", "PAD"), v.id("special", "BOS")
+        self.eos_id, self.bar_id = v.id("special", "EOS"), v.id("special", "BAR")
+        self.vocab_size = v.size
+        self.vocab_hash = v.digest()
+        self._ppb = v.positions_per_bar
+        c = self.config
+        self._dur_mid = [(a + b) / 2 for a, b in zip(c.durations_ticks, c.durations_ticks[1:])]
+        self._vel_mid = [(a + b) / 2 for a, b in zip(c.velocities, c.velocities[1:])]
+
+    # -- quantization -------------------------------------------------------------------------
+
+    def _quant(self, note: Note, role: str) -> tuple[int, int, int, int] | None:
+        """Note -> (tick from its origin, pitch, duration index, velocity index); None = dropped."""
+        c = self.config
+        if role == "drums" and not c.drum_low <= note.pitch <= c.drum_high:
+            return None
+        tick = int(round(note.start_beats * c.grid_per_beat))
+        if role == "drums":
+            dur = c.durations_ticks.index(c.drum_duration_ticks)
+        else:
+            dur = bisect.bisect_left(self._dur_mid, note.duration_beats * c.grid_per_beat)
+        return tick, note.pitch, dur, bisect.bisect_left(self._vel_mid, note.velocity)
+
+    def _to_note(self, tick: int, pitch: int, dur: int, vel: int) -> Note:
+        c = self.config
+        return Note(pitch, tick / c.grid_per_beat, c.durations_ticks[dur] / c.grid_per_beat,
+                    c.velocities[vel])  # fmt: skip
+
+    def _quant_track(self, notes: Iterable[Note], role: str, stats: Counter) -> list[QNote]:
+        merged: dict[tuple[int, int], tuple[int, int]] = {}
+        for n in notes:
+            q = self._quant(n, role)
+            if q is None:
+                stats["drum_key_out_of_range"] += 1
+                continue
+            key = (q[0], q[1])
+            if key in merged:
+                stats["merged_duplicates"] += 1
+                d, v = merged[key]
+                merged[key] = (max(d, q[2]), max(v, q[3]))
+            else:
+                merged[key] = (q[2], q[3])
+        return sorted((t, p, d, v) for (t, p), (d, v) in merged.items())
+
+    def quantize_song(self, song: Song, stats: Counter | None = None) -> Song:
+        """The song as the tokenizer sees it (see the module docstring)."""
+        stats = Counter() if stats is None else stats
+        tracks = []
+        for t in song.tracks:
+            q = self._quant_track(t.notes, t.role, stats)
+            tracks.append(t.with_notes(self._to_note(*n) for n in q))
+        last = max((n.start_beats for t in tracks for n in t.notes), default=-1.0)
+        bars = max(song.length_bars, int(last // BEATS_PER_BAR) + 1)
+        return Song(tuple(tracks), song.tempo_bpm, song.tempo_changes, song.key, song.style,
+                    song.name, bars)  # fmt: skip
+
+    # -- encoding -----------------------------------------------------------------------------
+
+    def density_level(self, notes_per_bar: float) -> int:
+        return bisect.bisect_right(self.config.density_edges, notes_per_bar - 1e-9)
+
+    def header_for(self, song: Song, style: str | None = None) -> Header:
+        """The header that describes ``song``: its style, tempo, key and per-role density."""
+        bars = max(song.length_bars, 1)
+        density: dict[str, int | None] = {r: None for r in self.config.roles}
+        for t in song.tracks:
+            density[t.role] = self.density_level(len(t.notes) / bars)
+        return Header(style or song.style, song.tempo_bpm, song.key, density)
+
+    def encode_header(self, header: Header) -> list[int]:
+        v, c = self.vocab, self.config
+        style = header.style if header.style in c.styles else "other"
+        tempo = int(np.argmin([abs(b - header.tempo_bpm) for b in c.tempos_bpm]))
+        ids = [self.bos_id, v.id("style", style), v.id("tempo", tempo), v.id("key", header.key)]
+        for role in c.roles:
+            level = header.density.get(role)
+            if level is not None and not 0 <= level < c.density_levels:
+                raise TokenizerError(
+                    f"density level for {role} must be in range 0..{c.density_levels - 1}"
+                )
+            ids.append(v.id("density", (role, level)))
+        return ids
+
+    def encode_bar(
+        self, bar: Bar, enabled: Iterable[str], order: Iterable[str] | None = None
+    ) -> list[int]:
+        """BAR, then each enabled role's TRACK token and notes (roles missing from the bar are
+        written empty). ``order`` sets the role order inside the bar (default: canonical)."""
+        enabled = tuple(enabled)
+        order = tuple(order) if order is not None else enabled
+        if sorted(order) != sorted(enabled):
+            raise TokenizerError(f"bar order {order} must list the enabled roles {enabled}")
+        ids = [self.bar_id]
+        stats: Counter = Counter()
+        for role in order:
+            ids.append(self.vocab.id("track", role))
+            track = bar.track(role)
+            if track is not None:
+                ids.extend(self._track_ids(self._quant_track(track.notes, role, stats), role))
+        return ids
+
+    def _track_ids(self, qnotes: list[QNote], role: str) -> list[int]:
+        r, n_vel = self.vocab.ranges, len(self.config.velocities)
+        ids, pos = [], -1
+        for tick, pitch, dur, vel in qnotes:
+            tick = min(max(tick, 0), self._ppb - 1)
+            if tick != pos:
+                ids.append(r["pos"].start + tick)
+                pos = tick
+            if role == "drums":
+                ids.append(r["drum"].start + (pitch - self.config.drum_low) * n_vel + vel)
+            else:
+                ids.extend((r["pitch"].start + pitch, r["durvel"].start + dur * n_vel + vel))
+        return ids
+
+    def encode(
+        self,
+        song: Song,
+        style: str | None = None,
+        shuffle_rng: np.random.Generator | None = None,
+        eos: bool = True,
+    ) -> list[int]:
+        """BOS + header + every bar (+ EOS). ``shuffle_rng`` shuffles the role order per bar."""
+        song = self.quantize_song(song)
+        header = self.header_for(song, style)
+        ids = self.encode_header(header)
+        enabled = header.enabled
+        for bar in song.bars():
+            order = list(enabled)
+            if shuffle_rng is not None:
+                shuffle_rng.shuffle(order)
+            ids.extend(self.encode_bar(bar, enabled, order))
+        if eos:
+            ids.append(self.eos_id)
+        return ids
+
+    # -- decoding -----------------------------------------------------------------------------
+
+    def decode(self, ids: Iterable[int], strict: bool = True) -> Song:
+        """Token ids -> Song. Strict: TokenizerError at the first token the grammar forbids
+        (naming it and its index). Not strict: such tokens are skipped (see decode_report)."""
+        song, skipped = self.decode_report(ids, strict=strict)
+        return song
+
+    def decode_report(
+        self, ids: Iterable[int], strict: bool = False, state: GrammarState | None = None
+    ) -> tuple[Song, list[str]]:
+        """Decode, returning the song and a line per skipped token (empty when all were valid)."""
+        g, v, c = self.grammar, self.vocab, self.config
+        s = state or g.start()
+        header = {"style": "other", "tempo": c.tempos_bpm[0], "key": None}
+        bars: list[dict[str, list[Note]]] = []
+        skipped: list[str] = []
+        enabled = s.enabled
+        for i, raw in enumerate(ids):
+            t = int(raw)
+            try:
+                s_next = g.advance(s, t)
+            except TokenizerError as err:
+                if strict:
+                    raise TokenizerError(f"at token index {i}: {err}") from None
+                skipped.append(f"index {i}: {err}")
+                continue
+            kind, value = v.kinds[t], v.values[t]
+            if kind == "style":
+                header["style"] = value
+            elif kind == "tempo":
+                header["tempo"] = c.tempos_bpm[value]
+            elif kind == "key":
+                header["key"] = value
+            elif t == self.bar_id:
+                bars.append({r: [] for r in s_next.enabled})
+            elif kind == "durvel" and bars:
+                bars[-1][s.role].append(self._to_note(s.pos, s.last, value[0], value[1]))
+            elif kind == "drum" and bars:
+                bars[-1]["drums"].append(self._to_note(s.pos, value[0], *self._drum_dv(value)))
+            s = s_next
+            if s.phase == BETWEEN:
+                enabled = s.enabled
+        song_bars = [
+            Bar(tuple(default_track(r).with_notes(b.get(r, ())) for r in enabled)) for b in bars
+        ]
+        song = Song.from_bars(song_bars, tracks=tuple(default_track(r) for r in enabled),
+                              tempo_bpm=header["tempo"], key=header["key"],
+                              style=header["style"])  # fmt: skip
+        return song, skipped
+
+    def _drum_dv(self, value: tuple[int, int]) -> tuple[int, int]:
+        return self.config.durations_ticks.index(self.config.drum_duration_ticks), value[1]
+
+    def decode_bars(self, ids: Iterable[int], enabled: Iterable[str]) -> list[Bar]:
+        """Decode a window of whole bars (starting with BAR) under a header enabling
+        ``enabled``; strict. Used by the engine, which streams bars without the header."""
+        state = self.grammar.body_state(tuple(enabled))
+        song, _ = self.decode_report(ids, strict=True, state=state)
+        return song.bars()
+
+    # -- helpers for samplers -----------------------------------------------------------------
+
+    def pitch_ids(self, role: str) -> np.ndarray:
+        """Ids of the note tokens that carry a pitch for ``role`` (drums: none)."""
+        r = self.vocab.ranges["pitch"]
+        return np.arange(0 if role == "drums" else r.start, 0 if role == "drums" else r.stop)
+
+    def pitch_of(self, token_id: int) -> int | None:
+        return self.vocab.values[token_id] if token_id in self.vocab.ranges["pitch"] else None
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "config": self.config.to_dict(),
+                "vocab_hash": self.vocab_hash,
+                "tokens": self.vocab.to_list(),
+            },  # fmt: skip
+            indent=1,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Tokenizer:
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT:
+                fmt = data.get("format")
+                raise TokenizerError(f"not a JamBridge tokenizer file (format {fmt!r})")
+            tok = cls(TokenizerConfig.from_dict(data["config"]))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise TokenizerError(f"tokenizer file is corrupt: {err}") from None
+        if data.get("vocab_hash") != tok.vocab_hash:
+            raise TokenizerError(
+                f"tokenizer file hash {data.get('vocab_hash')} does not match its config "
+                f"({tok.vocab_hash}): the file was edited or written by another version"
+            )
+        return tok
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Tokenizer:
+        try:
+            text = Path(path).read_text()
+        except OSError as err:
+            raise TokenizerError(f"cannot read tokenizer file {path}: {err.strerror}") from None
+        return cls.from_json(text)

@@ -1,0 +1,73 @@
+"""TokenizerConfig: every choice that shapes the vocabulary, saved with the model as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+from jambridge.errors import TokenizerError
+from jambridge.music import GRID_PER_BEAT, ROLES
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    """What the vocabulary is made of. Changing any field changes the vocabulary hash."""
+
+    # Style conditioning: presets map onto these; real corpora get "groove" / "pop" / "other".
+    styles: tuple[str, ...] = (
+        "techno", "minimal", "acid", "dub", "peak", "house", "electro", "groove", "pop", "other",
+    )  # fmt: skip
+    # Tempo buckets (BPM); a song takes the nearest. Dense where techno lives (120-140).
+    tempos_bpm: tuple[int, ...] = (
+        60, 70, 80, 90, 100, 108, 114, 118, 122, 125, 128, 131, 134, 138, 142, 150, 160, 174, 190,
+    )  # fmt: skip
+    # Velocity buckets: the value a bucket decodes to. Four levels: ghost, soft, normal, accent.
+    velocities: tuple[int, ...] = (40, 70, 96, 120)
+    # Note durations in grid ticks (12 per beat); a note takes the nearest. 1 tick = a 48th note,
+    # 3 = a 16th, 12 = a beat, 48 = a bar, 192 = four bars (pads in a break).
+    durations_ticks: tuple[int, ...] = (
+        1, 2, 3, 4, 6, 8, 9, 12, 15, 16, 18, 24, 30, 36, 42, 48, 60, 72, 96, 120, 144, 192,
+    )  # fmt: skip
+    # GM percussion keys kept for drums (inclusive range); hits outside are dropped and counted.
+    drum_low: int = 27
+    drum_high: int = 87
+    # Density levels per role: mean notes per bar, bucket upper edges (len = levels - 1).
+    density_edges: tuple[float, ...] = (1.0, 3.0, 6.0, 10.0, 14.0, 20.0, 28.0)
+    # Ticks a drum hit lasts when decoded (GM drums ignore note length).
+    drum_duration_ticks: int = 3
+    grid_per_beat: int = GRID_PER_BEAT  # fixed by the music model; saved so a mismatch is caught
+    roles: tuple[str, ...] = ROLES  # canonical role order in the header
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("velocities", list(self.velocities) == sorted(set(self.velocities))),
+            ("durations_ticks", list(self.durations_ticks) == sorted(set(self.durations_ticks))),
+            ("tempos_bpm", list(self.tempos_bpm) == sorted(set(self.tempos_bpm))),
+            ("density_edges", list(self.density_edges) == sorted(set(self.density_edges))),
+            ("drum_low/drum_high", 0 <= self.drum_low <= self.drum_high <= 127),
+            ("durations_ticks", self.durations_ticks and self.durations_ticks[0] >= 1),
+            ("velocities", all(1 <= v <= 127 for v in self.velocities)),
+            ("roles", set(self.roles) == set(ROLES)),
+            ("grid_per_beat", self.grid_per_beat == GRID_PER_BEAT),
+        ]
+        for name, ok in checks:
+            if not ok:
+                raise TokenizerError(f"tokenizer config field {name} is invalid")
+
+    @property
+    def density_levels(self) -> int:
+        return len(self.density_edges) + 1
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TokenizerConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise TokenizerError(f"unknown tokenizer config fields: {sorted(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)

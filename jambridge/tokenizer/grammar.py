@@ -1,0 +1,192 @@
+"""The grammar: which token may follow a prefix. Written once; the encoder's output obeys it, the
+decoder parses with it, and the sampler uses :meth:`Grammar.allowed` as its mask, so every
+sampled sequence decodes.
+
+Sequence shape::
+
+    BOS STYLE TEMPO KEY DENS_drums DENS_bass DENS_chords DENS_lead
+    ( BAR ( TRACK_role ( POS_p note+ )* )* )*  EOS
+
+- After ``BAR`` every role the header enabled appears exactly once, in any order (training uses a
+  random order, so the model can regenerate one track given the others), possibly with no notes.
+- Inside a track, positions strictly increase; at one position, pitched notes are ``PITCH DURVEL``
+  pairs in increasing pitch, drum hits are single ``DRUM`` tokens in increasing key. The encoding
+  of a quantized song is therefore unique.
+- ``BAR``/``EOS`` may only come once every enabled role of the bar is written.
+- After ``EOS`` only ``BOS`` (next document) or ``PAD``.
+
+No state has an empty mask (a property test walks random paths to check it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from jambridge.errors import TokenizerError
+from jambridge.tokenizer.vocab import Vocabulary
+
+# phases
+START, STYLE, TEMPO, KEY, DENS, BETWEEN, BAR_OPEN, IN_TRACK, NEED_NOTE, NEED_DV, END = range(11)
+_HEADER_KIND = {STYLE: "style", TEMPO: "tempo", KEY: "key"}
+
+
+@dataclass(frozen=True, slots=True)
+class GrammarState:
+    """Where a prefix stands. Small, immutable and hashable (masks are cached per state)."""
+
+    phase: int = START
+    dens_index: int = 0  # header: which role's density token comes next
+    enabled: tuple[str, ...] = ()  # roles the header switched on
+    roles_left: tuple[str, ...] = ()  # enabled roles not yet written in the open bar
+    role: str | None = None  # the role whose notes are being written
+    pos: int = -1  # current position in the bar (-1: none yet in this track)
+    last: int = -1  # last pitch / drum key at this position (-1: none yet)
+
+    @property
+    def in_header(self) -> bool:
+        return self.phase in (START, STYLE, TEMPO, KEY, DENS)
+
+    @property
+    def bar_open(self) -> bool:
+        return self.phase in (BAR_OPEN, IN_TRACK, NEED_NOTE, NEED_DV)
+
+    @property
+    def bar_complete(self) -> bool:
+        """True when the open bar has every enabled role, so BAR/EOS may come next."""
+        return self.phase in (BAR_OPEN, IN_TRACK) and not self.roles_left
+
+
+class Grammar:
+    """Masks and transitions over a :class:`Vocabulary`."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        v = vocab
+        self._special = {name: v.id("special", name) for name in ("PAD", "BOS", "EOS", "BAR")}
+        self._track_id = {r: v.id("track", r) for r in v.config.roles}
+        self._cache: dict[GrammarState, np.ndarray] = {}
+        self._n_vel = len(v.config.velocities)
+
+    # -- masks ---------------------------------------------------------------------------------
+
+    def allowed(self, state: GrammarState) -> np.ndarray:
+        """Boolean mask (vocab_size,) of the ids that may follow. Read-only; never all False."""
+        mask = self._cache.get(state)
+        if mask is None:
+            mask = self._build_mask(state)
+            mask.setflags(write=False)
+            if len(self._cache) < 200_000:
+                self._cache[state] = mask
+        return mask
+
+    def _build_mask(self, s: GrammarState) -> np.ndarray:
+        v, r = self.vocab, self.vocab.ranges
+        m = np.zeros(v.size, dtype=bool)
+        sp = self._special
+        if s.phase == START:
+            m[sp["BOS"]] = True
+        elif s.phase in _HEADER_KIND:
+            kr = r[_HEADER_KIND[s.phase]]
+            m[kr.start : kr.stop] = True
+        elif s.phase == DENS:
+            block = v.config.density_levels + 1
+            start = r["density"].start + s.dens_index * block
+            m[start : start + block] = True
+        elif s.phase == BETWEEN:
+            m[sp["BAR"]] = m[sp["EOS"]] = True
+        elif s.phase in (BAR_OPEN, IN_TRACK):
+            for role in s.roles_left:
+                m[self._track_id[role]] = True
+            if not s.roles_left:
+                m[sp["BAR"]] = m[sp["EOS"]] = True
+            if s.phase == IN_TRACK:
+                m[r["pos"].start + s.pos + 1 : r["pos"].stop] = True
+                if s.last >= 0:
+                    m[self._note_start(s.role, s.last + 1) : self._note_stop(s.role)] = True
+        elif s.phase == NEED_NOTE:
+            m[self._note_start(s.role, 0) : self._note_stop(s.role)] = True
+        elif s.phase == NEED_DV:
+            m[r["durvel"].start : r["durvel"].stop] = True
+        elif s.phase == END:
+            m[sp["BOS"]] = m[sp["PAD"]] = True
+        return m
+
+    def _note_start(self, role: str | None, value: int) -> int:
+        """First note id of ``role`` whose pitch (or drum key) is >= value."""
+        r, c = self.vocab.ranges, self.vocab.config
+        if role == "drums":
+            value = min(max(value, c.drum_low), c.drum_high + 1)
+            return r["drum"].start + (value - c.drum_low) * self._n_vel
+        return r["pitch"].start + min(value, 128)
+
+    def _note_stop(self, role: str | None) -> int:
+        return self.vocab.ranges["drum" if role == "drums" else "pitch"].stop
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    def start(self) -> GrammarState:
+        return GrammarState()
+
+    def body_state(self, enabled: tuple[str, ...]) -> GrammarState:
+        """The state right after a header that enabled ``enabled`` (no bar open yet)."""
+        order = self.vocab.config.roles
+        return GrammarState(phase=BETWEEN, enabled=tuple(r for r in order if r in enabled))
+
+    def advance(self, state: GrammarState, token_id: int) -> GrammarState:
+        """The state after ``token_id``. Raises TokenizerError if the grammar forbids it."""
+        if not (0 <= token_id < self.vocab.size) or not self.allowed(state)[token_id]:
+            raise TokenizerError(
+                f"token {self.vocab.name(token_id)} ({token_id}) is not allowed here "
+                f"(phase {_PHASE_NAMES[state.phase]}, role {state.role})"
+            )
+        v, sp = self.vocab, self._special
+        kind, value = v.kinds[token_id], v.values[token_id]
+        s = state
+        if s.phase == START:
+            return GrammarState(phase=STYLE)
+        if s.phase in (STYLE, TEMPO):
+            return replace(s, phase=s.phase + 1)
+        if s.phase == KEY:
+            return replace(s, phase=DENS, dens_index=0)
+        if s.phase == DENS:
+            role, level = value
+            enabled = s.enabled + ((role,) if level is not None else ())
+            if s.dens_index + 1 < len(v.config.roles):
+                return replace(s, dens_index=s.dens_index + 1, enabled=enabled)
+            return self.body_state(enabled)
+        if s.phase == END:
+            return GrammarState(phase=STYLE) if token_id == sp["BOS"] else s
+        if token_id == sp["EOS"]:
+            return GrammarState(phase=END)
+        if token_id == sp["BAR"]:
+            return GrammarState(phase=BAR_OPEN, enabled=s.enabled, roles_left=s.enabled)
+        if kind == "track":
+            left = tuple(r for r in s.roles_left if r != value)
+            return GrammarState(IN_TRACK, enabled=s.enabled, roles_left=left, role=value)
+        if kind == "pos":
+            return replace(s, phase=NEED_NOTE, pos=value, last=-1)
+        if kind == "pitch":
+            return replace(s, phase=NEED_DV, last=value)
+        if kind == "durvel":
+            return replace(s, phase=IN_TRACK)
+        if kind == "drum":
+            return replace(s, phase=IN_TRACK, last=value[0])
+        raise TokenizerError(f"unexpected token {v.name(token_id)}")  # pragma: no cover
+
+    def accepts(self, ids) -> bool:
+        """True if the whole sequence follows the grammar from the start state."""
+        s = self.start()
+        try:
+            for t in ids:
+                s = self.advance(s, int(t))
+        except TokenizerError:
+            return False
+        return True
+
+
+_PHASE_NAMES = (
+    "start", "style", "tempo", "key", "density", "between bars", "bar open", "in track",
+    "need note", "need duration/velocity", "end",
+)  # fmt: skip
