@@ -1,0 +1,429 @@
+"""Dataset builder: MIDI folders (+ procedural techno) -> memory-mapped token arrays on disk.
+
+Each file is read (any real-world MIDI), role-assigned, quantized, its key estimated when the
+file has none, transposed (pitched roles only) for augmentation, cut into documents of whole bars
+that fit the model's context (each document starts with its own header, so the model learns to
+continue from a header plus recent bars, which is what the engine feeds it after sliding its
+window), and tokenized with a random role order per bar. Work runs in worker processes; results
+come back in input order, so a build is deterministic for a given seed and worker count.
+
+Output directory::
+
+    train.bin, val.bin            uint16 token ids, documents concatenated
+    train_docs.npy, val_docs.npy  int64 (n_docs, 3): offset, length, source index
+    tokenizer.json                the vocabulary (its hash is in meta.json)
+    meta.json                     sources, counts and the build report
+
+The validation split is chosen by a hash of the file's bytes (procedural songs: of their seed),
+so adding files never moves an old file between splits. Corrupt or hostile files are skipped and
+counted with their reason; they never stop the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from jambridge.errors import DataError, JamBridgeError
+from jambridge.keyfinder import estimate_key
+from jambridge.music import ROLES, Key, Song
+from jambridge.progress import Progress
+from jambridge.tokenizer import Tokenizer
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
+# Folder names of well-known corpora -> the style token their songs get.
+STYLE_BY_FOLDER = {"groove": "groove", "pop909": "pop"}
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """How a dataset is built. Saved into meta.json."""
+
+    sources: tuple[tuple[str, str], ...]  # (folder or file, style) pairs
+    out: str
+    procedural: int = 0  # procedural techno songs to add (styles cycle)
+    procedural_bars: tuple[int, int] = (16, 64)  # bar count range of procedural songs
+    transpositions: int = 3  # extra transposed copies of each training song with pitched roles
+    transpose_range: tuple[int, int] = (-5, 6)  # semitones, inclusive; 0 excluded
+    val_fraction: float = 0.05  # share of files in the validation split (by hash)
+    max_doc_tokens: int = 1024  # a document (header + whole bars) fits the model's context
+    max_file_bytes: int = 8_000_000  # bigger files are skipped as hostile (real songs are < 1 MB)
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    seed: int = 0
+
+
+@dataclass
+class FileResult:
+    """What one worker job returns (picklable)."""
+
+    name: str
+    source: int
+    split: str = "train"
+    skipped: str = ""  # reason, when skipped
+    docs: list[np.ndarray] = field(default_factory=list)
+    stats: Counter = field(default_factory=Counter)
+
+
+def parse_source(spec: str) -> tuple[str, str]:
+    """``PATH[:STYLE]`` -> (path, style); the style defaults from the folder name."""
+    path, _, style = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    path = path or spec
+    if not style:
+        style = STYLE_BY_FOLDER.get(Path(path).resolve().name.lower(), "other")
+    return path, style
+
+
+def find_midi_files(path: str | Path) -> list[Path]:
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if not p.is_dir():
+        raise DataError(f"source {path} is neither a folder nor a file")
+    return sorted(f for f in p.rglob("*") if f.suffix.lower() in MIDI_SUFFIXES and f.is_file())
+
+
+# -- worker side ---------------------------------------------------------------------------------
+
+
+def _split_of(digest: str, val_fraction: float) -> str:
+    return "val" if int(digest[:8], 16) % 10_000 < val_fraction * 10_000 else "train"
+
+
+def _transpose(song: Song, semitones: int) -> Song | None:
+    """Pitched roles shifted; None when a note would leave 0..127."""
+    tracks = []
+    for t in song.tracks:
+        if t.role == "drums":
+            tracks.append(t)
+            continue
+        if any(not 0 <= n.pitch + semitones <= 127 for n in t.notes):
+            return None
+        tracks.append(t.with_notes(replace(n, pitch=n.pitch + semitones) for n in t.notes))
+    key = Key((song.key.tonic + semitones) % 12, song.key.mode) if song.key else None
+    return replace(song, tracks=tuple(tracks), key=key)
+
+
+HEADER_TOKENS = 8  # BOS STYLE TEMPO KEY + a density token per role
+
+
+def _documents(tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int,
+               stats: Counter) -> Iterator[np.ndarray]:  # fmt: skip
+    """Cut a quantized song into documents: a header (for that stretch of bars) and as many
+    whole bars as fit in ``max_tokens``; the document holding the last bar ends with EOS. A bar
+    too long for any document is dropped and counted (and splits the stretch)."""
+    bars = song.bars()
+    enabled = tok.header_for(song).enabled
+    budget = max_tokens - HEADER_TOKENS - 1
+    chunks: list[list[int]] = [[]]
+    used = 0
+    for i, bar in enumerate(bars):
+        n = len(tok.encode_bar(bar, enabled))  # the role order does not change the length
+        if n > budget:
+            stats["bars_too_long"] += 1
+            chunks.append([])
+            used = 0
+            continue
+        if used + n > budget:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(i)
+        used += n
+    for chunk in filter(None, chunks):
+        part = Song.from_bars([bars[i] for i in chunk], tracks=song.tracks,
+                              tempo_bpm=song.tempo_bpm, key=song.key, style=song.style)  # fmt: skip
+        header = tok.header_for(part)
+        ids = tok.encode_header(header)
+        for i in chunk:
+            order = list(header.enabled)
+            rng.shuffle(order)
+            ids.extend(tok.encode_bar(bars[i], header.enabled, order))
+        if chunk[-1] == len(bars) - 1:
+            ids.append(tok.eos_id)
+        stats["docs"] += 1
+        yield np.asarray(ids, dtype=np.uint16)
+
+
+def _song_stats(tok: Tokenizer, song: Song, stats: Counter) -> None:
+    """Round trip and size numbers for the report (on the untransposed song)."""
+    q = tok.quantize_song(song, stats)
+    ids = tok.encode(q)
+    back = tok.decode(ids)
+    for t in q.tracks:
+        want = Counter(t.notes)
+        got = Counter(back.track(t.role).notes) if back.track(t.role) else Counter()
+        stats["rt_true"] += sum((want & got).values())
+        stats["rt_expected"] += sum(want.values())
+        stats["rt_decoded"] += sum(got.values())
+        stats[f"notes_{t.role}"] += len(t.notes)
+    stats["bars"] += q.length_bars
+    stats["tokens_song"] += len(ids)
+    if len(q.tracks) == len(ROLES):
+        bar_starts = [i for i, t in enumerate(ids) if t == tok.bar_id] + [len(ids) - 1]
+        stats["four_track_bars"] += len(bar_starts) - 1
+        stats["four_track_bar_tokens"] += bar_starts[-1] - bar_starts[0]
+
+
+def _encode_versions(tok: Tokenizer, song: Song, digest: str, cfg: BuildConfig,
+                     split: str, result: FileResult) -> None:  # fmt: skip
+    rng = np.random.default_rng([cfg.seed, int(digest[:12], 16)])
+    _song_stats(tok, song, result.stats)
+    versions = [song]
+    pitched = any(t.role != "drums" and t.notes for t in song.tracks)
+    if split == "train" and pitched and cfg.transpositions > 0:
+        lo, hi = cfg.transpose_range
+        shifts = [s for s in range(lo, hi + 1) if s != 0]
+        for s in rng.choice(shifts, size=min(cfg.transpositions, len(shifts)), replace=False):
+            t = _transpose(song, int(s))
+            if t is not None:
+                versions.append(t)
+    for v in versions:
+        q = tok.quantize_song(v)
+        for doc in _documents(tok, q, rng, cfg.max_doc_tokens, result.stats):
+            result.docs.append(doc)
+            result.stats["tokens"] += len(doc)
+    result.stats["versions"] += len(versions)
+
+
+def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
+    path, source, style, cfg = job
+    result = FileResult(name=path, source=source)
+    from jambridge.midi_io import read_midi  # worker import keeps the parent light
+
+    try:
+        size = os.path.getsize(path)
+        if size > cfg.max_file_bytes:
+            result.skipped = f"file larger than {cfg.max_file_bytes} bytes"
+            return result
+        data = Path(path).read_bytes()
+        digest = hashlib.sha1(data).hexdigest()
+        song, _report = read_midi(path)
+        if song.note_count() == 0:
+            result.skipped = "no notes after role assignment"
+            return result
+        song = replace(song, style=style, key=song.key or estimate_key(song))
+        result.split = _split_of(digest, cfg.val_fraction)
+        _encode_versions(_tokenizer(), song, digest, cfg, result.split, result)
+    except JamBridgeError as err:
+        result.skipped = _reason(err)
+    except (OSError, MemoryError, RecursionError, ValueError, IndexError, KeyError) as err:
+        result.skipped = f"unreadable ({type(err).__name__})"
+    if result.skipped:
+        result.docs.clear()
+    return result
+
+
+def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
+    seed, source, style, cfg = job
+    from jambridge.procedural import generate_song
+
+    rng = np.random.default_rng([cfg.seed, 7, seed])
+    roles = list(ROLES)
+    if rng.random() < 0.25:  # teach the model songs with some roles off
+        drop = rng.choice(ROLES[1:], size=int(rng.integers(1, 3)), replace=False)
+        roles = [r for r in roles if r not in drop]
+    density = {r: float(rng.uniform(0.15, 0.95)) for r in roles}
+    tonic = int(rng.integers(0, 12))
+    key = Key(tonic, "minor" if rng.random() < 0.85 else "major")
+    bars = int(rng.integers(cfg.procedural_bars[0], cfg.procedural_bars[1] + 1))
+    song = generate_song(style=style, bars=bars, seed=int(seed), key=key, roles=roles,
+                         density=density, sections=bool(rng.random() < 0.7))  # fmt: skip
+    digest = hashlib.sha1(f"procedural-{cfg.seed}-{seed}".encode()).hexdigest()
+    result = FileResult(name=f"procedural:{style}:{seed}", source=source)
+    result.split = _split_of(digest, cfg.val_fraction)
+    # Procedural songs already cover all keys: no transposed copies.
+    _encode_versions(_tokenizer(), song, digest, replace(cfg, transpositions=0), result.split,
+                     result)  # fmt: skip
+    return result
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).split(":")[-1].strip() if ":" in str(err) else str(err)
+    return f"{type(err).__name__}: {text[:80]}"
+
+
+_TOKENIZER: Tokenizer | None = None
+
+
+def _tokenizer() -> Tokenizer:
+    global _TOKENIZER  # one per worker process
+    if _TOKENIZER is None:
+        _TOKENIZER = Tokenizer()
+    return _TOKENIZER
+
+
+def _dispatch(job):
+    return _process_procedural(job) if isinstance(job[0], int) else _process_file(job)
+
+
+# -- parent side ---------------------------------------------------------------------------------
+
+
+def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
+    """Build the dataset described by ``cfg`` into ``cfg.out``; return the report (also saved
+    into meta.json)."""
+    t0 = time.monotonic()
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sources: list[dict] = []
+    jobs: list[tuple] = []
+    for path, style in cfg.sources:
+        files = find_midi_files(path)
+        sources.append({"name": Path(path).name or str(path), "path": str(path),
+                        "style": style, "files": len(files)})  # fmt: skip
+        jobs += [(str(f), len(sources) - 1, style, cfg) for f in files]
+    if cfg.procedural:
+        from jambridge.procedural import STYLES
+
+        sources.append({"name": "procedural", "path": "", "style": "mixed",
+                        "files": cfg.procedural})  # fmt: skip
+        jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg)
+                 for i in range(cfg.procedural)]  # fmt: skip
+    if not jobs:
+        raise DataError("no MIDI files found in the sources and no procedural songs asked for")
+
+    tok = Tokenizer()
+    splits: dict[str, list[np.ndarray]] = {"train": [], "val": []}
+    doc_rows: dict[str, list[tuple[int, int, int]]] = {"train": [], "val": []}
+    offsets = {"train": 0, "val": 0}
+    totals: Counter = Counter()
+    per_source = [Counter() for _ in sources]
+    skipped: Counter = Counter()
+    skipped_examples: dict[str, str] = {}
+    with Progress(
+        len(jobs), "files", "data build", stream=None if show_progress else _Null()
+    ) as bar:
+        with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+            for r in pool.map(_dispatch, jobs, chunksize=8):
+                bar.update(1, skipped=sum(skipped.values()))
+                if r.skipped:
+                    skipped[r.skipped] += 1
+                    skipped_examples.setdefault(r.skipped, r.name)
+                    per_source[r.source]["skipped"] += 1
+                    continue
+                per_source[r.source]["used"] += 1
+                per_source[r.source].update(r.stats)
+                totals.update(r.stats)
+                for doc in r.docs:
+                    splits[r.split].append(doc)
+                    doc_rows[r.split].append((offsets[r.split], len(doc), r.source))
+                    offsets[r.split] += len(doc)
+                per_source[r.source][f"files_{r.split}"] += 1
+
+    for split in ("train", "val"):
+        arr = np.concatenate(splits[split]) if splits[split] else np.zeros(0, np.uint16)
+        arr.tofile(out / f"{split}.bin")
+        np.save(
+            out / f"{split}_docs.npy", np.asarray(doc_rows[split], dtype=np.int64).reshape(-1, 3)
+        )
+    tok.save(out / "tokenizer.json")
+    report = _report(cfg, sources, per_source, totals, skipped, skipped_examples, offsets,
+                     time.monotonic() - t0)  # fmt: skip
+    meta = {"format": "jambridge-dataset/1", "vocab_size": tok.vocab_size,
+            "vocab_hash": tok.vocab_hash, "dtype": "uint16", "sources": sources,
+            "config": asdict(cfg), "report": report}  # fmt: skip
+    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    return report
+
+
+def _report(cfg, sources, per_source, totals, skipped, examples, offsets, wall_s) -> dict:
+    def ratio(a: float, b: float) -> float:
+        return round(a / b, 5) if b else 0.0
+
+    return {
+        "wall_s": round(wall_s, 1),
+        "workers": cfg.workers,
+        "files_used": sum(s["used"] for s in per_source),
+        "files_skipped": sum(skipped.values()),
+        "skipped_reasons": {k: {"count": v, "example": examples[k]} for k, v in skipped.items()},
+        "tokens_train": offsets["train"],
+        "tokens_val": offsets["val"],
+        "docs": totals["docs"],
+        "bars": totals["bars"],
+        "notes_per_role": {r: totals[f"notes_{r}"] for r in ROLES},
+        "tokens_per_bar": ratio(totals["tokens_song"], totals["bars"]),
+        "tokens_per_4track_bar": ratio(totals["four_track_bar_tokens"], totals["four_track_bars"]),
+        "round_trip": {
+            "notes": totals["rt_expected"],
+            "precision": ratio(totals["rt_true"], totals["rt_decoded"]),
+            "recall": ratio(totals["rt_true"], totals["rt_expected"]),
+        },
+        "quantization_loss": {
+            "merged_duplicates": totals["merged_duplicates"],
+            "drum_key_out_of_range": totals["drum_key_out_of_range"],
+            "bars_too_long": totals["bars_too_long"],
+        },
+        "per_source": [
+            {
+                "name": s["name"],
+                "style": s["style"],
+                "used": c["used"],
+                "skipped": c["skipped"],
+                "files_train": c["files_train"],
+                "files_val": c["files_val"],
+                "bars": c["bars"],
+                "tokens": c["tokens"],
+                "tokens_per_bar": ratio(c["tokens_song"], c["bars"]),
+            }
+            for s, c in zip(sources, per_source)
+        ],
+    }
+
+
+class _Null:
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def format_report(report: dict) -> str:
+    """The build report as readable text."""
+    rt = report["round_trip"]
+    lines = [
+        f"files used {report['files_used']}, skipped {report['files_skipped']} "
+        f"in {report['wall_s']} s ({report['workers']} workers)",
+        f"tokens: train {report['tokens_train']:,}, val {report['tokens_val']:,}; "
+        f"docs {report['docs']:,}; bars {report['bars']:,}",
+        f"tokens per bar {report['tokens_per_bar']}, per 4-track bar "
+        f"{report['tokens_per_4track_bar']}",
+        f"round trip: {rt['notes']:,} notes, precision {rt['precision']}, recall {rt['recall']}",
+        "notes per role: " + ", ".join(f"{k} {v:,}" for k, v in report["notes_per_role"].items()),
+        "quantization: " + ", ".join(f"{k} {v:,}" for k, v in report["quantization_loss"].items()),
+    ]
+    for s in report["per_source"]:
+        lines.append(
+            f"  {s['name']:<12} ({s['style']}): used {s['used']}, skipped {s['skipped']}, "
+            f"train/val files {s['files_train']}/{s['files_val']}, bars {s['bars']:,}, "
+            f"tokens {s['tokens']:,}, tokens/bar {s['tokens_per_bar']}"
+        )
+    for reason, info in report["skipped_reasons"].items():
+        lines.append(f"  skipped {info['count']}x: {reason} (e.g. {info['example']})")
+    return "\n".join(lines)
+
+
+def load_split(path: str | Path, split: str) -> tuple[np.memmap, np.ndarray]:
+    """(tokens memmap, docs table) of a built split."""
+    d = Path(path)
+    try:
+        tokens = np.memmap(d / f"{split}.bin", dtype=np.uint16, mode="r")
+        docs = np.load(d / f"{split}_docs.npy")
+    except (OSError, ValueError) as err:
+        raise DataError(f"{d} is not a built dataset ({err})") from None
+    return tokens, docs
+
+
+def parse_sources(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_source(s) for s in specs)
