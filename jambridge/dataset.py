@@ -300,23 +300,22 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     skipped_examples: dict[str, str] = {}
     with Progress(
         len(jobs), "files", "data build", stream=None if show_progress else _Null()
-    ) as bar:
-        with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
-            for r in pool.map(_dispatch, jobs, chunksize=8):
-                bar.update(1, skipped=sum(skipped.values()))
-                if r.skipped:
-                    skipped[r.skipped] += 1
-                    skipped_examples.setdefault(r.skipped, r.name)
-                    per_source[r.source]["skipped"] += 1
-                    continue
-                per_source[r.source]["used"] += 1
-                per_source[r.source].update(r.stats)
-                totals.update(r.stats)
-                for doc in r.docs:
-                    splits[r.split].append(doc)
-                    doc_rows[r.split].append((offsets[r.split], len(doc), r.source))
-                    offsets[r.split] += len(doc)
-                per_source[r.source][f"files_{r.split}"] += 1
+    ) as bar, ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+        for r in pool.map(_dispatch, jobs, chunksize=8):
+            bar.update(1, skipped=sum(skipped.values()))
+            if r.skipped:
+                skipped[r.skipped] += 1
+                skipped_examples.setdefault(r.skipped, r.name)
+                per_source[r.source]["skipped"] += 1
+                continue
+            per_source[r.source]["used"] += 1
+            per_source[r.source].update(r.stats)
+            totals.update(r.stats)
+            for doc in r.docs:
+                splits[r.split].append(doc)
+                doc_rows[r.split].append((offsets[r.split], len(doc), r.source))
+                offsets[r.split] += len(doc)
+            per_source[r.source][f"files_{r.split}"] += 1
 
     for split in ("train", "val"):
         arr = np.concatenate(splits[split]) if splits[split] else np.zeros(0, np.uint16)

@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--procedural", type=int, default=0, metavar="N",
                    help="add N procedural techno songs (styles cycle)")  # fmt: skip
     b.add_argument("--transpositions", type=int, default=3,
-                   help="transposed copies per training song with pitched parts (default 3)")  # fmt: skip
+                   help="transposed copies per training song (default 3)")  # fmt: skip
     b.add_argument("--val-fraction", type=float, default=0.05)
     b.add_argument("--max-doc-tokens", type=int, default=1024,
                    help="documents (header + whole bars) fit this context")  # fmt: skip
