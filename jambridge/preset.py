@@ -1,0 +1,223 @@
+"""Presets: a style, tempo, key and per-track settings, stored as JSON.
+
+Shipped presets live in ``presets/`` (installed as ``jambridge.presets``); the user's own go to
+the platform config folder (see :func:`user_preset_dir`). A preset is found by name (user's
+first, then shipped) or by path. Every field is validated, and an error names the file and the
+field: ``acid.json: tracks.bass.density must be in range 0..1, got 3``.
+
+JSON shape (channels are 1-based like a DAW shows them; everything but ``name`` is optional)::
+
+    {"name": "Acid", "style": "acid", "bpm": 132, "key": "A minor", "scale_lock": true,
+     "temperature": 1.0, "top_p": 0.95, "top_k": 0, "description": "...",
+     "tracks": {"bass": {"enabled": true, "program": 38, "channel": 2, "density": 0.7,
+                         "temperature": 0.9}, ...}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+
+from jambridge.errors import JamBridgeError, PresetError
+from jambridge.music import ROLES, Key
+from jambridge.roles import ROLE_SPECS
+
+STYLES = ("techno", "minimal", "acid", "dub", "peak", "house", "electro")
+# density 0..1 -> the tokenizer's per-role density level (notes-per-bar buckets); roles differ
+# in how busy "busy" is: a busy drum bar has ~30 hits, a busy chord part ~12 notes.
+DENSITY_LEVELS: dict[str, tuple[int, int]] = {
+    "drums": (3, 7), "bass": (2, 6), "chords": (1, 5), "lead": (2, 6),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrackSettings:
+    """How one role plays."""
+
+    enabled: bool = True
+    program: int = 0  # GM program 0..127 (drums: ignored)
+    channel: int = 1  # MIDI channel 1..16 as a DAW shows it
+    density: float = 0.5  # 0 sparse .. 1 busy
+    temperature: float = 1.0  # sampling temperature 0..2 (0 = always the likeliest token)
+
+    @classmethod
+    def default(cls, role: str) -> TrackSettings:
+        spec = ROLE_SPECS[role]
+        return cls(program=spec.program, channel=spec.channel + 1)
+
+    def density_level(self, role: str) -> int:
+        low, high = DENSITY_LEVELS[role]
+        return low + round(self.density * (high - low))
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A complete set of generation settings."""
+
+    name: str
+    style: str = "techno"  # one of STYLES: the model's style conditioning
+    bpm: float = 130.0  # 40..300
+    key: Key = field(default_factory=lambda: Key(9, "minor"))  # key of the pitched tracks
+    scale_lock: bool = True  # mask out-of-scale pitches while sampling
+    temperature: float = 1.0  # multiplies every track's temperature, 0..2
+    top_p: float = 0.95  # nucleus sampling, 0 < top_p <= 1
+    top_k: int = 0  # 0 = off
+    description: str = ""
+    tracks: dict[str, TrackSettings] = field(
+        default_factory=lambda: {r: TrackSettings.default(r) for r in ROLES}
+    )
+
+    @property
+    def enabled_roles(self) -> tuple[str, ...]:
+        return tuple(r for r in ROLES if self.tracks[r].enabled)
+
+    def track_temperature(self, role: str) -> float:
+        return self.temperature * self.tracks[role].temperature
+
+    def with_track(self, role: str, **changes) -> Preset:
+        tracks = dict(self.tracks)
+        tracks[role] = replace(tracks[role], **changes)
+        return replace(self, tracks=tracks)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["key"] = self.key.name
+        return d
+
+
+_TRACK_RULES = {  # field -> (type, low, high)
+    "enabled": (bool, None, None),
+    "program": (int, 0, 127),
+    "channel": (int, 1, 16),
+    "density": (float, 0.0, 1.0),
+    "temperature": (float, 0.0, 2.0),
+}
+_PRESET_RULES = {
+    "name": (str, None, None),
+    "style": (str, None, None),
+    "bpm": (float, 40.0, 300.0),
+    "key": (str, None, None),
+    "scale_lock": (bool, None, None),
+    "temperature": (float, 0.0, 2.0),
+    "top_p": (float, 0.01, 1.0),
+    "top_k": (int, 0, 1000),
+    "description": (str, None, None),
+    "tracks": (dict, None, None),
+}
+
+
+def _check(where: str, name: str, value, rule):
+    kind, low, high = rule
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        raise PresetError(f"{where}: {name} must be a {kind.__name__}, got {value!r}")
+    if low is not None and not low <= value <= high:
+        raise PresetError(f"{where}: {name} must be in range {low}..{high}, got {value!r}")
+    return value
+
+
+def preset_from_dict(data: dict, where: str = "preset") -> Preset:
+    """Validate and build a Preset; PresetError names the first bad field."""
+    if not isinstance(data, dict):
+        raise PresetError(f"{where}: must be a JSON object")
+    unknown = set(data) - set(_PRESET_RULES)
+    if unknown:
+        raise PresetError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+    if "name" not in data:
+        raise PresetError(f"{where}: name is missing")
+    values = {k: _check(where, k, v, _PRESET_RULES[k]) for k, v in data.items()}
+    if values.get("style", "techno") not in STYLES:
+        raise PresetError(f"{where}: style must be one of {', '.join(STYLES)}, "
+                          f"got {values['style']!r}")  # fmt: skip
+    if "key" in values:
+        try:
+            values["key"] = Key.parse(values["key"])
+        except JamBridgeError as err:
+            raise PresetError(f"{where}: key: {err}") from None
+    tracks = {r: TrackSettings.default(r) for r in ROLES}
+    for role, t in values.pop("tracks", {}).items():
+        if role not in ROLES:
+            raise PresetError(f"{where}: tracks.{role} is not a role ({', '.join(ROLES)})")
+        if not isinstance(t, dict):
+            raise PresetError(f"{where}: tracks.{role} must be an object")
+        for k, v in t.items():
+            if k not in _TRACK_RULES:
+                raise PresetError(f"{where}: unknown field tracks.{role}.{k}")
+            t = {**t, k: _check(where, f"tracks.{role}.{k}", v, _TRACK_RULES[k])}
+        tracks[role] = replace(tracks[role], **t)
+    if not any(t.enabled for t in tracks.values()):
+        raise PresetError(f"{where}: tracks: at least one track must be enabled")
+    return Preset(tracks=tracks, **values)
+
+
+def user_preset_dir() -> Path:
+    """Where the user's own presets live (created on save)."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support" / "JamBridge"
+    elif os.name == "nt":
+        base = Path(os.environ.get("APPDATA", Path.home())) / "JamBridge"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "jambridge"
+    return base / "presets"
+
+
+def _shipped() -> dict[str, resources.abc.Traversable]:
+    files = resources.files("jambridge.presets")
+    return {f.name[:-5]: f for f in files.iterdir() if f.name.endswith(".json")}
+
+
+def list_presets() -> list[str]:
+    """Names of the shipped and user presets (user presets shadow shipped ones)."""
+    names = set(_shipped())
+    d = user_preset_dir()
+    if d.is_dir():
+        names |= {p.stem for p in d.glob("*.json")}
+    return sorted(names)
+
+
+def load_preset(name_or_path: str | os.PathLike) -> Preset:
+    """A preset by name (user folder, then shipped) or by path to a JSON file."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not (text.endswith(".json") or path.is_file()):
+        user = user_preset_dir() / f"{text}.json"
+        if user.is_file():
+            path = user
+        elif text in _shipped():
+            return _parse(_shipped()[text].read_text(), f"{text}.json")
+        else:
+            raise PresetError(f"no preset named {text!r}; known: {', '.join(list_presets())}")
+    try:
+        return _parse(path.read_text(), path.name)
+    except OSError as err:
+        raise PresetError(f"cannot read preset {path}: {err.strerror}") from None
+
+
+def _parse(text: str, where: str) -> Preset:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise PresetError(f"{where}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    return preset_from_dict(data, where)
+
+
+def save_preset(preset: Preset, path: str | os.PathLike | None = None) -> Path:
+    """Write ``preset`` as JSON (default: the user folder, file named after the preset)."""
+    if path is None:
+        slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in preset.name.lower())
+        path = user_preset_dir() / f"{slug}.json"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = preset.to_dict()
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+assert {f.name for f in fields(TrackSettings)} == set(_TRACK_RULES)
+assert {f.name for f in fields(Preset)} == set(_PRESET_RULES)
