@@ -115,8 +115,9 @@ def _transpose(song: Song, semitones: int) -> Song | None:
 HEADER_TOKENS = 8  # BOS STYLE TEMPO KEY + a density token per role
 
 
-def _documents(tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int,
-               stats: Counter) -> Iterator[np.ndarray]:  # fmt: skip
+def _documents(
+    tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int, stats: Counter
+) -> Iterator[np.ndarray]:
     """Cut a quantized song into documents: a header (for that stretch of bars) and as many
     whole bars as fit in ``max_tokens``; the document holding the last bar ends with EOS. A bar
     too long for any document is dropped and counted (and splits the stretch)."""
@@ -138,8 +139,13 @@ def _documents(tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens:
         chunks[-1].append(i)
         used += n
     for chunk in filter(None, chunks):
-        part = Song.from_bars([bars[i] for i in chunk], tracks=song.tracks,
-                              tempo_bpm=song.tempo_bpm, key=song.key, style=song.style)  # fmt: skip
+        part = Song.from_bars(
+            [bars[i] for i in chunk],
+            tracks=song.tracks,
+            tempo_bpm=song.tempo_bpm,
+            key=song.key,
+            style=song.style,
+        )
         header = tok.header_for(part)
         ids = tok.encode_header(header)
         for i in chunk:
@@ -172,8 +178,9 @@ def _song_stats(tok: Tokenizer, song: Song, stats: Counter) -> None:
         stats["four_track_bar_tokens"] += bar_starts[-1] - bar_starts[0]
 
 
-def _encode_versions(tok: Tokenizer, song: Song, digest: str, cfg: BuildConfig,
-                     split: str, result: FileResult) -> None:  # fmt: skip
+def _encode_versions(
+    tok: Tokenizer, song: Song, digest: str, cfg: BuildConfig, split: str, result: FileResult
+) -> None:
     rng = np.random.default_rng([cfg.seed, int(digest[:12], 16)])
     _song_stats(tok, song, result.stats)
     versions = [song]
@@ -234,14 +241,22 @@ def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
     tonic = int(rng.integers(0, 12))
     key = Key(tonic, "minor" if rng.random() < 0.85 else "major")
     bars = int(rng.integers(cfg.procedural_bars[0], cfg.procedural_bars[1] + 1))
-    song = generate_song(style=style, bars=bars, seed=int(seed), key=key, roles=roles,
-                         density=density, sections=bool(rng.random() < 0.7))  # fmt: skip
+    song = generate_song(
+        style=style,
+        bars=bars,
+        seed=int(seed),
+        key=key,
+        roles=roles,
+        density=density,
+        sections=bool(rng.random() < 0.7),
+    )
     digest = hashlib.sha1(f"procedural-{cfg.seed}-{seed}".encode()).hexdigest()
     result = FileResult(name=f"procedural:{style}:{seed}", source=source)
     result.split = _split_of(digest, cfg.val_fraction)
     # Procedural songs already cover all keys: no transposed copies.
-    _encode_versions(_tokenizer(), song, digest, replace(cfg, transpositions=0), result.split,
-                     result)  # fmt: skip
+    _encode_versions(
+        _tokenizer(), song, digest, replace(cfg, transpositions=0), result.split, result
+    )
     return result
 
 
@@ -277,16 +292,22 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     jobs: list[tuple] = []
     for path, style in cfg.sources:
         files = find_midi_files(path)
-        sources.append({"name": Path(path).name or str(path), "path": str(path),
-                        "style": style, "files": len(files)})  # fmt: skip
+        sources.append(
+            {
+                "name": Path(path).name or str(path),
+                "path": str(path),
+                "style": style,
+                "files": len(files),
+            }
+        )
         jobs += [(str(f), len(sources) - 1, style, cfg) for f in files]
     if cfg.procedural:
         from jambridge.procedural import STYLES
 
-        sources.append({"name": "procedural", "path": "", "style": "mixed",
-                        "files": cfg.procedural})  # fmt: skip
-        jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg)
-                 for i in range(cfg.procedural)]  # fmt: skip
+        sources.append(
+            {"name": "procedural", "path": "", "style": "mixed", "files": cfg.procedural}
+        )
+        jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg) for i in range(cfg.procedural)]
     if not jobs:
         raise DataError("no MIDI files found in the sources and no procedural songs asked for")
 
@@ -298,9 +319,12 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     per_source = [Counter() for _ in sources]
     skipped: Counter = Counter()
     skipped_examples: dict[str, str] = {}
-    with Progress(
-        len(jobs), "files", "data build", stream=None if show_progress else _Null()
-    ) as bar, ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+    with (
+        Progress(
+            len(jobs), "files", "data build", stream=None if show_progress else _Null()
+        ) as bar,
+        ProcessPoolExecutor(max_workers=cfg.workers) as pool,
+    ):
         for r in pool.map(_dispatch, jobs, chunksize=8):
             bar.update(1, skipped=sum(skipped.values()))
             if r.skipped:
@@ -324,11 +348,18 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
             out / f"{split}_docs.npy", np.asarray(doc_rows[split], dtype=np.int64).reshape(-1, 3)
         )
     tok.save(out / "tokenizer.json")
-    report = _report(cfg, sources, per_source, totals, skipped, skipped_examples, offsets,
-                     time.monotonic() - t0)  # fmt: skip
-    meta = {"format": "jambridge-dataset/1", "vocab_size": tok.vocab_size,
-            "vocab_hash": tok.vocab_hash, "dtype": "uint16", "sources": sources,
-            "config": asdict(cfg), "report": report}  # fmt: skip
+    report = _report(
+        cfg, sources, per_source, totals, skipped, skipped_examples, offsets, time.monotonic() - t0
+    )
+    meta = {
+        "format": "jambridge-dataset/1",
+        "vocab_size": tok.vocab_size,
+        "vocab_hash": tok.vocab_hash,
+        "dtype": "uint16",
+        "sources": sources,
+        "config": asdict(cfg),
+        "report": report,
+    }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
     return report
 

@@ -10,8 +10,9 @@ from jambridge.music import Key, Song
 # Krumhansl & Kessler (1982) probe-tone profiles, tonic first.
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-_PROFILES = [(Key(t, m), np.roll(p, t)) for m, p in (("minor", _MINOR), ("major", _MAJOR))
-             for t in range(12)]  # fmt: skip
+_PROFILES = [
+    (Key(t, m), np.roll(p, t)) for m, p in (("minor", _MINOR), ("major", _MAJOR)) for t in range(12)
+]
 
 
 def pitch_class_histogram(song: Song) -> np.ndarray:

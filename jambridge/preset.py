@@ -30,8 +30,11 @@ STYLES = ("techno", "minimal", "acid", "dub", "peak", "house", "electro")
 # density 0..1 -> the tokenizer's per-role density level (notes-per-bar buckets); roles differ
 # in how busy "busy" is: a busy drum bar has ~30 hits, a busy chord part ~12 notes.
 DENSITY_LEVELS: dict[str, tuple[int, int]] = {
-    "drums": (3, 7), "bass": (2, 6), "chords": (1, 5), "lead": (2, 6),
-}  # fmt: skip
+    "drums": (3, 7),
+    "bass": (2, 6),
+    "chords": (1, 5),
+    "lead": (2, 6),
+}
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,9 @@ def preset_from_dict(data: dict, where: str = "preset") -> Preset:
         raise PresetError(f"{where}: name is missing")
     values = {k: _check(where, k, v, _PRESET_RULES[k]) for k, v in data.items()}
     if values.get("style", "techno") not in STYLES:
-        raise PresetError(f"{where}: style must be one of {', '.join(STYLES)}, "
-                          f"got {values['style']!r}")  # fmt: skip
+        raise PresetError(
+            f"{where}: style must be one of {', '.join(STYLES)}, got {values['style']!r}"
+        )
     if "key" in values:
         try:
             values["key"] = Key.parse(values["key"])

@@ -51,10 +51,13 @@ class Progress:
         eta = (self.total - self.done) / rate if rate > 0 else 0.0
         frac = self.done / self.total if self.total else 1.0
         bar = "#" * int(frac * 20)
-        extra = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                         for k, v in fields.items())  # fmt: skip
-        return (f"{self.label} [{bar:<20}] {self.done}/{self.total} {self.unit} "
-                f"{rate:.1f} {self.unit}/s ETA {format_duration(eta)} {extra}").strip()  # fmt: skip
+        extra = " ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items()
+        )
+        return (
+            f"{self.label} [{bar:<20}] {self.done}/{self.total} {self.unit} "
+            f"{rate:.1f} {self.unit}/s ETA {format_duration(eta)} {extra}"
+        ).strip()
 
     def update(self, n: int = 1, **fields) -> None:
         self.done += n

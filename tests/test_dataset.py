@@ -39,8 +39,14 @@ def corpus(tmp_path):
 
 def test_build_writes_memmapped_splits_and_reports(corpus, tmp_path):
     out = tmp_path / "ds"
-    cfg = BuildConfig(sources=((str(corpus), "techno"),), out=str(out), transpositions=2,
-                      val_fraction=0.3, workers=2, max_doc_tokens=256)  # fmt: skip
+    cfg = BuildConfig(
+        sources=((str(corpus), "techno"),),
+        out=str(out),
+        transpositions=2,
+        val_fraction=0.3,
+        workers=2,
+        max_doc_tokens=256,
+    )
     report = build(cfg, show_progress=False)
     assert report["files_used"] == 12 and report["files_skipped"] == 1
     assert any("broken" in v["example"] for v in report["skipped_reasons"].values())
@@ -65,8 +71,16 @@ def test_build_writes_memmapped_splits_and_reports(corpus, tmp_path):
 
 def test_split_is_stable_when_files_are_added(corpus, tmp_path):
     def val_names(out):
-        build(BuildConfig(sources=((str(corpus), "techno"),), out=str(out), val_fraction=0.3,
-                          workers=1, transpositions=0), show_progress=False)  # fmt: skip
+        build(
+            BuildConfig(
+                sources=((str(corpus), "techno"),),
+                out=str(out),
+                val_fraction=0.3,
+                workers=1,
+                transpositions=0,
+            ),
+            show_progress=False,
+        )
         return json.loads((out / "meta.json").read_text())["report"]["per_source"][0]["files_val"]
 
     before = val_names(tmp_path / "a")
@@ -76,8 +90,12 @@ def test_split_is_stable_when_files_are_added(corpus, tmp_path):
 
 
 def test_procedural_songs_are_added(tmp_path):
-    report = build(BuildConfig(sources=(), out=str(tmp_path / "p"), procedural=4, workers=1,
-                               procedural_bars=(4, 8)), show_progress=False)  # fmt: skip
+    report = build(
+        BuildConfig(
+            sources=(), out=str(tmp_path / "p"), procedural=4, workers=1, procedural_bars=(4, 8)
+        ),
+        show_progress=False,
+    )
     assert report["files_used"] == 4
     assert report["tokens_per_4track_bar"] > 0
 

@@ -36,10 +36,12 @@ def test_every_shipped_preset_loads_with_sane_values(name):
         ({"tracks": {"kazoo": {}}}, r"tracks.kazoo is not a role"),
         ({"tracks": {"lead": {"volume": 3}}}, r"unknown field tracks.lead.volume"),
         ({"tempo": 120}, r"unknown field 'tempo'"),
-        ({"tracks": {r: {"enabled": False} for r in ("drums", "bass", "chords", "lead")}},
-         r"at least one track"),
+        (
+            {"tracks": {r: {"enabled": False} for r in ("drums", "bass", "chords", "lead")}},
+            r"at least one track",
+        ),
     ],
-)  # fmt: skip
+)
 def test_broken_preset_names_the_field(tmp_path, patch, message):
     data = json.loads(json.dumps(load_preset("acid").to_dict()))
     data.update(patch)

@@ -10,17 +10,34 @@ import os
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     b = sub.add_parser("build", help="build a dataset from MIDI folders and procedural techno")
-    b.add_argument("sources", nargs="*", metavar="SRC[:STYLE]",
-                   help="MIDI folders or files; STYLE is the style token (default from the "
-                        "folder name: groove, pop909 -> pop, else other)")  # fmt: skip
+    b.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SRC[:STYLE]",
+        help="MIDI folders or files; STYLE is the style token (default from the "
+        "folder name: groove, pop909 -> pop, else other)",
+    )
     b.add_argument("--out", required=True, help="output folder")
-    b.add_argument("--procedural", type=int, default=0, metavar="N",
-                   help="add N procedural techno songs (styles cycle)")  # fmt: skip
-    b.add_argument("--transpositions", type=int, default=3,
-                   help="transposed copies per training song (default 3)")  # fmt: skip
+    b.add_argument(
+        "--procedural",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N procedural techno songs (styles cycle)",
+    )
+    b.add_argument(
+        "--transpositions",
+        type=int,
+        default=3,
+        help="transposed copies per training song (default 3)",
+    )
     b.add_argument("--val-fraction", type=float, default=0.05)
-    b.add_argument("--max-doc-tokens", type=int, default=1024,
-                   help="documents (header + whole bars) fit this context")  # fmt: skip
+    b.add_argument(
+        "--max-doc-tokens",
+        type=int,
+        default=1024,
+        help="documents (header + whole bars) fit this context",
+    )
     b.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--json", action="store_true", help="print the report as JSON (last line)")
@@ -30,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
     from jambridge.dataset import BuildConfig, build, format_report, parse_sources
 
     cfg = BuildConfig(
-        sources=parse_sources(args.sources), out=args.out, procedural=args.procedural,
-        transpositions=args.transpositions, val_fraction=args.val_fraction,
-        max_doc_tokens=args.max_doc_tokens, workers=args.workers, seed=args.seed,
-    )  # fmt: skip
+        sources=parse_sources(args.sources),
+        out=args.out,
+        procedural=args.procedural,
+        transpositions=args.transpositions,
+        val_fraction=args.val_fraction,
+        max_doc_tokens=args.max_doc_tokens,
+        workers=args.workers,
+        seed=args.seed,
+    )
     report = build(cfg)
     print(format_report(report))
     if args.json:

@@ -48,9 +48,11 @@ def run(args: argparse.Namespace) -> int:
         "tempo_bpm": round(song.tempo_bpm, 2),
         "quantization": dict(stats),
     }
-    print(f"{args.file}: {summary['bars']} bars, {summary['tokens']} tokens "
-          f"({summary['tokens_per_bar']} per bar), key {summary['key']}, "
-          f"{summary['tempo_bpm']} BPM")  # fmt: skip
+    print(
+        f"{args.file}: {summary['bars']} bars, {summary['tokens']} tokens "
+        f"({summary['tokens_per_bar']} per bar), key {summary['key']}, "
+        f"{summary['tempo_bpm']} BPM"
+    )
     for role, n in summary["roles"].items():
         print(f"  {role:<7} {n} notes")
     for d in summary["dropped_tracks"]:
