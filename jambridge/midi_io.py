@@ -41,8 +41,6 @@ MAX_SONG_BEATS = MAX_SONG_BARS * BEATS_PER_BAR
 MIN_NOTE_BEATS = 1 / GRID_PER_BEAT  # length given to zero-length notes: one grid step
 TEMPO_RANGE_BPM = (10.0, 1000.0)  # Song's range; tempos outside are clamped, with a warning
 DEFAULT_TEMPO_US = 500_000  # MIDI's default tempo (120 BPM) when a file sets none at tick 0
-# Meters whose bars tile 4/4 bars on the quarter-note pulse (POP909 is all 2/4): no warning.
-BEAT_COMPATIBLE_METERS = frozenset({(4, 4), (2, 4), (2, 2), (8, 8)})
 
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _ACCIDENTAL = {"": 0, "#": 1, "b": -1}
@@ -73,13 +71,16 @@ class ReadReport:
 
     @property
     def is_4_4(self) -> bool:
-        """True when every meter in the file tiles 4/4 bars (4/4, 2/4, 2/2, 8/8 or none)."""
-        return all(_meter(ts) in BEAT_COMPATIBLE_METERS for _, ts in self.time_signatures)
+        """True when every meter in the file tiles 4/4 bars (see :func:`tiles_4_4`)."""
+        return all(tiles_4_4(*map(int, ts.split("/"))) for _, ts in self.time_signatures)
 
 
-def _meter(text: str) -> tuple[int, int]:
-    num, den = text.split("/")
-    return int(num), int(den)
+def tiles_4_4(numerator: int, denominator: int) -> bool:
+    """True when bars of this meter are a whole number of beats that divides, or is a multiple
+    of, a 4-beat bar: 4/4, 2/4, 1/4, 2/2, 8/8, 8/4 do; 3/4, 6/8, 5/4, 7/8, 12/8 do not.
+    POP909 writes 1/4 and 2/4 everywhere: its music is in 4, and it is not flagged."""
+    beats = numerator * 4 / denominator
+    return beats > 0 and beats == int(beats) and (4 % beats == 0 or beats % 4 == 0)
 
 
 def read_midi(
@@ -241,7 +242,7 @@ class _Scan:
         tempo_bpm, changes = self._tempo_map(end_beats, warnings)
         meters = tuple(sorted(self.meters))
         for tick, num, den in meters:
-            if (num, den) not in BEAT_COMPATIBLE_METERS:
+            if not tiles_4_4(num, den):
                 warnings.append(f"{num}/{den} at beat {tick / ppq:g} read as 4/4 beats")
         song = Song(
             tracks=tracks,

@@ -161,7 +161,10 @@ class RoleConfig:
     bass_below: int = 48  # monophonic with median pitch below this: bass
     lead_from: int = 55  # median pitch from here up: lead; between the two, the family decides
     split_bass: bool = True  # no bass source: take the chords' lowest voice as bass
-    bass_split_below: int = 48  # only notes below this pitch move to the bass
+    # Only notes below this pitch (E3) move to the bass. On 51 POP909 songs, 48 gave bass in 84%
+    # of bars (1.4 notes/bar), 52 in 94% (1.8), 55 in 95% (1.9): 52 catches left hands in the
+    # third octave without taking tenor chord tones.
+    bass_split_below: int = 52
     min_split_notes: int = 8  # fewer candidate notes than this: no split (stray low notes)
     onset_tolerance_beats: float = 1 / (2 * GRID_PER_BEAT)  # onsets this close form one chord
 

@@ -9,7 +9,6 @@ import mido
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from midi_factory import Part, header_chunk, midi_bytes, write_midi_file, write_raw
 
 from jambridge.errors import DataError
 from jambridge.midi_io import (
@@ -19,10 +18,12 @@ from jambridge.midi_io import (
     midi_bytes_to_song,
     read_midi,
     song_to_midi_bytes,
+    tiles_4_4,
     write_midi,
 )
 from jambridge.music import Key, Note, Song, Track
 from jambridge.roles import RoleConfig
+from tests.midi_factory import Part, header_chunk, midi_bytes, write_midi_file, write_raw
 
 KICKS = [(36, float(b), 0.25, 110) for b in range(8)]
 BASS_LINE = [(36 + (i % 3), i * 0.5 + 0.25, 0.25, 90) for i in range(16)]
@@ -168,9 +169,26 @@ def test_non_4_4_meter_is_read_as_beats_and_flagged(tmp_path):
     assert report.warnings == ("6/8 at beat 0 read as 4/4 beats",)
 
 
-def test_two_four_tiles_four_four_without_warning(tmp_path):
-    _, report = read_midi(write_midi_file(tmp_path / "m.mid", FOUR_PARTS, meters=[(0, 2, 4)]))
-    assert report.is_4_4 and report.warnings == ()
+@pytest.mark.parametrize(
+    ("meter", "tiles"),
+    [
+        ((4, 4), True),
+        ((2, 4), True),
+        ((1, 4), True),
+        ((2, 2), True),
+        ((8, 4), True),
+        ((3, 4), False),
+        ((6, 8), False),
+        ((5, 4), False),
+        ((12, 8), False),
+        ((3, 8), False),
+    ],
+)
+def test_meters_that_tile_four_four_are_not_flagged(tmp_path, meter, tiles):
+    assert tiles_4_4(*meter) == tiles
+    path = write_midi_file(tmp_path / "m.mid", FOUR_PARTS, meters=[(0, *meter)])
+    _, report = read_midi(path)
+    assert report.is_4_4 == tiles and bool(report.warnings) != tiles
 
 
 def test_groove_style_file_gives_drums_only(tmp_path):

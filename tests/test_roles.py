@@ -240,3 +240,10 @@ def test_tracks_come_in_role_order_and_are_valid_tracks():
     tracks, _ = assign_roles([Source(LINE_HIGH, program=81), Source(BLOCKS, program=89)])
     assert [t.role for t in tracks] == ["chords", "lead"]
     assert all(isinstance(t, Track) for t in tracks)
+
+
+def test_only_notes_below_the_threshold_move_to_the_bass():
+    tenor = notes(*[(p, float(b), 1.0) for b in range(8) for p in (53, 60, 64)])
+    assert split_lowest_voice(tenor, RoleConfig(min_split_notes=1))[1] == []
+    upper, bass = split_lowest_voice(tenor, RoleConfig(min_split_notes=1, bass_split_below=54))
+    assert [n.pitch for n in bass] == [53] * 8 and len(upper) == 16
