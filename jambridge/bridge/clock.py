@@ -1,0 +1,224 @@
+"""MIDI clock follower: a pure state machine from stamped input messages to transport state.
+
+Feed it ``(arrival time, message bytes)`` in arrival order; it answers with transport events
+(:class:`~jambridge.bridge.transport.Play`, ``Stop``, ``Locate``) and keeps the song position
+and a :class:`~jambridge.bridge.tempo.TempoModel`. It never reads a clock itself: call
+:meth:`ClockFollower.check` with the current time to notice a clock that stopped coming.
+
+The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
+
+* ``0xFA`` Start: the first ``0xF8`` after it is tick 0, the downbeat of bar 1.
+* ``0xFB`` Continue: play from the current song position (where the last Stop left it, or
+  where the last Song Position Pointer put it); the first ``0xF8`` after it is that tick.
+* ``0xFC`` Stop: every note ends; the position stays where it stopped.
+* ``0xF2`` Song Position Pointer (16ths, LSB then MSB): moves the stopped transport. Sent while
+  playing (Reaper does on relocate) it acts as stop, relocate and continue on the next pulse.
+* ``0xF8`` while stopped only feeds the tempo model (some DAWs clock all the time).
+* Clock loss: playing, and no pulse for ``loss_periods`` pulse periods (at least
+  ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``.
+
+Everything else that is not a channel message -- sysex, undefined status bytes, running-status
+fragments, malformed SPP, Continue while playing -- is logged (rate-limited) and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from jambridge.bridge.messages import Complaints, check
+from jambridge.bridge.tempo import TempoConfig, TempoModel
+from jambridge.bridge.transport import (
+    TICKS_PER_SIXTEENTH,
+    Locate,
+    Play,
+    Stop,
+    TransportEvent,
+    TransportState,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerConfig:
+    """Clock follower settings."""
+
+    tempo: TempoConfig = field(default_factory=TempoConfig)  # the tempo model's settings
+    loss_periods: float = 8.0  # no pulse for this many periods while playing: clock lost
+    loss_min_s: float = 0.25  # ... but never sooner than this (a slow, jittery clock)
+    idle_s: float = 1.0  # no pulse for this long: the BPM is shown as unknown
+
+
+class ClockFollower:
+    """Follows an external MIDI clock. See the module docstring for the rules."""
+
+    def __init__(
+        self, config: FollowerConfig | None = None, log: Callable[[str], None] | None = None
+    ) -> None:
+        self.config = config or FollowerConfig()
+        self.tempo = TempoModel(self.config.tempo)
+        self._complain = Complaints(log or (lambda line: None))
+        self._state = TransportState.STOPPED
+        self._next_tick = 0  # song tick of the next pulse (playing) or the stopped position
+        self._anchor: tuple[int, int] | None = None  # (pulse index, song tick) while playing
+        self._pending_kind = "start"  # what the next first pulse will be reported as
+        self._last_pulse_t: float | None = None
+        self.ignored = 0  # messages dropped as bad or out of place
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def feed(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        """Check and handle one message; channel messages are not the follower's (returns [])."""
+        kind, why = check(msg)
+        if kind is None:
+            return self._bad(t_s, why, f"ignored input: {why}")
+        return self.handle(t_s, kind, msg)
+
+    def handle(self, t_s: float, kind: str, msg: Sequence[int]) -> list[TransportEvent]:
+        """Handle a message already checked as ``kind`` (see :mod:`messages`)."""
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return []  # channel messages belong to capture and the CC map
+        return handler(self, t_s, msg)
+
+    def check(self, now_s: float) -> list[TransportEvent]:
+        """Notice a lost clock; call it often (every scheduler step)."""
+        if self._state is not TransportState.PLAYING or self._last_pulse_t is None:
+            return []
+        period = self.tempo.period_s or 0.0
+        limit = max(self.config.loss_periods * period, self.config.loss_min_s)
+        if now_s - self._last_pulse_t <= limit:
+            return []
+        self._to_stopped()
+        self._complain(now_s, "lost", f"MIDI clock lost: no pulse for {limit * 1000:.0f} ms")
+        return [Stop(now_s, "clock lost")]
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def _clock(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        events: list[TransportEvent] = []
+        index = self.tempo.add(t_s)
+        self._last_pulse_t = t_s
+        if self._state is TransportState.WAITING:
+            # A sender may restart its pulse grid at Start/Continue: pulses from before it
+            # would skew the phase. Their period stays as the prior.
+            self.tempo.restart_from_last()
+            self._state = TransportState.PLAYING
+            self._anchor = (index, self._next_tick)
+            events.append(Play(self._next_tick, t_s, self._pending_kind))
+        if self._state is TransportState.PLAYING:
+            self._next_tick += 1
+        return events
+
+    def _start(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        events: list[TransportEvent] = []
+        if self._state is TransportState.PLAYING:
+            events.append(Stop(t_s, "restart"))
+        self._state = TransportState.WAITING
+        self._next_tick = 0
+        self._pending_kind = "start"
+        self._anchor = None
+        return events
+
+    def _continue(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        if self._state is not TransportState.STOPPED:
+            return self._bad(t_s, "continue", "ignored Continue: the transport is already rolling")
+        self._state = TransportState.WAITING
+        self._pending_kind = "continue"
+        self._anchor = None
+        return []
+
+    def _stop(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        if self._state is TransportState.STOPPED:
+            return []  # DAWs repeat Stop; nothing to do
+        self._to_stopped()
+        return [Stop(t_s, "stop")]
+
+    def _songpos(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        tick = (msg[1] | (msg[2] << 7)) * TICKS_PER_SIXTEENTH
+        if self._state is TransportState.PLAYING:
+            self._to_stopped()
+            self._state = TransportState.WAITING
+            self._pending_kind = "continue"
+            self._next_tick = tick
+            return [Stop(t_s, "relocate")]
+        self._next_tick = tick
+        if self._state is TransportState.WAITING:
+            return []  # Continue came first; the first pulse will carry the new position
+        return [Locate(tick)]
+
+    def _ignore(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        return []
+
+    def _sysex(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        return self._bad(t_s, "sysex", f"ignored system exclusive message ({len(msg)} bytes)")
+
+    def _other(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        return self._bad(t_s, f"0x{msg[0]:02X}", f"ignored system message 0x{msg[0]:02X}")
+
+    def _bad(self, t_s: float, key: str, text: str) -> list[TransportEvent]:
+        self.ignored += 1
+        self._complain(t_s, key, text)
+        return []
+
+    def _to_stopped(self) -> None:
+        self._state = TransportState.STOPPED
+        self._anchor = None
+
+    # -- reading (the TimeMap protocol) --------------------------------------------------------
+
+    @property
+    def state(self) -> TransportState:
+        return self._state
+
+    @property
+    def song_tick(self) -> int:
+        """Song tick of the next pulse while playing; the position while stopped."""
+        return self._next_tick
+
+    @property
+    def pulse_tick(self) -> int | None:
+        if self._state is not TransportState.PLAYING:
+            return None
+        return self._next_tick - 1
+
+    @property
+    def locked(self) -> bool:
+        return self._state is TransportState.PLAYING and self.tempo.locked
+
+    def bpm_at(self, now_s: float) -> float | None:
+        """The tempo, or None when no pulse came for ``idle_s``."""
+        if self._last_pulse_t is None or now_s - self._last_pulse_t > self.config.idle_s:
+            return None
+        return self.tempo.bpm
+
+    @property
+    def bpm(self) -> float | None:
+        return self.tempo.bpm if self._last_pulse_t is not None else None
+
+    def time_of_tick(self, tick: float) -> float | None:
+        if self._anchor is None or not self.locked:
+            return None
+        index, anchor_tick = self._anchor
+        return self.tempo.time_of(index + (tick - anchor_tick))
+
+    def tick_at(self, t_s: float) -> float | None:
+        if self._anchor is None or not self.locked:
+            return None
+        index, anchor_tick = self._anchor
+        return anchor_tick + (self.tempo.index_at(t_s) - index)
+
+
+_HANDLERS: dict[str, Callable[[ClockFollower, float, Sequence[int]], list[TransportEvent]]] = {
+    "clock": ClockFollower._clock,
+    "start": ClockFollower._start,
+    "continue": ClockFollower._continue,
+    "stop": ClockFollower._stop,
+    "songpos": ClockFollower._songpos,
+    "active_sensing": ClockFollower._ignore,
+    "quarter_frame": ClockFollower._ignore,  # MIDI time code: we follow 0xF8, not MTC
+    "song_select": ClockFollower._other,
+    "tune_request": ClockFollower._other,
+    "reset": ClockFollower._other,
+    "sysex": ClockFollower._sysex,
+    "sysex_end": ClockFollower._sysex,
+}

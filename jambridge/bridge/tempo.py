@@ -1,0 +1,198 @@
+"""Tempo model: a straight line through recent clock pulse arrival times.
+
+Pulse ``i`` (counted since the model was made, whatever the transport does) arrived at ``t_i``.
+The model is the least-squares line ``t = mean_t + period * (i - mean_i)`` over the last
+``window`` pulses, so one jittery pulse moves a prediction by about ``jitter * 4 / window``
+rather than by its whole jitter (a follower that fires on each pulse inherits all of it).
+
+Two things keep it honest:
+
+* **Tempo changes.** When the newest ``change_points`` pulses all fall on the same side of the
+  line through the older ones, on average further out than ``change_sigmas`` times the older
+  ones' spread (six times the spread of a mean of six: noise does not do that), the tempo
+  has really changed: the window drops everything but those pulses and refits. A step change
+  is followed within a few pulses, a slow ramp within ``window`` pulses (2 beats by default).
+* **Gaps.** A pulse later than ``gap_periods`` periods after the previous one (the sender
+  stopped clocking) starts a fresh window. The old period stays as a *prior*: the slope is
+  pulled towards it with the weight of a few pulses, so the first notes after a restart are not
+  timed from two noisy pulses; the prior's pull fades as the window fills.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from jambridge.bridge.transport import TICKS_PER_BEAT
+
+
+@dataclass(frozen=True, slots=True)
+class TempoConfig:
+    """How the tempo model trades smoothness against following."""
+
+    window: int = 48  # pulses in the fit: 2 beats; longer is smoother, slower on ramps
+    change_points: int = 6  # this many pulses in a row on one side of the line, and
+    change_sigmas: float = 2.5  # ... their mean this many residual spreads from it: a change
+    change_floor_s: float = 0.0004  # ... and beyond this absolute distance (quantized input)
+    gap_periods: float = 3.0  # a pulse later than this many periods starts a fresh window
+    prior_weight: float = 5.0  # pull of the previous period on a fresh window (Sxx units)
+    lock_pulses: int = 3  # pulses in the window before predictions are trusted
+    min_period_s: float = 60.0 / (TICKS_PER_BEAT * 999.0)  # faster than 999 BPM: not a clock
+    max_period_s: float = 60.0 / (TICKS_PER_BEAT * 10.0)  # slower than 10 BPM: not a clock
+
+
+class TempoModel:
+    """Fits pulse arrival times; predicts when pulse ``i`` (a float) comes."""
+
+    def __init__(self, config: TempoConfig | None = None) -> None:
+        self.config = config or TempoConfig()
+        self._points: deque[tuple[int, float]] = deque(maxlen=self.config.window)
+        self._next_index = 0
+        self._prior_period: float | None = None
+        self._slope: float | None = None
+        self._mean_i = 0.0
+        self._mean_t = 0.0
+        self.changes = 0  # tempo changes detected (window cut short)
+        self.gaps = 0  # fresh windows started after a gap
+
+    # -- feeding -------------------------------------------------------------------------------
+
+    def add(self, t_s: float) -> int:
+        """Record a pulse that arrived at ``t_s``; return its index."""
+        index = self._next_index
+        self._next_index += 1
+        if self._points:
+            last_i, last_t = self._points[-1]
+            period = self._slope or self._prior_period
+            too_late = period is not None and t_s - last_t > self.config.gap_periods * period
+            if too_late or t_s - last_t > self.config.max_period_s * self.config.gap_periods:
+                self.gaps += 1
+                self._restart()
+        self._points.append((index, t_s))
+        self._fit()
+        keep_n = self._tempo_change()
+        if keep_n:
+            self.changes += 1
+            keep = list(self._points)[-keep_n:]
+            self._points.clear()
+            self._points.extend(keep)
+            self._fit()
+        return index
+
+    def reset(self) -> None:
+        """Forget every pulse and the prior (a different clock source)."""
+        self._points.clear()
+        self._prior_period = None
+        self._slope = None
+
+    def restart_from_last(self) -> None:
+        """Start a fresh window holding only the newest pulse; the period becomes the prior."""
+        last = self.last_pulse
+        if last is None or len(self._points) < 2:
+            return
+        self._restart()
+        self._points.append(last)
+        self._fit()
+
+    def _restart(self) -> None:
+        if self._slope is not None:
+            self._prior_period = self._slope
+        self._points.clear()
+        self._slope = None
+
+    def _fit(self) -> None:
+        prior = self._prior_period
+        weight = self.config.prior_weight if prior is not None else 0.0
+        mean_i, mean_t, sxx, sxy = _sums(self._points)
+        if sxx + weight <= 0.0:
+            slope = None
+        else:
+            slope = (sxy + weight * (prior or 0.0)) / (sxx + weight)
+            slope = min(max(slope, self.config.min_period_s), self.config.max_period_s)
+        self._slope, self._mean_i, self._mean_t = slope, mean_i, mean_t
+
+    def _tempo_change(self) -> int:
+        """0, or how many of the newest pulses came after a tempo change: they all miss the
+        line through the older ones on the same side (see the module docstring)."""
+        k = self.config.change_points
+        pts = list(self._points)
+        if len(pts) < 2 * k + 2:
+            return 0
+        older, newest = pts[:-k], pts[-k:]
+        mean_i, mean_t, sxx, sxy = _sums(older)
+        slope = sxy / sxx
+        spread = math.sqrt(
+            sum((t - mean_t - slope * (i - mean_i)) ** 2 for i, t in older) / (len(older) - 2)
+        )
+        limit = max(self.config.change_sigmas * spread, self.config.change_floor_s)
+        res = [t - mean_t - slope * (i - mean_i) for i, t in newest]
+        same_side = all(r > 0 for r in res) or all(r < 0 for r in res)
+        if not (same_side and abs(sum(res)) / k > limit):
+            return 0
+        # The change happened where the misses start: keep the trailing run beyond the limit.
+        run = 0
+        for r in reversed(res):
+            if abs(r) <= limit:
+                break
+            run += 1
+        return max(run, 2)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def pulses(self) -> int:
+        """Pulses in the current window."""
+        return len(self._points)
+
+    @property
+    def next_index(self) -> int:
+        """The index the next pulse will get."""
+        return self._next_index
+
+    @property
+    def last_pulse(self) -> tuple[int, float] | None:
+        """(index, arrival time) of the newest pulse, or None."""
+        return self._points[-1] if self._points else None
+
+    @property
+    def period_s(self) -> float | None:
+        """Seconds per pulse, or None when unknown."""
+        return self._slope if self._slope is not None else self._prior_period
+
+    @property
+    def bpm(self) -> float | None:
+        """Beats per minute, or None when unknown."""
+        period = self.period_s
+        return None if period is None else 60.0 / (period * TICKS_PER_BEAT)
+
+    @property
+    def locked(self) -> bool:
+        """Enough pulses in the window (or one pulse and a prior) to time notes from."""
+        n = len(self._points)
+        return self._slope is not None and (
+            n >= self.config.lock_pulses or (n >= 1 and self._prior_period is not None)
+        )
+
+    def time_of(self, index: float) -> float:
+        """When pulse ``index`` comes (or came) by the model. Needs a slope."""
+        assert self._slope is not None, "time_of needs a fitted model (check .locked)"
+        return self._mean_t + self._slope * (index - self._mean_i)
+
+    def index_at(self, t_s: float) -> float:
+        """The (fractional) pulse index at time ``t_s``. Needs a slope."""
+        assert self._slope is not None, "index_at needs a fitted model (check .locked)"
+        return self._mean_i + (t_s - self._mean_t) / self._slope
+
+
+def _sums(points) -> tuple[float, float, float, float]:
+    """(mean index, mean time, Sxx, Sxy) of (index, time) points, centred for precision."""
+    n = len(points)
+    mean_i = sum(i for i, _ in points) / n
+    mean_t = sum(t for _, t in points) / n
+    sxx = sxy = 0.0
+    for i, t in points:
+        di = i - mean_i
+        sxx += di * di
+        sxy += di * (t - mean_t)
+    return mean_i, mean_t, sxx, sxy

@@ -1,0 +1,311 @@
+"""Clock follower and tempo model: pure state machines fed stamped messages (no real time)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jambridge.bridge.clock import ClockFollower
+from jambridge.bridge.messages import check
+from jambridge.bridge.tempo import TempoModel
+from jambridge.bridge.transport import (
+    TICKS_PER_BAR,
+    Locate,
+    Play,
+    Position,
+    Stop,
+    TransportState,
+)
+
+CLOCK, START, CONTINUE, STOP = [0xF8], [0xFA], [0xFB], [0xFC]
+JACK_QUANTUM_S = 64 / 48000  # input stamps land anywhere in one JACK period
+
+
+def period_of(bpm: float) -> float:
+    return 60.0 / (bpm * 24)
+
+
+def spp(sixteenths: int) -> list[int]:
+    return [0xF2, sixteenths & 0x7F, sixteenths >> 7]
+
+
+class Feeder:
+    """Feeds a follower pulses on an ideal grid plus optional jitter, tracking true times."""
+
+    def __init__(self, follower: ClockFollower, bpm: float, jitter_s: float = 0.0, seed=0):
+        self.f = follower
+        self.t = 10.0  # true time of the next pulse
+        self.bpm = bpm
+        self.jitter_s = jitter_s
+        self.rng = random.Random(seed)
+        self.events: list = []
+        self.logs: list[str] = []
+
+    def pulse(self, n: int = 1) -> list[float]:
+        """Send n pulses; return their true times."""
+        times = []
+        for _ in range(n):
+            stamp = self.t + self.rng.uniform(-self.jitter_s / 2, self.jitter_s / 2)
+            self.events += self.f.feed(stamp, CLOCK)
+            times.append(self.t)
+            self.t += period_of(self.bpm)
+        return times
+
+    def send(self, msg: list[int]) -> list:
+        ev = self.f.feed(self.t - period_of(self.bpm) / 2, msg)
+        self.events += ev
+        return ev
+
+
+def make(bpm=120.0, jitter_s=0.0, seed=0) -> tuple[ClockFollower, Feeder]:
+    logs: list[str] = []
+    f = ClockFollower(log=logs.append)
+    feeder = Feeder(f, bpm, jitter_s, seed)
+    feeder.logs = logs
+    return f, feeder
+
+
+# -- transport -----------------------------------------------------------------------------
+
+
+def test_start_makes_the_first_pulse_tick_zero_and_counts_bars():
+    f, fd = make(128)
+    fd.pulse(30)  # clock while stopped: tempo only
+    assert f.state is TransportState.STOPPED and f.song_tick == 0 and fd.events == []
+    fd.send(START)
+    assert f.state is TransportState.WAITING
+    (t0,) = fd.pulse()
+    assert fd.events == [Play(0, pytest.approx(t0), "start")]
+    fd.pulse(TICKS_PER_BAR * 2 + 24 * 2 + 5)
+    assert f.pulse_tick == TICKS_PER_BAR * 2 + 53
+    assert str(Position.from_ticks(f.pulse_tick)) == "3:3"
+
+
+def test_stop_then_continue_resumes_where_it_stopped():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(100)
+    assert fd.send(STOP) == [Stop(pytest.approx(fd.t - period_of(120) / 2), "stop")]
+    fd.pulse(10)  # clock while stopped does not move the position
+    assert f.song_tick == 100 and f.pulse_tick is None
+    fd.send(CONTINUE)
+    fd.events.clear()
+    fd.pulse()
+    assert fd.events[0].tick == 100 and fd.events[0].kind == "continue"
+
+
+def test_song_position_pointer_then_continue_plays_from_that_sixteenth():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(50)
+    fd.send(STOP)
+    assert fd.send(spp(4 * 16 + 6)) == [Locate((4 * 16 + 6) * 6)]
+    fd.send(CONTINUE)
+    fd.events.clear()
+    fd.pulse(3)
+    assert fd.events == [Play(420, pytest.approx(fd.t - 3 * period_of(120)), "continue")]
+    assert Position.from_ticks(420) == Position(5, 2, 12)
+    assert f.pulse_tick == 422
+
+
+def test_spp_while_playing_relocates_on_the_next_pulse():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(40)
+    ev = fd.send(spp(32))
+    assert ev == [Stop(pytest.approx(fd.t - period_of(120) / 2), "relocate")]
+    fd.events.clear()
+    fd.pulse()
+    assert fd.events[0].tick == 192 and fd.events[0].kind == "continue"
+
+
+def test_start_while_playing_restarts_from_the_top():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(40)
+    assert [type(e) for e in fd.send(START)] == [Stop]
+    fd.events.clear()
+    fd.pulse()
+    assert fd.events[0] == Play(0, pytest.approx(fd.t - period_of(120)), "start")
+
+
+def test_clock_loss_stops_after_the_timeout_not_before():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(48)
+    last = fd.t - period_of(120)
+    assert f.check(last + 0.2) == []
+    events = f.check(last + 0.3)
+    assert [e.kind for e in events] == ["clock lost"] and f.state is TransportState.STOPPED
+    assert any("clock lost" in line for line in fd.logs)
+    assert f.song_tick == 48  # Continue would resume here
+
+
+def test_bpm_reads_unknown_when_the_clock_goes_idle():
+    f, fd = make(128)
+    fd.pulse(30)
+    assert f.bpm_at(fd.t) == pytest.approx(128, abs=0.01)
+    assert f.bpm_at(fd.t + 2.0) is None
+
+
+# -- tempo -----------------------------------------------------------------------------------
+
+
+def prediction_errors(bpm_steps, jitter_s, seed=1, skip=0):
+    """Feed pulses through tempo steps [(bpm, pulses)]; error of predicting the next pulse."""
+    f, fd = make(bpm_steps[0][0], jitter_s, seed)
+    fd.send(START)
+    errors = []
+    for bpm, n in bpm_steps:
+        fd.bpm = bpm
+        for _ in range(n):
+            if f.locked:
+                errors.append(f.time_of_tick(f.pulse_tick + 1) - fd.t)
+            fd.pulse()
+    return f, errors[skip:]
+
+
+@pytest.mark.parametrize("bpm", [90, 128, 174])
+def test_tempo_is_exact_on_a_clean_clock(bpm):
+    f, errors = prediction_errors([(bpm, 200)], 0.0)
+    assert f.bpm == pytest.approx(bpm, rel=1e-9)
+    assert max(abs(e) for e in errors) < 1e-9
+
+
+@pytest.mark.parametrize("bpm", [90, 128, 174])
+def test_tempo_smooths_jitter_of_one_jack_period(bpm):
+    f, errors = prediction_errors([(bpm, 400)], JACK_QUANTUM_S, skip=48)
+    errors.sort(key=abs)
+    assert abs(errors[int(0.99 * len(errors))]) < 0.35e-3  # inputs jitter by 1.33 ms
+    assert f.bpm == pytest.approx(bpm, rel=0.005)
+
+
+def test_heavy_jitter_never_fakes_a_tempo_change():
+    f, errors = prediction_errors([(128, 2000)], 4e-3, seed=3, skip=48)
+    assert f.tempo.changes == 0
+    errors.sort(key=abs)
+    assert abs(errors[int(0.99 * len(errors))]) < 1.2e-3
+
+
+@pytest.mark.parametrize(("before", "after"), [(120, 140), (140, 120), (128, 129.5)])
+@pytest.mark.parametrize("jitter_s", [0.0, JACK_QUANTUM_S])
+def test_tempo_change_is_followed_within_a_beat(before, after, jitter_s):
+    f, errors = prediction_errors([(before, 96), (after, 24)], jitter_s)
+    # errors of the last pulses of the beat after the change
+    assert max(abs(e) for e in errors[-4:]) < 0.5e-3
+    assert f.bpm == pytest.approx(after, rel=0.01)
+
+
+def test_restart_after_a_gap_is_locked_from_the_first_pulse_with_the_old_period():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(96)
+    fd.send(STOP)
+    fd.t += 5.0  # this sender stops clocking while stopped
+    fd.send(CONTINUE)
+    fd.pulse()
+    assert f.locked  # the previous period is the prior
+    assert f.time_of_tick(f.pulse_tick + 1) == pytest.approx(fd.t, abs=1e-9)
+
+
+def test_tempo_model_without_a_prior_needs_pulses_to_lock():
+    m = TempoModel()
+    assert not m.locked and m.bpm is None
+    m.add(1.0)
+    assert not m.locked
+    m.add(1.0 + period_of(120))
+    m.add(1.0 + 2 * period_of(120))
+    assert m.locked and m.bpm == pytest.approx(120)
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+BAD_INPUT = [
+    [0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7],  # sysex (identity request)
+    [0x3C, 0x40],  # running status: data bytes only
+    [0x40],
+    [0xF4],  # undefined system common
+    [0xF5, 0x01],
+    [0xF9],  # undefined real time
+    [0xFD],
+    [0xF2, 0x10],  # SPP missing its MSB
+    [0xF2, 0xFF, 0xFF],  # SPP past the end of the 14-bit range: data bytes with bit 7 set
+    [0xF2, 0x00, 0x80],
+    [0xF8, 0x00],  # clock with a stray byte
+    [0x90, 0x3C],  # truncated note on
+    [],
+    [0xFF],  # system reset: not ours to obey
+    [0xF6],
+    [0xF3, 0x01],
+]
+
+
+@pytest.mark.parametrize("state", ["stopped", "playing"])
+def test_bad_input_changes_nothing_but_the_log(state):
+    f, fd = make(120)
+    if state == "playing":
+        fd.send(START)
+    fd.pulse(30)
+    before = (f.state, f.song_tick, f.pulse_tick, f.bpm, f.tempo.pulses)
+    fd.events.clear()
+    for msg in BAD_INPUT:
+        assert fd.send(msg) == []
+    assert (f.state, f.song_tick, f.pulse_tick, f.bpm, f.tempo.pulses) == before
+    assert f.ignored == len(BAD_INPUT)
+    assert len(fd.logs) >= 10  # rate limiting merges repeats of one kind only
+    assert any("running status" in line for line in fd.logs)
+    assert any("system exclusive" in line for line in fd.logs)
+    assert any("0xF4" in line for line in fd.logs)
+
+
+def test_clock_without_start_plays_nothing():
+    f, fd = make(120)
+    fd.pulse(500)
+    assert fd.events == [] and f.state is TransportState.STOPPED and f.song_tick == 0
+    assert f.time_of_tick(10) is None
+
+
+def test_continue_while_playing_is_logged_and_ignored():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(10)
+    assert fd.send(CONTINUE) == []
+    assert f.state is TransportState.PLAYING and f.pulse_tick == 9
+    assert any("Continue" in line for line in fd.logs)
+
+
+def test_log_is_rate_limited_per_kind():
+    f, fd = make(120)
+    for _ in range(1000):
+        fd.send([0xF0, 1, 0xF7])
+    assert len(fd.logs) == 1 and f.ignored == 1000
+    fd.t += 2.0
+    fd.send([0xF0, 1, 0xF7])
+    assert "999 more" in fd.logs[-1]
+
+
+transport_bytes = {0xF8, 0xFA, 0xFB, 0xFC, 0xF2}
+
+
+@st.composite
+def junk_message(draw):
+    msg = draw(st.lists(st.integers(0, 255), min_size=0, max_size=6))
+    kind, _ = check(msg)
+    if kind in ("clock", "start", "continue", "stop", "songpos"):
+        msg = [0xF4, *msg]  # make it undefined instead
+    return msg
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(junk_message(), max_size=40))
+def test_no_junk_moves_the_transport(msgs):
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(50)
+    before = (f.state, f.song_tick, f.tempo.pulses)
+    for msg in msgs:
+        assert fd.send(msg) == []
+    assert (f.state, f.song_tick, f.tempo.pulses) == before
