@@ -227,7 +227,9 @@ class _Scan:
             notes.append(Note(pitch, start / ppq, duration, velocity))
         return tuple(notes)
 
-    def song(self, file_type: int, ntracks: int, name: str, config: RoleConfig):
+    def song(
+        self, file_type: int, ntracks: int, name: str, config: RoleConfig
+    ) -> tuple[Song, ReadReport]:
         where, ppq = self.where, self.ppq
         found = sum(len(s.notes) for s in self.sources)
         if found == 0:
