@@ -4,7 +4,7 @@ Map of the library (no Qt, no torch on this side):
 
 - ``jambridge.music``       Note, Track, Bar, Song, Key: immutable values, times in beats
 - ``jambridge.roles``       the role table (drums, bass, chords, lead): channels, programs, ranges
-- ``jambridge.midi_io``     read any MIDI file / write type-1 files (miditoolkit)
+- ``jambridge.midi_io``     read any MIDI file / write type-1 files (mido)
 - ``jambridge.tokenizer``   bar-major multi-track tokens, vocabulary, grammar (sampling mask)
 - ``jambridge.procedural``  seeded rule-based techno generator (training data, baseline)
 - ``jambridge.dataset``     MIDI folders -> memory-mapped token arrays

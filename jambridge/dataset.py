@@ -203,7 +203,7 @@ def _encode_versions(
 def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
     path, source, style, cfg = job
     result = FileResult(name=path, source=source)
-    from jambridge.midi_io import read_midi  # worker import keeps the parent light
+    from jambridge.midi_io import midi_bytes_to_song  # worker import keeps the parent light
 
     try:
         size = os.path.getsize(path)
@@ -212,7 +212,7 @@ def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
             return result
         data = Path(path).read_bytes()
         digest = hashlib.sha1(data).hexdigest()
-        song, _report = read_midi(path)
+        song, _report = midi_bytes_to_song(data, path)
         if song.note_count() == 0:
             result.skipped = "no notes after role assignment"
             return result

@@ -303,9 +303,17 @@ def split_lowest_voice(
     return upper, bass
 
 
+# Drum keys outside GM percussion that e-kits send (a Roland TD-11 in the Groove dataset: hi-hat
+# edge zones, tom rim), mapped to the GM sound they are, so a DAW drum rack plays them.
+DRUM_KEY_MAP = {22: 42, 26: 46, 58: 43}
+
+
 def _merge(role: str, sources: list[Source]) -> tuple[Track, int]:
     main = max(sources, key=lambda s: len(s.notes))
-    notes, duplicates = tidy_notes(n for s in sources for n in s.notes)
+    notes = (n for s in sources for n in s.notes)
+    if role == "drums":
+        notes = (replace(n, pitch=DRUM_KEY_MAP.get(n.pitch, n.pitch)) for n in notes)
+    notes, duplicates = tidy_notes(notes)
     track = Track(role=role, program=main.program, channel=main.channel, name=main.name)
     return track.with_notes(notes), duplicates
 

@@ -247,3 +247,11 @@ def test_only_notes_below_the_threshold_move_to_the_bass():
     assert split_lowest_voice(tenor, RoleConfig(min_split_notes=1))[1] == []
     upper, bass = split_lowest_voice(tenor, RoleConfig(min_split_notes=1, bass_split_below=54))
     assert [n.pitch for n in bass] == [53] * 8 and len(upper) == 16
+
+
+def test_e_kit_drum_keys_map_to_gm():
+    from jambridge.roles import DRUM_KEY_MAP, Source, assign_roles
+
+    notes = tuple(Note(k, i, 0.1, 90) for i, k in enumerate((22, 26, 58, 36)))
+    tracks, _ = assign_roles([Source(notes=notes, channel=9, program=0, name="kit", is_drum=True)])
+    assert [n.pitch for n in tracks[0].notes] == [DRUM_KEY_MAP[22], DRUM_KEY_MAP[26], 43, 36]
