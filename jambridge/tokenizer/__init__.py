@@ -22,7 +22,8 @@ see the model card for tokens per 4-track bar. Round trip on ../shared/data is e
 to quantization (``tests/test_tokenizer_corpus.py`` and the dataset report give the numbers).
 """
 
-from jambridge.tokenizer.codec import Header, Tokenizer, default_track
+from jambridge.roles import default_track
+from jambridge.tokenizer.codec import Header, Tokenizer
 from jambridge.tokenizer.config import TokenizerConfig
 from jambridge.tokenizer.grammar import Grammar, GrammarState
 from jambridge.tokenizer.vocab import Vocabulary

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from jambridge.errors import TokenizerError
-from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song, Track
-from jambridge.roles import ROLE_SPECS
+from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song
+from jambridge.roles import default_track
 from jambridge.tokenizer.config import TokenizerConfig
 from jambridge.tokenizer.grammar import BETWEEN, Grammar, GrammarState
 from jambridge.tokenizer.vocab import Vocabulary
@@ -43,11 +43,6 @@ class Header:
     @property
     def enabled(self) -> tuple[str, ...]:
         return tuple(r for r, lv in self.density.items() if lv is not None)
-
-
-def default_track(role: str) -> Track:
-    spec = ROLE_SPECS[role]
-    return Track(role=role, program=spec.program, channel=spec.channel, name=spec.track_name)
 
 
 class Tokenizer:
