@@ -1,0 +1,256 @@
+"""Prompt capture: notes played into "JamBridge In", quantized on the clock grid, as bars.
+
+:class:`CaptureRecorder` is pure and lives in the real-time thread: it gets each note-on and
+note-off with its song tick (from the clock model) and keeps
+
+* a **retro** buffer of the last ``retro_bars`` bars heard, always (like a DAW's capture MIDI):
+  :meth:`CaptureRecorder.retro` takes the last N bars -- up to the current bar line, or through
+  the current bar if it already holds notes -- with leading empty bars trimmed;
+* an **armed** capture: :meth:`CaptureRecorder.arm` records the next N bars from the next bar
+  line; :meth:`CaptureRecorder.poll` hands them over when the last one ends.
+
+Notes are quantized to :data:`~jambridge.bridge.transport.TICKS_PER_GRID` ticks (the 12-per-beat
+grid), and a note belongs to the window its *quantized* start falls in, so a downbeat played a
+hair early is kept. Notes still held when a window closes end at the window's end. The result
+is plain bars (one track, the chosen role) for the generator, and :func:`write_capture` writes
+it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jambridge.bridge.controls import ArmCapture, RetroCapture
+from jambridge.bridge.timeline import PlainBar, PlainNote, plain_to_bar
+from jambridge.bridge.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
+from jambridge.errors import DataError
+from jambridge.midi_io import write_midi
+from jambridge.music import GRID_PER_BEAT, Song
+from jambridge.roles import ROLE_SPECS
+
+# sys.platform prefix -> (environment variable, fallback under the home folder, app folder)
+DATA_DIRS: dict[str, tuple[str, str, str]] = {
+    "linux": ("XDG_DATA_HOME", ".local/share", "jambridge"),
+    "darwin": ("", "Library/Application Support", "JamBridge"),
+    "win32": ("APPDATA", "AppData/Roaming", "JamBridge"),
+}
+
+
+def captures_dir() -> Path:
+    """Where captures are written: ``$XDG_DATA_HOME/jambridge/captures`` on Linux,
+    ``~/Library/Application Support/JamBridge/captures`` on macOS,
+    ``%APPDATA%/JamBridge/captures`` on Windows."""
+    key = next((k for k in DATA_DIRS if sys.platform.startswith(k)), "linux")
+    env, fallback, app = DATA_DIRS[key]
+    base = os.environ.get(env) if env else None
+    root = Path(base) if base else Path.home() / fallback
+    return root / app / "captures"
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """A finished capture."""
+
+    kind: str  # "armed" or "retro"
+    role: str  # the role the riff goes to
+    start_bar: int  # 0-based song bar of the first captured bar
+    bars: tuple[PlainBar, ...]  # one track (role) per bar, quantized
+    bpm: float | None  # tempo when captured (for the file)
+
+    @property
+    def note_count(self) -> int:
+        return sum(len(track[2]) for bar in self.bars for track in bar)
+
+
+@dataclass
+class _Armed:
+    command: ArmCapture
+    start_tick: int  # window start (a bar line)
+    end_tick: int  # window end
+
+
+class CaptureRecorder:
+    """Turns input notes at song ticks into captured bars (see the module docstring)."""
+
+    def __init__(self, retro_bars: int = 8, log: Callable[[str], None] | None = None) -> None:
+        self.retro_bars = retro_bars  # bars the retro buffer keeps
+        self._log = log or (lambda line: None)
+        # [start_tick, end_tick or None while held, channel, pitch, velocity]
+        self._notes: list[list] = []
+        self._held: dict[tuple[int, int], list] = {}
+        self._armed: _Armed | None = None
+
+    # -- input -----------------------------------------------------------------------------------
+
+    def note_on(self, tick: float, channel: int, pitch: int, velocity: int) -> None:
+        """A key went down at song tick ``tick`` (velocity 0 is a note-off)."""
+        if velocity == 0:
+            self.note_off(tick, channel, pitch)
+            return
+        self.note_off(tick, channel, pitch)  # a retrigger ends the previous one
+        note = [tick, None, channel, pitch, velocity]
+        self._notes.append(note)
+        self._held[(channel, pitch)] = note
+
+    def note_off(self, tick: float, channel: int, pitch: int) -> None:
+        """A key went up at song tick ``tick``."""
+        note = self._held.pop((channel, pitch), None)
+        if note is not None:
+            note[1] = tick
+
+    def release_all(self, tick: float) -> None:
+        """End every held note at ``tick`` (transport stopped, or the input port went away)."""
+        for note in self._held.values():
+            note[1] = tick
+        self._held.clear()
+
+    def clear(self) -> None:
+        """Forget the retro buffer (the song position jumped)."""
+        self._notes.clear()
+        self._held.clear()
+
+    def prune(self, now_tick: float) -> None:
+        """Drop notes that ended before the retro window; call once per bar."""
+        limit = (math.floor(now_tick / TICKS_PER_BAR) - self.retro_bars - 1) * TICKS_PER_BAR
+        self._notes = [n for n in self._notes if n[1] is None or n[1] >= limit]
+
+    # -- captures ----------------------------------------------------------------------------------
+
+    def arm(self, command: ArmCapture, now_tick: float) -> int:
+        """Record ``command.bars`` bars from the next bar line; returns the first bar (0-based)."""
+        start_bar = math.ceil(now_tick / TICKS_PER_BAR - 1e-9)
+        start = start_bar * TICKS_PER_BAR
+        self._armed = _Armed(command, start, start + command.bars * TICKS_PER_BAR)
+        return start_bar
+
+    @property
+    def armed(self) -> ArmCapture | None:
+        return self._armed.command if self._armed else None
+
+    def disarm(self) -> None:
+        self._armed = None
+
+    def poll(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
+        """The armed capture, once its last bar has ended."""
+        armed = self._armed
+        if armed is None or now_tick < armed.end_tick:
+            return None
+        self._armed = None
+        cmd = armed.command
+        bars = self._window(armed.start_tick, armed.end_tick, cmd.channel, cmd.role)
+        result = CaptureResult("armed", cmd.role, armed.start_tick // TICKS_PER_BAR, bars, bpm)
+        if result.note_count == 0:
+            self._log(f"armed capture: nothing was played in {cmd.bars} bar(s)")
+            return None
+        return result
+
+    def stop(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
+        """The transport stopped: an armed capture that has begun ends with the bars so far."""
+        armed = self._armed
+        self.release_all(now_tick)
+        if armed is None or now_tick <= armed.start_tick:
+            return None
+        end_bar = math.ceil(now_tick / TICKS_PER_BAR - 1e-9)
+        self._armed = _Armed(armed.command, armed.start_tick, end_bar * TICKS_PER_BAR)
+        return self.poll(end_bar * TICKS_PER_BAR, bpm)
+
+    def retro(
+        self, command: RetroCapture, now_tick: float, bpm: float | None
+    ) -> CaptureResult | None:
+        """The last ``command.bars`` bars heard (None, logged, when there were no notes)."""
+        bar_line = math.floor(now_tick / TICKS_PER_BAR + 1e-9) * TICKS_PER_BAR
+        current_has_notes = any(
+            _grid_tick(n[0]) >= bar_line and self._wanted(n, command.channel) for n in self._notes
+        )
+        end = bar_line + (TICKS_PER_BAR if current_has_notes else 0)
+        start = max(0, end - command.bars * TICKS_PER_BAR)
+        bars = self._window(start, end, command.channel, command.role, now_tick)
+        skip = 0
+        while skip < len(bars) and not bars[skip][0][2]:
+            skip += 1
+        if skip == len(bars):
+            self._log(f"retro capture: nothing was played in the last {command.bars} bar(s)")
+            return None
+        first_bar = start // TICKS_PER_BAR + skip
+        return CaptureResult("retro", command.role, first_bar, bars[skip:], bpm)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _wanted(note: list, channel: int | None) -> bool:
+        return channel is None or note[2] == channel
+
+    def _window(
+        self, start: int, end: int, channel: int | None, role: str, now_tick: float | None = None
+    ) -> tuple[PlainBar, ...]:
+        per_bar: list[list[PlainNote]] = [[] for _ in range((end - start) // TICKS_PER_BAR)]
+        for n in self._notes:
+            if not self._wanted(n, channel):
+                continue
+            on = _grid_tick(n[0])
+            if not start <= on < end:
+                continue
+            off_raw = n[1] if n[1] is not None else (now_tick if now_tick is not None else end)
+            off = min(max(_grid_tick(off_raw), on + TICKS_PER_GRID), end)
+            if off <= on:
+                off = on + TICKS_PER_GRID
+            i, rel = divmod(on - start, TICKS_PER_BAR)
+            per_bar[i].append((n[3], rel / TICKS_PER_BEAT, (off - on) / TICKS_PER_BEAT, n[4]))
+        program = ROLE_SPECS[role].program
+        return tuple(
+            ((role, program, tuple(sorted(notes, key=lambda x: (x[1], x[0])))),)
+            for notes in per_bar
+        )
+
+
+def _grid_tick(tick: float) -> int:
+    """The nearest tick on the 12-per-beat grid."""
+    return int(round(tick / TICKS_PER_GRID)) * TICKS_PER_GRID
+
+
+assert TICKS_PER_GRID * GRID_PER_BEAT == TICKS_PER_BEAT
+
+
+def capture_song(result: CaptureResult) -> Song:
+    """A captured riff as a one-track Song."""
+    bars = [plain_to_bar(b) for b in result.bars]
+    bpm = result.bpm if result.bpm is not None else 120.0
+    name = f"JamBridge {result.kind} capture ({result.role})"
+    return Song.from_bars(bars, tempo_bpm=min(max(bpm, 10.0), 1000.0), name=name)
+
+
+def write_capture(result: CaptureResult, directory: Path | None = None) -> Path:
+    """Write a capture as a type-1 ``.mid`` file; returns its path.
+
+    Raises:
+        DataError: the folder or file cannot be written.
+    """
+    folder = directory or captures_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"{folder}: cannot create the captures folder ({err})") from err
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem = f"{stamp}-{result.kind}-{result.role}-{len(result.bars)}bar"
+    path = folder / f"{stem}.mid"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.mid"
+    write_midi(capture_song(result), path)
+    return path
+
+
+def quantized_notes(bars: Sequence[PlainBar]) -> list[tuple[int, float, float, int]]:
+    """All notes of captured bars with song-relative start beats (for tests and display)."""
+    out = []
+    for i, bar in enumerate(bars):
+        for _, _, notes in bar:
+            out += [(p, i * 4 + s, d, v) for p, s, d, v in notes]
+    return out

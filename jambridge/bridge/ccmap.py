@@ -1,0 +1,209 @@
+"""MIDI CC map: a hardware controller drives capture, regenerate, temperature, density and mute.
+
+A table from controller number to action; :meth:`CcMap.translate` turns one Control Change on
+the input port into a command for the real-time thread (or nothing). Buttons act on the press
+(the value crossing from below 64 to 64 or more), so a controller that sends 127 on press and 0
+on release triggers once. Knobs map 0..127 linearly onto the control's range.
+
+Default map (controller numbers from MIDI's undefined ranges 20-31 and 102-119, so they do not
+fight a keyboard's mod wheel, sustain or filter knobs):
+
+====== ===================================== ==========================
+CC     action                                kind
+====== ===================================== ==========================
+20     arm capture (``capture_bars`` bars)   button
+21     retro capture (last ``capture_bars``) button
+22-25  regenerate drums / bass / chords / lead button
+26-29  mute drums / bass / chords / lead      button (toggles)
+102-105 temperature drums / bass / chords / lead knob 0..2
+106-109 density drums / bass / chords / lead  knob 0..1
+====== ===================================== ==========================
+
+Captures go to ``capture_role`` from ``capture_channel`` (None: all channels). The map is JSON::
+
+    {"channel": null, "capture_bars": 2, "capture_role": "bass", "capture_channel": null,
+     "controls": {"20": "arm_capture", "21": "retro_capture", "22": "regenerate:drums",
+                  "26": "mute:drums", "102": "temperature:drums", "106": "density:bass"}}
+
+``channel`` (1..16, or null for any) is the controller's channel; action names are
+``arm_capture``, ``retro_capture``, ``regenerate:ROLE``, ``mute:ROLE``, ``solo:ROLE``,
+``lock:ROLE``, ``temperature:ROLE`` and ``density:ROLE``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jambridge.bridge.controls import (
+    DENSITY_RANGE,
+    TEMPERATURE_RANGE,
+    ArmCapture,
+    Command,
+    Regenerate,
+    RetroCapture,
+    SetTrack,
+    check_role,
+)
+from jambridge.errors import JamBridgeError
+from jambridge.music import ROLES
+
+PRESS = 64  # a button value at or above this is "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What one action name does: a button (fires on press) or a knob (fires on every value)."""
+
+    button: bool
+    make: Callable[[str | None, float, CcMap], Command]  # (role, value 0..127, map) -> command
+
+
+def _scale(value: float, low: float, high: float) -> float:
+    return low + (high - low) * value / 127.0
+
+
+ACTIONS: dict[str, Action] = {
+    "arm_capture": Action(
+        True, lambda r, v, m: ArmCapture(m.capture_bars, m.capture_role, m.capture_channel)
+    ),
+    "retro_capture": Action(
+        True, lambda r, v, m: RetroCapture(m.capture_bars, m.capture_role, m.capture_channel)
+    ),
+    "regenerate": Action(True, lambda r, v, m: Regenerate(r)),
+    "mute": Action(True, lambda r, v, m: SetTrack(r, mute=True, toggle=True)),
+    "solo": Action(True, lambda r, v, m: SetTrack(r, solo=True, toggle=True)),
+    "lock": Action(True, lambda r, v, m: SetTrack(r, lock=True, toggle=True)),
+    "temperature": Action(
+        False, lambda r, v, m: SetTrack(r, temperature=round(_scale(v, *TEMPERATURE_RANGE), 3))
+    ),
+    "density": Action(
+        False, lambda r, v, m: SetTrack(r, density=round(_scale(v, *DENSITY_RANGE), 3))
+    ),
+}
+ROLE_ACTIONS = frozenset({"regenerate", "mute", "solo", "lock", "temperature", "density"})
+
+
+def _defaults() -> dict[int, str]:
+    table = {20: "arm_capture", 21: "retro_capture"}
+    for i, role in enumerate(ROLES):
+        table[22 + i] = f"regenerate:{role}"
+        table[26 + i] = f"mute:{role}"
+        table[102 + i] = f"temperature:{role}"
+        table[106 + i] = f"density:{role}"
+    return table
+
+
+DEFAULT_CONTROLS: dict[int, str] = _defaults()
+
+
+def parse_action(name: str) -> tuple[str, str | None]:
+    """``"mute:bass"`` -> ``("mute", "bass")``; raises JamBridgeError naming the choices."""
+    base, _, role = name.partition(":")
+    if base not in ACTIONS:
+        raise JamBridgeError(f"CC action must be one of {', '.join(ACTIONS)}, got {name!r}")
+    if base in ROLE_ACTIONS:
+        if not role:
+            raise JamBridgeError(f"CC action {base!r} needs a role, like '{base}:bass'")
+        check_role(role)
+        return base, role
+    if role:
+        raise JamBridgeError(f"CC action {base!r} takes no role, got {name!r}")
+    return base, None
+
+
+@dataclass(frozen=True)
+class CcMap:
+    """Controller number -> action, and the settings captures use."""
+
+    controls: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_CONTROLS))  # CC->action
+    channel: int | None = None  # 0-based controller channel; None: any channel
+    capture_bars: int = 2  # bars a capture button takes
+    capture_role: str = "bass"  # role a captured riff is given
+    capture_channel: int | None = None  # 0-based input channel captured; None: all
+
+    def __post_init__(self) -> None:
+        for cc, name in self.controls.items():
+            if not 0 <= cc <= 119:
+                raise JamBridgeError(f"CC number must be in range 0..119, got {cc}")
+            parse_action(name)
+        for what, ch in (("channel", self.channel), ("capture_channel", self.capture_channel)):
+            if ch is not None and not 0 <= ch <= 15:
+                raise JamBridgeError(f"{what} must be in range 1..16, got {ch + 1}")
+        ArmCapture(self.capture_bars, self.capture_role, self.capture_channel)  # validates
+        parsed = {cc: parse_action(name) for cc, name in self.controls.items()}
+        object.__setattr__(self, "_parsed", parsed)
+
+    def translate(self, channel: int, cc: int, value: int, previous: int | None) -> Command | None:
+        """The command a Control Change makes, or None. ``previous`` is the last value seen
+        on this controller (None: first), to detect button presses."""
+        if self.channel is not None and channel != self.channel:
+            return None
+        parsed = self._parsed.get(cc)  # type: ignore[attr-defined]
+        if parsed is None:
+            return None
+        base, role = parsed
+        action = ACTIONS[base]
+        if action.button and not (value >= PRESS and (previous is None or previous < PRESS)):
+            return None
+        return action.make(role, value, self)
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "channel": None if self.channel is None else self.channel + 1,
+            "capture_bars": self.capture_bars,
+            "capture_role": self.capture_role,
+            "capture_channel": None if self.capture_channel is None else self.capture_channel + 1,
+            "controls": {str(cc): name for cc, name in sorted(self.controls.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "CC map") -> CcMap:
+        """Build from the JSON shape in the module docstring (channels 1-based)."""
+        if not isinstance(data, dict):
+            raise JamBridgeError(f"{where}: must be a JSON object")
+        unknown = set(data) - {"channel", "capture_bars", "capture_role", "capture_channel",
+                               "controls"}  # fmt: skip
+        if unknown:
+            raise JamBridgeError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        try:
+            controls = {int(k): str(v) for k, v in data.get("controls", DEFAULT_CONTROLS).items()}
+            return cls(
+                controls=controls,
+                channel=_channel(data.get("channel")),
+                capture_bars=int(data.get("capture_bars", 2)),
+                capture_role=str(data.get("capture_role", "bass")),
+                capture_channel=_channel(data.get("capture_channel")),
+            )
+        except (ValueError, TypeError, AttributeError) as err:
+            raise JamBridgeError(f"{where}: {err}") from err
+        except JamBridgeError as err:
+            raise JamBridgeError(f"{where}: {err}") from err
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CcMap:
+        """Read a CC map file; errors name the file."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise JamBridgeError(f"{path}: cannot read the CC map ({err.strerror})") from err
+        except json.JSONDecodeError as err:
+            raise JamBridgeError(f"{path}: not valid JSON ({err})") from err
+        return cls.from_dict(data, where=str(path))
+
+
+def _channel(value) -> int | None:
+    if value is None:
+        return None
+    ch = int(value)
+    if not 1 <= ch <= 16:
+        raise JamBridgeError(f"channel must be in range 1..16, got {ch}")
+    return ch - 1

@@ -1,0 +1,110 @@
+"""Internal clock: JamBridge as the MIDI clock master (``--clock internal --bpm N``).
+
+The clock keeps a pulse grid running from :meth:`InternalClock.begin` on, so that slaves can
+lock their tempo before Start, as a DAW's clock does. :meth:`play` sends Start and makes the
+first grid pulse at least ``lead_s`` ahead tick 0 of bar 1; :meth:`stop` sends Stop. A tempo
+change re-anchors the grid at the next pulse, so pulses never jump.
+
+It speaks the scheduler's :class:`~jambridge.bridge.transport.TimeMap` protocol like the clock
+follower does; the scheduler sends the pulses (``0xF8`` at :meth:`next_pulse_time`) through
+the same timed loop as the notes.
+"""
+
+from __future__ import annotations
+
+from jambridge.bridge.transport import TICKS_PER_BEAT, Play, Stop, TransportState
+
+START_LEAD_S = 0.02  # Start goes out at least this long before the first pulse of bar 1
+
+
+def period_of(bpm: float) -> float:
+    """Seconds per clock pulse at ``bpm``."""
+    return 60.0 / (bpm * TICKS_PER_BEAT)
+
+
+class InternalClock:
+    """A master clock on a fixed (changeable) tempo."""
+
+    def __init__(self, bpm: float, lead_s: float = START_LEAD_S) -> None:
+        self._period = period_of(bpm)
+        self._lead_s = lead_s
+        self._grid: tuple[int, float] = (0, 0.0)  # (pulse index, time) the grid runs from
+        self._next_pulse = 0  # index of the next pulse to send
+        self._song: int | None = None  # pulse index of song tick 0 while playing
+        self._started = False
+
+    def begin(self, now_s: float) -> None:
+        """Start the pulse grid at ``now_s`` (pulses go out from then on)."""
+        self._grid = (0, now_s)
+        self._next_pulse = 0
+        self._started = True
+
+    def _time_of_pulse(self, index: float) -> float:
+        i0, t0 = self._grid
+        return t0 + (index - i0) * self._period
+
+    # -- driving ---------------------------------------------------------------------------------
+
+    def next_pulse_time(self) -> float | None:
+        """When the next ``0xF8`` is due, or None before :meth:`begin`."""
+        return self._time_of_pulse(self._next_pulse) if self._started else None
+
+    def pulse_sent(self) -> None:
+        """The scheduler sent the pulse that was due."""
+        self._next_pulse += 1
+
+    def play(self, now_s: float) -> Play | None:
+        """Start from the top; returns the Play event (None if already playing)."""
+        if self._song is not None:
+            return None
+        i0, t0 = self._grid
+        first = max(self._next_pulse, i0)
+        while self._time_of_pulse(first) < now_s + self._lead_s:
+            first += 1
+        self._song = first
+        return Play(0, self._time_of_pulse(first), "start")
+
+    def stop(self, now_s: float) -> Stop | None:
+        """Stop; returns the Stop event (None if already stopped)."""
+        if self._song is None:
+            return None
+        self._song = None
+        return Stop(now_s, "stop")
+
+    def set_bpm(self, bpm: float) -> None:
+        """Change the tempo from the next pulse on."""
+        self._grid = (self._next_pulse, self._time_of_pulse(self._next_pulse))
+        self._period = period_of(bpm)
+
+    # -- the TimeMap protocol -----------------------------------------------------------------
+
+    @property
+    def state(self) -> TransportState:
+        if self._song is None:
+            return TransportState.STOPPED
+        return TransportState.PLAYING if self._next_pulse > self._song else TransportState.WAITING
+
+    @property
+    def locked(self) -> bool:
+        return self._song is not None
+
+    @property
+    def bpm(self) -> float:
+        return 60.0 / (self._period * TICKS_PER_BEAT)
+
+    @property
+    def pulse_tick(self) -> int | None:
+        if self._song is None or self._next_pulse <= self._song:
+            return None
+        return self._next_pulse - 1 - self._song
+
+    def time_of_tick(self, tick: float) -> float | None:
+        if self._song is None:
+            return None
+        return self._time_of_pulse(self._song + tick)
+
+    def tick_at(self, t_s: float) -> float | None:
+        if self._song is None:
+            return None
+        i0, t0 = self._grid
+        return i0 + (t_s - t0) / self._period - self._song

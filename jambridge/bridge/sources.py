@@ -1,0 +1,164 @@
+"""Bar sources for the generator process (see :class:`~jambridge.bridge.streaming.BarSource`).
+
+* ``pattern``: a fixed test pattern to check routing and calibrate ``--latency-ms`` by ear or
+  with a recorder: kick on every beat, crash on every downbeat, closed hat on the other 16ths,
+  an 8th-note bass, a whole-bar chord, and a lead note on each downbeat whose pitch counts the
+  bars of the stream (60, 61, ... 71, 60, ...), so a recording shows which bar played when.
+  The benchmark and the integration tests use it because every onset is known.
+* ``procedural``: the seeded rule-based generator (:mod:`jambridge.procedural`), bar by bar.
+* ``model``: the transformer engine; its factory lives with the engine
+  (``jambridge.engine.live:model_bar_source``).
+
+No source can *continue* a riff except the model; the others honour :meth:`prompt` by looping
+the captured bars in their role (:class:`RiffLoop`), so what the producer played is heard
+against the other parts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from jambridge.bridge.streaming import BarRequest, BarSource, SourceSpec
+from jambridge.errors import EngineError
+from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Note, Track
+from jambridge.roles import ROLE_SPECS, default_track
+
+KICK, CLOSED_HAT, CRASH = 36, 42, 49  # GM drum keys
+PATTERN_LEAD_BASE = 60  # lead pitch of stream bar 0; bar i plays PATTERN_LEAD_BASE + i % 12
+
+
+def pattern_bar(index: int, roles: Sequence[str] = ROLES) -> Bar:
+    """Bar ``index`` of the test pattern (see the module docstring)."""
+    parts: dict[str, list[Note]] = {
+        "drums": [Note(KICK, float(b), 0.25, 110) for b in range(BEATS_PER_BAR)]
+        + [Note(CRASH, 0.0, 1.0, 90)]
+        + [Note(CLOSED_HAT, b + s / 4, 0.125, 70) for b in range(BEATS_PER_BAR) for s in (1, 2, 3)],
+        "bass": [Note(33 + 12 * (e % 2), e / 2, 0.45, 100) for e in range(2 * BEATS_PER_BAR)],
+        "chords": [Note(p, 0.0, float(BEATS_PER_BAR), 80) for p in (57, 60, 64)],
+        "lead": [Note(PATTERN_LEAD_BASE + index % 12, 0.0, 1.0, 96)],
+    }
+    return Bar(tuple(default_track(r).with_notes(parts[r]) for r in ROLES if r in roles))
+
+
+class PatternSource:
+    """The test pattern as a BarSource (controls are ignored: every onset stays known)."""
+
+    def __init__(self, roles: Sequence[str] = ROLES) -> None:
+        self.roles = tuple(roles)
+        self.index = 0  # stream bar index of the next bar
+
+    def next_bar(self, request: BarRequest) -> Bar:
+        bar = pattern_bar(self.index, self.roles)
+        self.index += 1
+        return bar
+
+    def retract(self) -> None:
+        self.index = max(0, self.index - 1)
+
+    def prompt(self, bars: Sequence[Bar], role: str) -> None:
+        pass  # wrapped in RiffLoop by the factory
+
+    def close(self) -> None:
+        pass
+
+
+class RiffLoop:
+    """Wraps a source that cannot continue a riff: after :meth:`prompt`, the prompted role
+    loops the captured bars while the wrapped source plays the other roles."""
+
+    def __init__(self, inner: BarSource) -> None:
+        self.inner = inner
+        self._riff: tuple[Track, ...] = ()
+        self._role: str | None = None
+        self._pos = 0  # index into the riff of the next bar
+
+    def next_bar(self, request: BarRequest) -> Bar:
+        bar = self.inner.next_bar(request)
+        if self._role is None or not self._riff:
+            return bar
+        track = self._riff[self._pos % len(self._riff)]
+        self._pos += 1
+        return bar.replace_track(track)
+
+    def retract(self) -> None:
+        self.inner.retract()
+        if self._role is not None and self._pos > 0:
+            self._pos -= 1
+
+    def prompt(self, bars: Sequence[Bar], role: str) -> None:
+        self._role = role
+        self._riff = tuple(b.track(role) or default_track(role) for b in bars)
+        self._pos = 0
+        self.inner.prompt(bars, role)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class BusySource:
+    """Adds ``busy_ms`` of sampler-like Python work (small NumPy steps in a loop) per bar to
+    another source: the benchmark's stand-in for a slow model, so timing is measured while
+    generation is busy."""
+
+    def __init__(self, inner: BarSource, busy_ms: float) -> None:
+        self.inner = inner
+        self.busy_ms = busy_ms
+        self._logits = np.random.default_rng(0).standard_normal(512).astype(np.float32)
+
+    def next_bar(self, request: BarRequest) -> Bar:
+        end = time.perf_counter() + self.busy_ms / 1000
+        x = self._logits
+        while time.perf_counter() < end:  # one "decode step" per loop, as a sampler does
+            p = np.exp(x - x.max())
+            p /= p.sum()
+            x = np.roll(x, int(p.argmax()) % 7 + 1)
+        return self.inner.next_bar(request)
+
+    def retract(self) -> None:
+        self.inner.retract()
+
+    def prompt(self, bars: Sequence[Bar], role: str) -> None:
+        self.inner.prompt(bars, role)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def pattern_source(spec: SourceSpec) -> BarSource:
+    """Factory for engine ``pattern``."""
+    return RiffLoop(PatternSource())
+
+
+def procedural_source(spec: SourceSpec) -> BarSource:
+    """Factory for engine ``procedural``: the rule-based generator, bar by bar."""
+    try:
+        from jambridge.procedural import ProceduralBarSource  # noqa: F401
+    except ImportError as err:
+        raise EngineError(f"the procedural generator is not available: {err}") from err
+    return RiffLoop(ProceduralAdapter(spec))
+
+
+class ProceduralAdapter:
+    """The procedural generator behind the BarSource protocol."""
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+        raise EngineError("the procedural adapter is wired when jambridge.procedural lands")
+
+    def next_bar(self, request: BarRequest) -> Bar:
+        raise NotImplementedError
+
+    def retract(self) -> None:
+        raise NotImplementedError
+
+    def prompt(self, bars: Sequence[Bar], role: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+assert set(ROLE_SPECS) == set(ROLES)
