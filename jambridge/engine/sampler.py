@@ -1,0 +1,77 @@
+"""Sampling: a pure function from logits to one token id.
+
+``sample(logits, rng, temperature, top_k, top_p, allowed)``: everything the result depends on is
+an argument, the random generator included, so a seeded run is reproducible. Temperature 0 is
+argmax (over the allowed ids). One uniform draw per call, whatever the settings.
+
+Work is done on the allowed ids only (the grammar usually allows a few dozen of the ~600), so a
+call costs ~10 us; nothing here holds state between calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jambridge.errors import EngineError
+
+
+def check_settings(temperature: float, top_k: int, top_p: float) -> None:
+    """EngineError naming the allowed range of a bad setting."""
+    if not (temperature >= 0.0 and np.isfinite(temperature)):
+        raise EngineError(f"temperature must be >= 0 (0 = greedy), got {temperature!r}")
+    if not (isinstance(top_k, (int, np.integer)) and top_k >= 0):
+        raise EngineError(f"top_k must be an integer >= 0 (0 = off), got {top_k!r}")
+    if not 0.0 < top_p <= 1.0:
+        raise EngineError(f"top_p must be in range 0..1 (0 excluded), got {top_p!r}")
+
+
+def sample(
+    logits: np.ndarray,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    allowed: np.ndarray | None = None,
+) -> int:
+    """Draw one token id from ``logits`` (vocab_size,).
+
+    Args:
+        logits: unnormalized scores, float32 or float64.
+        rng: the random generator (one ``rng.random()`` per call).
+        temperature: 0 = argmax; otherwise logits are divided by it.
+        top_k: keep the k likeliest allowed ids (0 = all).
+        top_p: keep the smallest set of likeliest ids whose probability reaches top_p.
+        allowed: boolean mask (vocab_size,); None = every id.
+
+    Raises:
+        EngineError: a setting out of range, a mask that allows nothing, or non-finite logits.
+    """
+    check_settings(temperature, top_k, top_p)
+    if allowed is None:
+        ids = None
+        scores = np.asarray(logits, dtype=np.float64)
+    else:
+        ids = np.flatnonzero(allowed)
+        if ids.size == 0:
+            raise EngineError("the allowed-token mask is all False: nothing can be sampled")
+        scores = logits[ids].astype(np.float64)
+    best = int(np.argmax(scores))
+    if not np.isfinite(scores[best]):
+        raise EngineError("the model returned non-finite logits (NaN or inf)")
+    if temperature == 0.0 or scores.size == 1:
+        return best if ids is None else int(ids[best])
+    if 0 < top_k < scores.size:
+        keep = np.argpartition(scores, -top_k)[-top_k:]
+        ids = keep if ids is None else ids[keep]
+        scores = scores[keep]
+    probs = np.exp((scores - scores.max()) / temperature)
+    if top_p < 1.0:
+        order = np.argsort(-probs, kind="stable")
+        cum = np.cumsum(probs[order])
+        n = int(np.searchsorted(cum, top_p * cum[-1])) + 1
+        order = order[:n]
+        probs = probs[order]
+        ids = order if ids is None else ids[order]
+    cum = np.cumsum(probs)
+    i = min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), cum.size - 1)
+    return i if ids is None else int(ids[i])

@@ -1,0 +1,245 @@
+"""The ONNX contract between ``jambridge.export`` (writes models) and ``jambridge.engine``
+(runs them), written once. Pure Python and NumPy: no torch, no onnx package.
+
+Inputs
+    ``input_ids``            int64   (batch_size, sequence_length)
+    ``seqlens_k``            int32   (batch_size,)  per row: tokens in the cache after this call
+                                     minus 1 (the positions input: row b's new tokens sit at
+                                     positions seqlens_k[b] + 1 - sequence_length ...)
+    ``total_sequence_length`` int32  ()  max over rows of seqlens_k + 1
+    ``past_key_values.{i}.key|value``
+                             float   (batch_size, n_kv_head, past_sequence_length, head_size)
+Outputs
+    ``logits``               float32 (batch_size, sequence_length, vocab_size)
+    ``present.{i}.key|value``  float (batch_size, n_kv_head, total_sequence_length, head_size)
+
+Keys carry rotary position already applied. Two ways to run it: pass a past exactly as long
+as the cache (``past_sequence_length`` = cached tokens; ``present`` comes back longer by
+``sequence_length``, the standard optimum layout), or pass a preallocated buffer of
+``max_sequence_length`` positions as both past and present (same OrtValue via IO binding):
+the attention operator then writes the new keys in place and reads only the first
+``seqlens_k + 1`` positions, so a step costs the same at any buffer size. The engine does the
+latter.
+
+``metadata_props`` hold :data:`META_MODEL_CONFIG` (the ``ModelConfig`` as JSON),
+:data:`META_VOCAB_HASH` (the tokenizer's ``vocab_hash``), :data:`META_TOKENIZER` (the
+tokenizer's JSON), :data:`META_CONTRACT` (this contract's version) and :data:`META_DTYPE`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jambridge.errors import ModelError
+
+CONTRACT_VERSION = "1"
+
+INPUT_IDS = "input_ids"
+SEQLENS_K = "seqlens_k"
+TOTAL_SEQUENCE_LENGTH = "total_sequence_length"
+LOGITS = "logits"
+
+AXIS_BATCH = "batch_size"
+AXIS_SEQUENCE = "sequence_length"
+AXIS_PAST = "past_sequence_length"
+AXIS_TOTAL = "total_sequence_length"
+
+META_MODEL_CONFIG = "jambridge.model_config"
+META_VOCAB_HASH = "jambridge.vocab_hash"
+META_TOKENIZER = "jambridge.tokenizer"
+META_CONTRACT = "jambridge.contract_version"
+META_DTYPE = "jambridge.dtype"
+META_KEYS = (META_MODEL_CONFIG, META_VOCAB_HASH, META_TOKENIZER, META_CONTRACT, META_DTYPE)
+
+DTYPES = ("float32", "float16")  # cache / weight element types; logits are always float32
+
+
+def past_name(layer: int, kind: str) -> str:
+    """``past_key_values.{layer}.{kind}``, kind ``key`` or ``value``."""
+    return f"past_key_values.{layer}.{kind}"
+
+
+def present_name(layer: int, kind: str) -> str:
+    """``present.{layer}.{kind}``, kind ``key`` or ``value``."""
+    return f"present.{layer}.{kind}"
+
+
+def input_names(n_layer: int) -> list[str]:
+    """All graph input names in order."""
+    names = [INPUT_IDS, SEQLENS_K, TOTAL_SEQUENCE_LENGTH]
+    for i in range(n_layer):
+        names += [past_name(i, "key"), past_name(i, "value")]
+    return names
+
+
+def output_names(n_layer: int) -> list[str]:
+    """All graph output names in order."""
+    names = [LOGITS]
+    for i in range(n_layer):
+        names += [present_name(i, "key"), present_name(i, "value")]
+    return names
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One graph input or output: name, element type and shape (ints or axis names)."""
+
+    name: str
+    dtype: str  # "int64", "int32", "float32", "float16"
+    shape: tuple[int | str, ...]
+
+
+def io_specs(
+    n_layer: int, n_kv_head: int, head_size: int, vocab_size: int, dtype: str = "float32"
+) -> tuple[list[TensorSpec], list[TensorSpec]]:
+    """The exact inputs and outputs a model with these dimensions must have."""
+    if dtype not in DTYPES:
+        raise ModelError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    past = (AXIS_BATCH, n_kv_head, AXIS_PAST, head_size)
+    present = (AXIS_BATCH, n_kv_head, AXIS_TOTAL, head_size)
+    inputs = [
+        TensorSpec(INPUT_IDS, "int64", (AXIS_BATCH, AXIS_SEQUENCE)),
+        TensorSpec(SEQLENS_K, "int32", (AXIS_BATCH,)),
+        TensorSpec(TOTAL_SEQUENCE_LENGTH, "int32", ()),
+    ]
+    outputs = [TensorSpec(LOGITS, "float32", (AXIS_BATCH, AXIS_SEQUENCE, vocab_size))]
+    for i in range(n_layer):
+        for kind in ("key", "value"):
+            inputs.append(TensorSpec(past_name(i, kind), dtype, past))
+            outputs.append(TensorSpec(present_name(i, kind), dtype, present))
+    return inputs, outputs
+
+
+def check_io(
+    actual_inputs: list[TensorSpec],
+    actual_outputs: list[TensorSpec],
+    expected_inputs: list[TensorSpec],
+    expected_outputs: list[TensorSpec],
+) -> list[str]:
+    """Compare a model's inputs/outputs with the contract; one message per mismatch."""
+    problems: list[str] = []
+    for what, actual, expected in (
+        ("input", actual_inputs, expected_inputs),
+        ("output", actual_outputs, expected_outputs),
+    ):
+        have = {t.name: t for t in actual}
+        want = {t.name: t for t in expected}
+        missing = [n for n in want if n not in have]
+        extra = [n for n in have if n not in want]
+        if missing:
+            problems.append(f"missing {what}(s): {', '.join(missing)}")
+        if extra:
+            problems.append(f"unexpected {what}(s): {', '.join(extra)}")
+        for name in (n for n in want if n in have):
+            a, e = have[name], want[name]
+            if a.dtype != e.dtype:
+                problems.append(f"{what} {name}: element type {a.dtype}, expected {e.dtype}")
+            if len(a.shape) != len(e.shape) or any(
+                x != y for x, y in zip(a.shape, e.shape, strict=False)
+            ):
+                problems.append(f"{what} {name}: shape {list(a.shape)}, expected {list(e.shape)}")
+    return problems
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What a model file says about itself (parsed from ``metadata_props``)."""
+
+    config: dict[str, Any]  # ModelConfig fields (vocab_size, n_layer, n_head, n_embd, ...)
+    vocab_hash: str  # must equal the tokenizer's vocab_hash
+    tokenizer_json: str  # the tokenizer the model was trained with ("" if none was embedded)
+    dtype: str  # "float32" or "float16" (cache element type)
+
+    @property
+    def n_layer(self) -> int:
+        return int(self.config["n_layer"])
+
+    @property
+    def n_head(self) -> int:
+        return int(self.config["n_head"])
+
+    @property
+    def n_kv_head(self) -> int:
+        return int(self.config["n_kv_head"])
+
+    @property
+    def head_size(self) -> int:
+        return int(self.config["head_size"])
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.config["vocab_size"])
+
+    @property
+    def block_size(self) -> int:
+        return int(self.config["block_size"])
+
+    @property
+    def rope_theta(self) -> float:
+        return float(self.config["rope_theta"])
+
+
+_REQUIRED_CONFIG = (
+    "vocab_size",
+    "n_layer",
+    "n_head",
+    "n_kv_head",
+    "head_size",
+    "n_embd",
+    "block_size",
+    "rope_theta",
+)
+
+
+def metadata_props(
+    config: dict[str, Any], vocab_hash: str, tokenizer_json: str, dtype: str
+) -> dict[str, str]:
+    """The ``metadata_props`` an exported model carries."""
+    return {
+        META_MODEL_CONFIG: json.dumps(config, sort_keys=True),
+        META_VOCAB_HASH: vocab_hash,
+        META_TOKENIZER: tokenizer_json,
+        META_CONTRACT: CONTRACT_VERSION,
+        META_DTYPE: dtype,
+    }
+
+
+def parse_metadata(props: dict[str, str], source: str = "model") -> ModelMeta:
+    """Read and check ``metadata_props``; ModelError naming the missing or bad key."""
+    missing = [k for k in (META_MODEL_CONFIG, META_VOCAB_HASH, META_CONTRACT) if k not in props]
+    if missing:
+        raise ModelError(
+            f"{source} is not a JamBridge model: metadata_props lack {', '.join(missing)} "
+            "(export it with `jambridge export`)"
+        )
+    if props[META_CONTRACT] != CONTRACT_VERSION:
+        raise ModelError(
+            f"{source} uses ONNX contract version {props[META_CONTRACT]!r}; this JamBridge "
+            f"reads version {CONTRACT_VERSION!r} (re-export the checkpoint)"
+        )
+    try:
+        config = json.loads(props[META_MODEL_CONFIG])
+    except json.JSONDecodeError as err:
+        raise ModelError(f"{source}: {META_MODEL_CONFIG} is not valid JSON ({err})") from err
+    if not isinstance(config, dict) or any(k not in config for k in _REQUIRED_CONFIG):
+        raise ModelError(
+            f"{source}: {META_MODEL_CONFIG} must hold {', '.join(_REQUIRED_CONFIG)}, got {config!r}"
+        )
+    dtype = props.get(META_DTYPE, "float32")
+    if dtype not in DTYPES:
+        raise ModelError(
+            f"{source}: {META_DTYPE} must be one of {', '.join(DTYPES)}, got {dtype!r}"
+        )
+    return ModelMeta(config, props[META_VOCAB_HASH], props.get(META_TOKENIZER, ""), dtype)
+
+
+def rope_tables(head_size: int, rope_theta: float, positions: Any) -> tuple[Any, Any]:
+    """cos and sin (len(positions), head_size / 2) in float32 — the same tables the model uses."""
+    import numpy as np
+
+    half = head_size // 2
+    inv_freq = 1.0 / (rope_theta ** (np.arange(half, dtype=np.float32) / half))
+    angles = np.asarray(positions, dtype=np.float32)[:, None] * inv_freq[None, :]
+    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
