@@ -64,6 +64,10 @@ class ClockFollower:
         self._last_pulse_t: float | None = None
         self.ignored = 0  # messages dropped as bad or out of place
 
+    def set_log(self, sink: Callable[[str], None]) -> None:
+        """Send log lines (bad input, clock loss) to ``sink`` from now on."""
+        self._complain = Complaints(sink)
+
     # -- input ---------------------------------------------------------------------------------
 
     def feed(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:

@@ -1,8 +1,9 @@
 """Internal clock: JamBridge as the MIDI clock master (``--clock internal --bpm N``).
 
 The clock keeps a pulse grid running from :meth:`InternalClock.begin` on, so that slaves can
-lock their tempo before Start, as a DAW's clock does. :meth:`play` sends Start and makes the
-first grid pulse at least ``lead_s`` ahead tick 0 of bar 1; :meth:`stop` sends Stop. A tempo
+lock their tempo before Start, as a DAW's clock does. :meth:`play` makes the first grid pulse
+at least ``lead_s`` ahead tick 0 of bar 1; the scheduler sends Start right before that pulse
+(:meth:`start_pending`). :meth:`stop` ends it (the scheduler sends Stop). A tempo
 change re-anchors the grid at the next pulse, so pulses never jump.
 
 It speaks the scheduler's :class:`~jambridge.bridge.transport.TimeMap` protocol like the clock
@@ -48,6 +49,11 @@ class InternalClock:
     def next_pulse_time(self) -> float | None:
         """When the next ``0xF8`` is due, or None before :meth:`begin`."""
         return self._time_of_pulse(self._next_pulse) if self._started else None
+
+    def start_pending(self) -> bool:
+        """The next pulse is tick 0 of a Start: send ``0xFA`` right before it (the first
+        ``0xF8`` after Start is the downbeat, so no pulse may come between)."""
+        return self._song is not None and self._next_pulse == self._song
 
     def pulse_sent(self) -> None:
         """The scheduler sent the pulse that was due."""

@@ -265,14 +265,13 @@ class GeneratorProcess:
 class InlineGenerator:
     """A BarSource run synchronously in the caller's thread, with the same interface as
     :class:`GeneratorProcess`. For tests and tools only: a heavy source here would make the
-    real-time thread late. ``delay`` holds replies back for that many polls (a late bar)."""
+    real-time thread late. While ``hold`` is set, replies are held back (a late bar)."""
 
     def __init__(self, source: BarSource) -> None:
         self.source = source
         self._ids = 0
         self._replies: deque[tuple] = deque()
-        self.delay = 0  # polls a reply waits before it is delivered
-        self._wait = 0
+        self.hold = False  # hold replies back (simulates a slow source)
         self.requests: list[tuple[BarRequest, bool]] = []  # every request seen, for tests
         self.prompts: list[tuple[tuple[PlainBar, ...], str]] = []
 
@@ -286,7 +285,6 @@ class InlineGenerator:
         except Exception as err:
             reply = ("error", self._ids, f"{type(err).__name__}: {err}")
         self._replies.append(reply)
-        self._wait = self.delay
         return self._ids
 
     def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None:
@@ -296,8 +294,7 @@ class InlineGenerator:
         self.source.prompt([plain_to_bar(b) for b in bars], role)
 
     def poll(self) -> list[tuple]:
-        if self._wait > 0:
-            self._wait -= 1
+        if self.hold:
             return []
         out = list(self._replies)
         self._replies.clear()

@@ -1,0 +1,115 @@
+"""What the real-time thread tells the rest of the app: events (queued) and a status snapshot.
+
+The scheduler puts events on a queue and never waits for anyone; the session's dispatcher
+thread hands them to the UI callback (the Qt adapter turns them into queued signals) and to
+the log. Bars travel as plain tuples; :meth:`BarPlayed.bar` builds the Bar value off the
+real-time thread, when someone asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jambridge.bridge.capture import CaptureResult
+from jambridge.bridge.controls import Controls
+from jambridge.bridge.timeline import PlainBar, plain_to_bar
+from jambridge.music import Bar
+
+
+@dataclass(frozen=True)
+class BarPlayed:
+    """A bar's notes were queued to play from its bar line."""
+
+    index: int  # 0-based song bar (bar number shown is index + 1)
+    plain: PlainBar  # every track of the bar as played (locks applied), muted ones included
+    audible: tuple[str, ...]  # roles actually sent to the port
+    repeated: tuple[str, ...]  # roles that repeat their previous bar (underrun)
+    gen_ms: float | None  # how long the source took for this bar; None when repeated
+    from_beat: float = 0.0  # > 0 when playback resumed mid-bar
+
+    def bar(self) -> Bar:
+        """The bar as a :class:`~jambridge.music.Bar` (validates; call off the RT thread)."""
+        return plain_to_bar(self.plain)
+
+
+@dataclass(frozen=True)
+class TransportChanged:
+    """The transport started, stopped or moved."""
+
+    state: str  # "playing", "stopped", "located"
+    kind: str  # "start", "continue", "stop", "clock lost", "relocate", "restart", "locate"
+    tick: int | None  # song tick where it starts/stopped/moved to
+
+
+@dataclass(frozen=True)
+class Underrun:
+    """A bar was not ready at its bar line: its tracks repeat their previous bar."""
+
+    index: int  # 0-based song bar that repeated
+    total: int  # underruns so far in this session
+
+
+@dataclass(frozen=True)
+class CaptureTaken:
+    """A capture finished; the session writes it to disk and reports :class:`CaptureSaved`."""
+
+    result: CaptureResult
+
+
+@dataclass(frozen=True)
+class CaptureSaved:
+    """A capture was written."""
+
+    result: CaptureResult
+    path: str  # the .mid file
+
+
+@dataclass(frozen=True)
+class ControlsChanged:
+    """The steering state changed (takes effect at the next bar line)."""
+
+    controls: Controls
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """Something to log (bad input, a lost clock, a generator error)."""
+
+    level: str  # "info", "warning" or "error"
+    text: str
+
+
+BridgeEvent = (
+    BarPlayed
+    | TransportChanged
+    | Underrun
+    | CaptureTaken
+    | CaptureSaved
+    | ControlsChanged
+    | LogLine
+)
+
+
+@dataclass(frozen=True)
+class BridgeStatus:
+    """A snapshot for status lines and the app's sync display."""
+
+    sync: str  # "playing", "waiting", "stopped", "no clock" (external) or "internal"
+    playing: bool
+    bpm: float | None  # None: no clock
+    bar: int  # 1-based bar of the song position
+    beat: int  # 1-based beat
+    clock: str  # "external" or "internal"
+    gen_ms_last: float | None  # generation time of the last bar
+    gen_ms_max: float | None  # slowest bar so far
+    underruns: int
+    late_p99_ms: float  # scheduling lateness of recent events (our side of the port)
+    late_max_ms: float
+    open_notes: int
+    notes_on: int  # note-ons sent
+    notes_off: int  # note-offs sent (including retriggers and releases)
+    ignored_input: int  # input messages dropped as bad or out of place
+    capture_armed: bool
+    latency_ms: float
+    generator_ok: bool
+    controls: Controls = field(default_factory=Controls)

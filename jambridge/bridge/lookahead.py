@@ -1,0 +1,183 @@
+"""The bar feed: which bar plays at the next bar line, and when to ask the generator for more.
+
+Owned by the real-time thread. One bar is kept ahead: when a bar line takes the ready bar,
+the next one is requested at once, so the generator has a whole bar's time for it.
+
+* **Underrun.** No bar ready at a bar line: every track repeats its previous bar and the
+  underrun is counted; the late bar, when it comes, plays at the following bar line.
+* **Steering.** Temperature, density, preset and regenerate need a new bar. Changes only mark
+  the feed *dirty*; :meth:`BarFeed.maybe_replace` regenerates the waiting bar once, when the
+  next bar line is between ``min_replace_s`` and ``replace_lead_s`` away -- late enough that a
+  knob being turned costs one regeneration, early enough that the bar is ready. A change that
+  comes later than that applies from the bar after (the request made at the bar line carries
+  it). Mute, solo and lock need no new bar: they apply when the bar is taken.
+* **Lock.** A locked track loops the bar it was playing when the lock took effect; the locked
+  tracks go to the generator as context (``BarRequest.fixed``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from jambridge.bridge.controls import Controls
+from jambridge.bridge.streaming import BarRequest, GeneratorLink
+from jambridge.bridge.timeline import PlainBar, PlainTrack, plain_to_bar, plain_track
+from jambridge.music import ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class TakenBar:
+    """What the bar line got."""
+
+    plain: PlainBar  # tracks to play (locks applied; mute/solo not yet)
+    repeated: tuple[str, ...]  # roles repeating their previous bar (underrun)
+    gen_ms: float | None  # generation time of a fresh bar
+
+
+class BarFeed:
+    """Keeps one bar ahead of the bar line. See the module docstring."""
+
+    def __init__(
+        self,
+        generator: GeneratorLink,
+        controls: Controls,
+        replace_lead_s: float = 0.25,
+        min_replace_s: float = 0.06,
+    ) -> None:
+        self.generator = generator
+        self.controls = controls
+        self.replace_lead_s = replace_lead_s  # regenerate for a change at most this early
+        self.min_replace_s = min_replace_s  # ... and at least this early (scaled by gen time)
+        self._ready: tuple[PlainBar, float] | None = None
+        self._wanted: int | None = None  # id of the request whose bar we wait for
+        self._dirty = False  # controls changed since the waiting bar was asked for
+        self._regenerate: set[str] = set()
+        self._locked: dict[str, PlainTrack] = {}
+        self._last: PlainBar = ()
+        self.dead = False  # the generator is gone: every bar repeats
+        self.underruns = 0
+        self.errors = 0
+        self.gen_ms: deque[float] = deque(maxlen=256)  # recent generation times
+        self.log: list[tuple[str, str]] = []  # (level, text) for the scheduler to pass on
+
+    # -- requests and replies ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Ask for the first bar (call once, before the transport rolls)."""
+        if self._wanted is None and self._ready is None:
+            self._request(replace_last=False)
+
+    def _request(self, replace_last: bool) -> None:
+        if self.dead:
+            return
+        fixed = tuple(
+            plain_to_bar((self._locked[r],)).tracks[0] for r in ROLES if r in self._locked
+        )
+        request = BarRequest(self.controls, frozenset(self._regenerate), fixed)
+        self._wanted = self.generator.request(request, replace_last)
+        self._regenerate.clear()
+        self._dirty = False
+
+    def poll(self) -> None:
+        """Take in the generator's replies (call when there is slack)."""
+        for reply in self.generator.poll():
+            kind = reply[0]
+            if kind == "bar" and reply[1] == self._wanted:
+                self._ready = (reply[2], reply[3])
+                self._wanted = None
+                self.gen_ms.append(reply[3])
+            elif kind == "error" and reply[1] == self._wanted:
+                self._wanted = None
+                self.errors += 1
+                self.log.append(("error", f"the bar source failed: {reply[2]}"))
+            elif kind == "dead":
+                self.dead = True
+                self._wanted = None
+                self.log.append(("error", f"{reply[1]}: bars repeat from now on"))
+
+    # -- the bar line ------------------------------------------------------------------------
+
+    def take(self) -> TakenBar:
+        """The bar for the bar line now; asks for the next one."""
+        if self._ready is not None:
+            plain, gen_ms = self._ready
+            self._ready = None
+            repeated: tuple[str, ...] = ()
+        else:
+            plain, gen_ms = self._last, None
+            repeated = tuple(t[0] for t in plain)
+            self.underruns += 1
+        plain = self._apply_locks(plain)
+        self._last = plain
+        if self._wanted is None:
+            self._request(replace_last=False)
+        return TakenBar(plain, repeated, gen_ms)
+
+    def _apply_locks(self, plain: PlainBar) -> PlainBar:
+        for role in ROLES:
+            if not self.controls.track(role).lock:
+                self._locked.pop(role, None)
+            elif role not in self._locked:
+                # loop what was playing when the lock took effect (or this bar's, at the start)
+                track = plain_track(self._last, role) or plain_track(plain, role)
+                if track is not None:
+                    self._locked[role] = track
+        if not self._locked:
+            return plain
+        kept = [t for t in plain if t[0] not in self._locked]
+        tracks = kept + [self._locked[r] for r in self._locked]
+        return tuple(sorted(tracks, key=lambda t: ROLES.index(t[0])))
+
+    # -- steering ----------------------------------------------------------------------------
+
+    def set_controls(self, controls: Controls) -> None:
+        """New controls; marks the feed dirty when the change needs a new bar."""
+        old = self.controls
+        self.controls = controls
+        if controls.preset != old.preset:
+            self._dirty = True
+        for a, b in zip(old.tracks, controls.tracks, strict=True):
+            if (a.temperature, a.density, a.lock) != (b.temperature, b.density, b.lock):
+                self._dirty = True
+
+    def regenerate(self, role: str) -> None:
+        self._regenerate.add(role)
+        self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def maybe_replace(self, to_bar_line_s: float | None) -> bool:
+        """Regenerate the waiting bar for a change, if now is the time (None: stopped, any
+        time is). Returns whether a request went out."""
+        if not self._dirty or self.dead:
+            return False
+        if to_bar_line_s is not None:
+            slow = max(self.gen_ms, default=0.0) / 1000
+            earliest = max(self.replace_lead_s, 3 * slow)
+            latest = max(self.min_replace_s, 2 * slow)
+            if not latest <= to_bar_line_s <= earliest:
+                return False
+        has_pending = self._ready is not None or self._wanted is not None
+        self._ready = None
+        self._request(replace_last=has_pending)
+        return True
+
+    def prompt(self, bars: tuple[PlainBar, ...], role: str) -> None:
+        """A captured riff becomes the prompt; the waiting bar is generated again after it."""
+        if self.dead:
+            return
+        has_pending = self._ready is not None or self._wanted is not None
+        self.generator.prompt(bars, role, has_pending)
+        self._ready = None
+        self._request(replace_last=False)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready is not None
+
+    @property
+    def last(self) -> PlainBar:
+        return self._last

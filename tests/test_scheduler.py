@@ -1,0 +1,450 @@
+"""The real-time scheduler, driven step by step on a fake clock (event-driven simulation).
+
+The simulation wakes the scheduler exactly when it asks to be woken and when a clock pulse
+arrives, as the real loop does, so send times are exact and the tests assert them tightly.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+import pytest
+
+from jambridge.bridge import controls as ctl
+from jambridge.bridge.clock import ClockFollower
+from jambridge.bridge.events import BarPlayed, CaptureTaken, TransportChanged, Underrun
+from jambridge.bridge.internal_clock import InternalClock
+from jambridge.bridge.lookahead import BarFeed
+from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
+from jambridge.bridge.sources import CLOSED_HAT, CRASH, KICK, PatternSource, RiffLoop
+from jambridge.bridge.streaming import InlineGenerator
+from jambridge.bridge.timebase import FakeClock
+from jambridge.errors import PortError
+
+DRUMS, BASS, CHORDS, LEAD = 9, 1, 2, 3  # default 0-based channels
+
+
+class FakeOut:
+    name = "fake out"
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[float, list[int]]] = []
+        self.fail = False
+
+    def send(self, msg):
+        if self.fail:
+            raise PortError("gone")
+        self.sent.append((self.clock.now(), list(msg)))
+
+    def close(self):
+        pass
+
+
+class Sim:
+    def __init__(self, bpm=120.0, internal=False, latency_ms=0.0, jitter_s=0.0, seed=0):
+        self.clock = FakeClock(100.0)
+        self.out = FakeOut(self.clock)
+        self.gen = InlineGenerator(RiffLoop(PatternSource()))
+        self.feed = BarFeed(self.gen, ctl.Controls())
+        timing = InternalClock(bpm) if internal else ClockFollower()
+        self.sched = Scheduler(
+            self.out, self.clock, self.feed, timing, SchedulerConfig(latency_ms=latency_ms)
+        )
+        self.feed.start()
+        if internal:
+            timing.begin(self.clock.now())
+        self.bpm = bpm
+        self.period = 60.0 / (bpm * 24)
+        self.next_pulse = self.clock.now() + 0.01
+        self.clocking = not internal
+        self.jitter_s = jitter_s
+        self.rng = random.Random(seed)
+        self.pulse_log: list[float] = []  # true pulse times sent
+        self.deadline = None
+        self.events: list = []
+        self.queued: list[tuple[float, list[int]]] = []  # (time, msg) extra input to deliver
+
+    def send_input(self, msg, at=None):
+        """Deliver a message at time ``at`` (default: now)."""
+        self.queued.append((self.clock.now() if at is None else at, list(msg)))
+        self.queued.sort(key=lambda x: x[0])
+
+    def run_for(self, seconds: float) -> None:
+        end = self.clock.now() + seconds
+        while True:
+            now = self.clock.now()
+            candidates = [end, now + 0.005]
+            if self.deadline is not None:
+                candidates.append(self.deadline)
+            if self.clocking:
+                candidates.append(self.next_pulse)
+            if self.queued:
+                candidates.append(self.queued[0][0])
+            t = max(min(candidates), now)
+            self.clock.set(t)
+            while self.queued and self.queued[0][0] <= t:
+                at, msg = self.queued.pop(0)
+                self.sched.post_midi(at, msg)
+            if self.clocking and self.next_pulse <= t:
+                stamp = t + self.rng.uniform(0, self.jitter_s)
+                self.sched.post_midi(stamp, [0xF8])
+                self.pulse_log.append(t)
+                self.next_pulse += self.period
+            self.deadline = self.sched.step(t)
+            self.drain()
+            if t >= end:
+                return
+
+    def run_beats(self, beats: float) -> None:
+        self.run_for(beats * 24 * self.period)
+
+    def drain(self):
+        while not self.sched.events.empty():
+            self.events.append(self.sched.events.get())
+
+    def at_pulse_boundary(self, msg):
+        """Send a message half way between pulses (as a DAW does)."""
+        self.send_input(msg, at=self.next_pulse - self.period / 2)
+        self.run_for(self.next_pulse - self.period / 2 - self.clock.now() + 1e-9)
+
+    def note_ons(self, channel=None):
+        return [
+            (t, m)
+            for t, m in self.out.sent
+            if m[0] & 0xF0 == 0x90 and m[2] > 0 and (channel is None or m[0] & 0x0F == channel)
+        ]
+
+    def stuck(self) -> int:
+        sounding = {}
+        for _, m in self.out.sent:
+            if len(m) < 3:
+                continue
+            key = (m[0] & 0x0F, m[1])
+            if m[0] & 0xF0 == 0x90 and m[2] > 0:
+                sounding[key] = sounding.get(key, 0) + 1
+            elif m[0] & 0xF0 == 0x80 or (m[0] & 0xF0 == 0x90 and m[2] == 0):
+                sounding[key] = 0
+            elif m[0] & 0xF0 == 0xB0 and m[1] == 123:
+                for k in list(sounding):
+                    if k[0] == m[0] & 0x0F:
+                        sounding[k] = 0
+        return sum(1 for v in sounding.values() if v)
+
+
+def started(bpm=120.0, **kw) -> Sim:
+    sim = Sim(bpm, **kw)
+    sim.run_beats(2)  # the DAW clocks while stopped: tempo is known before Start
+    sim.at_pulse_boundary([0xFA])
+    return sim
+
+
+def pulse_time_of_tick(sim: Sim, start_index: int, tick: float) -> float:
+    return sim.pulse_log[start_index] + tick * sim.period
+
+
+def test_notes_go_out_on_the_clock_grid_from_the_first_downbeat():
+    sim = started(120)
+    first = len(sim.pulse_log)  # index of the pulse that will be tick 0
+    sim.run_beats(8.5)
+    kicks = [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
+    assert len(kicks) == 9  # beats 1..9 (two bars and the first beat of bar 3)
+    for beat, t in enumerate(kicks):
+        assert t == pytest.approx(pulse_time_of_tick(sim, first, 24 * beat), abs=2e-5)
+    hats = [t for t, m in sim.note_ons(DRUMS) if m[1] == CLOSED_HAT]
+    for i, t in enumerate(hats[:12]):
+        beat, s = divmod(i, 3)
+        assert t == pytest.approx(pulse_time_of_tick(sim, first, 24 * beat + 6 * (s + 1)), abs=2e-5)
+    bars = [e.index for e in sim.events if isinstance(e, BarPlayed)]
+    assert bars == [0, 1, 2]
+    assert not any(isinstance(e, Underrun) for e in sim.events)
+
+
+def test_lead_marks_successive_stream_bars():
+    sim = started(140)
+    sim.run_beats(4 * 4 + 1)
+    assert [m[1] for _, m in sim.note_ons(LEAD)] == [60, 61, 62, 63, 64]
+
+
+def test_notes_between_pulses_are_timed_from_the_tempo_model_not_the_pulses():
+    sim = started(128, jitter_s=0.0013, seed=4)  # input stamps late by up to a JACK period
+    first = len(sim.pulse_log)
+    sim.run_beats(16)
+    errors = [
+        t - pulse_time_of_tick(sim, first, 24 * beat)
+        for beat, t in enumerate(t for t, m in sim.note_ons(DRUMS) if m[1] == KICK)
+    ][2:]
+    # the model sits at the stamps' mean (half the jitter late); spread far below the jitter
+    mean = sum(errors) / len(errors)
+    assert mean == pytest.approx(0.00065, abs=0.0003)
+    assert max(abs(e - mean) for e in errors) < 0.0004
+
+
+def test_latency_offset_sends_notes_early():
+    sim = started(120, latency_ms=15)
+    first = len(sim.pulse_log)
+    sim.run_beats(6)
+    kicks = [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
+    assert kicks[2] == pytest.approx(pulse_time_of_tick(sim, first, 48) - 0.015, abs=2e-5)
+    sim.sched.post(ctl.SetLatency(-10))
+    sim.run_beats(2)
+    kicks = [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
+    assert kicks[-1] == pytest.approx(pulse_time_of_tick(sim, first, 24 * 7) + 0.010, abs=2e-5)
+
+
+def test_stop_ends_every_note_and_sends_all_notes_off():
+    sim = started(120)
+    sim.run_beats(5.5)  # the whole-bar chord is sounding
+    assert len(sim.sched.notes) > 0
+    sim.at_pulse_boundary([0xFC])
+    assert len(sim.sched.notes) == 0 and sim.stuck() == 0
+    ccs = [m for _, m in sim.out.sent if m[0] & 0xF0 == 0xB0 and m[1] == 123]
+    assert {m[0] & 0x0F for m in ccs} >= {DRUMS, BASS, CHORDS, LEAD}
+    before = len(sim.out.sent)
+    sim.run_beats(4)  # clock keeps coming while stopped: nothing plays
+    assert len(sim.out.sent) == before
+    assert sim.sched.notes.on_count == sim.sched.notes.off_count
+
+
+def test_clock_loss_ends_every_note():
+    sim = started(120)
+    sim.run_beats(4.5)
+    sim.clocking = False  # the DAW died mid-bar
+    sim.run_for(0.1)
+    assert len(sim.sched.notes) > 0  # not yet: 8 pulse periods
+    sim.run_for(0.3)
+    assert len(sim.sched.notes) == 0 and sim.stuck() == 0
+    assert any(isinstance(e, TransportChanged) and e.kind == "clock lost" for e in sim.events)
+
+
+def test_continue_from_a_song_position_plays_on_the_right_grid():
+    sim = started(120)
+    sim.run_beats(3)
+    sim.at_pulse_boundary([0xFC])
+    sim.at_pulse_boundary([0xF2, 38, 0])  # 38 sixteenths: bar 3, beat 2, 3rd 16th
+    sim.at_pulse_boundary([0xFB])
+    resume = len(sim.pulse_log)  # this pulse is song tick 38 * 6 = 228
+    sim.out.sent.clear()
+    sim.run_beats(3)
+    ons = sim.note_ons(DRUMS)
+    kicks = [t for t, m in ons if m[1] == KICK]
+    crashes = [t for t, m in ons if m[1] == CRASH]
+    # next beats at ticks 240, 264, 288 (bar 4 downbeat: crash)
+    assert kicks[0] == pytest.approx(pulse_time_of_tick(sim, resume, 240 - 228), abs=2e-5)
+    assert crashes[0] == pytest.approx(pulse_time_of_tick(sim, resume, 288 - 228), abs=2e-5)
+    hats = [t for t, m in ons if m[1] == CLOSED_HAT]
+    assert hats[0] == pytest.approx(pulse_time_of_tick(sim, resume, 0), abs=2e-5)  # 16th 3
+    played = [e for e in sim.events if isinstance(e, BarPlayed)]
+    assert played[-2].index == 2 and played[-2].from_beat == pytest.approx(228 / 24 - 8)
+    assert played[-1].index == 3
+
+
+def test_spp_while_playing_relocates_without_stuck_notes():
+    sim = started(120)
+    sim.run_beats(2.5)
+    sim.at_pulse_boundary([0xF2, 0, 0])
+    assert sim.stuck() == 0
+    sim.run_beats(1)
+    assert any(e.kind == "relocate" for e in sim.events if isinstance(e, TransportChanged))
+    assert sim.note_ons()  # playing again
+
+
+def test_cold_start_without_prior_clock_plays_bar_one():
+    sim = Sim(120)
+    sim.clocking = False
+    sim.send_input([0xFA])
+    sim.run_for(0.01)
+    sim.clocking = True
+    sim.next_pulse = sim.clock.now() + 0.001
+    first = len(sim.pulse_log)
+    sim.run_beats(4)
+    kicks = [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
+    assert kicks[0] == pytest.approx(pulse_time_of_tick(sim, first, 0), abs=1e-6)
+    assert kicks[3] == pytest.approx(pulse_time_of_tick(sim, first, 72), abs=2e-5)
+
+
+def test_late_bar_repeats_the_previous_one_and_counts():
+    sim = started(120)
+    sim.run_beats(3)
+    sim.gen.hold = True  # the next reply does not come in time
+    sim.run_beats(9)
+    leads = [m[1] for _, m in sim.note_ons(LEAD)]
+    assert leads[:2] == [60, 61] and set(leads[2:]) == {61}  # repeats, never silence
+    underruns = [e for e in sim.events if isinstance(e, Underrun)]
+    assert underruns and underruns[-1].total == sim.feed.underruns >= 1
+    sim.gen.hold = False
+    sim.run_beats(8)
+    assert [m[1] for _, m in sim.note_ons(LEAD)][-1] > 61  # catches up
+
+
+def test_mute_and_solo_apply_at_the_next_bar_line():
+    sim = started(120)
+    sim.run_beats(1)
+    sim.sched.post(ctl.SetTrack("drums", mute=True))
+    sim.run_beats(2)
+    assert len([1 for _, m in sim.note_ons(DRUMS) if m[1] == KICK]) == 3  # bar 1 plays out
+    sim.run_beats(4)
+    assert len([1 for _, m in sim.note_ons(DRUMS) if m[1] == KICK]) == 4
+    sim.sched.post(ctl.SetTrack("bass", solo=True))
+    sim.run_beats(4)
+    n = len(sim.out.sent)
+    sim.run_beats(4)
+    channels = {m[0] & 0x0F for _, m in sim.out.sent[n:] if m[0] & 0xF0 == 0x90}
+    assert channels == {BASS}
+
+
+def test_a_knob_turn_regenerates_the_waiting_bar_once_before_the_bar_line():
+    sim = started(120)
+    sim.run_beats(1)
+    base = len(sim.gen.requests)
+    for v in (0.2, 0.4, 0.6, 0.8):
+        sim.sched.post(ctl.SetTrack("lead", temperature=v))
+        sim.run_beats(0.25)
+    sim.run_beats(3)
+    new = sim.gen.requests[base:]
+    replaced = [r for r in new if r[1]]
+    assert len(replaced) == 1 and replaced[0][0].controls.track("lead").temperature == 0.8
+    leads = [m[1] for _, m in sim.note_ons(LEAD)]
+    assert leads == [60, 61]  # the regenerated bar replaced the waiting one: no gap, no skip
+
+
+def test_regenerate_one_track_reaches_the_source():
+    sim = started(120)
+    sim.run_beats(1)
+    sim.sched.post(ctl.Regenerate("bass"))
+    sim.run_beats(4)
+    assert any("bass" in req.regenerate for req, _ in sim.gen.requests)
+
+
+def test_lock_loops_the_bar_playing_when_it_took_effect():
+    sim = started(120)
+    sim.run_beats(5)  # bar 2 (lead 61) playing
+    sim.sched.post(ctl.SetTrack("lead", lock=True))
+    sim.run_beats(12)
+    assert [m[1] for _, m in sim.note_ons(LEAD)] == [60, 61, 61, 61, 61]
+    assert any(req.fixed and req.fixed[0].role == "lead" for req, _ in sim.gen.requests)
+
+
+def test_panic_ends_everything_on_all_channels():
+    sim = started(120)
+    sim.run_beats(4.5)
+    sim.sched.post(ctl.Panic())
+    sim.run_for(0.001)
+    assert sim.stuck() == 0
+    assert len({m[0] & 0x0F for _, m in sim.out.sent if m[:2] == [m[0], 123]}) == 16
+
+
+def test_armed_capture_from_the_input_becomes_the_prompt():
+    sim = started(120)
+    first = len(sim.pulse_log)
+    sim.run_beats(0.5)
+    sim.sched.post(ctl.ArmCapture(1, "bass", channel=0))  # from the next bar line: bar 2
+    sim.run_beats(0.5)
+    t1 = pulse_time_of_tick(sim, first, 96)  # bar 2 downbeat
+    for tick, pitch in ((0, 40), (12, 43), (48, 45)):
+        sim.send_input([0x90, pitch, 100], at=t1 + (tick + 0.3) * sim.period)
+        sim.send_input([0x80, pitch, 0], at=t1 + (tick + 10.6) * sim.period)
+    sim.send_input([0x91, 90, 100], at=t1 + 20 * sim.period)  # other channel: not captured
+    sim.run_beats(20)
+    taken = [e for e in sim.events if isinstance(e, CaptureTaken)]
+    assert len(taken) == 1
+    (bar,) = taken[0].result.bars
+    assert taken[0].result.start_bar == 1
+    assert [(p, s, d) for p, s, d, _ in bar[0][2]] == [
+        (40, 0.0, 10 / 24),
+        (43, 0.5, 10 / 24),
+        (45, 2.0, 10 / 24),
+    ]
+    assert sim.gen.prompts and sim.gen.prompts[0][1] == "bass"
+    # bar 3 was chosen just before the capture ended; from bar 4 the riff loops in the bass
+    t4 = pulse_time_of_tick(sim, first, 3 * 96)
+    bass = [(round((t - t4) / sim.period), m[1]) for t, m in sim.note_ons(BASS) if t > t4 - 1e-3]
+    assert bass[:6] == [(0, 40), (12, 43), (48, 45), (96, 40), (108, 43), (144, 45)]
+
+
+def test_cc_button_mutes_from_the_next_bar():
+    sim = started(120)
+    sim.run_beats(1)
+    sim.send_input([0xB0, 26, 127])  # default map: CC 26 = mute drums
+    sim.run_beats(7)
+    kicks = [m for _, m in sim.note_ons(DRUMS) if m[1] == KICK]
+    assert len(kicks) == 4
+
+
+def test_junk_on_the_input_changes_nothing_sent():
+    def run(junk: bool) -> list:
+        sim = started(120)
+        first = sim.pulse_log[-1]
+        if junk:
+            rng = random.Random(1)
+            for i in range(300):
+                msg = rng.choice(
+                    [[0xF0, 1, 2, 0xF7], [0x3C, 0x40], [0xF4], [0xFD], [0xF2, 0x7F], [0xF2, 200, 1]]
+                )
+                sim.send_input(msg, at=sim.clock.now() + 0.0123 * i + 0.0005)
+        sim.run_beats(8)
+        return [(round(t - first, 9), m) for t, m in sim.out.sent]
+
+    assert run(True) == run(False)
+
+
+def test_output_port_loss_does_not_crash_the_loop():
+    sim = started(120)
+    sim.run_beats(2)
+    sim.out.fail = True
+    sim.run_beats(2)
+    assert not sim.sched.port_ok
+
+
+def test_internal_clock_sends_start_and_pulses_and_notes_on_them():
+    sim = Sim(125, internal=True)
+    sim.run_for(0.2)
+    pulses_before = [t for t, m in sim.out.sent if m == [0xF8]]
+    assert len(pulses_before) >= 9  # clock runs while stopped, for slaves to lock
+    sim.sched.post(ctl.PlayInternal())
+    sim.run_for(60 / 125 * 8)
+    sent = sim.out.sent
+    start_i = next(i for i, (_, m) in enumerate(sent) if m == [0xFA])
+    pulses = [t for t, m in sent[start_i:] if m == [0xF8]]
+    period = 60 / (125 * 24)
+    assert all(b - a == pytest.approx(period, abs=1e-9) for a, b in zip(pulses, pulses[1:]))
+    kicks = [t for t, m in sent[start_i:] if m[0] == 0x99 and m[1] == KICK]
+    for beat, t in enumerate(kicks):
+        assert t == pytest.approx(pulses[24 * beat], abs=1e-9)
+    sim.sched.post(ctl.SetBpm(150))
+    sim.run_for(1.0)
+    sim.sched.post(ctl.StopInternal())
+    sim.run_for(0.01)
+    assert [0xFC] in [m for _, m in sim.out.sent] and sim.stuck() == 0
+    pulses = [t for t, m in sim.out.sent if m == [0xF8]]
+    assert pulses[-1] - pulses[-2] == pytest.approx(60 / (150 * 24), abs=1e-9)
+
+
+def test_shutdown_ends_notes_and_stops_as_master():
+    sim = Sim(120, internal=True)
+    sim.sched.post(ctl.PlayInternal())
+    sim.run_for(1.1)
+    sim.sched.shutdown()
+    assert sim.stuck() == 0 and sim.out.sent[-1][1] == [0xFC]  # notes end, then Stop
+
+
+def test_thread_runs_and_stops_cleanly_on_the_real_clock():
+    from jambridge.bridge.timebase import MonotonicClock
+
+    out = FakeOut(FakeClock())
+    gen = InlineGenerator(RiffLoop(PatternSource()))
+    sched = Scheduler(out, MonotonicClock(), BarFeed(gen, ctl.Controls()), InternalClock(240))
+    sched.start()
+    sched.post(ctl.PlayInternal())
+    deadline = MonotonicClock().now() + 5
+    while not any(m[0] == 0x99 for _, m in out.sent) and MonotonicClock().now() < deadline:
+        time.sleep(0.01)  # the real thread runs; wait for its first drum note (bounded)
+    sched.stop()
+    assert not sched.alive and sched.error is None
+    sounding = sum(1 for _, m in out.sent if m[0] & 0xF0 == 0x90) - sum(
+        1 for _, m in out.sent if m[0] & 0xF0 == 0x80
+    )
+    assert sounding <= 0 and any(m == [0xFC] for _, m in out.sent)
+    assert math.isfinite(sched.late_max_s)
