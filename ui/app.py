@@ -1,0 +1,95 @@
+"""Start the desktop app: the QApplication, the parts, the window (``jambridge app``).
+
+:func:`build_window` assembles a window from its parts (tests and the benchmark call it with
+their own take folder and session factory); :func:`main` runs the app until the window closes.
+Unexpected exceptions in Qt callbacks go to the log and the window's message area (PyQt would
+otherwise abort the process), never to the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from jambridge.ui.live import Live
+from jambridge.ui.main_window import MainWindow
+from jambridge.ui.session_adapter import LiveSettings, SessionAdapter, SessionFactory
+from jambridge.ui.studio import Studio
+from jambridge.ui.take_store import TakeStore
+from jambridge.ui.timeline_model import BarTimeline
+from jambridge.ui.worker import error_text
+from PyQt6.QtGui import QColor, QPalette
+from PyQt6.QtWidgets import QApplication
+
+log = logging.getLogger("jambridge.ui")
+PALETTE: dict[QPalette.ColorRole, str] = {  # a dark theme: lanes read best on black
+    QPalette.ColorRole.Window: "#23262e",
+    QPalette.ColorRole.WindowText: "#e6e6e6",
+    QPalette.ColorRole.Base: "#1b1d23",
+    QPalette.ColorRole.AlternateBase: "#2b2f38",
+    QPalette.ColorRole.Text: "#e6e6e6",
+    QPalette.ColorRole.Button: "#2f333d",
+    QPalette.ColorRole.ButtonText: "#e6e6e6",
+    QPalette.ColorRole.Highlight: "#5bc0eb",
+    QPalette.ColorRole.HighlightedText: "#111111",
+    QPalette.ColorRole.ToolTipBase: "#2b2f38",
+    QPalette.ColorRole.ToolTipText: "#e6e6e6",
+}
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (made once), styled."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv or sys.argv[:1]))
+        app.setApplicationName("JamBridge")
+        app.setStyle("Fusion")
+        palette = QPalette()
+        for role, colour in PALETTE.items():
+            palette.setColor(role, QColor(colour))
+        app.setPalette(palette)
+    return app
+
+
+def build_window(
+    options: LiveSettings | None = None,
+    preset: str = "techno",
+    takes_dir: Path | str | None = None,
+    factory: SessionFactory | None = None,
+    list_ports: bool = True,
+) -> MainWindow:
+    """Assemble the window and start loading presets, takes and ports (off the Qt thread)."""
+    options = options or LiveSettings(preset=preset)
+    timeline = BarTimeline()
+    studio = Studio(TakeStore(takes_dir), timeline)
+    adapter = SessionAdapter(factory)
+    live = Live(adapter, timeline, studio)
+    window = MainWindow(studio, live, options)
+    studio.setParent(window)
+    adapter.setParent(window)
+    live.setParent(window)
+    studio.refresh_presets(select=preset)
+    studio.load_preset(preset)
+    studio.load_takes()
+    if list_ports:
+        adapter.list_ports(options.midi_api)
+    return window
+
+
+def _install_excepthook(window: MainWindow) -> None:
+    def hook(kind, value, tb) -> None:
+        log.error("uncaught exception", exc_info=(kind, value, tb))
+        window.messages.error(error_text(value))
+
+    sys.excepthook = hook
+
+
+def main(options: LiveSettings | None = None, preset: str = "techno") -> int:
+    """Run the app until its window closes; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = application()
+    window = build_window(options, preset)
+    _install_excepthook(window)
+    window.show()
+    return app.exec()

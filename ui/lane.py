@@ -1,0 +1,193 @@
+"""One lane per track: its controls on the left, its piano roll on the right.
+
+Controls: on/off, mute, solo, lock (loop), regenerate, temperature, density, GM program and
+MIDI channel, and a grip that drags the lane's track out as a ``.mid`` file. The lane only
+reports what the user did (:attr:`Lane.control_changed`, :attr:`Lane.regenerate_clicked`);
+the main window decides what that means (live: a command to the bridge; offline: the next
+generation's settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from jambridge.ui.drag import DragHandle
+from jambridge.ui.gm_programs import GM_PROGRAM_NAMES, program_label
+from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
+from jambridge.ui.timeline_model import BarTimeline, ViewWindow
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from jambridge.preset import TrackSettings
+from jambridge.roles import ROLE_SPECS
+
+CONTROLS_WIDTH = 270  # px of the controls column
+# slider name -> (label, steps per unit, maximum in units); values are floats in those units
+SLIDERS: dict[str, tuple[str, int, float]] = {
+    "temperature": ("temp", 100, 2.0),
+    "density": ("dens", 100, 1.0),
+}
+TOGGLES: dict[str, tuple[str, str]] = {  # name -> (button text, tooltip)
+    "mute": ("M", "Mute: keep generating, stop sending (next bar line)"),
+    "solo": ("S", "Solo: only soloed tracks play (next bar line)"),
+    "lock": ("L", "Lock: loop the bar playing now (next bar line)"),
+}
+
+
+class Lane(QWidget):
+    """Controls and piano roll of one role."""
+
+    control_changed = pyqtSignal(str, str, object)  # role, control name, new value
+    regenerate_clicked = pyqtSignal(str)  # role
+
+    def __init__(
+        self,
+        role: str,
+        timeline: BarTimeline,
+        drag_provider: Callable[[], Path | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.roll = PianoRoll(role, timeline)
+        self.setObjectName(f"lane_{role}")
+        controls = QWidget()
+        controls.setFixedWidth(CONTROLS_WIDTH)
+        grid = QGridLayout(controls)
+        grid.setContentsMargins(4, 2, 4, 2)
+        grid.setVerticalSpacing(2)
+
+        title = QLabel(ROLE_SPECS[role].track_name)
+        title.setStyleSheet(f"font-weight: bold; color: {ROLE_COLORS[role]};")
+        self.enabled_box = QCheckBox("on")
+        self.enabled_box.setToolTip("Generate this track")
+        self.enabled_box.toggled.connect(lambda v: self._emit("enabled", v))
+        self.toggles: dict[str, QPushButton] = {}
+        top = QHBoxLayout()
+        top.setSpacing(3)
+        top.addWidget(title)
+        top.addWidget(self.enabled_box)
+        for name, (text, tip) in TOGGLES.items():
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setFixedWidth(26)
+            button.setToolTip(tip)
+            button.setObjectName(f"{name}_{role}")
+            button.toggled.connect(lambda v, n=name: self._emit(n, v))
+            self.toggles[name] = button
+            top.addWidget(button)
+        self.regen_button = QPushButton("↻")
+        self.regen_button.setFixedWidth(28)
+        self.regen_button.setToolTip("Regenerate this track only (live: from the next bar line)")
+        self.regen_button.clicked.connect(lambda: self.regenerate_clicked.emit(self.role))
+        top.addWidget(self.regen_button)
+        self.drag_handle = DragHandle(drag_provider, "⠿")
+        self.drag_handle.setToolTip(f"Drag the {role} track into a DAW track as a .mid clip")
+        top.addWidget(self.drag_handle)
+        top.addStretch(1)
+        grid.addLayout(top, 0, 0, 1, 4)
+
+        self.sliders: dict[str, QSlider] = {}
+        self._slider_labels: dict[str, QLabel] = {}
+        for row, (name, (label, steps, maximum)) in enumerate(SLIDERS.items(), start=1):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, int(round(maximum * steps)))
+            slider.setObjectName(f"{name}_{role}")
+            value = QLabel()
+            value.setFixedWidth(32)
+            slider.valueChanged.connect(lambda _v, n=name: self._slider_moved(n))
+            slider.sliderReleased.connect(lambda n=name: self._slider_moved(n))
+            grid.addWidget(QLabel(label), row, 0)
+            grid.addWidget(slider, row, 1, 1, 2)
+            grid.addWidget(value, row, 3)
+            self.sliders[name], self._slider_labels[name] = slider, value
+
+        self.program_box = QComboBox()
+        if role == "drums":  # drums play the GM kit on channel 10; the program is not used
+            self.program_box.addItem("GM drum kit")
+        else:
+            self.program_box.addItems([program_label(p) for p in range(len(GM_PROGRAM_NAMES))])
+        self.program_box.setToolTip("GM program written to dragged clips")
+        self.program_box.currentIndexChanged.connect(lambda p: self._emit("program", p))
+        self.program_box.setEnabled(role != "drums")
+        self.channel_box = QSpinBox()
+        self.channel_box.setRange(1, 16)
+        self.channel_box.setPrefix("ch ")
+        self.channel_box.setToolTip("MIDI channel this track plays on (1..16)")
+        self.channel_box.valueChanged.connect(lambda c: self._emit("channel", c))
+        grid.addWidget(self.program_box, 3, 0, 1, 3)
+        grid.addWidget(self.channel_box, 3, 3)
+        grid.setRowStretch(4, 1)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(controls)
+        layout.addWidget(self.roll, 1)
+        self.apply_settings(TrackSettings.default(role))
+
+    # -- values --------------------------------------------------------------------------------
+
+    def slider_value(self, name: str) -> float:
+        """The slider's value in its units (temperature 0..2, density 0..1)."""
+        return self.sliders[name].value() / SLIDERS[name][1]
+
+    def settings(self) -> TrackSettings:
+        """The generation settings shown in this lane."""
+        return TrackSettings(
+            enabled=self.enabled_box.isChecked(),
+            program=self.program_box.currentIndex(),
+            channel=self.channel_box.value(),
+            density=self.slider_value("density"),
+            temperature=self.slider_value("temperature"),
+        )
+
+    def apply_settings(self, settings: TrackSettings) -> None:
+        """Show ``settings`` (a preset change); emits nothing."""
+        widgets = [self.enabled_box, self.program_box, self.channel_box, *self.sliders.values()]
+        for w in widgets:
+            w.blockSignals(True)
+        self.enabled_box.setChecked(settings.enabled)
+        self.program_box.setCurrentIndex(settings.program if self.role != "drums" else 0)
+        self.channel_box.setValue(settings.channel)
+        for name in SLIDERS:
+            self.sliders[name].setValue(int(round(getattr(settings, name) * SLIDERS[name][1])))
+            self._show_value(name)
+        for w in widgets:
+            w.blockSignals(False)
+        self._update_dim()
+
+    def toggle_state(self, name: str) -> bool:
+        """Whether mute / solo / lock is on."""
+        return self.toggles[name].isChecked()
+
+    def set_window(self, window: ViewWindow) -> None:
+        self.roll.set_window(window)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _show_value(self, name: str) -> None:
+        self._slider_labels[name].setText(f"{self.slider_value(name):.2f}")
+
+    def _slider_moved(self, name: str) -> None:
+        self._show_value(name)
+        if not self.sliders[name].isSliderDown():  # while dragging: only on release
+            self._emit(name, self.slider_value(name))
+
+    def _emit(self, name: str, value: object) -> None:
+        self._update_dim()
+        self.control_changed.emit(self.role, name, value)
+
+    def _update_dim(self) -> None:
+        self.roll.set_dimmed(not self.enabled_box.isChecked() or self.toggles["mute"].isChecked())

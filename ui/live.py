@@ -1,0 +1,184 @@
+"""The live side of the window: the bridge running, its bars in the lanes, capture, steering.
+
+Turns the user's clicks into bridge commands (through the
+:class:`~jambridge.ui.session_adapter.SessionAdapter`, never directly), puts played bars and
+captured riffs into the shared timeline, and drives the display: a timer reads the session's
+status snapshot :data:`DISPLAY_HZ` times a second and moves the playhead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from jambridge.ui.capture_panel import CaptureRequest
+from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
+from jambridge.ui.studio import Studio
+from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+
+from jambridge.bridge import controls as ctl
+from jambridge.music import BEATS_PER_BAR, Song
+
+DISPLAY_HZ = 25  # status and playhead refreshes per second while the bridge runs
+LIVE_CONTROLS = frozenset({"mute", "solo", "lock", "temperature", "density"})  # SetTrack fields
+
+
+class Live(QObject):
+    """Bridge state for the window (see the module docstring)."""
+
+    running_changed = pyqtSignal(bool)
+    busy_changed = pyqtSignal(bool)  # starting or stopping
+    status_shown = pyqtSignal(str, object, object)  # sync state, bpm, "bar:beat" (or None)
+    window_moved = pyqtSignal(object)  # ViewWindow for the lanes
+    capture_state = pyqtSignal(str)
+    info = pyqtSignal(str)
+    error = pyqtSignal(str)
+    log = pyqtSignal(str, str)  # level, text (the bridge's own log lines)
+
+    def __init__(
+        self,
+        adapter: SessionAdapter,
+        timeline: BarTimeline,
+        studio: Studio,
+        clock: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.adapter = adapter
+        self.timeline = timeline
+        self.studio = studio
+        self.clock = clock
+        self.playhead = Playhead()
+        self.settings: LiveSettings | None = None
+        self.bpm: float | None = None  # last tempo the bridge reported
+        self.bars_played = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // DISPLAY_HZ)
+        self.timer.timeout.connect(self.refresh)
+        adapter.started.connect(self._started)
+        adapter.stopped.connect(self._stopped)
+        adapter.failed.connect(self._failed)
+        adapter.bar_played.connect(self._bar)
+        adapter.captured.connect(self._captured)
+        adapter.transport_changed.connect(self._transport)
+        adapter.log_line.connect(self.log.emit)
+
+    @property
+    def running(self) -> bool:
+        return self.adapter.running
+
+    # -- user actions ------------------------------------------------------------------------
+
+    def start(self, settings: LiveSettings) -> None:
+        """Open the bridge (ports, generator); internal clock: start playing at once."""
+        self.settings = settings
+        self.busy_changed.emit(True)
+        self.status_shown.emit("waiting", None, None)
+        self.adapter.start(settings)
+
+    def stop(self) -> None:
+        if self.running:
+            self.busy_changed.emit(True)
+            self.adapter.stop()
+
+    def control(self, role: str, name: str, value: object) -> None:
+        """A lane control moved: mute/solo/lock/temperature/density go to the bridge."""
+        if self.running and name in LIVE_CONTROLS:
+            self.adapter.post(ctl.SetTrack(role, **{name: value}))
+
+    def regenerate(self, role: str) -> None:
+        self.adapter.post(ctl.Regenerate(role))
+        self.info.emit(f"{role}: a fresh part from the next bar line")
+
+    def set_preset(self, name: str) -> None:
+        if self.running:
+            self.adapter.post(ctl.SetPreset(name))
+
+    def set_bpm(self, bpm: float) -> None:
+        if self.running and self.settings is not None and self.settings.clock == "internal":
+            self.adapter.post(ctl.SetBpm(bpm))
+
+    def panic(self) -> None:
+        self.adapter.post(ctl.Panic())
+
+    def capture(self, request: CaptureRequest) -> None:
+        kind = ctl.ArmCapture if request.kind == "armed" else ctl.RetroCapture
+        self.adapter.post(kind(request.bars, request.role, request.channel))
+        what = "armed: play from the next bar line" if request.kind == "armed" else "taking"
+        self.capture_state.emit(f"{what} ({request.bars} bars into {request.role})")
+
+    def keep(self, bars: int) -> None:
+        """Make a take of the last ``bars`` bars played."""
+        song = self.timeline.recent_song(bars, self.bpm or 120.0)
+        if song is None:
+            self.error.emit("nothing played yet to keep")
+            return
+        self.studio.add_take(song, "jam", f"jam {bars} bars")
+
+    # -- display -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Timer tick: read the status snapshot, move the playhead."""
+        status = self.adapter.status()
+        if status is None:
+            return
+        now = self.clock()
+        position = f"{status.bar}:{status.beat}"
+        beats = getattr(status, "song_beats", None)  # fractional, when the session gives it
+        if beats is None:
+            beats = float((status.bar - 1) * BEATS_PER_BAR + status.beat - 1)
+        self.playhead.update(beats, status.bpm if status.playing else None, now)
+        self.bpm = status.bpm or self.bpm
+        self.status_shown.emit(status.sync, status.bpm, position if status.playing else None)
+        head = self.playhead.beats(now)
+        if head is not None and status.playing:
+            self.window_moved.emit(ViewWindow.live(head))
+
+    # -- bridge events -----------------------------------------------------------------------
+
+    def _started(self, description: str) -> None:
+        self.timeline.clear()
+        self.playhead.reset()
+        self.studio.shown_take = None
+        self.studio.shown.emit(None)
+        self.timer.start()
+        self.busy_changed.emit(False)
+        self.running_changed.emit(True)
+        self.info.emit(description)
+        if self.settings is not None and self.settings.clock == "internal":
+            self.adapter.post(ctl.PlayInternal())
+
+    def _stopped(self) -> None:
+        self.timer.stop()
+        self.busy_changed.emit(False)
+        self.running_changed.emit(False)
+        self.status_shown.emit("off", None, None)
+        self.info.emit("bridge stopped")
+
+    def _failed(self, text: str) -> None:
+        self.timer.stop()
+        self.busy_changed.emit(False)
+        self.running_changed.emit(False)
+        self.status_shown.emit("off", None, None)
+        self.error.emit(text)
+
+    def _bar(self, index: int, bar, audible) -> None:
+        self.timeline.put_bar(index, bar)
+        self.bars_played += 1
+
+    def _transport(self, event) -> None:
+        if event.state == "stopped":
+            self.playhead.reset()
+
+    def _captured(self, result, bars, path: str) -> None:
+        for i, bar in enumerate(bars):
+            track = bar.track(result.role)
+            if track is not None:
+                self.timeline.put_track(result.start_bar + i, track)
+        notes = result.note_count
+        self.capture_state.emit(f"captured {len(bars)} bars, {notes} notes into {result.role}")
+        song = Song.from_bars(bars, tempo_bpm=result.bpm or self.bpm or 120.0)
+        if song.tracks:
+            self.studio.add_take(song, "captured", f"{result.role} riff")
+        self.info.emit(f"capture saved to {path}")

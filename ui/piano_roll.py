@@ -1,0 +1,125 @@
+"""A piano roll of one role's track: the bars in view, the notes as bars, a playhead.
+
+The widget only paints; what it shows comes from a shared
+:class:`~jambridge.ui.timeline_model.BarTimeline` and a
+:class:`~jambridge.ui.timeline_model.ViewWindow` (the lanes set it from the transport).
+Pitches are fitted to the notes in view; drums get one row per drum key in use, so a kick,
+clap and hat pattern reads like a drum machine.
+"""
+
+from __future__ import annotations
+
+from jambridge.ui.timeline_model import BarTimeline, ViewWindow
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from jambridge.music import BEATS_PER_BAR
+from jambridge.roles import ROLE_SPECS
+
+ROLE_COLORS: dict[str, str] = {  # note colour per role
+    "drums": "#f4a259",
+    "bass": "#5bc0eb",
+    "chords": "#9bc53d",
+    "lead": "#e55ea2",
+}
+BACKGROUND = QColor("#1b1d23")
+BAR_LINE = QColor("#4a4f5c")
+BEAT_LINE = QColor("#2b2f38")
+PLAYHEAD = QColor("#ffffff")
+PAST_SHADE = QColor(0, 0, 0, 70)  # laid over what has already played
+MIN_PITCH_SPAN = 12  # pitched roles show at least an octave
+
+
+class PianoRoll(QWidget):
+    """Paints ``role``'s notes from ``timeline`` inside the current view window."""
+
+    def __init__(self, role: str, timeline: BarTimeline, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.timeline = timeline
+        self.window = ViewWindow.whole(0)
+        self.dimmed = False  # muted / switched off: notes drawn faint
+        self._color = QColor(ROLE_COLORS[role])
+        self.setMinimumHeight(56)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(640, 96)
+
+    def set_window(self, window: ViewWindow) -> None:
+        """Show ``window`` (repaints)."""
+        self.window = window
+        self.update()
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        self.dimmed = dimmed
+        self.update()
+
+    def notes_in_view(self) -> list[tuple[float, float, int, int]]:
+        """(song start beat, duration, pitch, velocity) of every note in the window."""
+        w = self.window
+        out = []
+        for index in w.bar_range():
+            track = self.timeline.track(self.role, index)
+            if track is None:
+                continue
+            base = index * BEATS_PER_BAR
+            for n in track.notes:
+                start = base + n.start_beats
+                if (
+                    start < w.start_beats + w.span_beats
+                    and start + n.duration_beats > w.start_beats
+                ):
+                    out.append((start, n.duration_beats, n.pitch, n.velocity))
+        return out
+
+    def _rows(self, notes: list[tuple[float, float, int, int]]) -> dict[int, int]:
+        """pitch -> row (0 = top) for the notes in view."""
+        if self.role == "drums":
+            keys = sorted({p for _, _, p, _ in notes}, reverse=True)
+            return {p: i for i, p in enumerate(keys)}
+        spec = ROLE_SPECS[self.role]
+        low = min((p for _, _, p, _ in notes), default=spec.low)
+        high = max((p for _, _, p, _ in notes), default=spec.low + MIN_PITCH_SPAN)
+        if high - low < MIN_PITCH_SPAN:
+            low = max(0, (low + high - MIN_PITCH_SPAN) // 2)
+            high = low + MIN_PITCH_SPAN
+        return {p: high - p for p in range(low, high + 1)}
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        rect = QRectF(self.rect())
+        p.fillRect(rect, BACKGROUND)
+        w = self.window
+        scale = rect.width() / w.span_beats
+        self._grid(p, rect, scale)
+        notes = self.notes_in_view()
+        rows = self._rows(notes)
+        row_h = rect.height() / max(len(rows), 1)
+        color = QColor(self._color)
+        p.setPen(Qt.PenStyle.NoPen)
+        for start, duration, pitch, velocity in notes:
+            color.setAlpha(60 if self.dimmed else 110 + velocity)
+            x = (start - w.start_beats) * scale
+            box = QRectF(x, rows[pitch] * row_h + 1, max(duration * scale - 1, 2.0), row_h - 1)
+            p.fillRect(box.adjusted(0, 0, 0, -1 if row_h > 4 else 0), color)
+        if w.playhead_beats is not None:
+            x = (w.playhead_beats - w.start_beats) * scale
+            p.fillRect(QRectF(0, 0, max(x, 0.0), rect.height()), PAST_SHADE)
+            p.setPen(QPen(PLAYHEAD, 1.5))
+            p.drawLine(int(x), 0, int(x), int(rect.height()))
+        p.end()
+
+    def _grid(self, p: QPainter, rect: QRectF, scale: float) -> None:
+        w = self.window
+        beat = int(w.start_beats // 1)
+        while beat <= w.start_beats + w.span_beats:
+            x = int((beat - w.start_beats) * scale)
+            on_bar = beat % BEATS_PER_BAR == 0
+            p.setPen(BAR_LINE if on_bar else BEAT_LINE)
+            p.drawLine(x, 0, x, int(rect.height()))
+            if on_bar and beat >= 0:
+                p.drawText(x + 3, 11, str(beat // BEATS_PER_BAR + 1))
+            beat += 1

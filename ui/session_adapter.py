@@ -1,0 +1,219 @@
+"""The one place the app talks to the bridge: a QObject over
+:class:`jambridge.bridge.session.BridgeSession`.
+
+* Commands go in with :meth:`SessionAdapter.post` (a queue put: never blocks); start and stop
+  (opening ports, spawning the generator process, joining threads) run in the adapter's own
+  worker thread, so the window never waits for them.
+* Events come out of the session's dispatcher thread through :meth:`_deliver`, which builds
+  the :class:`~jambridge.music.Bar` values there (off the Qt thread) and hands everything to
+  the Qt thread as a queued signal; the public signals are then emitted on the Qt thread only.
+* :meth:`status` is the session's snapshot, read by the window's display timer.
+
+The session is built by a factory (:data:`SessionFactory`), so tests can put a scripted
+session behind the same adapter; the app uses :func:`bridge_session_factory`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jambridge.ui.worker import Worker
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+
+from jambridge.errors import JamBridgeError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How to open the bridge (what the transport bar and the preset picker say)."""
+
+    preset: str = "techno"  # preset name the generator starts with
+    in_port: str | None = None  # existing input port; None: virtual "JamBridge In"
+    out_port: str | None = None  # existing output port; None: virtual "JamBridge Out"
+    midi_api: str = "auto"  # auto, alsa, jack, coremidi, winmm
+    clock: str = "external"  # "external" (follow the DAW) or "internal" (be the master)
+    bpm: float = 130.0  # internal clock tempo
+    engine: str = "model"  # bar source: model, procedural, pattern
+    seed: int = 0  # generator seed
+    latency_ms: float = 0.0  # send notes this much early
+    channels: tuple[tuple[str, int], ...] = ()  # (role, 0-based channel) overrides
+
+
+class LiveSession(Protocol):
+    """What the adapter needs from a session."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def post(self, command: Any) -> None: ...
+
+    def status(self) -> Any: ...
+
+
+SessionFactory = Callable[[LiveSettings, Callable[[Any], None]], LiveSession]
+
+
+def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], None]) -> LiveSession:
+    """Build the real :class:`~jambridge.bridge.session.BridgeSession`.
+
+    Raises:
+        JamBridgeError: the bridge is not available, or the settings are invalid.
+    """
+    try:
+        from jambridge.bridge import session as bridge_session
+    except ImportError as err:
+        raise JamBridgeError(f"the live bridge is not available in this build ({err})") from err
+    return bridge_session.session_for_app(settings, on_event)
+
+
+class SessionAdapter(QObject):
+    """Qt face of the bridge session (see the module docstring)."""
+
+    started = pyqtSignal(str)  # a line describing what was opened
+    stopped = pyqtSignal()
+    failed = pyqtSignal(str)  # start failed, or the session ended by itself
+    bar_played = pyqtSignal(int, object, object)  # bar index, Bar, audible roles
+    transport_changed = pyqtSignal(object)  # events.TransportChanged
+    captured = pyqtSignal(object, object, str)  # CaptureResult, its Bars, file path
+    controls_changed = pyqtSignal(object)  # bridge.controls.Controls
+    log_line = pyqtSignal(str, str)  # level, text
+    ports_listed = pyqtSignal(list, list)  # input names, output names
+    _incoming = pyqtSignal(object)  # from the session's thread to the Qt thread
+
+    def __init__(self, factory: SessionFactory | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._factory = factory or bridge_session_factory
+        self._session: LiveSession | None = None
+        self._worker = Worker(threads=1, parent=self)  # start/stop/port listing, in order
+        self._incoming.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
+        self.running = False  # a session is open (between started and stopped)
+        self.busy = False  # a start or stop is under way
+
+    # -- commands (Qt thread) ------------------------------------------------------------------
+
+    def start(self, settings: LiveSettings) -> None:
+        """Open the bridge with ``settings`` (off the Qt thread); then :attr:`started` or
+        :attr:`failed`."""
+        if self.running or self.busy:
+            return
+        self.busy = True
+
+        def open_session() -> LiveSession:
+            session = self._factory(settings, self._deliver)
+            session.start()
+            return session
+
+        self._worker.submit(open_session, self._opened, self._open_failed, "start the bridge")
+
+    def stop(self) -> None:
+        """Close the bridge (every note ends); then :attr:`stopped`."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        self.busy = True
+        self._worker.submit(session.stop, lambda _r: self._closed(), self._stop_failed, "stop")
+
+    def post(self, command: Any) -> None:
+        """Queue a command to the real-time thread (ignored, with a log line, when closed)."""
+        if self._session is None:
+            self.log_line.emit("warning", "the bridge is not running: start it first")
+            return
+        try:
+            self._session.post(command)
+        except JamBridgeError as err:
+            self.log_line.emit("error", str(err))
+
+    def status(self) -> Any | None:
+        """The session's status snapshot, or None when closed."""
+        return self._session.status() if self._session is not None else None
+
+    def list_ports(self, midi_api: str = "auto") -> None:
+        """List existing MIDI ports (off the Qt thread); then :attr:`ports_listed`."""
+
+        def listing() -> tuple[list[str], list[str]]:
+            from jambridge.bridge.ports import choose_api, list_ports
+
+            return list_ports(choose_api(midi_api))
+
+        self._worker.submit(
+            listing,
+            lambda r: self.ports_listed.emit(list(r[0]), list(r[1])),
+            lambda text: self.log_line.emit("warning", f"cannot list MIDI ports: {text}"),
+            "list ports",
+        )
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Block until start/stop work is done (shutdown and tests only)."""
+        return self._worker.wait(timeout_ms)
+
+    # -- results (Qt thread) -------------------------------------------------------------------
+
+    def _opened(self, session: LiveSession) -> None:
+        self.busy = False
+        self._session, self.running = session, True
+        self.started.emit(getattr(session, "description", "bridge running"))
+
+    def _open_failed(self, text: str) -> None:
+        self.busy = False
+        self.failed.emit(text)
+
+    def _closed(self) -> None:
+        self.busy, self.running = False, False
+        self.stopped.emit()
+
+    def _stop_failed(self, text: str) -> None:
+        self.log_line.emit("error", f"stopping the bridge: {text}")
+        self._closed()
+
+    # -- events (session thread -> Qt thread) --------------------------------------------------
+
+    def _deliver(self, event: Any) -> None:
+        """Called in the session's dispatcher thread: prepare, then queue to the Qt thread."""
+        from jambridge.bridge import events as ev
+
+        try:
+            if isinstance(event, ev.BarPlayed):
+                item = ("bar", event.index, event.bar(), event.audible)
+            elif isinstance(event, ev.CaptureSaved):
+                bars = tuple(_plain_bars(event.result.bars))
+                item = ("captured", event.result, bars, event.path)
+            else:
+                item = ("event", event)
+        except JamBridgeError as err:  # a bad bar from the generator: say so, keep going
+            item = ("event", ev.LogLine("warning", f"a bar could not be shown: {err}"))
+        self._incoming.emit(item)
+
+    def _dispatch(self, item: tuple) -> None:
+        """On the Qt thread: emit the public signal for one delivered event."""
+        from jambridge.bridge import events as ev
+
+        kind = item[0]
+        if kind == "bar":
+            self.bar_played.emit(item[1], item[2], item[3])
+        elif kind == "captured":
+            self.captured.emit(item[1], item[2], item[3])
+        else:
+            event = item[1]
+            if isinstance(event, ev.TransportChanged):
+                self.transport_changed.emit(event)
+            elif isinstance(event, ev.ControlsChanged):
+                self.controls_changed.emit(event.controls)
+            elif isinstance(event, ev.LogLine):
+                self.log_line.emit(event.level, event.text)
+            elif isinstance(event, ev.Underrun):
+                self.log_line.emit("warning", f"bar {event.index + 1} was late (underrun)")
+            elif getattr(event, "fatal", False):  # the session ended by itself (port gone)
+                self._session, self.running = None, False
+                self.failed.emit(str(getattr(event, "text", event)))
+
+
+def _plain_bars(plain_bars):
+    from jambridge.bridge.timeline import plain_to_bar
+
+    return (plain_to_bar(b) for b in plain_bars)

@@ -1,0 +1,208 @@
+"""The studio side of the window: presets, offline generation, regeneration and the takes.
+
+Holds what is on show (the :class:`~jambridge.ui.timeline_model.BarTimeline`, the take in the
+lanes) and does every slow thing in a worker: preset files, generation, the take store. A
+single-thread worker for files keeps the store's operations in order; generation has its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
+from jambridge.ui.take_store import Take, TakeStore
+from jambridge.ui.timeline_model import BarTimeline
+from jambridge.ui.worker import Worker
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from jambridge.music import ROLES, Song
+from jambridge.preset import Preset, list_presets, load_preset, save_preset, user_preset_dir
+
+DEFAULT_PRESET = "techno"
+
+
+class Studio(QObject):
+    """Presets, generation and takes (all file and engine work off the Qt thread)."""
+
+    presets_listed = pyqtSignal(list, list, str)  # names, user names, name to select
+    preset_loaded = pyqtSignal(str, object)  # name, Preset
+    takes_changed = pyqtSignal(object, object)  # takes (newest first), id to select or None
+    shown = pyqtSignal(object)  # the Take now in the lanes (None: the live stream)
+    song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
+    busy_changed = pyqtSignal(bool)  # generation under way
+    info = pyqtSignal(str)
+    error = pyqtSignal(str)
+
+    def __init__(self, store: TakeStore, timeline: BarTimeline, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.timeline = timeline
+        self.preset: Preset | None = None  # the preset last loaded (lanes may differ since)
+        self.preset_name = DEFAULT_PRESET
+        self.shown_take: Take | None = None
+        self.files = Worker(threads=1, parent=self)
+        self.engine = Worker(threads=1, parent=self)
+        self.generating = False
+
+    # -- presets ---------------------------------------------------------------------------------
+
+    def refresh_presets(self, select: str | None = None) -> None:
+        """List the presets; then :attr:`presets_listed`."""
+
+        def listing():
+            d = user_preset_dir()
+            user = sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+            return list_presets(), user
+
+        wanted = select or self.preset_name
+        self.files.submit(
+            listing, lambda r: self.presets_listed.emit(r[0], r[1], wanted), self.error.emit
+        )
+
+    def load_preset(self, name: str) -> None:
+        """Load ``name``; then :attr:`preset_loaded` (or :attr:`error`, naming the bad field)."""
+        self.files.submit(
+            lambda: load_preset(name), lambda p: self._loaded(name, p), self.error.emit
+        )
+
+    def _loaded(self, name: str, preset: Preset) -> None:
+        self.preset, self.preset_name = preset, name
+        self.preset_loaded.emit(name, preset)
+
+    def save_preset(self, preset: Preset) -> None:
+        """Save ``preset`` in the user folder; then the list is refreshed with it selected."""
+
+        def save() -> Path:
+            return save_preset(preset)
+
+        def saved(path: Path) -> None:
+            self.preset, self.preset_name = preset, path.stem
+            self.info.emit(f"saved preset {preset.name!r} to {path}")
+            self.refresh_presets(select=path.stem)
+
+        self.files.submit(save, saved, self.error.emit)
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def generate(self, request: GenerateRequest) -> None:
+        """Generate a song off the Qt thread; it becomes a take and shows in the lanes."""
+        if self.generating:
+            return
+        self._set_busy(True)
+        self.engine.submit(
+            lambda: generate_song(request),
+            lambda r: self._generated(r, "generated", request.preset.name),
+            self._failed,
+            "generate",
+        )
+
+    def regenerate(self, request: GenerateRequest, role: str) -> None:
+        """Draw ``role``'s track of the song on show afresh; the others stay as they are."""
+        song = self.timeline.song
+        if song is None:
+            self.error.emit("nothing to regenerate yet: generate a clip first")
+            return
+        if self.generating:
+            return
+        self._set_busy(True)
+        self.engine.submit(
+            lambda: regenerate_track(song, request, role),
+            lambda r: self._generated(r, "regenerated", f"{request.preset.name} new {role}"),
+            self._failed,
+            f"regenerate {role}",
+        )
+
+    def _generated(self, result: GenerateResult, kind: str, title: str) -> None:
+        self._set_busy(False)
+        if result.note:
+            self.error.emit(result.note)
+        self.timeline.set_song(result.song)
+        self.song_shown.emit(result.song.length_bars)
+        counts = ", ".join(f"{t.role} {len(t.notes)}" for t in result.song.tracks)
+        self.info.emit(f"{kind} {result.song.length_bars} bars ({result.engine}): {counts}")
+        self.add_take(result.song, kind, title, result.seed, show=True)
+
+    def _failed(self, text: str) -> None:
+        self._set_busy(False)
+        self.error.emit(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.generating = busy
+        self.busy_changed.emit(busy)
+
+    # -- takes -----------------------------------------------------------------------------------
+
+    def load_takes(self) -> None:
+        """Read the take history (warnings about damaged entries go to :attr:`error`)."""
+
+        def load():
+            return self.store.load(), self.store.takes
+
+        def loaded(result) -> None:
+            warnings, takes = result
+            for w in warnings:
+                self.error.emit(w)
+            self.takes_changed.emit(takes, None)
+
+        self.files.submit(load, loaded, self.error.emit)
+
+    def add_take(
+        self, song: Song, kind: str, title: str, seed: int | None = None, show: bool = False
+    ) -> None:
+        """Store ``song`` as a take (files written off the Qt thread)."""
+        preset = self.preset.name if self.preset else ""
+
+        def added(take: Take) -> None:
+            if show:
+                self.shown_take = take
+                self.shown.emit(take)
+            self.takes_changed.emit(self.store.takes, take.id)
+            self.info.emit(f"take #{take.id} saved: drag it into your DAW")
+
+        self.files.submit(
+            lambda: self.store.add(song, kind, title, preset, seed), added, self.error.emit
+        )
+
+    def show_take(self, take: Take) -> None:
+        """Put ``take`` in the lanes."""
+
+        def shown(song: Song) -> None:
+            self.shown_take = take
+            self.timeline.set_song(song)
+            self.song_shown.emit(song.length_bars)
+            self.shown.emit(take)
+
+        self.files.submit(lambda: self.store.song(take), shown, self.error.emit)
+
+    def delete_take(self, take: Take) -> None:
+        def deleted(_r) -> None:
+            if self.shown_take is not None and self.shown_take.id == take.id:
+                self.shown_take = None
+            self.takes_changed.emit(self.store.takes, None)
+
+        self.files.submit(lambda: self.store.delete(take), deleted, self.error.emit)
+
+    def export_stems(self, take: Take, folder: str) -> None:
+        self.files.submit(
+            lambda: self.store.export_stems(take, folder),
+            lambda paths: self.info.emit(f"{len(paths)} stems written to {folder}"),
+            self.error.emit,
+        )
+
+    def clip_path(self, role: str | None = None) -> Path | None:
+        """The .mid file of the take on show (or of its ``role`` track); None if there is none."""
+        take = self.shown_take
+        if take is None or (role is not None and role not in take.roles):
+            return None
+        return self.store.midi_path(take, role)
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Block until both workers are idle (shutdown and tests only)."""
+        return self.engine.wait(timeout_ms) and self.files.wait(timeout_ms)
+
+
+def preset_from_lanes(base: Preset, tracks: dict, bpm: float, name: str | None = None) -> Preset:
+    """``base`` with the lanes' track settings and the tempo (and a new name)."""
+    merged = {r: tracks.get(r, base.tracks[r]) for r in ROLES}
+    return replace(base, tracks=merged, bpm=bpm, name=name or base.name)

@@ -1,0 +1,170 @@
+"""The transport bar: MIDI ports, sync mode, tempo, sync display, start / stop / panic.
+
+It reports clicks and edits as signals and shows what it is told (:meth:`show_status`); it
+never talks to the bridge itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+VIRTUAL_IN = "JamBridge In"  # the virtual ports the bridge opens by default
+VIRTUAL_OUT = "JamBridge Out"
+VIRTUAL_SUFFIX = " (virtual)"
+CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Internal clock"}
+BPM_RANGE = (40.0, 300.0)
+# sync state from the bridge -> (text, colour)
+SYNC_LOOK: dict[str, tuple[str, str]] = {
+    "playing": ("locked", "#3ddc84"),
+    "internal": ("internal", "#3ddc84"),
+    "waiting": ("waiting", "#f4d35e"),
+    "free": ("free", "#f4d35e"),
+    "stopped": ("stopped", "#9aa0ac"),
+    "no clock": ("no clock", "#ee6055"),
+    "off": ("off", "#9aa0ac"),
+}
+
+
+@dataclass(frozen=True)
+class TransportConfig:
+    """What the user picked: ports (None: open the virtual one), clock and tempo."""
+
+    in_port: str | None  # existing input port name; None: virtual "JamBridge In"
+    out_port: str | None  # existing output port name; None: virtual "JamBridge Out"
+    clock: str  # "external" or "internal"
+    bpm: float  # internal clock tempo
+
+
+class TransportBar(QWidget):
+    """Ports, sync mode and tempo, sync display, start / stop / panic."""
+
+    start_clicked = pyqtSignal()
+    stop_clicked = pyqtSignal()
+    panic_clicked = pyqtSignal()
+    bpm_changed = pyqtSignal(float)  # internal clock tempo edited
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._running = False
+        self.in_box = QComboBox()
+        self.out_box = QComboBox()
+        for box, virtual in ((self.in_box, VIRTUAL_IN), (self.out_box, VIRTUAL_OUT)):
+            box.addItem(virtual + VIRTUAL_SUFFIX, None)
+            box.setMinimumWidth(170)
+        self.in_box.setToolTip("Clock and keyboard come in here (set the DAW's clock out to it)")
+        self.out_box.setToolTip("Notes go out here, one MIDI channel per track")
+        self.clock_box = QComboBox()
+        for key, text in CLOCKS.items():
+            self.clock_box.addItem(text, key)
+        self.bpm_box = QDoubleSpinBox()
+        self.bpm_box.setRange(*BPM_RANGE)
+        self.bpm_box.setDecimals(1)
+        self.bpm_box.setSuffix(" BPM")
+        self.bpm_box.setValue(130.0)
+        self.bpm_box.setToolTip("Tempo of the internal clock (external: the DAW sets it)")
+        self.bpm_box.valueChanged.connect(self.bpm_changed.emit)
+        self.clock_box.currentIndexChanged.connect(lambda _i: self._clock_changed())
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncLabel")
+        self.tempo_label = QLabel("--- BPM")
+        self.position_label = QLabel("-:-")
+        self.position_label.setObjectName("positionLabel")
+        self.position_label.setStyleSheet("font-family: monospace; font-size: 15px;")
+        self.start_button = QPushButton("▶ Start")
+        self.stop_button = QPushButton("■ Stop")
+        self.panic_button = QPushButton("Panic")
+        self.panic_button.setToolTip("All notes off on every channel")
+        self.start_button.clicked.connect(self.start_clicked.emit)
+        self.stop_button.clicked.connect(self.stop_clicked.emit)
+        self.panic_button.clicked.connect(self.panic_clicked.emit)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for widget in (
+            QLabel("In"),
+            self.in_box,
+            QLabel("Out"),
+            self.out_box,
+            self.clock_box,
+            self.bpm_box,
+            self.sync_label,
+            self.tempo_label,
+            self.position_label,
+        ):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        for widget in (self.start_button, self.stop_button, self.panic_button):
+            layout.addWidget(widget)
+        self.set_running(False)
+        self._clock_changed()
+        self.show_status("off", None, None)
+
+    def set_ports(self, inputs: Sequence[str], outputs: Sequence[str]) -> None:
+        """List existing ports after the virtual ones (keeps the current choice if present)."""
+        for box, names in ((self.in_box, inputs), (self.out_box, outputs)):
+            current = box.currentData()
+            box.blockSignals(True)
+            while box.count() > 1:
+                box.removeItem(1)
+            for name in names:
+                if name not in (VIRTUAL_IN, VIRTUAL_OUT):
+                    box.addItem(name, name)
+            index = box.findData(current)
+            box.setCurrentIndex(max(index, 0))
+            box.blockSignals(False)
+
+    def config(self) -> TransportConfig:
+        return TransportConfig(
+            in_port=self.in_box.currentData(),
+            out_port=self.out_box.currentData(),
+            clock=self.clock_box.currentData(),
+            bpm=self.bpm_box.value(),
+        )
+
+    def set_clock(self, clock: str) -> None:
+        self.clock_box.setCurrentIndex(self.clock_box.findData(clock))
+
+    def set_bpm(self, bpm: float) -> None:
+        """Show ``bpm`` in the tempo box without emitting (a preset change)."""
+        self.bpm_box.blockSignals(True)
+        self.bpm_box.setValue(bpm)
+        self.bpm_box.blockSignals(False)
+
+    def set_running(self, running: bool) -> None:
+        """Bridge open: ports and clock mode are fixed until Stop."""
+        self._running = running
+        for widget in (self.in_box, self.out_box, self.clock_box):
+            widget.setEnabled(not running)
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.panic_button.setEnabled(running)
+
+    def set_busy(self, busy: bool) -> None:
+        """Starting or stopping: no clicks until it is done."""
+        if busy:
+            self.start_button.setEnabled(False)
+            self.stop_button.setEnabled(False)
+        else:
+            self.set_running(self._running)
+
+    def show_status(self, sync: str, bpm: float | None, position: str | None) -> None:
+        """Show the sync state (a key of SYNC_LOOK), tempo and ``bar:beat``."""
+        text, colour = SYNC_LOOK.get(sync, (sync, "#9aa0ac"))
+        self.sync_label.setText(f"● {text}")
+        self.sync_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.tempo_label.setText(f"{bpm:6.1f} BPM" if bpm else "--- BPM")
+        self.position_label.setText(position or "-:-")
+
+    def _clock_changed(self) -> None:
+        self.bpm_box.setEnabled(self.clock_box.currentData() == "internal")
