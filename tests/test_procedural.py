@@ -391,3 +391,16 @@ def test_bar_source_density_changes_take_effect_on_later_bars():
     src.set_density({"lead": 0.0})
     sparse = sum(src.bar_at(i).note_count() for i in range(8))
     assert 0 < sparse < busy
+
+
+def test_bar_source_regenerate_changes_only_the_asked_role():
+    src = ProceduralBarSource("techno", seed=4, sections=False)
+    before = [src.bar_at(i) for i in range(8)]
+    src.regenerate(["bass"])
+    after = [src.bar_at(i) for i in range(8)]
+    assert [b.track("bass") for b in after] != [b.track("bass") for b in before]
+    for role in ("drums", "chords", "lead"):
+        assert [b.track(role) for b in after] == [b.track(role) for b in before]
+    assert in_key(after[0], src.key)
+    with pytest.raises(DataError, match="roles must be among"):
+        src.regenerate(["vocals"])

@@ -98,7 +98,8 @@ class ProceduralBarSource:
     after each break (and a new drum groove after every second one).
 
     Bars depend only on the settings, the seed and the bar number: :meth:`seek` (Song Position
-    Pointer, Continue) and :meth:`bar_at` give the same bar a plain run would have given.
+    Pointer, Continue, or a retracted bar) and :meth:`bar_at` give the same bar a plain run
+    would have given. :meth:`set_density` and :meth:`regenerate` steer the bars after them.
     """
 
     def __init__(
@@ -162,3 +163,9 @@ class ProceduralBarSource:
     def set_density(self, density: Mapping[str, float] | None) -> None:
         """Change densities from the next bar on (None: the style's defaults)."""
         self._composer.set_density(density)
+
+    def regenerate(self, roles: Sequence[str]) -> None:
+        """New material for ``roles`` from the next bar on (a new groove, bass line, chords or
+        lead); key, progression and arrangement stay. Bars already asked for are not kept:
+        asking for one again after this gives the new material."""
+        self._composer.regenerate(roles)

@@ -146,6 +146,7 @@ class BassLine:
     variation: tuple[BassStep, ...]  # the line for the last bar of a 4-bar phrase
     seed: int  # names the mutation streams
     epoch: int  # the movement the line belongs to
+    variant: int  # how often the producer asked for a new bass
 
 
 def _step(kind: BassKind, rng: random.Random, slot: Slot) -> BassStep:
@@ -177,9 +178,12 @@ def _ensure_character(kind: BassKind, rng: random.Random, line: list[BassStep]):
     return tuple(line)
 
 
-def make_bass(style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool) -> BassLine:
-    """The bass line for ``seed`` in ``style``, re-rolled per ``epoch``."""
-    rng = rng_for(seed, "bass", epoch)
+def make_bass(
+    style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool, variant: int = 0
+) -> BassLine:
+    """The bass line for ``seed`` in ``style``, re-rolled per ``epoch`` and per ``variant``
+    (a producer asking for a new bass)."""
+    rng = rng_for(seed, "bass", epoch, variant)
     name = pick(rng, style.bass_kinds)
     kind = BASS_KINDS[name]
     chosen = choose_steps(rng, kind.steps, rng.randint(*kind.notes))
@@ -193,7 +197,7 @@ def make_bass(style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool
     answer = list(line)
     for i in tail:
         answer[i] = replace(answer[i], degree=pick(rng, kind.degrees) + 7 * (rng.random() < 0.5))
-    return BassLine(key, name, line, tuple(answer), seed, epoch)
+    return BassLine(key, name, line, tuple(answer), seed, epoch, variant)
 
 
 def _lengths(kept: list[BassStep], pitches: list[int], kind: BassKind) -> list[int]:
@@ -222,7 +226,7 @@ def bass_bar(line: BassLine, plan: BarPlan, root: int, density: float) -> list[H
     depth = (plan.bar_in_section // MUTATION_PHRASE_BARS) % MUTATION_CYCLE
     if kind.mutations and depth:
         phrase = plan.bar_in_section // MUTATION_PHRASE_BARS
-        rng = rng_for(line.seed, "bass-mutation", line.epoch, plan.section, phrase)
+        rng = rng_for(line.seed, "bass-mutation", line.epoch, line.variant, plan.section, phrase)
         steps = _reroll(steps, kind, rng, kind.mutations * depth)
     limit = density * LEVEL_DENSITY[level] + 1e-9
     kept = [s for s in steps if s.slot.rank <= limit]

@@ -94,18 +94,27 @@ class Composer:
         self.roles = check_roles(roles)
         self.density = check_density(self.params, density)
         self.shuffle = rng_for(seed, "shuffle").random() < self.params.shuffle
-        self._material: OrderedDict[tuple[str, int], object] = OrderedDict()
+        self._variants = dict.fromkeys(ROLES, 0)  # new material asked for, per role
+        self._material: OrderedDict[tuple[str, int, int], object] = OrderedDict()
 
     def set_density(self, density: Mapping[str, float] | None) -> None:
         """Change densities (None: back to the style's defaults); later bars follow."""
         self.density = check_density(self.params, density)
 
+    def regenerate(self, roles: Sequence[str]) -> None:
+        """Draw new material for ``roles`` (new groove, bass line, chords or lead); the key,
+        the progression and the arrangement stay. Later bars follow."""
+        for role in check_roles(roles):
+            self._variants[role] += 1
+
     def _get(self, part: str, epoch: int, make: Callable[..., object]):
-        """The material of ``part`` for ``epoch``: ``make(params, [key,] seed, epoch, shuffle)``."""
-        key = (part, epoch)
+        """The material of role ``part`` for ``epoch``:
+        ``make(params, [key,] seed, epoch, shuffle, variant)``."""
+        variant = self._variants[part]
+        key = (part, epoch, variant)
         if key not in self._material:
             lead = (self.params, self.key) if part != "drums" else (self.params,)
-            self._material[key] = make(*lead, self.seed, epoch, self.shuffle)
+            self._material[key] = make(*lead, self.seed, epoch, self.shuffle, variant)
             if len(self._material) > MATERIAL_CACHE:
                 self._material.popitem(last=False)
         return self._material[key]

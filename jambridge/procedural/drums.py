@@ -157,9 +157,12 @@ def _variation_layer(rng: random.Random, groove_keys: tuple[int, ...], backbeat:
     return Layer("variation", 2, rng.choice(options))
 
 
-def make_groove(style: StyleParams, seed: int, epoch: int, shuffle: bool) -> Groove:
-    """The drum programming for ``seed`` in ``style``; ``epoch`` re-rolls it (new movement)."""
-    rng = rng_for(seed, "drums", epoch)
+def make_groove(
+    style: StyleParams, seed: int, epoch: int, shuffle: bool, variant: int = 0
+) -> Groove:
+    """The drum programming for ``seed`` in ``style``; ``epoch`` (a new movement) and
+    ``variant`` (a producer asking for new drums) re-roll it."""
+    rng = rng_for(seed, "drums", epoch, variant)
     backbeat = pick(rng, style.backbeat)
     layers = _kick_layers(style, rng)
     layers += _hat_layers(style, rng, shuffle)

@@ -164,9 +164,11 @@ def _vary(slots: tuple[Slot, ...], rng: random.Random, kind: ChordKind) -> tuple
     return tuple(sorted((*slots, extra), key=lambda s: s.tick))
 
 
-def make_harmony(style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool) -> Harmony:
+def make_harmony(
+    style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool, variant: int = 0
+) -> Harmony:
     """The chords for ``seed`` in ``style``: the progression is the song's (epoch 0); rhythm,
-    shape and kind are re-rolled per ``epoch``."""
+    shape and kind are re-rolled per ``epoch`` and per ``variant`` (new chords asked for)."""
     song = rng_for(seed, "harmony")
     usable = [
         p for p in style.progressions if all(shape_fits(key, d, SHAPES["triad"]) for d in p)
@@ -174,7 +176,7 @@ def make_harmony(style: StyleParams, key: Key, seed: int, epoch: int, shuffle: b
     progression = song.choice(usable)
     break_progression = song.choice(usable)
     chord_bars = song.choice(style.chord_bars)
-    rng = rng_for(seed, "harmony", epoch)
+    rng = rng_for(seed, "harmony", epoch, variant)
     kind_name = pick(rng, style.chord_kinds)
     kind = CHORD_KINDS[kind_name]
     rhythm = _rhythm(kind, rng, shuffle)

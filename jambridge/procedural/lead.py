@@ -38,7 +38,7 @@ from jambridge.procedural.theory import degree_pitch, root_near, tonic_at_or_abo
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.5, 0.75, 1.0)  # density multiplier by section level 0..3
-LEAD_TONIC_FROM = 60  # the tonic sits at C4..B4
+LEAD_TONIC_FROM = 64  # the tonic sits at E4..D#5, above the chords
 ARP_ORDERS: tuple[tuple[str, float], ...] = (
     ("up", 3),
     ("down", 2),
@@ -149,9 +149,11 @@ def _make_motif(kind: MotifKind, rng: random.Random, shuffle: bool) -> tuple:
     return call, response, call, variation
 
 
-def make_lead(style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool) -> Lead:
-    """The lead for ``seed`` in ``style``, re-rolled per ``epoch``."""
-    rng = rng_for(seed, "lead", epoch)
+def make_lead(
+    style: StyleParams, key: Key, seed: int, epoch: int, shuffle: bool, variant: int = 0
+) -> Lead:
+    """The lead for ``seed`` in ``style``, re-rolled per ``epoch`` and per ``variant``."""
+    rng = rng_for(seed, "lead", epoch, variant)
     kind = pick(rng, style.lead_kinds)
     if kind == "arp":
         octaves, phrase = _make_arp(style, rng, shuffle)
