@@ -9,7 +9,7 @@ the engine and the CLI can read configs without it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,6 +144,9 @@ class TrainConfig(_JsonConfig):
     log_interval: int = 10  # steps between progress/log lines
     dtype: str = "auto"  # "auto" (bf16 autocast on GPUs that have it), "float32" or "bfloat16"
     header_pin: bool = True  # windows start at a bar with the song's header pinned in front
+    # Corpus mix: dataset source name -> share of the training tokens sampled from it (e.g.
+    # {"procedural": 0.5}); sources not named share the rest in proportion to their size.
+    source_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):

@@ -37,6 +37,7 @@ class DatasetInfo:
     bos_id: int
     bar_id: int
     pad_id: int
+    sources: tuple[str, ...] = ()  # source names in meta.json order (docs' source index)
 
 
 def read_info(path: str | Path) -> DatasetInfo:
@@ -65,14 +66,23 @@ def read_info(path: str | Path) -> DatasetInfo:
         )
     if meta.get("dtype", "uint16") != "uint16":
         raise DataError(f"{d}: token dtype must be uint16, got {meta.get('dtype')!r}")
+    sources = tuple(str(s.get("name", i)) for i, s in enumerate(meta.get("sources", ())))
     return DatasetInfo(d, tok.vocab_size, tok.vocab_hash, tokenizer_json, tok.bos_id, tok.bar_id,
-                       tok.pad_id)  # fmt: skip
+                       tok.pad_id, sources)  # fmt: skip
 
 
 class TokenSplit:
     """One split (``train`` or ``val``) of a built dataset, memory-mapped."""
 
-    def __init__(self, info: DatasetInfo, split: str, block_size: int) -> None:
+    def __init__(
+        self,
+        info: DatasetInfo,
+        split: str,
+        block_size: int,
+        source_weights: dict[str, float] | None = None,
+    ) -> None:
+        """``source_weights`` (source name -> share of sampled documents' tokens) sets the mix
+        of corpora; sources left out keep their natural share of what remains."""
         self.info, self.split, self.block_size = info, split, block_size
         d = info.path
         try:
@@ -90,6 +100,36 @@ class TokenSplit:
             raise DataError(f"{d}: {split}_docs.npy points past the end of {split}.bin")
         lengths = self.docs[:, 1].astype(np.float64)
         self._weights = lengths / lengths.sum() if len(lengths) else lengths
+        if source_weights and len(lengths):
+            self._weights = self._mix(self._weights, source_weights)
+
+    def _mix(self, weights: np.ndarray, source_weights: dict[str, float]) -> np.ndarray:
+        names = self.info.sources
+        unknown = set(source_weights) - set(names)
+        if unknown:
+            raise DataError(
+                f"source_weights names {sorted(unknown)}; the dataset's sources are {list(names)}"
+            )
+        src = self.docs[:, 2]
+        natural = {i: float(weights[src == i].sum()) for i in range(len(names))}
+        fixed = {names.index(n): w for n, w in source_weights.items() if natural[names.index(n)]}
+        rest = 1.0 - sum(fixed.values())
+        free = sum(v for i, v in natural.items() if i not in fixed)
+        if rest < -1e-9 or any(w < 0 for w in fixed.values()):
+            raise DataError(f"source_weights must be >= 0 and sum to <= 1, got {source_weights}")
+        out = weights.copy()
+        for i, v in natural.items():
+            if v == 0:
+                continue
+            share = fixed[i] if i in fixed else (rest * v / free if free else 0.0)
+            out[src == i] *= share / v
+        return out / out.sum()
+
+    def source_shares(self) -> dict[str, float]:
+        """Each source's share of sampled tokens (the realised mix)."""
+        src = self.docs[:, 2]
+        return {n: round(float(self._weights[src == i].sum()), 4)
+                for i, n in enumerate(self.info.sources)}  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.docs)

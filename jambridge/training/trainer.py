@@ -135,7 +135,7 @@ class Trainer:
         self.show_progress = show_progress and self.dist.main
         self.micro = self.cfg.micro_batch(self.dist.world)
         block = self.cfg.model.block_size
-        self.train_split = TokenSplit(self.info, "train", block)
+        self.train_split = TokenSplit(self.info, "train", block, self.cfg.source_weights)
         self.val_split = TokenSplit(self.info, "val", block)
         if not len(self.train_split):
             raise DataError(f"{data_dir}: the train split has no documents")
