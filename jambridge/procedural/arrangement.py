@@ -27,6 +27,7 @@ PHRASE_BARS = 4  # sections of a song are whole 4-bar phrases
 ENDLESS_PHRASE_BARS = 8  # an endless arrangement takes its time: 8-bar phrases
 KICKLESS_SHARE = 0.04  # at most this share of bars may drop the kick (a break's end)
 DROP_REST_MIN_BARS = 24  # a drop at least this long rests the lead or chords for 8 bars
+PLAIN_BLOCK_BARS = 64  # an endless stream without sections: one long drop per block, new material
 
 # Level per role in a section: (first half, second half). 0 silent, 1 sparse (pads, kick and
 # hats), 2 reduced, 3 full.
@@ -59,7 +60,7 @@ class BarPlan:
     section: str  # one of SECTIONS
     bar_in_section: int  # 0-based position inside the section
     section_bars: int  # length of the section
-    movement: int  # endless sets: breaks begun so far (new material after each); songs: 0
+    movement: int  # endless: breaks begun (or 64-bar blocks) so far, new material each; songs: 0
     levels: tuple[int, ...]  # per role, in ROLES order: 0 silent, 1 sparse, 2 reduced, 3 full
     fill: int  # 0 none, 1 a fill closes the phrase, 2 a bigger fill leads into the next section
     crash: bool  # a crash cymbal on the downbeat
@@ -174,19 +175,17 @@ class Arrangement:
             self._first_bars = sum(s.bars for s in self._first)
 
     def _pass(self, entries: Sequence[tuple[str, int]], start: int) -> list[Section]:
+        """One pass of an endless set from bar ``start``, its kick budget its own."""
         lengths = [w * ENDLESS_PHRASE_BARS for _, w in entries]
-        laid = _lay_out(entries, lengths, start)
-        return [
-            Section(s.name, s.start, s.bars, k.kickless)
-            for s, k in zip(laid, _with_kick_budget(_lay_out(entries, lengths, 0), sum(lengths)))
-        ]
+        return _with_kick_budget(_lay_out(entries, lengths, start), sum(lengths))
 
     def _sections_around(self, index: int) -> tuple[list[Section], int]:
         """The sections of the pass holding bar ``index`` and the breaks begun before that pass."""
         if self.bars is not None:
             return self._song, 0
         if not self.sections_on:
-            return [Section("drop", index - index % 64, 64)], 0
+            block = index // PLAIN_BLOCK_BARS
+            return [Section("drop", block * PLAIN_BLOCK_BARS, PLAIN_BLOCK_BARS)], block
         if index < self._first_bars:
             return self._first, 0
         n = (index - self._first_bars) // self._cycle_bars
@@ -201,15 +200,15 @@ class Arrangement:
         sec = sections[i]
         pos = index - sec.start
         has_next = i + 1 < len(sections) or self.bars is None
-        movement = 0  # a finite song keeps its material from start to end
-        if self.bars is None and self.sections_on:
-            movement = breaks_before + sum(1 for s in sections[: i + 1] if s.name == "break")
+        movement = breaks_before  # a finite song keeps its material from start to end
+        if self.bars is None:
+            movement += sum(1 for s in sections[: i + 1] if s.name == "break")
         fill = 0
         if pos == sec.bars - 1 and has_next:
             fill = 2
         elif (pos + 1) % self.style.phrase_bars == 0:
             fill = 1
-        crash = pos == 0 and sec.name != "intro" or (sec.name == "drop" and pos % 16 == 0)
+        crash = (pos == 0 and sec.name != "intro") or (sec.name == "drop" and pos % 16 == 0)
         return BarPlan(
             index=index,
             section=sec.name,

@@ -82,11 +82,14 @@ def euclid(pulses: int, steps: int, rotation: int = 0) -> tuple[bool, ...]:
 
 
 def choose_steps(rng: random.Random, weights: Sequence[float], count: int) -> list[int]:
-    """``count`` distinct step indices drawn by weight (zero-weight steps never), most important
-    first: the order is by weight with a random tie-break, which is what ranks are given by."""
-    scored = [(w * (0.6 + 0.4 * rng.random()), i) for i, w in enumerate(weights) if w > 0]
-    scored.sort(reverse=True)
-    return [i for _, i in scored[:count]]
+    """``count`` distinct step indices drawn by weight without replacement (zero-weight steps
+    never), most important first: by weight, ties broken at random. Ranks follow that order,
+    so the heaviest steps are the ones that play at density 0."""
+    keyed = [(rng.random() ** (1.0 / w), rng.random(), i) for i, w in enumerate(weights) if w > 0]
+    keyed.sort(reverse=True)  # Efraimidis-Spirakis: weighted sampling without replacement
+    chosen = keyed[:count]
+    chosen.sort(key=lambda k: (weights[k[2]], k[1]), reverse=True)
+    return [i for _, _, i in chosen]
 
 
 def ranks(count: int, core: int) -> list[float]:

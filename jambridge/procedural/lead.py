@@ -38,7 +38,8 @@ from jambridge.procedural.theory import degree_pitch, root_near, tonic_at_or_abo
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.5, 0.75, 1.0)  # density multiplier by section level 0..3
-LEAD_TONIC_FROM = 64  # the tonic sits at E4..D#5, above the chords
+HOOK_TONIC_FROM = 62  # a hook's tonic sits at D4..C#5
+ARP_TOP = 91  # an arp's tonic is chosen so its highest tone stays near here
 ARP_ORDERS: tuple[tuple[str, float], ...] = (
     ("up", 3),
     ("down", 2),
@@ -169,7 +170,8 @@ def lead_bar(
     if level == 0:
         return []
     spec = ROLE_SPECS["lead"]
-    tonic = tonic_at_or_above(lead.key, LEAD_TONIC_FROM)
+    low = HOOK_TONIC_FROM if lead.kind != "arp" else ARP_TOP - 12 * lead.octaves - 12
+    tonic = tonic_at_or_above(lead.key, low)
     base = root_near(lead.key, root)
     if lead.kind == "arp":
         tones = sorted({s % 7 for s in chord})
