@@ -404,3 +404,31 @@ def test_bar_source_regenerate_changes_only_the_asked_role():
     assert in_key(after[0], src.key)
     with pytest.raises(DataError, match="roles must be among"):
         src.regenerate(["vocals"])
+
+
+# --- with the tokenizer ---------------------------------------------------------------------
+
+
+def _slides(song: Song) -> int:
+    count = 0
+    for bar in song.bars():
+        notes = bar.track("bass").notes
+        count += sum(
+            1
+            for x, y in zip(notes, notes[1:])
+            if x.end_beats > y.start_beats and x.pitch != y.pitch
+        )
+    return count
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_songs_survive_the_tokenizer_with_nothing_dropped(style):
+    from jambridge.tokenizer import Tokenizer
+
+    tok = Tokenizer()
+    song = generate_song(style, bars=16, seed=1)
+    quantized = tok.quantize_song(song)
+    assert quantized.note_count() == song.note_count()  # no drum key or note is lost
+    assert tok.decode(tok.encode(song)).tracks == quantized.tracks
+    if style == "acid":
+        assert _slides(quantized) == _slides(song) > 0  # glides keep their overlap

@@ -44,6 +44,9 @@ LEVEL_DENSITY = (0.0, 0.0, 0.7, 1.0)  # density multiplier by level: level 1 pla
 BASS_TONIC_FROM = 28  # the tonic sits at E1..D#2: deep, but above the range's floor
 MUTATION_PHRASE_BARS = 8  # an acid line mutates once per this many bars ...
 MUTATION_CYCLE = 4  # ... and returns to its theme every this many phrases
+# Lengths (ticks) a sliding note may take: the first one longer than the gap to the next note.
+# Plain musical values, so quantizing to common lengths (the tokenizer does) keeps the overlap.
+SLIDE_TICKS = (2, 3, 4, 6, 8, 9, 12, 15, 16, 18, 24, 30, 36, 42, 48)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +204,8 @@ def make_bass(
 
 
 def _lengths(kept: list[BassStep], pitches: list[int], kind: BassKind) -> list[int]:
-    """Note lengths: legato to the next note, a one-tick overlap for a slide to another pitch
-    (a tie for the same pitch), else the plain gate; never past the bar end."""
+    """Note lengths: legato to the next note, an overlap for a slide to another pitch (a tie
+    for the same pitch), else the plain gate; never past the bar end."""
     out = []
     for i, step in enumerate(kept):
         nxt = kept[i + 1].slot.tick if i + 1 < len(kept) else TICKS_PER_BAR
@@ -210,7 +213,8 @@ def _lengths(kept: list[BassStep], pitches: list[int], kind: BassKind) -> list[i
         if kind.legato:
             out.append(max(1, min(gap - 1, 24)) if gap > 1 else 1)
         elif step.slide and i + 1 < len(kept):
-            out.append(gap + 1 if pitches[i + 1] != pitches[i] else gap)
+            glide = next(t for t in SLIDE_TICKS if t > gap)
+            out.append(glide if pitches[i + 1] != pitches[i] else gap)
         else:
             out.append(max(1, min(step.slot.ticks, gap)))
     return out
