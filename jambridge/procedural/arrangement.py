@@ -32,7 +32,7 @@ PLAIN_BLOCK_BARS = 64  # an endless stream without sections: one long drop per b
 # Level per role in a section: (first half, second half). 0 silent, 1 sparse (pads, kick and
 # hats), 2 reduced, 3 full.
 SECTION_LEVELS: dict[str, dict[str, tuple[int, int]]] = {
-    "intro": {"drums": (1, 2), "bass": (0, 1), "chords": (0, 0), "lead": (0, 0)},
+    "intro": {"drums": (1, 2), "bass": (0, 1), "chords": (0, 1), "lead": (0, 0)},
     "build": {"drums": (2, 2), "bass": (2, 2), "chords": (1, 2), "lead": (0, 1)},
     "drop": {"drums": (3, 3), "bass": (3, 3), "chords": (3, 3), "lead": (3, 3)},
     "break": {"drums": (1, 1), "bass": (0, 0), "chords": (1, 1), "lead": (2, 2)},
