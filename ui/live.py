@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 
 from jambridge.ui.capture_panel import CaptureRequest
-from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
+from jambridge.ui.session_adapter import LiveSettings, SessionAdapter, live_engine
 from jambridge.ui.studio import Studio
 from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from jambridge.bridge import controls as ctl
+from jambridge.bridge.transport import TICKS_PER_BEAT
 from jambridge.music import BEATS_PER_BAR, Song
 
 DISPLAY_HZ = 25  # status and playhead refreshes per second while the bridge runs
@@ -53,6 +53,7 @@ class Live(QObject):
         self.settings: LiveSettings | None = None
         self.bpm: float | None = None  # last tempo the bridge reported
         self.bars_played = 0
+        self._generator_ok = True  # last status said so (an error is shown once when it flips)
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // DISPLAY_HZ)
         self.timer.timeout.connect(self.refresh)
@@ -73,6 +74,13 @@ class Live(QObject):
     def start(self, settings: LiveSettings) -> None:
         """Open the bridge (ports, generator); internal clock: start playing at once."""
         self.settings = settings
+        self.timeline.clear()  # the lanes follow the stream from now on
+        self.playhead.reset()
+        self.studio.shown_take = None
+        self.studio.shown.emit(None)
+        note = live_engine(settings.engine)[1]
+        if note:
+            self.log.emit("warning", note)
         self.busy_changed.emit(True)
         self.status_shown.emit("waiting", None, None)
         self.adapter.start(settings)
@@ -85,26 +93,25 @@ class Live(QObject):
     def control(self, role: str, name: str, value: object) -> None:
         """A lane control moved: mute/solo/lock/temperature/density go to the bridge."""
         if self.running and name in LIVE_CONTROLS:
-            self.adapter.post(ctl.SetTrack(role, **{name: value}))
+            self.adapter.set_track(role, **{name: value})
 
     def regenerate(self, role: str) -> None:
-        self.adapter.post(ctl.Regenerate(role))
+        self.adapter.regenerate(role)
         self.info.emit(f"{role}: a fresh part from the next bar line")
 
     def set_preset(self, name: str) -> None:
         if self.running:
-            self.adapter.post(ctl.SetPreset(name))
+            self.adapter.set_preset(name)
 
     def set_bpm(self, bpm: float) -> None:
         if self.running and self.settings is not None and self.settings.clock == "internal":
-            self.adapter.post(ctl.SetBpm(bpm))
+            self.adapter.set_bpm(bpm)
 
     def panic(self) -> None:
-        self.adapter.post(ctl.Panic())
+        self.adapter.panic()
 
     def capture(self, request: CaptureRequest) -> None:
-        kind = ctl.ArmCapture if request.kind == "armed" else ctl.RetroCapture
-        self.adapter.post(kind(request.bars, request.role, request.channel))
+        self.adapter.capture(request.kind, request.bars, request.role, request.channel)
         what = "armed: play from the next bar line" if request.kind == "armed" else "taking"
         self.capture_state.emit(f"{what} ({request.bars} bars into {request.role})")
 
@@ -125,11 +132,16 @@ class Live(QObject):
             return
         now = self.clock()
         position = f"{status.bar}:{status.beat}"
-        beats = getattr(status, "song_beats", None)  # fractional, when the session gives it
-        if beats is None:
+        tick = getattr(status, "tick", None)  # fractional song tick, when the session has it
+        if tick is not None:
+            beats = tick / TICKS_PER_BEAT
+        else:
             beats = float((status.bar - 1) * BEATS_PER_BAR + status.beat - 1)
         self.playhead.update(beats, status.bpm if status.playing else None, now)
         self.bpm = status.bpm or self.bpm
+        if self._generator_ok and not status.generator_ok:
+            self.error.emit("the generator or the output port stopped: press Stop, then Start")
+        self._generator_ok = status.generator_ok
         self.status_shown.emit(status.sync, status.bpm, position if status.playing else None)
         head = self.playhead.beats(now)
         if head is not None and status.playing:
@@ -138,16 +150,13 @@ class Live(QObject):
     # -- bridge events -----------------------------------------------------------------------
 
     def _started(self, description: str) -> None:
-        self.timeline.clear()
-        self.playhead.reset()
-        self.studio.shown_take = None
-        self.studio.shown.emit(None)
+        self._generator_ok = True
         self.timer.start()
         self.busy_changed.emit(False)
         self.running_changed.emit(True)
         self.info.emit(description)
         if self.settings is not None and self.settings.clock == "internal":
-            self.adapter.post(ctl.PlayInternal())
+            self.adapter.play()
 
     def _stopped(self) -> None:
         self.timer.stop()

@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         for source in (studio, live):
             source.info.connect(say.info)
             source.error.connect(say.error)
+        studio.warning.connect(say.warning)
         live.log.connect(say.say)
 
     # -- wiring helpers (each a line or two of glue) -------------------------------------------

@@ -1,7 +1,8 @@
 """The one place the app talks to the bridge: a QObject over
 :class:`jambridge.bridge.session.BridgeSession`.
 
-* Commands go in with :meth:`SessionAdapter.post` (a queue put: never blocks); start and stop
+* Steering goes in through small methods (:meth:`SessionAdapter.set_track`, ...), each a
+  queue put on the session's side that never blocks; start and stop
   (opening ports, spawning the generator process, joining threads) run in the adapter's own
   worker thread, so the window never waits for them.
 * Events come out of the session's dispatcher thread through :meth:`_deliver`, which builds
@@ -11,10 +12,13 @@
 
 The session is built by a factory (:data:`SessionFactory`), so tests can put a scripted
 session behind the same adapter; the app uses :func:`bridge_session_factory`.
+Engine ``auto`` plays the model when its engine is installed, else the procedural generator
+(:func:`live_engine`), and says so.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,38 +42,82 @@ class LiveSettings:
     midi_api: str = "auto"  # auto, alsa, jack, coremidi, winmm
     clock: str = "external"  # "external" (follow the DAW) or "internal" (be the master)
     bpm: float = 130.0  # internal clock tempo
-    engine: str = "model"  # bar source: model, procedural, pattern
+    engine: str = "auto"  # bar source: auto (model, else procedural), model, procedural, pattern
     seed: int = 0  # generator seed
     latency_ms: float = 0.0  # send notes this much early
-    channels: tuple[tuple[str, int], ...] = ()  # (role, 0-based channel) overrides
+    channels: tuple[tuple[str, int], ...] = ()  # (role, 0-based channel); () = the preset's
+    capture_dir: str | None = None  # where captures go; None: the platform data folder
 
 
 class LiveSession(Protocol):
-    """What the adapter needs from a session."""
+    """What the adapter needs from a session (:class:`~jambridge.bridge.session.BridgeSession`
+    has it all)."""
 
-    def start(self) -> None: ...
+    def start(self) -> Any: ...
 
     def stop(self) -> None: ...
 
-    def post(self, command: Any) -> None: ...
-
     def status(self) -> Any: ...
+
+    def set_track(self, role: str, **changes: Any) -> None: ...
+
+    def set_preset(self, name: str) -> None: ...
+
+    def regenerate(self, role: str) -> None: ...
+
+    def arm_capture(self, bars: int, role: str, channel: int | None) -> None: ...
+
+    def retro_capture(self, bars: int, role: str, channel: int | None) -> None: ...
+
+    def panic(self) -> None: ...
+
+    def play(self) -> None: ...
+
+    def set_bpm(self, bpm: float) -> None: ...
 
 
 SessionFactory = Callable[[LiveSettings, Callable[[Any], None]], LiveSession]
 
 
+def live_engine(requested: str) -> tuple[str, str]:
+    """The bar source for ``requested`` (``auto``: the model when its engine is installed, else
+    the procedural generator) and a note for the user ("" when nothing to say)."""
+    if requested != "auto":
+        return requested, ""
+    if importlib.util.find_spec("jambridge.engine.live") is not None:
+        return "model", ""
+    return "procedural", "the model engine is not installed: playing the procedural generator"
+
+
 def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], None]) -> LiveSession:
-    """Build the real :class:`~jambridge.bridge.session.BridgeSession`.
+    """Build the real :class:`~jambridge.bridge.session.BridgeSession` (not started).
 
     Raises:
-        JamBridgeError: the bridge is not available, or the settings are invalid.
+        JamBridgeError: the settings are invalid (the message names the field).
     """
-    try:
-        from jambridge.bridge import session as bridge_session
-    except ImportError as err:
-        raise JamBridgeError(f"the live bridge is not available in this build ({err})") from err
-    return bridge_session.session_for_app(settings, on_event)
+    from jambridge.bridge.session import BridgeConfig, BridgeSession
+
+    config = BridgeConfig(
+        midi_api=settings.midi_api,
+        in_port=settings.in_port,
+        out_port=settings.out_port,
+        clock=settings.clock,
+        bpm=settings.bpm if settings.clock == "internal" else None,
+        preset=settings.preset,
+        engine=live_engine(settings.engine)[0],
+        seed=settings.seed,
+        latency_ms=settings.latency_ms,
+        channels=dict(settings.channels) or None,
+        capture_dir=settings.capture_dir,
+    )
+    return BridgeSession(config, on_event=on_event)
+
+
+def describe(session: Any) -> str:
+    """One line about an open session: API and ports."""
+    api = getattr(session, "api", None) or "?"
+    ins, outs = getattr(session, "in_name", None), getattr(session, "out_name", None)
+    return f"bridge running ({api}): in {ins or '-'}, out {outs or '-'}"
 
 
 class SessionAdapter(QObject):
@@ -119,19 +167,62 @@ class SessionAdapter(QObject):
         self.busy = True
         self._worker.submit(session.stop, lambda _r: self._closed(), self._stop_failed, "stop")
 
-    def post(self, command: Any) -> None:
-        """Queue a command to the real-time thread (ignored, with a log line, when closed)."""
+    def _call(self, what: str, fn: Callable[[LiveSession], Any]) -> None:
+        """Run one steering call on the open session (each only queues a command)."""
         if self._session is None:
-            self.log_line.emit("warning", "the bridge is not running: start it first")
+            self.log_line.emit("warning", f"{what}: the bridge is not running, start it first")
             return
         try:
-            self._session.post(command)
+            fn(self._session)
         except JamBridgeError as err:
-            self.log_line.emit("error", str(err))
+            self.log_line.emit("error", f"{what}: {err}")
+
+    def set_track(self, role: str, **changes: Any) -> None:
+        """Temperature, density, mute, solo or lock of one track (next bar line)."""
+        self._call(f"{role} {', '.join(changes)}", lambda s: s.set_track(role, **changes))
+
+    def regenerate(self, role: str) -> None:
+        self._call(f"regenerate {role}", lambda s: s.regenerate(role))
+
+    def set_preset(self, name: str) -> None:
+        """Switch preset (the session reads the file: done in the worker)."""
+        session = self._session
+        if session is None:
+            return
+        self._worker.submit(
+            lambda: session.set_preset(name),
+            None,
+            lambda text: self.log_line.emit("error", f"preset {name}: {text}"),
+            "set preset",
+        )
+
+    def capture(self, kind: str, bars: int, role: str, channel: int | None) -> None:
+        """``kind`` "armed": the next ``bars`` bars; "retro": the last ones heard."""
+        if kind == "armed":
+            self._call("arm capture", lambda s: s.arm_capture(bars, role, channel))
+        else:
+            self._call("retro capture", lambda s: s.retro_capture(bars, role, channel))
+
+    def panic(self) -> None:
+        self._call("panic", lambda s: s.panic())
+
+    def play(self) -> None:
+        """Internal clock: Start."""
+        self._call("play", lambda s: s.play())
+
+    def set_bpm(self, bpm: float) -> None:
+        """Internal clock: tempo."""
+        self._call("tempo", lambda s: s.set_bpm(bpm))
 
     def status(self) -> Any | None:
         """The session's status snapshot, or None when closed."""
-        return self._session.status() if self._session is not None else None
+        session = self._session
+        if session is None:
+            return None
+        try:
+            return session.status()
+        except JamBridgeError:
+            return None
 
     def list_ports(self, midi_api: str = "auto") -> None:
         """List existing MIDI ports (off the Qt thread); then :attr:`ports_listed`."""
@@ -157,7 +248,7 @@ class SessionAdapter(QObject):
     def _opened(self, session: LiveSession) -> None:
         self.busy = False
         self._session, self.running = session, True
-        self.started.emit(getattr(session, "description", "bridge running"))
+        self.started.emit(describe(session))
 
     def _open_failed(self, text: str) -> None:
         self.busy = False
@@ -208,9 +299,6 @@ class SessionAdapter(QObject):
                 self.log_line.emit(event.level, event.text)
             elif isinstance(event, ev.Underrun):
                 self.log_line.emit("warning", f"bar {event.index + 1} was late (underrun)")
-            elif getattr(event, "fatal", False):  # the session ended by itself (port gone)
-                self._session, self.running = None, False
-                self.failed.emit(str(getattr(event, "text", event)))
 
 
 def _plain_bars(plain_bars):

@@ -32,6 +32,7 @@ class Studio(QObject):
     song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
     busy_changed = pyqtSignal(bool)  # generation under way
     info = pyqtSignal(str)
+    warning = pyqtSignal(str)
     error = pyqtSignal(str)
 
     def __init__(self, store: TakeStore, timeline: BarTimeline, parent: QObject | None = None):
@@ -116,7 +117,7 @@ class Studio(QObject):
     def _generated(self, result: GenerateResult, kind: str, title: str) -> None:
         self._set_busy(False)
         if result.note:
-            self.error.emit(result.note)
+            self.warning.emit(result.note)
         self.timeline.set_song(result.song)
         self.song_shown.emit(result.song.length_bars)
         counts = ", ".join(f"{t.role} {len(t.notes)}" for t in result.song.tracks)

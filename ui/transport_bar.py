@@ -26,10 +26,10 @@ CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Inter
 BPM_RANGE = (40.0, 300.0)
 # sync state from the bridge -> (text, colour)
 SYNC_LOOK: dict[str, tuple[str, str]] = {
-    "playing": ("locked", "#3ddc84"),
-    "internal": ("internal", "#3ddc84"),
-    "waiting": ("waiting", "#f4d35e"),
-    "free": ("free", "#f4d35e"),
+    "locked": ("locked", "#3ddc84"),  # playing on a steady clock model
+    "internal": ("internal", "#3ddc84"),  # we are the master
+    "playing": ("free", "#f4d35e"),  # playing, the tempo model not locked yet
+    "waiting": ("waiting", "#f4d35e"),  # Start/Continue came, no pulse yet
     "stopped": ("stopped", "#9aa0ac"),
     "no clock": ("no clock", "#ee6055"),
     "off": ("off", "#9aa0ac"),

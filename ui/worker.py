@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 def error_text(err: BaseException) -> str:
     """What the window says about ``err``: its message when it is ours, else a short line."""
+    text = " ".join(str(err).split())  # one line, however the message was laid out
     if isinstance(err, JamBridgeError):
-        return str(err)
-    return f"internal error: {type(err).__name__}: {err}"
+        return text
+    return f"internal error: {type(err).__name__}: {text}"
 
 
 class _Job(QObject):
