@@ -46,7 +46,6 @@ class Decoder:
         self._keep += self.cache.bind(self._binding)
         self._binding.bind_output(oc.LOGITS, "cpu", 0, np.float32, list(self._logits.shape),
                                   self._logits.ctypes.data)  # fmt: skip
-        self._run_options = ort.RunOptions()
 
     @property
     def lengths(self) -> np.ndarray:
@@ -65,17 +64,17 @@ class Decoder:
         The returned array is reused by the next call: copy what you keep.
         """
         lengths = self.cache.lengths
-        if lengths.max() >= self.capacity:
-            full = int(np.argmax(lengths))
+        top = int(lengths[0]) if self.batch_size == 1 else int(lengths.max())
+        if top >= self.capacity:
             raise EngineError(
-                f"row {full} holds {self.capacity} tokens, the cache capacity: drop old tokens "
-                "(slide the window) before feeding more"
+                f"row {int(np.argmax(lengths))} holds {self.capacity} tokens, the cache "
+                "capacity: drop old tokens (slide the window) before feeding more"
             )
         self._ids[:, 0] = ids
         self._seqlens[:] = lengths  # this call's token goes to slot lengths[b]
-        self._total[...] = lengths.max() + 1
+        self._total.fill(top + 1)
         try:
-            self.model.session.run_with_iobinding(self._binding, self._run_options)
+            self.model.session.run_with_iobinding(self._binding)
         except Exception as err:
             raise EngineError(f"decode step failed: {err}") from None
         if advance is None:
@@ -109,7 +108,7 @@ class Decoder:
         binding.bind_output(oc.LOGITS, "cpu")  # first bound output = first of get_outputs()
         keep += self.cache.bind(binding, row if self.batch_size > 1 else None)
         try:
-            self.model.session.run_with_iobinding(binding, self._run_options)
+            self.model.session.run_with_iobinding(binding)
         except Exception as err:
             raise EngineError(f"prefill of {n} tokens failed: {err}") from None
         logits = binding.get_outputs()[0].numpy()

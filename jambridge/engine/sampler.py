@@ -10,6 +10,8 @@ call costs ~10 us; nothing here holds state between calls.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from jambridge.errors import EngineError
@@ -17,7 +19,7 @@ from jambridge.errors import EngineError
 
 def check_settings(temperature: float, top_k: int, top_p: float) -> None:
     """EngineError naming the allowed range of a bad setting."""
-    if not (temperature >= 0.0 and np.isfinite(temperature)):
+    if not (temperature >= 0.0 and math.isfinite(temperature)):
         raise EngineError(f"temperature must be >= 0 (0 = greedy), got {temperature!r}")
     if not (isinstance(top_k, (int, np.integer)) and top_k >= 0):
         raise EngineError(f"top_k must be an integer >= 0 (0 = off), got {top_k!r}")
@@ -36,8 +38,8 @@ def sample(
     """Draw one token id from ``logits`` (vocab_size,).
 
     Args:
-        logits: unnormalized scores, float32 or float64.
-        rng: the random generator (one ``rng.random()`` per call).
+        logits: unnormalized scores (float32 or float64).
+        rng: the random generator (one ``rng.random()`` per call unless temperature is 0).
         temperature: 0 = argmax; otherwise logits are divided by it.
         top_k: keep the k likeliest allowed ids (0 = all).
         top_p: keep the smallest set of likeliest ids whose probability reaches top_p.
@@ -49,14 +51,15 @@ def sample(
     check_settings(temperature, top_k, top_p)
     if allowed is None:
         ids = None
-        scores = np.asarray(logits, dtype=np.float64)
+        scores = logits
     else:
         ids = np.flatnonzero(allowed)
         if ids.size == 0:
             raise EngineError("the allowed-token mask is all False: nothing can be sampled")
-        scores = logits[ids].astype(np.float64)
-    best = int(np.argmax(scores))
-    if not np.isfinite(scores[best]):
+        scores = logits[ids]
+    best = int(scores.argmax())
+    top = float(scores[best])
+    if not math.isfinite(top):
         raise EngineError("the model returned non-finite logits (NaN or inf)")
     if temperature == 0.0 or scores.size == 1:
         return best if ids is None else int(ids[best])
@@ -64,14 +67,12 @@ def sample(
         keep = np.argpartition(scores, -top_k)[-top_k:]
         ids = keep if ids is None else ids[keep]
         scores = scores[keep]
-    probs = np.exp((scores - scores.max()) / temperature)
-    if top_p < 1.0:
-        order = np.argsort(-probs, kind="stable")
-        cum = np.cumsum(probs[order])
-        n = int(np.searchsorted(cum, top_p * cum[-1])) + 1
-        order = order[:n]
-        probs = probs[order]
-        ids = order if ids is None else ids[order]
+    probs = np.exp((scores - top) * (1.0 / temperature))
+    if top_p < 1.0:  # the smallest probability still inside the nucleus; ties stay in
+        ranked = np.sort(probs)[::-1]
+        cum = np.cumsum(ranked)
+        floor = ranked[min(int(cum.searchsorted(top_p * cum[-1])), ranked.size - 1)]
+        probs[probs < floor] = 0.0
     cum = np.cumsum(probs)
-    i = min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")), cum.size - 1)
+    i = min(int(cum.searchsorted(rng.random() * cum[-1], side="right")), cum.size - 1)
     return i if ids is None else int(ids[i])

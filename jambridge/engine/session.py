@@ -70,6 +70,29 @@ def _cuda_runtime_present() -> bool:
     )
 
 
+def default_model_path(must_exist: bool = True) -> Path:
+    """The shipped model: ``jambridge/models/default/model.onnx``."""
+    path = Path(__file__).resolve().parent.parent / "models" / "default" / "model.onnx"
+    if must_exist and not path.exists():
+        raise ModelError(
+            f"the default model is not installed ({path} is missing): train and export one "
+            "(`jambridge train`, `jambridge export`) and pass --model, or use --engine procedural"
+        )
+    return path
+
+
+def resolve_model_path(path: str | Path | None) -> Path:
+    """A model file from a file path, a folder holding ``model.onnx``, or None (the default)."""
+    if path is None:
+        return default_model_path()
+    p = Path(path)
+    if p.is_dir():
+        p = p / "model.onnx"
+    if not p.exists():
+        raise ModelError(f"model file {p} does not exist")
+    return p
+
+
 def _spec(arg) -> oc.TensorSpec:
     shape = tuple(d if isinstance(d, int) else str(d) for d in (arg.shape or ()))
     return oc.TensorSpec(arg.name, _ELEM.get(arg.type, arg.type), shape)
@@ -109,6 +132,9 @@ class ModelSession:
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         providers = list(config.providers) if config.providers else default_providers()
         t0 = time.perf_counter()
+        quiet = CUDA in providers  # a failed CUDA start logs an error; the fallback is reported
+        if quiet:
+            ort.set_default_logger_severity(4)
         try:
             self.session = ort.InferenceSession(source, opts, providers=providers)
         except Exception as err:  # onnxruntime raises several types for a bad file
@@ -117,6 +143,9 @@ class ModelSession:
                 f"{self.path} is not a loadable ONNX model (corrupt, truncated, or written for "
                 f"a newer onnxruntime): {first[:300]}"
             ) from None
+        finally:
+            if quiet:
+                ort.set_default_logger_severity(2)
         self.load_s = time.perf_counter() - t0
         self.provider = self.session.get_providers()[0]
         self.device = "cuda" if self.provider == CUDA else "cpu"

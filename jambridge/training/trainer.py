@@ -274,29 +274,40 @@ class Trainer:
             save_checkpoint(self.out / "best.pt", self._payload(val_loss))
         save_checkpoint(self.out / "ckpt.pt", self._payload(val_loss))
 
-    def run(self) -> dict:
+    def run(self, until: int | None = None) -> dict:
+        """Train to ``cfg.max_steps`` (or stop early at step ``until``, keeping the schedule).
+        A checkpoint is written at every validation pass, at the end, and on Ctrl-C."""
         cfg = self.cfg
+        stop = cfg.max_steps if until is None else min(until, cfg.max_steps)
         self.model.train()
         start_step, t0 = self.step, time.monotonic()
-        tokens, last_loss, val = 0, float("nan"), None
+        tokens, last_loss, val, saved = 0, float("nan"), None, self.step
         stream = None if self.show_progress else _Null()
-        with Progress(cfg.max_steps - start_step, "steps", "train", stream=stream) as bar:
-            while self.step < cfg.max_steps:
-                last_loss, n = self.train_step()
-                tokens += n
-                elapsed = time.monotonic() - t0
-                record = {"step": self.step, "loss": round(last_loss, 5),
-                          "lr": lr_at(cfg, self.step - 1), "tokens": tokens,
-                          "tokens_per_s": round(tokens / max(elapsed, 1e-9), 1),
-                          "elapsed_s": round(elapsed, 2)}  # fmt: skip
-                if self.step % cfg.eval_interval == 0 or self.step == cfg.max_steps:
-                    val = self.evaluate()
-                    record["val_loss"] = None if val is None else round(val, 5)
-                    self._checkpoint(val)
-                if self.step % cfg.log_interval == 0 or "val_loss" in record:
-                    self._log(record)
-                bar.update(1, loss=last_loss, tok_s=record["tokens_per_s"],
-                           **({"val": val} if val is not None else {}))  # fmt: skip
+        try:
+            with Progress(stop - start_step, "steps", "train", stream=stream) as bar:
+                while self.step < stop:
+                    last_loss, n = self.train_step()
+                    tokens += n
+                    elapsed = time.monotonic() - t0
+                    record = {"step": self.step, "loss": round(last_loss, 5),
+                              "lr": lr_at(cfg, self.step - 1), "tokens": tokens,
+                              "tokens_per_s": round(tokens / max(elapsed, 1e-9), 1),
+                              "elapsed_s": round(elapsed, 2)}  # fmt: skip
+                    if self.step % cfg.eval_interval == 0 or self.step == cfg.max_steps:
+                        val = self.evaluate()
+                        record["val_loss"] = None if val is None else round(val, 5)
+                        self._checkpoint(val)
+                        saved = self.step
+                    if self.step % cfg.log_interval == 0 or "val_loss" in record:
+                        self._log(record)
+                    bar.update(1, loss=last_loss, tok_s=record["tokens_per_s"],
+                               **({"val": val} if val is not None else {}))  # fmt: skip
+        except KeyboardInterrupt:
+            if saved != self.step:
+                self._checkpoint(None)
+            raise
+        if saved != self.step:
+            self._checkpoint(None)
         return {"steps": self.step, "loss": last_loss, "val_loss": val, "best_val": self.best_val,
                 "tokens": tokens, "seconds": time.monotonic() - t0, "out": str(self.out),
                 "world_size": self.dist.world, "device": self.dist.device}  # fmt: skip

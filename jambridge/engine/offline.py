@@ -1,0 +1,91 @@
+"""Offline generation with the model: a preset (and an optional riff) -> a Song.
+
+:func:`generate_with_model` is what :func:`jambridge.generation.generate` calls for
+``engine="model"``. The preset sets the header (style, tempo, key, per-track density, which
+tracks play) and the sampling (per-track temperature, top-p / top-k, scale lock). A prompt's
+bars are played as given in their role while the model writes the other tracks around them;
+the bars after the prompt continue freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from jambridge.engine.generator import BarGenerator, SamplingSettings
+from jambridge.engine.session import ModelSession, SessionConfig, resolve_model_path
+from jambridge.music import ROLES, Bar, Song
+
+
+def header_for(preset, roles: Sequence[str], bpm: float | None = None, densities=None):
+    """The tokenizer header for a preset: style, tempo, key and a density level per enabled
+    role (``densities`` role -> 0..1 overrides the preset's)."""
+    from dataclasses import replace
+
+    from jambridge.tokenizer import Header
+
+    density = {}
+    for r in ROLES:
+        if r in roles:
+            settings = preset.tracks[r]
+            if densities and r in densities:
+                settings = replace(settings, density=densities[r])
+            density[r] = settings.density_level(r)
+        else:
+            density[r] = None
+    return Header(preset.style, bpm or preset.bpm, preset.key, density)
+
+
+def settings_for(preset, temperatures=None) -> SamplingSettings:
+    """Sampling settings for a preset (``temperatures`` role -> 0..2 overrides the tracks')."""
+    role_t = {}
+    for r in ROLES:
+        t = preset.tracks[r].temperature
+        if temperatures and r in temperatures:
+            t = temperatures[r]
+        role_t[r] = preset.temperature * t
+    return SamplingSettings(
+        temperature=preset.temperature,
+        role_temperature=role_t,
+        top_k=preset.top_k,
+        top_p=preset.top_p,
+        scale=preset.key if preset.scale_lock else None,
+    )
+
+
+def open_model(model_path: str | Path | None = None, threads: int = 1) -> ModelSession:
+    """The model at ``model_path`` (a file or a folder with model.onnx; None: the shipped one)."""
+    return ModelSession(resolve_model_path(model_path), SessionConfig(threads=threads))
+
+
+def generate_bars(
+    gen: BarGenerator, settings: SamplingSettings, bars: int, prompt=None
+) -> list[list[Bar]]:
+    """``bars`` bars for every row of ``gen`` (already started): the prompt's bars first."""
+    out: list[list[Bar]] = [[] for _ in range(gen.batch_size)]
+    prompt_bars = list(prompt.bars)[:bars] if prompt is not None else []
+    for i in range(bars):
+        forced = None
+        if i < len(prompt_bars):
+            track = prompt_bars[i].track(prompt.role)
+            forced = {prompt.role: track} if track is not None else None
+        for row, bar in zip(out, gen.next_bars(settings, forced), strict=True):
+            row.append(bar)
+    return out
+
+
+def generate_with_model(
+    preset, bars: int, seed: int, roles: Sequence[str], prompt=None,
+    model_path: str | Path | None = None, variations: int = 1,
+) -> Song | list[Song]:  # fmt: skip
+    """A ``bars``-bar song (or ``variations`` songs, generated together as a batch)."""
+    session = open_model(model_path)
+    gen = BarGenerator(session, batch_size=variations, seed=seed)
+    roles = tuple(r for r in ROLES if r in roles)
+    gen.start(header_for(preset, roles))
+    rows = generate_bars(gen, settings_for(preset), bars, prompt)
+    songs = [
+        Song.from_bars(row, tempo_bpm=preset.bpm, key=preset.key, style=preset.style)
+        for row in rows
+    ]
+    return songs[0] if variations == 1 else songs
