@@ -160,6 +160,7 @@ def test_roles_not_asked_for_are_absent():
         ({"bars": 0}, "bars must be an integer in range 1.."),
         ({"bars": 2.5}, "bars must be an integer"),
         ({"bpm": 5}, "bpm must be in range 40..300"),
+        ({"bpm": "fast"}, "bpm must be in range 40..300"),
         ({"roles": ("piano",)}, "roles must be among"),
         ({"roles": ()}, "roles must name at least one"),
         ({"density": {"drums": 1.5}}, "density of drums must be in range 0..1"),

@@ -85,7 +85,9 @@ class Composer:
             raise DataError(f"seed must be an integer, got {seed!r}")
         if key is not None and not isinstance(key, Key):
             raise DataError(f"key must be a Key (e.g. Key.parse('A minor')), got {key!r}")
-        if bpm is not None and not BPM_RANGE[0] <= bpm <= BPM_RANGE[1]:
+        if bpm is not None and (
+            not isinstance(bpm, (int, float)) or not BPM_RANGE[0] <= bpm <= BPM_RANGE[1]
+        ):
             raise DataError(f"bpm must be in range {BPM_RANGE[0]:g}..{BPM_RANGE[1]:g}, got {bpm!r}")
         self.params = style_params(style)
         self.seed = seed
