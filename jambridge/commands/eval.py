@@ -1,0 +1,148 @@
+"""``jambridge eval``: score generated music against real music (and baselines), write a report.
+
+    jambridge eval --real ../shared/data/groove --real ../shared/data/pop909 \\
+        --generated out/model --baselines procedural,shuffled --out eval_report
+    jambridge eval --real data/built --model model.onnx --sample-model --json
+
+``--real`` takes MIDI folders or a built dataset folder (its held-out ``val`` documents);
+``--generated`` folders of ``.mid`` files (``NAME=DIR`` names the row). With a dataset (``--real``
+or ``--dataset``) the n-gram baseline is trained on its train split and the validation NLL of the
+n-gram (and of ``--model``) is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _generated(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep:
+        path = text
+        name = Path(text.rstrip("/")).name or text
+    if not Path(path).exists():
+        raise argparse.ArgumentTypeError(f"{path} does not exist")
+    return name, path
+
+
+def _baselines(text: str) -> tuple[str, ...]:
+    from jambridge.evaluation.baselines import BASELINES
+
+    names = tuple(b.strip() for b in text.split(",") if b.strip() and b.strip() != "none")
+    bad = [b for b in names if b not in BASELINES]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"baselines must be a comma list of {', '.join(BASELINES)} (or none)"
+        )
+    return names
+
+
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--real",
+        action="append",
+        required=True,
+        metavar="DIR_OR_DATASET",
+        help="real music: a MIDI folder or a built dataset (its val split); repeatable",
+    )
+    p.add_argument(
+        "--generated",
+        action="append",
+        type=_generated,
+        default=[],
+        metavar="[NAME=]DIR",
+        help="a folder of generated .mid files; repeatable",
+    )
+    p.add_argument(
+        "--dataset",
+        metavar="DATASET_DIR",
+        help="built dataset for the n-gram baseline and NLL (default: a --real one)",
+    )
+    p.add_argument("--model", metavar="MODEL.onnx", help="ONNX model: validation NLL")
+    p.add_argument(
+        "--sample-model",
+        action="store_true",
+        help="also sample --model with the real songs' headers (a 'model' row)",
+    )
+    p.add_argument(
+        "--baselines",
+        type=_baselines,
+        default=None,
+        metavar="LIST",
+        help="procedural,ngram,shuffled (default: all) or none",
+    )
+    p.add_argument("--out", default="eval_report", metavar="DIR", help="report folder")
+    p.add_argument(
+        "--segment-bars", type=_at_least(1), default=4, help="bars per feature segment (default 4)"
+    )
+    p.add_argument(
+        "--max-bars", type=_at_least(1), default=1024, help="bars read per set (default 1024)"
+    )
+    p.add_argument(
+        "--max-song-bars",
+        type=_at_least(1),
+        default=32,
+        help="bars kept per song, a random window (default 32)",
+    )
+    p.add_argument("--ngram-order", type=_at_least(1), default=5, help="n-gram order (default 5)")
+    p.add_argument(
+        "--nll-tokens",
+        type=_at_least(2),
+        default=200_000,
+        help="validation tokens scored for NLL (default 200000)",
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="sampling temperature of the n-gram and the model (default 1)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of subsets, baselines and sampling")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNGs")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+
+
+def run(args: argparse.Namespace) -> int:
+    from jambridge.evaluation.baselines import BASELINES
+    from jambridge.evaluation.report import to_json
+    from jambridge.evaluation.runner import EvalConfig, run_evaluation
+
+    cfg = EvalConfig(
+        real=tuple(args.real),
+        generated=tuple(args.generated),
+        dataset=args.dataset,
+        model=args.model,
+        sample_model=args.sample_model,
+        baselines=BASELINES if args.baselines is None else args.baselines,
+        out=args.out,
+        segment_bars=args.segment_bars,
+        max_bars=args.max_bars,
+        max_song_bars=args.max_song_bars,
+        ngram_order=args.ngram_order,
+        nll_max_tokens=args.nll_tokens,
+        temperature=args.temperature,
+        figures=not args.no_figures,
+        seed=args.seed,
+    )
+    rep, path = run_evaluation(cfg, progress=lambda line: print(f"eval: {line}"))
+    for s in rep.systems:
+        if s.kind != "real":
+            print(f"  {s.name:<20} mean OA {s.mean_oa:.3f}  ({s.songs} songs, {s.bars} bars)")
+    for name, r in rep.nll.items():
+        print(f"  NLL {name:<16} {r.nll:.4f} nats/token on {r.tokens:,} tokens")
+    print(f"report: {path} ({rep.timings_s['total']:.1f} s)")
+    if args.json:
+        print(json.dumps(to_json(rep) | {"report": str(path)}))
+    return 0

@@ -1,0 +1,192 @@
+"""One evaluation run, end to end: what ``jambridge eval`` does.
+
+1. Read the real set(s) (MIDI folders and/or a built dataset's held-out documents) and the
+   generated folders, each capped at :attr:`EvalConfig.max_bars` bars.
+2. Build the baselines from templates of the real songs (procedural, n-gram, shuffled).
+3. Optionally sample the ONNX model itself with the real songs' headers (``sample_model``), so
+   it is judged on the same prompts as the n-gram.
+4. Measure every set (:mod:`.features`), compare it with the real one (:mod:`.comparison`).
+5. Validation NLL of the model (``model``) and the n-gram on the same chunks (:mod:`.nll`).
+6. Write the report (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jambridge.errors import DataError
+from jambridge.evaluation import baselines as bl
+from jambridge.evaluation.comparison import evaluate_system, real_sources
+from jambridge.evaluation.features import FeatureConfig, SetFeatures, extract
+from jambridge.evaluation.report import Report, write_figures, write_report
+from jambridge.evaluation.sets import SetLimits, SongSet, is_dataset, load_midi_set, load_set
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One evaluation run."""
+
+    real: tuple[str, ...]  # MIDI folders / files, or built dataset folders (their val split)
+    generated: tuple[tuple[str, str], ...] = ()  # (name, folder of generated .mid files)
+    dataset: str | None = None  # built dataset for the n-gram and NLL (default: a real one)
+    model: str | None = None  # ONNX model: its validation NLL (and samples, see sample_model)
+    sample_model: bool = False  # also sample the model with the real songs' headers
+    baselines: tuple[str, ...] = bl.BASELINES  # which of procedural, ngram, shuffled
+    out: str = "eval_report"  # report folder
+    segment_bars: int = 4  # bars per feature segment
+    max_bars: int = 1024  # bars read per set (real: per path)
+    max_song_bars: int = 32  # bars kept per song (a seeded window)
+    max_samples: int = 400  # segments per set in the pairwise distances (quadratic cost)
+    ngram_order: int = 5  # n of the n-gram baseline
+    ngram_max_tokens: int = 8_000_000  # train tokens for the n-gram (whole documents)
+    nll_max_tokens: int = 200_000  # validation tokens scored for NLL (whole documents)
+    temperature: float = 1.0  # sampling temperature of the n-gram and the model
+    figures: bool = True  # write PNGs (needs matplotlib)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.real:
+            raise DataError("give at least one real set (--real)")
+        bad = [b for b in self.baselines if b not in bl.BASELINES]
+        if bad:
+            raise DataError(f"baselines must be among {', '.join(bl.BASELINES)}, got {bad}")
+        if self.sample_model and not self.model:
+            raise DataError("sampling the model needs --model")
+
+
+def _tokenizer(dataset: str | None):
+    from jambridge.tokenizer import Tokenizer
+
+    return Tokenizer.load(Path(dataset) / "tokenizer.json") if dataset else Tokenizer()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._t
+        self._t = now
+
+
+def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
+    """Run the evaluation and write the report; returns (report, path of report.md)."""
+    clock = _Clock()
+    limits = SetLimits(cfg.max_bars, cfg.max_song_bars, cfg.segment_bars, cfg.seed)
+    fcfg = FeatureConfig(segment_bars=cfg.segment_bars)
+    dataset = cfg.dataset or next((p for p in cfg.real if is_dataset(p)), None)
+    tok = _tokenizer(dataset)
+    notes: list[str] = []
+
+    real = SongSet("real")
+    for path in cfg.real:
+        real.extend(load_set(path, limits=limits))
+    if not real.songs:
+        raise DataError(f"no usable songs in the real set(s): {', '.join(cfg.real)}")
+    real.songs = [tok.quantize_song(s) for s in real.songs]  # baselines copy what is measured
+    progress(f"real: {len(real.songs)} songs, {real.bars} bars from {real.origin}")
+    sets: list[tuple[SongSet, str]] = [
+        (load_midi_set(path, name, limits), "generated") for name, path in cfg.generated
+    ]
+    clock.lap("read")
+
+    templates = bl.templates_from(real.songs, tok)
+    if "procedural" in cfg.baselines:
+        sets.append((SongSet("procedural", bl.procedural_songs(templates, cfg.seed)), "baseline"))
+        clock.lap("procedural")
+    ngram = None
+    if "ngram" in cfg.baselines or dataset:
+        if dataset is None:
+            notes.append("n-gram baseline and NLL skipped: no built dataset (--dataset)")
+        else:
+            from jambridge.evaluation.ngram import fit_on_split
+
+            ngram = fit_on_split(dataset, cfg.ngram_order, cfg.ngram_max_tokens, seed=cfg.seed)
+            notes.append(f"n-gram: {ngram.describe()}")
+            clock.lap("ngram_fit")
+    if ngram is not None and "ngram" in cfg.baselines:
+        from jambridge.evaluation.sampling import SampleConfig
+
+        scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
+        songs = bl.ngram_songs(ngram, tok, templates, cfg.seed, scfg)
+        sets.append((SongSet(f"{cfg.ngram_order}-gram", songs), "baseline"))
+        clock.lap("ngram_sample")
+    if "shuffled" in cfg.baselines:
+        sets.append((SongSet("shuffled real", bl.shuffled_songs(real.songs, cfg.seed)), "baseline"))
+    session = None
+    if cfg.model:
+        from jambridge.evaluation.nll import open_model
+
+        session = open_model(cfg.model, tok.vocab_hash)
+        notes.append(f"model: {session.describe()}")
+    if cfg.sample_model and session is not None:
+        from jambridge.evaluation.sampling import OnnxTokens, SampleConfig, sample_documents
+
+        scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
+        kept = [t for t in templates if t.bars >= 1 and t.roles]
+        songs = sample_documents(
+            OnnxTokens(session, scfg.batch_size),
+            tok,
+            [t.header for t in kept],
+            [t.bars for t in kept],
+            cfg.seed,
+            scfg,
+        )
+        sets.insert(len(cfg.generated), (SongSet("model (sampled)", songs), "generated"))
+        clock.lap("model_sample")
+
+    real_f = extract(real.name, real.songs, real.sources, fcfg, tok)
+    feats: list[tuple[SetFeatures, str]] = [
+        (extract(s.name, s.songs, s.sources, fcfg, tok), kind) for s, kind in sets
+    ]
+    clock.lap("features")
+    results = [evaluate_system(real_f, real_f, "real")]
+    results += [evaluate_system(real_f, f, kind, cfg.max_samples, cfg.seed) for f, kind in feats]
+    clock.lap("compare")
+
+    nll = {}
+    if dataset is not None and (ngram is not None or session is not None):
+        from jambridge.evaluation.nll import model_nll, ngram_nll, val_chunks
+
+        max_len = session.meta.block_size if session is not None else 1024
+        chunks = val_chunks(dataset, max_len, cfg.nll_max_tokens, seed=cfg.seed)
+        if session is not None:
+            nll["model"] = model_nll(session, chunks)
+        if ngram is not None:
+            nll[f"{cfg.ngram_order}-gram"] = ngram_nll(ngram, chunks)
+        clock.lap("nll")
+    elif cfg.model:
+        notes.append("model NLL skipped: no built dataset (--dataset) to take validation data from")
+    for s, _ in sets:
+        if s.skipped:
+            notes.append(
+                f"{s.name}: skipped " + ", ".join(f"{n}x {r}" for r, n in s.skipped.items())
+            )
+    if real.skipped:
+        notes.append("real: skipped " + ", ".join(f"{n}x {r}" for r, n in real.skipped.items()))
+
+    rep = Report(
+        real.name,
+        real.origin,
+        len(real.songs),
+        real.bars,
+        cfg.segment_bars,
+        real_sources(real_f),
+        results,
+        nll,
+        tok.vocab_size,
+        notes,
+    )
+    figures: list[str] = []
+    if cfg.figures:
+        figures, why = write_figures(rep, [real_f, *[f for f, _ in feats]], Path(cfg.out))
+        if why:
+            notes.append(why)
+        clock.lap("figures")
+    rep.timings_s = dict(clock.laps)
+    rep.timings_s["total"] = sum(clock.laps.values())
+    return rep, write_report(rep, cfg.out, figures)
