@@ -59,7 +59,7 @@ def bar_times(
         t0 = time.perf_counter()
         gen.next_bar(settings)
         times.append(1000 * (time.perf_counter() - t0))
-        tokens.append(gen.last_bar_tokens[0])
+        tokens.append(len(gen.last_bar_ids[0]))
     return times, tokens
 
 

@@ -101,7 +101,7 @@ class BarGenerator:
         self.header = None
         self.enabled: tuple[str, ...] = ()
         self._rows: list[_Row] = []
-        self.last_bar_tokens: list[int] = []  # tokens of each row's last bar (BAR included)
+        self.last_bar_ids: list[list[int]] = []  # token ids of each row's last bar (from BAR)
         self._track_ids = {r: self.tok.vocab.id("track", r) for r in self.tok.config.roles}
         self._masks: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
         self._scale_masks: dict[tuple[Key, str], np.ndarray] = {}
@@ -221,9 +221,10 @@ class BarGenerator:
         starts = [int(n) for n in self.decoder.lengths]
         logits = self._feed(feeds)
         bar_ids = [list(ids) for ids in feeds]
-        self._sample_bars(logits, states, bar_ids, settings, frozenset(last))
+        closed = [len(ids) > 1 for ids in feeds]  # forced tracks get no extra notes
+        self._sample_bars(logits, states, bar_ids, settings, frozenset(last), closed)
         out = []
-        self.last_bar_tokens = [len(ids) for ids in bar_ids]
+        self.last_bar_ids = bar_ids
         for b, ids in enumerate(bar_ids):
             try:
                 bar = self.tok.decode_bars(ids, self.enabled)[0]
@@ -319,13 +320,12 @@ class BarGenerator:
             m[self.tok.bar_id] = False
             if state.pos >= 0:
                 m[self._pos_range.start + state.pos + 2 : self._pos_range.stop] = False
-        if wrap:
+        if wrap:  # only the next TRACK or BAR (hold gives way: the bar must end)
             structural = np.zeros_like(m)
             structural[self.tok.bar_id] = True
             for r in state.roles_left:
                 structural[self._track_ids[r]] = True
-            if (m & structural).any():
-                m &= structural
+            m = m & structural if (m & structural).any() else base & structural
         if not m.any():  # never leave the sampler nothing: fall back to the grammar alone
             m = base.copy()
             m[self.tok.eos_id] = False
@@ -349,9 +349,10 @@ class BarGenerator:
 
     def _sample_bars(
         self, logits: np.ndarray, states: list, bar_ids: list[list[int]],
-        settings: SamplingSettings, last: frozenset,
+        settings: SamplingSettings, last: frozenset, closed: list[bool],
     ) -> None:  # fmt: skip
-        """Sample every row until it draws BAR (its bar is complete); feed the rest."""
+        """Sample every row until it draws BAR (its bar is complete); feed the rest. A row
+        whose last fed track was forced (``closed``) must begin a new track or end the bar."""
         n = self.batch_size
         active = np.ones(n, dtype=bool)
         ids = np.zeros(n, dtype=np.int64)
@@ -364,7 +365,9 @@ class BarGenerator:
                     continue
                 s = states[b]
                 size = len(bar_ids[b])
-                mask = self._mask(s, settings, last, size >= limit, size < hold_until)
+                wrap = size >= limit or closed[b]
+                closed[b] = False
+                mask = self._mask(s, settings, last, wrap, size < hold_until)
                 t = sample(logits[b], rng, settings.temperature_of(s.role), settings.top_k,
                            settings.top_p, mask)  # fmt: skip
                 if t == bar_id:

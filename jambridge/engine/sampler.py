@@ -16,6 +16,8 @@ import numpy as np
 
 from jambridge.errors import EngineError
 
+GREEDY_BELOW = 1e-4  # temperatures this small are argmax (1/t would overflow float32)
+
 
 def check_settings(temperature: float, top_k: int, top_p: float) -> None:
     """EngineError naming the allowed range of a bad setting."""
@@ -40,7 +42,7 @@ def sample(
     Args:
         logits: unnormalized scores (float32 or float64).
         rng: the random generator (one ``rng.random()`` per call unless temperature is 0).
-        temperature: 0 = argmax; otherwise logits are divided by it.
+        temperature: 0 (or below ``GREEDY_BELOW``) = argmax; otherwise logits are divided by it.
         top_k: keep the k likeliest allowed ids (0 = all).
         top_p: keep the smallest set of likeliest ids whose probability reaches top_p.
         allowed: boolean mask (vocab_size,); None = every id.
@@ -61,7 +63,7 @@ def sample(
     top = float(scores[best])
     if not math.isfinite(top):
         raise EngineError("the model returned non-finite logits (NaN or inf)")
-    if temperature == 0.0 or scores.size == 1:
+    if temperature < GREEDY_BELOW or scores.size == 1:
         return best if ids is None else int(ids[best])
     if 0 < top_k < scores.size:
         keep = np.argpartition(scores, -top_k)[-top_k:]
