@@ -9,12 +9,19 @@ import json
 import miditoolkit
 import mido
 import pytest
+from jambridge.ui.session_adapter import LiveSettings
 from PyQt6.QtCore import Qt
 
-from jambridge.music import ROLES
+from jambridge.music import ROLES, Song
 from jambridge.preset import load_preset, user_preset_dir
-from jambridge.ui.session_adapter import LiveSettings
-from tests.ui_fixtures import WAIT_MS, make_window, notes_by_role, ui_home, window  # noqa: F401
+
+pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+WAIT_MS = 15_000  # longest wait for a worker result (a loaded 2-core machine)
+
+
+def notes_by_role(song: Song) -> dict[str, tuple]:
+    """role -> the track's notes, for comparing lanes before and after."""
+    return {t.role: t.notes for t in song.tracks}
 
 
 def generate(qtbot, w, engine: str = "procedural", bars: int = 4) -> None:

@@ -1,6 +1,6 @@
 """Fixtures for the desktop app's tests: an offscreen Qt, private config/data folders, and the
-real window built on them. Import the fixtures into a test module with
-``from tests.ui_fixtures import ui_home, window  # noqa: F401``.
+real window built on them. A test module uses them with
+``pytest_plugins = ["tests.ui_fixtures"]``.
 
 Qt runs offscreen (no display needed); presets, captures and takes go to ``tmp_path`` so the
 user's own folders are never touched.
@@ -13,8 +13,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 import pytest  # noqa: E402
-
-from jambridge.music import Song  # noqa: E402
 
 WAIT_MS = 15_000  # longest wait for a worker result (a loaded 2-core machine)
 
@@ -56,8 +54,3 @@ def make_window(qtbot, ui_home):
 def window(make_window):
     """The window with the techno preset loaded and no bridge running."""
     return make_window()
-
-
-def notes_by_role(song: Song) -> dict[str, tuple]:
-    """role -> the track's notes, for comparing lanes before and after."""
-    return {t.role: t.notes for t in song.tracks}

@@ -76,8 +76,7 @@ class Live(QObject):
         self.settings = settings
         self.timeline.clear()  # the lanes follow the stream from now on
         self.playhead.reset()
-        self.studio.shown_take = None
-        self.studio.shown.emit(None)
+        self.studio.follow_live = True
         note = live_engine(settings.engine)[1]
         if note:
             self.log.emit("warning", note)
@@ -121,7 +120,7 @@ class Live(QObject):
         if song is None:
             self.error.emit("nothing played yet to keep")
             return
-        self.studio.add_take(song, "jam", f"jam {bars} bars")
+        self.studio.add_take(song, "jam", f"jam {bars} bars", show=True)
 
     # -- display -----------------------------------------------------------------------------
 
@@ -159,6 +158,7 @@ class Live(QObject):
             self.adapter.play()
 
     def _stopped(self) -> None:
+        self.studio.follow_live = False
         self.timer.stop()
         self.busy_changed.emit(False)
         self.running_changed.emit(False)
@@ -166,6 +166,7 @@ class Live(QObject):
         self.info.emit("bridge stopped")
 
     def _failed(self, text: str) -> None:
+        self.studio.follow_live = False
         self.timer.stop()
         self.busy_changed.emit(False)
         self.running_changed.emit(False)
@@ -189,5 +190,5 @@ class Live(QObject):
         self.capture_state.emit(f"captured {len(bars)} bars, {notes} notes into {result.role}")
         song = Song.from_bars(bars, tempo_bpm=result.bpm or self.bpm or 120.0)
         if song.tracks:
-            self.studio.add_take(song, "captured", f"{result.role} riff")
+            self.studio.add_take(song, "captured", f"{result.role} riff", show=True)
         self.info.emit(f"capture saved to {path}")

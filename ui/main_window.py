@@ -163,8 +163,7 @@ class MainWindow(QMainWindow):
         self.messages.info(f"preset {preset.name}: {preset.style}, {preset.bpm:g} BPM")
 
     def _take_selected(self, take) -> None:
-        if not self.live.running:
-            self.studio.show_take(take)
+        self.studio.show_take(take)
 
     def _move_lanes(self, window: ViewWindow) -> None:
         for lane in self.lanes.values():

@@ -28,7 +28,6 @@ class Studio(QObject):
     presets_listed = pyqtSignal(list, list, str)  # names, user names, name to select
     preset_loaded = pyqtSignal(str, object)  # name, Preset
     takes_changed = pyqtSignal(object, object)  # takes (newest first), id to select or None
-    shown = pyqtSignal(object)  # the Take now in the lanes (None: the live stream)
     song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
     busy_changed = pyqtSignal(bool)  # generation under way
     info = pyqtSignal(str)
@@ -41,7 +40,8 @@ class Studio(QObject):
         self.timeline = timeline
         self.preset: Preset | None = None  # the preset last loaded (lanes may differ since)
         self.preset_name = DEFAULT_PRESET
-        self.shown_take: Take | None = None
+        self.shown_take: Take | None = None  # the take lane grips drag (None: nothing yet)
+        self.follow_live = False  # the lanes follow the bridge: new songs do not replace them
         self.files = Worker(threads=1, parent=self)
         self.engine = Worker(threads=1, parent=self)
         self.generating = False
@@ -118,8 +118,9 @@ class Studio(QObject):
         self._set_busy(False)
         if result.note:
             self.warning.emit(result.note)
-        self.timeline.set_song(result.song)
-        self.song_shown.emit(result.song.length_bars)
+        if not self.follow_live:
+            self.timeline.set_song(result.song)
+            self.song_shown.emit(result.song.length_bars)
         counts = ", ".join(f"{t.role} {len(t.notes)}" for t in result.song.tracks)
         self.info.emit(f"{kind} {result.song.length_bars} bars ({result.engine}): {counts}")
         self.add_take(result.song, kind, title, result.seed, show=True)
@@ -151,13 +152,13 @@ class Studio(QObject):
     def add_take(
         self, song: Song, kind: str, title: str, seed: int | None = None, show: bool = False
     ) -> None:
-        """Store ``song`` as a take (files written off the Qt thread)."""
+        """Store ``song`` as a take (files written off the Qt thread); ``show``: it becomes the
+        take the lane grips drag."""
         preset = self.preset.name if self.preset else ""
 
         def added(take: Take) -> None:
             if show:
                 self.shown_take = take
-                self.shown.emit(take)
             self.takes_changed.emit(self.store.takes, take.id)
             self.info.emit(f"take #{take.id} saved: drag it into your DAW")
 
@@ -166,13 +167,13 @@ class Studio(QObject):
         )
 
     def show_take(self, take: Take) -> None:
-        """Put ``take`` in the lanes."""
+        """Put ``take`` in the lanes (while live: only make it the take the grips drag)."""
 
         def shown(song: Song) -> None:
             self.shown_take = take
-            self.timeline.set_song(song)
-            self.song_shown.emit(song.length_bars)
-            self.shown.emit(take)
+            if not self.follow_live:
+                self.timeline.set_song(song)
+                self.song_shown.emit(song.length_bars)
 
         self.files.submit(lambda: self.store.song(take), shown, self.error.emit)
 
