@@ -70,8 +70,9 @@ class CapturePanel(QGroupBox):
         """Capture works only while the bridge runs."""
         for button in (self.arm_button, self.retro_button):
             button.setEnabled(live)
-        if not live:
-            self.state_label.setText("start the bridge to capture")
+        self.state_label.setText(
+            "arm, then play; or play, then retro" if live else "start the bridge to capture"
+        )
 
     def set_state(self, text: str) -> None:
         self.state_label.setText(text)

@@ -168,6 +168,21 @@ class Lane(QWidget):
             w.blockSignals(False)
         self._update_dim()
 
+    def show_live(self, controls) -> None:
+        """Show the bridge's view of this track (a hardware controller may have changed it):
+        mute / solo / lock and the sliders (one being dragged is left alone); emits nothing."""
+        for name, button in self.toggles.items():
+            button.blockSignals(True)
+            button.setChecked(bool(getattr(controls, name)))
+            button.blockSignals(False)
+        for name, slider in self.sliders.items():
+            if not slider.isSliderDown():
+                slider.blockSignals(True)
+                slider.setValue(int(round(getattr(controls, name) * SLIDERS[name][1])))
+                slider.blockSignals(False)
+                self._show_value(name)
+        self._update_dim()
+
     def toggle_state(self, name: str) -> bool:
         """Whether mute / solo / lock is on."""
         return self.toggles[name].isChecked()

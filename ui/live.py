@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from jambridge.ui.capture_panel import CaptureRequest
-from jambridge.ui.session_adapter import LiveSettings, SessionAdapter, live_engine
+from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
 from jambridge.ui.studio import Studio
 from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
@@ -35,6 +35,7 @@ class Live(QObject):
     info = pyqtSignal(str)
     error = pyqtSignal(str)
     log = pyqtSignal(str, str)  # level, text (the bridge's own log lines)
+    controls_changed = pyqtSignal(object)  # the bridge's Controls (hardware CC map included)
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class Live(QObject):
         adapter.captured.connect(self._captured)
         adapter.transport_changed.connect(self._transport)
         adapter.log_line.connect(self.log.emit)
+        adapter.controls_changed.connect(self.controls_changed.emit)
 
     @property
     def running(self) -> bool:
@@ -77,9 +79,6 @@ class Live(QObject):
         self.timeline.clear()  # the lanes follow the stream from now on
         self.playhead.reset()
         self.studio.follow_live = True
-        note = live_engine(settings.engine)[1]
-        if note:
-            self.log.emit("warning", note)
         self.busy_changed.emit(True)
         self.status_shown.emit("waiting", None, None)
         self.adapter.start(settings)

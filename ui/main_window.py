@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         live.status_shown.connect(self.transport.show_status)
         live.window_moved.connect(self._move_lanes)
         live.capture_state.connect(self.capture.set_state)
+        live.controls_changed.connect(self._show_controls)
         # messages
         for source in (studio, live):
             source.info.connect(say.info)
@@ -164,6 +165,10 @@ class MainWindow(QMainWindow):
 
     def _take_selected(self, take) -> None:
         self.studio.show_take(take)
+
+    def _show_controls(self, controls) -> None:
+        for role, lane in self.lanes.items():
+            lane.show_live(controls.track(role))
 
     def _move_lanes(self, window: ViewWindow) -> None:
         for lane in self.lanes.values():

@@ -12,16 +12,15 @@
 
 The session is built by a factory (:data:`SessionFactory`), so tests can put a scripted
 session behind the same adapter; the app uses :func:`bridge_session_factory`.
-Engine ``auto`` plays the model when its engine is installed, else the procedural generator
-(:func:`live_engine`), and says so.
+Engine ``auto`` plays the model when it is installed, else the procedural generator
+(:func:`resolve_engine`, in the worker: it imports onnxruntime), and says so.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from jambridge.ui.worker import Worker
@@ -79,14 +78,21 @@ class LiveSession(Protocol):
 SessionFactory = Callable[[LiveSettings, Callable[[Any], None]], LiveSession]
 
 
-def live_engine(requested: str) -> tuple[str, str]:
-    """The bar source for ``requested`` (``auto``: the model when its engine is installed, else
-    the procedural generator) and a note for the user ("" when nothing to say)."""
-    if requested != "auto":
-        return requested, ""
-    if importlib.util.find_spec("jambridge.engine.live") is not None:
-        return "model", ""
-    return "procedural", "the model engine is not installed: playing the procedural generator"
+def resolve_engine(settings: LiveSettings) -> tuple[LiveSettings, str]:
+    """``settings`` with engine ``auto`` made concrete -- the model when its engine and the
+    shipped model are installed, else the procedural generator -- and a note for the user
+    ("" when there is nothing to say). Imports onnxruntime: call it off the Qt thread."""
+    if settings.engine != "auto":
+        return settings, ""
+    try:
+        from jambridge.engine.session import default_model_path
+
+        default_model_path(must_exist=True)
+        import jambridge.engine.live  # noqa: F401
+    except (ImportError, JamBridgeError) as err:
+        note = f"playing the procedural generator: the model cannot be used ({err})"
+        return replace(settings, engine="procedural"), note
+    return replace(settings, engine="model"), ""
 
 
 def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], None]) -> LiveSession:
@@ -104,7 +110,7 @@ def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], Non
         clock=settings.clock,
         bpm=settings.bpm if settings.clock == "internal" else None,
         preset=settings.preset,
-        engine=live_engine(settings.engine)[0],
+        engine=settings.engine,
         seed=settings.seed,
         latency_ms=settings.latency_ms,
         channels=dict(settings.channels) or None,
@@ -114,10 +120,11 @@ def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], Non
 
 
 def describe(session: Any) -> str:
-    """One line about an open session: API and ports."""
+    """One line about an open session: API, bar source and ports."""
     api = getattr(session, "api", None) or "?"
+    engine = getattr(getattr(session, "config", None), "engine", "?")
     ins, outs = getattr(session, "in_name", None), getattr(session, "out_name", None)
-    return f"bridge running ({api}): in {ins or '-'}, out {outs or '-'}"
+    return f"bridge running ({api}, {engine}): in {ins or '-'}, out {outs or '-'}"
 
 
 class SessionAdapter(QObject):
@@ -152,10 +159,11 @@ class SessionAdapter(QObject):
             return
         self.busy = True
 
-        def open_session() -> LiveSession:
-            session = self._factory(settings, self._deliver)
+        def open_session() -> tuple[LiveSession, str]:
+            concrete, note = resolve_engine(settings)
+            session = self._factory(concrete, self._deliver)
             session.start()
-            return session
+            return session, note
 
         self._worker.submit(open_session, self._opened, self._open_failed, "start the bridge")
 
@@ -245,9 +253,12 @@ class SessionAdapter(QObject):
 
     # -- results (Qt thread) -------------------------------------------------------------------
 
-    def _opened(self, session: LiveSession) -> None:
+    def _opened(self, opened: tuple[LiveSession, str]) -> None:
+        session, note = opened
         self.busy = False
         self._session, self.running = session, True
+        if note:
+            self.log_line.emit("warning", note)
         self.started.emit(describe(session))
 
     def _open_failed(self, text: str) -> None:

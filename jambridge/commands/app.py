@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 MIDI_APIS = ("auto", "alsa", "jack", "coremidi", "winmm")
-LIVE_ENGINES = ("model", "procedural", "pattern")
+LIVE_ENGINES = ("auto", "model", "procedural", "pattern")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,9 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
         choices=LIVE_ENGINES,
-        default="model",
-        help="what plays live: the shipped model (default), the procedural generator, or a "
-        "test pattern for checking routing",
+        default="auto",
+        help="what plays live: auto (the shipped model when installed, else the procedural "
+        "generator; default), model, procedural, or a test pattern for checking routing",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the live generator (default 0)")
     p.add_argument(
