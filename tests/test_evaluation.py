@@ -449,6 +449,7 @@ def test_eval_command_end_to_end(dataset, tmp_path, tok, capsys):
             f"mine={gen}",
             "--model",
             str(model),
+            "--sample-model",
             "--out",
             str(out),
             "--ngram-order",
@@ -459,7 +460,10 @@ def test_eval_command_end_to_end(dataset, tmp_path, tok, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     names = [s["name"] for s in summary["systems"]]
-    assert names == ["real", "mine", "procedural", "3-gram", "shuffled real"]
+    assert names == [
+        "real", "mine", "model (sampled)", "procedural", "3-gram", "shuffled real",
+        "real (train split)",
+    ]  # fmt: skip
     assert summary["real"]["compared_with"]["drums"].startswith("groove")
     assert set(summary["nll"]) == {"model", "3-gram"}
     assert summary["nll"]["3-gram"]["nll"] < summary["nll"]["model"]["nll"]  # random weights
@@ -467,7 +471,7 @@ def test_eval_command_end_to_end(dataset, tmp_path, tok, capsys):
         assert 0.0 <= s["mean_oa"] <= 1.0
     text = (out / "report.md").read_text()
     assert "| mine | generated |" in text and "groove" in text
-    assert (out / "oa.png").stat().st_size > 1000 and (out / "pianoroll_mine.png").exists()
+    assert (out / "oa.png").stat().st_size > 1000 and (out / "pianorolls.png").exists()
 
 
 def test_eval_command_says_what_is_wrong(tmp_path, capsys):

@@ -110,6 +110,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="sampling temperature of the n-gram and the model (default 1)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of subsets, baselines and sampling")
+    p.add_argument(
+        "--no-train-reference",
+        action="store_true",
+        help="leave out the 'real (train split)' reference row (needs a dataset)",
+    )
     p.add_argument("--no-figures", action="store_true", help="skip the PNGs")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
@@ -134,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         nll_max_tokens=args.nll_tokens,
         temperature=args.temperature,
         figures=not args.no_figures,
+        train_reference=not args.no_train_reference,
         seed=args.seed,
     )
     rep, path = run_evaluation(cfg, progress=lambda line: print(f"eval: {line}"))

@@ -29,7 +29,8 @@ from jambridge.evaluation.features import (
 from jambridge.evaluation.overlap import distance_overlap
 from jambridge.music import ROLES
 
-KINDS = ("real", "generated", "baseline")
+# real: the reference set itself; reference: other real music (the OA ceiling in practice)
+KINDS = ("real", "generated", "baseline", "reference")
 
 
 @dataclass

@@ -39,7 +39,7 @@ class FeatureConfig:
     """How songs are cut into samples."""
 
     segment_bars: int = 4  # bars per segment: long enough for keys, grooves and phrases to show
-    piano_roll_songs: int = 3  # songs kept per set for the report's piano rolls
+    piano_roll_songs: int = 2  # songs kept per set for the report's piano rolls
 
     def __post_init__(self) -> None:
         if not 1 <= self.segment_bars <= 64:

@@ -5,14 +5,13 @@ Tables: a summary (rows = systems, the real set first as the reference for value
 columns = mean OA, OA per role, the consistency metrics, four-on-the-floor and empty-bar ratios),
 the validation NLL of the model and the n-gram, and one table per role with every feature.
 Figures: ``oa.png`` (OA per feature, per role, per system), ``metrics.png`` (value metrics per
-system beside the real set's) and ``pianoroll_<system>.png`` (the first bars of a few songs).
+system beside the real set's) and ``pianorolls.png`` (the first bars of a few songs per set).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -222,10 +221,6 @@ def to_json(rep: Report) -> dict:
 # -- figures ---------------------------------------------------------------------------------
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "system"
-
-
 def _oa_figure(plt, rep: Report, path: Path) -> None:
     groups = [g for g in ROLES if g in rep.sources]
     systems = [s for s in rep.systems if s.kind != "real"]
@@ -270,46 +265,48 @@ def _metrics_figure(plt, rep: Report, path: Path) -> None:
     plt.close(fig)
 
 
-def _piano_roll_figure(plt, name: str, songs, path: Path, bars: int = 8) -> None:
+def _piano_roll(ax, song, bars: int) -> None:
+    """One song's first ``bars`` bars: pitched roles as lines at their pitch, drums as dots in
+    a band below pitch 0, one row per kit piece."""
     from jambridge.evaluation.metrics import DRUM_CLASSES, drum_class
 
-    fig, axes = plt.subplots(
-        2 * len(songs),
-        1,
-        figsize=(10, 3.2 * len(songs)),
-        squeeze=False,
-        gridspec_kw={"height_ratios": [3, 1] * len(songs)},
-    )
     end = bars * 4
-    for i, song in enumerate(songs):
-        top, bottom = axes[2 * i, 0], axes[2 * i + 1, 0]
-        for t in song.tracks:
-            notes = [n for n in t.notes if n.start_beats < end]
-            if t.role == "drums":
-                y = [drum_class(n.pitch) for n in notes]
-                bottom.scatter([n.start_beats for n in notes], y, s=6, c=ROLE_COLORS["drums"])
-            elif notes:
-                top.barh(
-                    [n.pitch for n in notes],
-                    [n.duration_beats for n in notes],
-                    height=0.8,
-                    left=[n.start_beats for n in notes],
-                    color=ROLE_COLORS[t.role],
-                    label=t.role,
-                )
-        top.set_title(
-            f"{name}: {song.name or f'song {i + 1}'} ({song.style}, "
-            f"{song.key.name if song.key else 'no key'})",
-            fontsize=9,
-        )
-        top.set_ylabel("pitch")
-        bottom.set_yticks(range(len(DRUM_CLASSES)))
-        bottom.set_yticklabels([c for c, _ in DRUM_CLASSES], fontsize=6)
-        for ax in (top, bottom):
-            ax.set_xlim(0, end)
-            ax.set_xticks([b * 4 for b in range(bars + 1)])
-            ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    for t in song.tracks:
+        notes = [n for n in t.notes if n.start_beats < end]
+        if t.role == "drums":
+            y = [-4 - 4 * drum_class(n.pitch) for n in notes]
+            ax.scatter([n.start_beats for n in notes], y, s=5, c=ROLE_COLORS["drums"])
+        elif notes:
+            starts = [n.start_beats for n in notes]
+            ends = [min(n.end_beats, end) for n in notes]
+            ax.hlines([n.pitch for n in notes], starts, ends, colors=ROLE_COLORS[t.role],
+                      linewidth=2.0)  # fmt: skip
+    kit = [-4 - 4 * i for i in range(len(DRUM_CLASSES))]
+    ax.set_yticks([*kit, 36, 60, 84], [*(c for c, _ in DRUM_CLASSES), "C2", "C4", "C6"],
+                  fontsize=5)  # fmt: skip
+    ax.axhline(0, color="#bbbbbb", linewidth=0.5)
+    pitched = any(t.notes for t in song.tracks if t.role != "drums")
+    ax.set_ylim(-4 * len(DRUM_CLASSES) - 2, 108 if pitched else 0)
+    ax.set_xlim(0, end)
+    ax.set_xticks([b * 4 for b in range(bars + 1)], [str(b + 1) for b in range(bars + 1)],
+                  fontsize=6)  # fmt: skip
+    key = song.key.name if song.key else "no key"
+    ax.set_title(f"{song.name or song.style} ({song.style}, {key})", fontsize=7)
+
+
+def _piano_rolls_figure(plt, sets: Sequence[SetFeatures], path: Path, bars: int = 8) -> None:
+    """One row per set, one column per sample song."""
+    rows = [sf for sf in sets if sf.samples]
+    cols = max(len(sf.samples) for sf in rows)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(5 * cols, 2.4 * len(rows)), squeeze=False)
+    for r, sf in enumerate(rows):
+        axes[r, 0].set_ylabel(sf.name, fontsize=8)
+        for c in range(cols):
+            if c < len(sf.samples):
+                _piano_roll(axes[r, c], sf.samples[c], bars)
+            else:
+                axes[r, c].axis("off")
+    fig.subplots_adjust(left=0.08, right=0.99, top=0.96, bottom=0.03, hspace=0.45, wspace=0.15)
     fig.savefig(path, dpi=80)
     plt.close(fig)
 
@@ -329,11 +326,9 @@ def write_figures(rep: Report, sets: Sequence[SetFeatures], out: Path) -> tuple[
     for fname, fn in (("oa.png", _oa_figure), ("metrics.png", _metrics_figure)):
         fn(plt, rep, out / fname)
         files.append(fname)
-    for sf in sets:
-        if sf.samples:
-            fname = f"pianoroll_{_slug(sf.name)}.png"
-            _piano_roll_figure(plt, sf.name, sf.samples, out / fname)
-            files.append(fname)
+    if any(sf.samples for sf in sets):
+        _piano_rolls_figure(plt, sets, out / "pianorolls.png")
+        files.append("pianorolls.png")
     return files, ""
 
 

@@ -43,6 +43,9 @@ class EvalConfig:
     ngram_max_tokens: int = 8_000_000  # train tokens for the n-gram (whole documents)
     nll_max_tokens: int = 200_000  # validation tokens scored for NLL (whole documents)
     temperature: float = 1.0  # sampling temperature of the n-gram and the model
+    # Add the dataset's real train documents as a "reference" row: real music that is not the
+    # held-out set, i.e. the OA a perfect generator of the training distribution would get.
+    train_reference: bool = True
     figures: bool = True  # write PNGs (needs matplotlib)
     seed: int = 0
 
@@ -117,6 +120,12 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
         clock.lap("ngram_sample")
     if "shuffled" in cfg.baselines:
         sets.append((SongSet("shuffled real", bl.shuffled_songs(real.songs, cfg.seed)), "baseline"))
+    if cfg.train_reference and dataset is not None:
+        from jambridge.evaluation.sets import load_dataset_set
+
+        ref = load_dataset_set(dataset, "train", "real (train split)", limits)
+        sets.append((ref, "reference"))
+        clock.lap("read")
     session = None
     if cfg.model:
         from jambridge.evaluation.nll import open_model
