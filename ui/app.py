@@ -9,6 +9,7 @@ otherwise abort the process), never to the user as a traceback.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from jambridge.ui.studio import Studio
 from jambridge.ui.take_store import TakeStore
 from jambridge.ui.timeline_model import BarTimeline
 from jambridge.ui.worker import error_text
+from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QColor, QPalette
 from PyQt6.QtWidgets import QApplication
 
@@ -85,11 +87,23 @@ def _install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def _close_on_signals(window: MainWindow) -> QTimer:
+    """Ctrl-C / SIGTERM close the window (which stops the bridge: no note left hanging). Qt's
+    loop does not run Python signal handlers by itself; a timer lets it every 200 ms."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
+
+
 def main(options: LiveSettings | None = None, preset: str = "techno") -> int:
     """Run the app until its window closes; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = application()
     window = build_window(options, preset)
     _install_excepthook(window)
+    _close_on_signals(window)
     window.show()
     return app.exec()
