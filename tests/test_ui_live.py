@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import mido
 import pytest
 from jambridge.ui.session_adapter import LiveSettings
 from PyQt6.QtCore import Qt, QTimer
@@ -75,6 +76,8 @@ def test_start_stream_steer_and_stop(qtbot, jack_server, live_window):
     start(qtbot, w)
     assert jack_port_name(OUT_NAME) in jack_server.ports()
     assert not w.transport.start_button.isEnabled() and w.transport.stop_button.isEnabled()
+    assert not w.lanes["bass"].channel_box.isEnabled()  # the channel map is fixed while live
+    assert w.capture.arm_button.isEnabled() and w.takes.keep_button.isEnabled()
     qtbot.waitUntil(lambda: w.live.bars_played >= 2, timeout=WAIT_MS)
     heart = Heartbeat()
     qtbot.wait(3000)  # three bars of streaming with the lanes moving
@@ -90,11 +93,18 @@ def test_start_stream_steer_and_stop(qtbot, jack_server, live_window):
     for role, lane in w.lanes.items():
         assert lane.roll.window.playhead_beats is not None
         assert lane.roll.notes_in_view(), f"no notes in the {role} lane while streaming"
+    qtbot.mouseClick(w.takes.keep_button, Qt.MouseButton.LeftButton)  # keep what just played
+    qtbot.waitUntil(lambda: w.takes.list.count() == 1, timeout=WAIT_MS)
+    assert w.takes.current_take().kind == "jam" and w.takes.current_take().bpm == BPM
+    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
+    kept = mido.MidiFile(w.lanes["drums"].drag_handle.mime_data().urls()[0].toLocalFile())
+    assert kept.type == 1 and any(m.type == "note_on" for m in kept.tracks[1])
     qtbot.mouseClick(w.lanes["lead"].toggles["mute"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.live.adapter.status().controls.track("lead").mute, timeout=WAIT_MS)
     qtbot.mouseClick(w.transport.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not w.live.running and not w.live.adapter.busy, timeout=WAIT_MS)
     assert w.transport.start_button.isEnabled() and not w.transport.stop_button.isEnabled()
+    assert w.lanes["bass"].channel_box.isEnabled() and not w.capture.arm_button.isEnabled()
     assert jack_port_name(OUT_NAME) not in jack_server.ports()
     assert "off" in w.transport.sync_label.text()
     assert w.messages.errors() == []

@@ -174,3 +174,24 @@ def test_a_bridge_that_cannot_open_is_an_error_line(qtbot, make_window):
     assert "winmm" in w.messages.errors()[-1]
     assert not w.live.running
     assert w.transport.start_button.isEnabled() and not w.transport.stop_button.isEnabled()
+
+
+def test_port_pickers_default_to_the_virtual_ports_and_list_the_others(window):
+    t = window.transport
+    t.set_ports(["Keystep 32", "loopMIDI Port"], ["Live In", "loopMIDI Port"])
+    assert t.config().in_port is None and t.config().out_port is None  # virtual by default
+    assert [t.in_box.itemData(i) for i in range(t.in_box.count())] == [None, "Keystep 32",
+                                                                       "loopMIDI Port"]  # fmt: skip
+    t.in_box.setCurrentIndex(1)
+    t.set_ports(["Another", "Keystep 32"], [])  # a refresh keeps the choice
+    assert t.config().in_port == "Keystep 32"
+    t.prefer_ports(None, "Given Out")
+    assert t.config().out_port == "Given Out"
+
+
+def test_the_command_line_ports_are_preselected(make_window):
+    w = make_window(LiveSettings(in_port="JamBridge In 1", out_port="JamBridge Out 2"))
+    assert (w.transport.config().in_port, w.transport.config().out_port) == (
+        "JamBridge In 1",
+        "JamBridge Out 2",
+    )

@@ -124,7 +124,7 @@ class Lane(QWidget):
         self.channel_box = QSpinBox()
         self.channel_box.setRange(1, 16)
         self.channel_box.setPrefix("ch ")
-        self.channel_box.setToolTip("MIDI channel this track plays on (1..16)")
+        self.channel_box.setToolTip("MIDI channel (1..16)")
         self.channel_box.valueChanged.connect(lambda c: self._emit("channel", c))
         grid.addWidget(self.program_box, 3, 0, 1, 3)
         grid.addWidget(self.channel_box, 3, 3)
@@ -182,6 +182,13 @@ class Lane(QWidget):
                 slider.blockSignals(False)
                 self._show_value(name)
         self._update_dim()
+
+    def set_live(self, live: bool) -> None:
+        """The bridge runs: its channel map is fixed until Stop."""
+        self.channel_box.setEnabled(not live)
+        self.channel_box.setToolTip(
+            "fixed while the bridge runs (Stop to change)" if live else "MIDI channel (1..16)"
+        )
 
     def toggle_state(self, name: str) -> bool:
         """Whether mute / solo / lock is on."""

@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.takes = TakesPanel(lambda take: studio.store.midi_path(take))
         self.lanes = {r: Lane(r, studio.timeline, lambda r=r: studio.clip_path(r)) for r in ROLES}
         self.messages = MessageArea(self.statusBar())
+        self.transport.prefer_ports(self.options.in_port, self.options.out_port)
         self._layout()
         self._wire()
 
@@ -96,6 +97,9 @@ class MainWindow(QMainWindow):
         self.transport.stop_clicked.connect(live.stop)
         self.transport.panic_clicked.connect(live.panic)
         self.transport.bpm_changed.connect(live.set_bpm)
+        self.transport.refresh_clicked.connect(
+            lambda: live.adapter.list_ports(self.options.midi_api)
+        )
         self.capture.requested.connect(live.capture)
         live.adapter.ports_listed.connect(self.transport.set_ports)
         live.running_changed.connect(self._running)
@@ -133,6 +137,9 @@ class MainWindow(QMainWindow):
             self.live.regenerate(role)
         else:
             self.studio.regenerate(self.generate_request(), role)
+
+    def list_ports(self) -> None:
+        self.live.adapter.list_ports(self.options.midi_api)
 
     def save_preset_as(self, name: str) -> None:
         self.studio.save_preset(self.current_preset(name))
@@ -178,6 +185,8 @@ class MainWindow(QMainWindow):
         self.transport.set_running(running)
         self.capture.set_live(running)
         self.takes.set_live(running)
+        for lane in self.lanes.values():
+            lane.set_live(running)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Closing stops the bridge first (every note ends), then waits for file work."""

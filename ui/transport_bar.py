@@ -6,6 +6,7 @@ never talks to the bridge itself.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from PyQt6.QtWidgets import (
 VIRTUAL_IN = "JamBridge In"  # the virtual ports the bridge opens by default
 VIRTUAL_OUT = "JamBridge Out"
 VIRTUAL_SUFFIX = " (virtual)"
+HAS_VIRTUAL_PORTS = sys.platform != "win32"  # Windows MM has none: loopMIDI ports instead
 CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Internal clock"}
 BPM_RANGE = (40.0, 300.0)
 # sync state from the bridge -> (text, colour)
@@ -52,6 +54,7 @@ class TransportBar(QWidget):
     start_clicked = pyqtSignal()
     stop_clicked = pyqtSignal()
     panic_clicked = pyqtSignal()
+    refresh_clicked = pyqtSignal()  # list the MIDI ports again
     bpm_changed = pyqtSignal(float)  # internal clock tempo edited
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -81,6 +84,10 @@ class TransportBar(QWidget):
         self.position_label = QLabel("-:-")
         self.position_label.setObjectName("positionLabel")
         self.position_label.setStyleSheet("font-family: monospace; font-size: 15px;")
+        self.refresh_button = QPushButton("⟳")
+        self.refresh_button.setFixedWidth(28)
+        self.refresh_button.setToolTip("List the MIDI ports again (a device was plugged in)")
+        self.refresh_button.clicked.connect(self.refresh_clicked.emit)
         self.start_button = QPushButton("▶ Start")
         self.stop_button = QPushButton("■ Stop")
         self.panic_button = QPushButton("Panic")
@@ -96,6 +103,7 @@ class TransportBar(QWidget):
             self.in_box,
             QLabel("Out"),
             self.out_box,
+            self.refresh_button,
             self.clock_box,
             self.bpm_box,
             self.sync_label,
@@ -111,18 +119,28 @@ class TransportBar(QWidget):
         self.show_status("off", None, None)
 
     def set_ports(self, inputs: Sequence[str], outputs: Sequence[str]) -> None:
-        """List existing ports after the virtual ones (keeps the current choice if present)."""
+        """List existing ports after the virtual ones, keeping the current choice. Where there
+        are no virtual ports (Windows), ports named like ours (loopMIDI's) are picked."""
+        wanted = {self.in_box: VIRTUAL_IN.lower(), self.out_box: VIRTUAL_OUT.lower()}
         for box, names in ((self.in_box, inputs), (self.out_box, outputs)):
             current = box.currentData()
             box.blockSignals(True)
             while box.count() > 1:
                 box.removeItem(1)
             for name in names:
-                if name not in (VIRTUAL_IN, VIRTUAL_OUT):
-                    box.addItem(name, name)
-            index = box.findData(current)
-            box.setCurrentIndex(max(index, 0))
+                box.addItem(name, name)
+            if current is None and not HAS_VIRTUAL_PORTS:
+                current = next((n for n in names if wanted[box] in n.lower()), None)
+            box.setCurrentIndex(max(box.findData(current), 0))
             box.blockSignals(False)
+
+    def prefer_ports(self, in_port: str | None, out_port: str | None) -> None:
+        """Pick these existing ports (the command line's ``--in`` / ``--out``)."""
+        for box, name in ((self.in_box, in_port), (self.out_box, out_port)):
+            if name:
+                if box.findData(name) < 0:
+                    box.addItem(name, name)
+                box.setCurrentIndex(box.findData(name))
 
     def config(self) -> TransportConfig:
         return TransportConfig(
@@ -144,7 +162,7 @@ class TransportBar(QWidget):
     def set_running(self, running: bool) -> None:
         """Bridge open: ports and clock mode are fixed until Stop."""
         self._running = running
-        for widget in (self.in_box, self.out_box, self.clock_box):
+        for widget in (self.in_box, self.out_box, self.refresh_button, self.clock_box):
             widget.setEnabled(not running)
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)

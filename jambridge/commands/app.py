@@ -11,6 +11,18 @@ LIVE_ENGINES = ("auto", "model", "procedural", "pattern")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default="techno", help="preset to start with (default: techno)")
     p.add_argument(
+        "--in",
+        dest="in_port",
+        metavar="NAME",
+        help="input port to pick (clock and keyboard; default: the virtual 'JamBridge In')",
+    )
+    p.add_argument(
+        "--out",
+        dest="out_port",
+        metavar="NAME",
+        help="output port to pick (default: the virtual 'JamBridge Out'; Windows: loopMIDI's)",
+    )
+    p.add_argument(
         "--midi-api",
         choices=MIDI_APIS,
         default="auto",
@@ -45,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         ) from err
     options = LiveSettings(
         preset=args.preset,
+        in_port=args.in_port,
+        out_port=args.out_port,
         midi_api=args.midi_api,
         engine=args.engine,
         seed=args.seed,
