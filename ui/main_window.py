@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         return GenerateRequest(self.current_preset(), bars, self.generator.next_seed(), engine)
 
     def generate(self) -> None:
+        self.messages.clear_error()
         self.studio.generate(self.generate_request())
 
     def regenerate(self, role: str) -> None:
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.studio.save_preset(self.current_preset(name))
 
     def start_bridge(self) -> None:
+        self.messages.clear_error()
         config = self.transport.config()
         channels = tuple((r, s.channel - 1) for r, s in self.lane_settings().items())
         preset = self.presets.current() or self.studio.preset_name

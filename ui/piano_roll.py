@@ -29,6 +29,7 @@ BEAT_LINE = QColor("#2b2f38")
 PLAYHEAD = QColor("#ffffff")
 PAST_SHADE = QColor(0, 0, 0, 70)  # laid over what has already played
 MIN_PITCH_SPAN = 12  # pitched roles show at least an octave
+MIN_BEAT_PX = 6  # beat lines are drawn only when beats are at least this far apart
 
 
 class PianoRoll(QWidget):
@@ -118,8 +119,9 @@ class PianoRoll(QWidget):
         while beat <= w.start_beats + w.span_beats:
             x = int((beat - w.start_beats) * scale)
             on_bar = beat % BEATS_PER_BAR == 0
-            p.setPen(BAR_LINE if on_bar else BEAT_LINE)
-            p.drawLine(x, 0, x, int(rect.height()))
+            if on_bar or scale >= MIN_BEAT_PX:
+                p.setPen(BAR_LINE if on_bar else BEAT_LINE)
+                p.drawLine(x, 0, x, int(rect.height()))
             if on_bar and beat >= 0:
                 p.drawText(x + 3, 11, str(beat // BEATS_PER_BAR + 1))
             beat += 1

@@ -8,7 +8,7 @@ and where the playhead is, so the piano rolls move with the transport.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from jambridge.music import BEATS_PER_BAR, Bar, Song, Track
 
@@ -112,13 +112,6 @@ class BarTimeline:
         chosen = [self._bars.get(i, Bar()) for i in range(first, end + 1)]
         song = Song.from_bars(chosen, tempo_bpm=tempo_bpm)
         return song if song.tracks else None
-
-    def with_roles(self, roles: tuple[str, ...]) -> Song | None:
-        """The song shown, restricted to ``roles`` (None: no song shown)."""
-        if self.song is None:
-            return None
-        tracks = tuple(t for t in self.song.tracks if t.role in roles)
-        return replace(self.song, tracks=tracks)
 
 
 class Playhead:
