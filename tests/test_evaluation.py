@@ -14,7 +14,7 @@ from jambridge.evaluation import metrics as m
 from jambridge.evaluation.baselines import shuffled_songs, templates_from
 from jambridge.evaluation.comparison import evaluate_system
 from jambridge.evaluation.features import FeatureConfig, extract
-from jambridge.evaluation.ngram import NGramModel
+from jambridge.evaluation.ngram import NGramModel, max_order
 from jambridge.evaluation.overlap import distance_overlap, kl_divergence, overlap_area
 from jambridge.evaluation.sampling import NGramTokens, SampleConfig, sample_documents
 from jambridge.music import Key, Note, Song, Track
@@ -232,6 +232,7 @@ def test_ngram_counts_stay_inside_documents():
     assert 1 * 8 + 2 in set(bigrams.tolist())
     with pytest.raises(DataError, match="order"):
         NGramModel.fit(np.array([1, 2]), _docs([2]), vocab_size=8, order=0)
+    assert max_order(606) == 6 and max_order(10) == 8  # 606**7 does not pack into int64
 
 
 def test_ngram_samples_decode_with_the_prompted_roles(tok):

@@ -96,12 +96,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=32,
         help="bars kept per song, a random window (default 32)",
     )
-    p.add_argument("--ngram-order", type=_at_least(1), default=5, help="n-gram order (default 5)")
+    p.add_argument("--ngram-order", type=_at_least(1), default=6, help="n-gram order (default 6)")
     p.add_argument(
         "--nll-tokens",
         type=_at_least(2),
-        default=200_000,
-        help="validation tokens scored for NLL (default 200000)",
+        default=100_000,
+        help="validation tokens scored for NLL (default 100000)",
     )
     p.add_argument(
         "--temperature",

@@ -1,10 +1,11 @@
 """An n-gram language model on the model's own tokens: the baseline a transformer must beat.
 
-Interpolated Kneser-Ney (Chen & Goodman 1999), one absolute discount per order
-(D = n1 / (n1 + 2 n2)), continuation counts below the top order, and a uniform floor under the
-unigrams so every token has probability > 0:
+Interpolated modified Kneser-Ney (Chen & Goodman 1999): three discounts per order (for n-grams
+seen once, twice, three or more times, from the count-of-counts), continuation counts below the
+top order, and a uniform floor under the unigrams so every token has probability > 0:
 
-    P_k(w | h) = (max(a(h w) - D_k, 0) + D_k * N1+(h .) * P_{k-1}(w | h')) / a(h .)
+    P_k(w | h) = (a(h w) - D_k(a(h w)) + gamma(h) * P_{k-1}(w | h')) / a(h .)
+    gamma(h) = sum over w of D_k(a(h w))            (the mass the discounts set aside)
 
 where ``a`` are raw counts at the top order and continuation counts (distinct left neighbours)
 below it, except for n-grams that open a document (which start with BOS: nothing precedes them),
@@ -41,14 +42,22 @@ class _Table:
     contexts: np.ndarray  # sorted distinct contexts (keys // V)
     starts: np.ndarray  # first index in keys of each context; len(contexts) + 1 entries
     totals: np.ndarray  # a(h .) per context
-    distinct: np.ndarray  # N1+(h .) per context
-    discount: float
+    kept: np.ndarray  # a(h w) - D(a(h w)) per n-gram
+    gamma: np.ndarray  # sum of the discounts per context: what goes to the lower order
 
 
-def _discount(counts: np.ndarray) -> float:
-    n1 = float(np.count_nonzero(counts == 1))
-    n2 = float(np.count_nonzero(counts == 2))
-    return min(max(n1 / (n1 + 2 * n2), 0.05), 0.95) if n1 + n2 > 0 else 0.5
+def _discounts(counts: np.ndarray) -> np.ndarray:
+    """Modified Kneser-Ney discounts D(1), D(2), D(3+) from the count-of-counts."""
+    n = [float(np.count_nonzero(counts == k)) for k in (1, 2, 3, 4)]
+    y = n[0] / (n[0] + 2 * n[1]) if n[0] + n[1] > 0 else 0.5
+    d = [k - (k + 1) * y * n[k] / n[k - 1] if n[k - 1] > 0 else 0.5 * k for k in (1, 2, 3)]
+    return np.clip(np.array(d), 0.05, [0.95, 1.95, 2.95])
+
+
+def _discounted(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(count - its discount, the discount) per n-gram."""
+    d = _discounts(counts)[np.minimum(counts.astype(np.int64), 3) - 1]
+    return counts - d, d
 
 
 def _packed(tokens: np.ndarray, positions: np.ndarray, k: int, v: int) -> np.ndarray:
@@ -137,20 +146,19 @@ class NGramModel:
         for k in range(2, order + 1):
             tables.append(cls._table(*per_order[k], v))
         uni_keys, uni_counts = per_order[1]
-        a = np.zeros(v)
-        a[uni_keys] = uni_counts
-        d = _discount(uni_counts)
-        unigram = (np.maximum(a - d, 0) + d * np.count_nonzero(a) / v) / a.sum()
+        kept, d = _discounted(uni_counts)
+        unigram = np.full(v, d.sum() / v)
+        unigram[uni_keys] += kept
+        unigram /= uni_counts.sum()
         return cls(order, v, unigram, tables, int(everywhere.size))
 
     @staticmethod
     def _table(keys: np.ndarray, counts: np.ndarray, v: int) -> _Table:
-        ctx = keys // v
-        contexts, first, distinct = np.unique(ctx, return_index=True, return_counts=True)
-        starts = np.append(first, keys.size)
-        totals = np.add.reduceat(counts, first) if keys.size else np.zeros(0)
+        contexts, first = np.unique(keys // v, return_index=True)
+        kept, d = _discounted(counts)
+        reduce = (lambda x: np.add.reduceat(x, first)) if keys.size else (lambda x: np.zeros(0))
         return _Table(
-            keys, counts, contexts, starts, totals, distinct.astype(np.float64), _discount(counts)
+            keys, counts, contexts, np.append(first, keys.size), reduce(counts), kept, reduce(d)
         )
 
     # -- scoring ---------------------------------------------------------------------------------
@@ -180,8 +188,8 @@ class NGramModel:
             g_idx, g_found = self._lookup(t.keys, ctx * v + x[i])
             use = ok & c_found
             total = np.where(use, t.totals[c_idx], 1.0)
-            a = np.where(use & g_found, t.counts[g_idx], 0.0)
-            interp = (np.maximum(a - t.discount, 0) + t.discount * t.distinct[c_idx] * p) / total
+            kept = np.where(use & g_found, t.kept[g_idx], 0.0)
+            interp = (kept + t.gamma[c_idx] * p) / total
             p = np.where(use, interp, p)
         return p
 
@@ -207,8 +215,8 @@ class NGramModel:
             if c >= t.contexts.size or t.contexts[c] != ctx:
                 continue
             lo, hi = t.starts[c], t.starts[c + 1]
-            p *= t.discount * t.distinct[c] / t.totals[c]
-            p[t.keys[lo:hi] % v] += np.maximum(t.counts[lo:hi] - t.discount, 0) / t.totals[c]
+            p *= t.gamma[c] / t.totals[c]
+            p[t.keys[lo:hi] % v] += t.kept[lo:hi] / t.totals[c]
         return p
 
     def next_logprobs(self, history: Sequence[int]) -> np.ndarray:
@@ -217,9 +225,14 @@ class NGramModel:
 
     def describe(self) -> str:
         sizes = ", ".join(f"{k}-grams {t.keys.size:,}" for k, t in enumerate(self.tables, start=2))
-        return f"{self.order}-gram Kneser-Ney on {self.trained_tokens:,} tokens" + (
+        return f"{self.order}-gram modified Kneser-Ney on {self.trained_tokens:,} tokens" + (
             f" ({sizes})" if sizes else ""
         )
+
+
+def max_order(vocab_size: int) -> int:
+    """The longest n-gram that packs into an int64 for this vocabulary (at most MAX_ORDER)."""
+    return max(k for k in range(1, MAX_ORDER + 1) if vocab_size**k < 2**62)
 
 
 def fit_on_split(

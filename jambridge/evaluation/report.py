@@ -155,7 +155,8 @@ def to_markdown(rep: Report, figures: Sequence[str] = ()) -> str:
         "OA = overlapping area of the intra-set (real) and inter-set (real vs system) distance "
         "distributions of each feature (Yang & Lerch 2018): 1 = indistinguishable from real.",
         "",
-        "Each role is compared with the real music that has it:",
+        "Each role is compared with the real music that has it (roles the real set lacks are "
+        "not scored; a role the real set has and a system never plays scores OA 0):",
         "",
         *_table(["role", "real music"], [[g, src] for g, src in rep.sources.items()]),
         "",
@@ -165,7 +166,16 @@ def to_markdown(rep: Report, figures: Sequence[str] = ()) -> str:
         "",
     ]
     if rep.nll:
-        lines += ["## Validation NLL", "", *_nll_table(rep), ""]
+        lines += [
+            "## Validation NLL",
+            "",
+            "Nats per token on the same chunks of the dataset's validation documents (each "
+            "chunk's first token is context only); per-source columns are not weighted by the "
+            "training mix, so the total differs from the trainer's weighted val_loss.",
+            "",
+            *_nll_table(rep),
+            "",
+        ]
     for group in rep.sources:
         lines += [f"## {group} (vs {rep.sources[group]})", "", *_role_table(rep, group), ""]
     if rep.notes:
