@@ -475,6 +475,22 @@ def test_eval_command_end_to_end(dataset, tmp_path, tok, capsys):
     assert (out / "oa.png").stat().st_size > 1000 and (out / "pianorolls.png").exists()
 
 
+def test_eval_without_real_reports_the_value_metrics_of_generated_music(tmp_path, capsys):
+    from jambridge.cli import main
+    from jambridge.midi_io import write_midi
+
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    write_midi(_song(bars=8, kickless=(0, 1), bass_rest=(7,)), gen / "a.mid")
+    out = tmp_path / "r"
+    assert main(["eval", "--generated", str(gen), "--out", str(out), "--no-figures", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (system,) = summary["systems"]
+    assert system["roles"]["drums"]["values"]["four_on_floor"] == pytest.approx(6 / 8)
+    assert system["roles"]["bass"]["values"]["empty_bar_ratio"] == pytest.approx(1 / 8)
+    assert system["mean_oa"] is None and "No real reference" in (out / "report.md").read_text()
+
+
 def test_eval_command_says_what_is_wrong(tmp_path, capsys):
     from jambridge.cli import main
 

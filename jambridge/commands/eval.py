@@ -53,9 +53,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--real",
         action="append",
-        required=True,
+        default=[],
         metavar="DIR_OR_DATASET",
-        help="real music: a MIDI folder or a built dataset (its val split); repeatable",
+        help="real music: a MIDI folder or a built dataset (its val split); repeatable; "
+        "without it, only the value metrics of --generated are reported",
     )
     p.add_argument(
         "--generated",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jambridge.evaluation.features import (
+    ALL_GROUPS,
     FEATURE_BY_NAME,
     MIX,
     OA_FEATURES,
@@ -91,8 +92,8 @@ def evaluate_system(
 ) -> SystemResult:
     """The numbers of one system against ``real`` (``kind`` "real" for the reference row)."""
     out = SystemResult(system.name, kind, system.songs, system.bars)
-    for group in compared_groups(real):
-        rf_real = real.roles[group]
+    judged = bool(real.roles)  # no real set: value metrics of the system's own roles only
+    for group in compared_groups(real) if judged else [g for g in ALL_GROUPS if g in system.roles]:
         rf = system.roles.get(group)
         res = RoleResult()
         oa_names = [n for n in OA_FEATURES if group in FEATURE_BY_NAME[n].groups]
@@ -102,9 +103,10 @@ def evaluate_system(
         else:
             res.bars, res.segments = rf.bars, rf.segments
             res.values = _values(rf, group)
-            if kind != "real":
+            if kind != "real" and judged:
                 for name in oa_names:
-                    o = distance_overlap(rf_real.array(name), rf.array(name), max_samples, seed)
+                    real_values = real.roles[group].array(name)
+                    o = distance_overlap(real_values, rf.array(name), max_samples, seed)
                     res.oa[name], res.kld[name] = o.oa, o.kld
         out.roles[group] = res
     return out

@@ -147,11 +147,16 @@ def _nll_table(rep: Report) -> list[str]:
 
 def to_markdown(rep: Report, figures: Sequence[str] = ()) -> str:
     """The report as markdown."""
+    reference = (
+        f"Real reference: **{rep.real_name}** ({rep.real_origin}), {rep.real_songs:,} songs, "
+        f"{rep.real_bars:,} bars"
+        if rep.real_songs
+        else "No real reference (no --real): value metrics only"
+    )
     lines = [
         "# JamBridge evaluation",
         "",
-        f"Real reference: **{rep.real_name}** ({rep.real_origin}), {rep.real_songs:,} songs, "
-        f"{rep.real_bars:,} bars; features per segment of {rep.segment_bars} bars. "
+        f"{reference}; features per segment of {rep.segment_bars} bars. "
         "OA = overlapping area of the intra-set (real) and inter-set (real vs system) distance "
         "distributions of each feature (Yang & Lerch 2018): 1 = indistinguishable from real.",
         "",

@@ -19,7 +19,7 @@ from pathlib import Path
 from jambridge.errors import DataError
 from jambridge.evaluation import baselines as bl
 from jambridge.evaluation.comparison import evaluate_system, real_sources
-from jambridge.evaluation.features import FeatureConfig, SetFeatures, extract
+from jambridge.evaluation.features import ALL_GROUPS, FeatureConfig, SetFeatures, extract
 from jambridge.evaluation.report import Report, write_figures, write_report
 from jambridge.evaluation.sets import SetLimits, SongSet, is_dataset, load_midi_set, load_set
 
@@ -28,7 +28,8 @@ from jambridge.evaluation.sets import SetLimits, SongSet, is_dataset, load_midi_
 class EvalConfig:
     """One evaluation run."""
 
-    real: tuple[str, ...]  # MIDI folders / files, or built dataset folders (their val split)
+    real: tuple[str, ...]  # MIDI folders / files, or built dataset folders (their val split);
+    # empty: no comparison, only the value metrics (4-on-floor, empty bars...) of the generated
     generated: tuple[tuple[str, str], ...] = ()  # (name, folder of generated .mid files)
     dataset: str | None = None  # built dataset for the n-gram and NLL (default: a real one)
     model: str | None = None  # ONNX model: its validation NLL (and samples, see sample_model)
@@ -51,8 +52,8 @@ class EvalConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not self.real:
-            raise DataError("give at least one real set (--real)")
+        if not self.real and not self.generated:
+            raise DataError("give a real set (--real), generated music (--generated), or both")
         bad = [b for b in self.baselines if b not in bl.BASELINES]
         if bad:
             raise DataError(f"baselines must be among {', '.join(bl.BASELINES)}, got {bad}")
@@ -89,21 +90,25 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
     real = SongSet("real")
     for path in cfg.real:
         real.extend(load_set(path, limits=limits))
-    if not real.songs:
+    if cfg.real and not real.songs:
         raise DataError(f"no usable songs in the real set(s): {', '.join(cfg.real)}")
     real.songs = [tok.quantize_song(s) for s in real.songs]  # baselines copy what is measured
-    progress(f"real: {len(real.songs)} songs, {real.bars} bars from {real.origin}")
+    if real.songs:
+        progress(f"real: {len(real.songs)} songs, {real.bars} bars from {real.origin}")
+    else:
+        notes.append("no real set: value metrics only, no OA and no baselines")
     sets: list[tuple[SongSet, str]] = [
         (load_midi_set(path, name, limits), "generated") for name, path in cfg.generated
     ]
     clock.lap("read")
 
     templates = bl.templates_from(real.songs, tok)
-    if "procedural" in cfg.baselines:
+    baselines = cfg.baselines if real.songs else ()
+    if "procedural" in baselines:
         sets.append((SongSet("procedural", bl.procedural_songs(templates, cfg.seed)), "baseline"))
         clock.lap("procedural")
     ngram = None
-    if "ngram" in cfg.baselines or dataset:
+    if "ngram" in baselines or dataset:
         if dataset is None:
             notes.append("n-gram baseline and NLL skipped: no built dataset (--dataset)")
         else:
@@ -118,16 +123,16 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
             ngram = fit_on_split(dataset, order, cfg.ngram_max_tokens, seed=cfg.seed)
             notes.append(f"n-gram: {ngram.describe()}")
             clock.lap("ngram_fit")
-    if ngram is not None and "ngram" in cfg.baselines:
+    if ngram is not None and "ngram" in baselines:
         from jambridge.evaluation.sampling import SampleConfig
 
         scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
         songs = bl.ngram_songs(ngram, tok, templates, cfg.seed, scfg)
         sets.append((SongSet(f"{ngram.order}-gram", songs), "baseline"))
         clock.lap("ngram_sample")
-    if "shuffled" in cfg.baselines:
+    if "shuffled" in baselines:
         sets.append((SongSet("shuffled real", bl.shuffled_songs(real.songs, cfg.seed)), "baseline"))
-    if cfg.train_reference and dataset is not None:
+    if cfg.train_reference and dataset is not None and real.songs:
         from jambridge.evaluation.sets import load_dataset_set
 
         ref = load_dataset_set(dataset, "train", "real (train split)", limits)
@@ -139,7 +144,7 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
 
         session = open_model(cfg.model, tok.vocab_hash)
         notes.append(f"model: {session.describe()}")
-    if cfg.sample_model and session is not None:
+    if cfg.sample_model and session is not None and templates:
         from jambridge.evaluation.sampling import OnnxTokens, SampleConfig, sample_documents
 
         scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
@@ -160,7 +165,7 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
         (extract(s.name, s.songs, s.sources, fcfg, tok), kind) for s, kind in sets
     ]
     clock.lap("features")
-    results = [evaluate_system(real_f, real_f, "real")]
+    results = [evaluate_system(real_f, real_f, "real")] if real.songs else []
     results += [evaluate_system(real_f, f, kind, cfg.max_samples, cfg.seed) for f, kind in feats]
     clock.lap("compare")
 
@@ -191,7 +196,9 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
         len(real.songs),
         real.bars,
         cfg.segment_bars,
-        real_sources(real_f),
+        real_sources(real_f)
+        if real.songs
+        else {g: "(no real set)" for g in ALL_GROUPS if any(g in r.roles for r in results)},
         results,
         nll,
         tok.vocab_size,
