@@ -192,3 +192,20 @@ def test_a_hardware_controller_mute_shows_in_the_lane(qtbot, jack_server, live_w
     assert w.lanes["lead"].roll.dimmed
     assert not w.lanes["drums"].toggle_state("mute")
     peer.join(timeout=30)
+
+
+def test_following_a_daw_clock_shows_locked_then_stopped(qtbot, jack_server, live_window):
+    w = live_window
+    w.transport.set_clock("external")
+    start(qtbot, w)
+    qtbot.waitUntil(lambda: "no clock" in w.transport.sync_label.text(), timeout=WAIT_MS)
+    script = [["tempo", BPM], ["clock", 24], ["send", [0xFA]], ["clock", 96 * 4], ["send", [0xFC]],
+              ["clock", 24]]  # fmt: skip
+    peer = run_peer(jack_server, script)
+    qtbot.waitUntil(lambda: w.live.bars_played >= 2, timeout=WAIT_MS)
+    assert "locked" in w.transport.sync_label.text()
+    assert abs(float(w.transport.tempo_label.text().split()[0]) - BPM) < 2.0  # from the pulses
+    assert w.lanes["drums"].roll.notes_in_view()
+    qtbot.waitUntil(lambda: "stopped" in w.transport.sync_label.text(), timeout=WAIT_MS)
+    assert w.transport.position_label.text() == "-:-"
+    peer.join(timeout=30)
