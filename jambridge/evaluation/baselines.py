@@ -101,23 +101,19 @@ def procedural_songs(templates: Sequence[SongTemplate], seed: int = 0) -> list[S
     return out
 
 
-def ngram_songs(
+def sampled_songs(
     model, tokenizer, templates: Sequence[SongTemplate], seed: int = 0, config=None
 ) -> list[Song]:
-    """One n-gram sample per template, prompted with its header, as long as the template."""
-    from jambridge.evaluation.sampling import NGramTokens, sample_documents
+    """One sample per template from a :class:`~jambridge.evaluation.sampling.TokenModel` (the
+    n-gram baseline, or the ONNX model), prompted with the template's header, as many bars as
+    the template (fewer if the model ends the song or fills its context first)."""
+    from jambridge.evaluation.sampling import sample_documents
 
     if model.vocab_size != tokenizer.vocab_size:
         raise DataError(
-            f"n-gram vocabulary {model.vocab_size} differs from the tokenizer's "
+            f"model vocabulary {model.vocab_size} differs from the tokenizer's "
             f"{tokenizer.vocab_size}"
         )
     kept = [t for t in templates if t.bars >= 1 and t.roles]
-    return sample_documents(
-        NGramTokens(model),
-        tokenizer,
-        [t.header for t in kept],
-        [t.bars for t in kept],
-        seed,
-        config,
-    )
+    prompts, bars = [t.header for t in kept], [t.bars for t in kept]
+    return sample_documents(model, tokenizer, prompts, bars, seed, config)

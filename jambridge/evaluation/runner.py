@@ -19,9 +19,16 @@ from pathlib import Path
 from jambridge.errors import DataError
 from jambridge.evaluation import baselines as bl
 from jambridge.evaluation.comparison import evaluate_system, real_sources
-from jambridge.evaluation.features import ALL_GROUPS, FeatureConfig, SetFeatures, extract
+from jambridge.evaluation.features import ALL_GROUPS, FeatureConfig, extract
 from jambridge.evaluation.report import Report, write_figures, write_report
-from jambridge.evaluation.sets import SetLimits, SongSet, is_dataset, load_midi_set, load_set
+from jambridge.evaluation.sets import (
+    SetLimits,
+    SongSet,
+    is_dataset,
+    load_dataset_set,
+    load_midi_set,
+    load_set,
+)
 
 
 @dataclass(frozen=True)
@@ -78,137 +85,138 @@ class _Clock:
         self._t = now
 
 
-def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
-    """Run the evaluation and write the report; returns (report, path of report.md)."""
-    clock = _Clock()
-    limits = SetLimits(cfg.max_bars, cfg.max_song_bars, cfg.segment_bars, cfg.seed)
-    fcfg = FeatureConfig(segment_bars=cfg.segment_bars)
-    dataset = cfg.dataset or next((p for p in cfg.real if is_dataset(p)), None)
-    tok = _tokenizer(dataset)
-    notes: list[str] = []
-
+def _real_set(cfg: EvalConfig, limits: SetLimits, tok, notes: list[str]) -> SongSet:
     real = SongSet("real")
     for path in cfg.real:
         real.extend(load_set(path, limits=limits))
     if cfg.real and not real.songs:
         raise DataError(f"no usable songs in the real set(s): {', '.join(cfg.real)}")
     real.songs = [tok.quantize_song(s) for s in real.songs]  # baselines copy what is measured
+    if not real.songs:
+        notes.append("no real set: value metrics only, no OA and no baselines")
+    return real
+
+
+def _fit_ngram(cfg: EvalConfig, dataset: str, tok, notes: list[str]):
+    from jambridge.evaluation.ngram import fit_on_split, max_order
+
+    order = min(cfg.ngram_order, max_order(tok.vocab_size))
+    if order < cfg.ngram_order:
+        notes.append(
+            f"n-gram order lowered to {order}: longer n-grams of a "
+            f"{tok.vocab_size}-token vocabulary do not pack into int64"
+        )
+    ngram = fit_on_split(dataset, order, cfg.ngram_max_tokens, seed=cfg.seed)
+    notes.append(f"n-gram: {ngram.describe()}")
+    return ngram
+
+
+def _sampled(name: str, model, tok, templates, cfg: EvalConfig) -> SongSet:
+    from jambridge.evaluation.sampling import SampleConfig
+
+    scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
+    return SongSet(name, bl.sampled_songs(model, tok, templates, cfg.seed, scfg))
+
+
+def _baseline_sets(cfg, real: SongSet, templates, ngram, tok, clock) -> list[tuple[SongSet, str]]:
+    from jambridge.evaluation.sampling import NGramTokens
+
+    out = []
+    baselines = cfg.baselines if real.songs else ()
+    if "procedural" in baselines:
+        out.append((SongSet("procedural", bl.procedural_songs(templates, cfg.seed)), "baseline"))
+        clock.lap("procedural")
+    if ngram is not None and "ngram" in baselines:
+        out.append((_sampled(f"{ngram.order}-gram", NGramTokens(ngram), tok, templates, cfg),
+                    "baseline"))  # fmt: skip
+        clock.lap("ngram_sample")
+    if "shuffled" in baselines:
+        out.append((SongSet("shuffled real", bl.shuffled_songs(real.songs, cfg.seed)), "baseline"))
+    return out
+
+
+def _nll(cfg: EvalConfig, dataset: str, session, ngram) -> dict:
+    from jambridge.evaluation.nll import model_nll, ngram_nll, val_chunks
+
+    max_len = session.meta.block_size if session is not None else 1024
+    chunks = val_chunks(dataset, max_len, cfg.nll_max_tokens, seed=cfg.seed)
+    out = {}
+    if session is not None:
+        out["model"] = model_nll(session, chunks)
+    if ngram is not None:
+        out[f"{ngram.order}-gram"] = ngram_nll(ngram, chunks)
+    return out
+
+
+def _skip_notes(sets: list[SongSet]) -> list[str]:
+    return [
+        f"{s.name}: skipped " + ", ".join(f"{n}x {r}" for r, n in s.skipped.items())
+        for s in sets
+        if s.skipped
+    ]
+
+
+def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
+    """Run the evaluation and write the report; returns (report, path of report.md)."""
+    clock = _Clock()
+    limits = SetLimits(cfg.max_bars, cfg.max_song_bars, cfg.segment_bars, cfg.seed)
+    dataset = cfg.dataset or next((p for p in cfg.real if is_dataset(p)), None)
+    tok = _tokenizer(dataset)
+    notes: list[str] = []
+    real = _real_set(cfg, limits, tok, notes)
     if real.songs:
         progress(f"real: {len(real.songs)} songs, {real.bars} bars from {real.origin}")
-    else:
-        notes.append("no real set: value metrics only, no OA and no baselines")
-    sets: list[tuple[SongSet, str]] = [
-        (load_midi_set(path, name, limits), "generated") for name, path in cfg.generated
-    ]
+    sets = [(load_midi_set(path, name, limits), "generated") for name, path in cfg.generated]
     clock.lap("read")
 
     templates = bl.templates_from(real.songs, tok)
-    baselines = cfg.baselines if real.songs else ()
-    if "procedural" in baselines:
-        sets.append((SongSet("procedural", bl.procedural_songs(templates, cfg.seed)), "baseline"))
-        clock.lap("procedural")
     ngram = None
-    if "ngram" in baselines or dataset:
-        if dataset is None:
-            notes.append("n-gram baseline and NLL skipped: no built dataset (--dataset)")
-        else:
-            from jambridge.evaluation.ngram import fit_on_split, max_order
-
-            order = min(cfg.ngram_order, max_order(tok.vocab_size))
-            if order < cfg.ngram_order:
-                notes.append(
-                    f"n-gram order lowered to {order}: longer n-grams of a "
-                    f"{tok.vocab_size}-token vocabulary do not pack into int64"
-                )
-            ngram = fit_on_split(dataset, order, cfg.ngram_max_tokens, seed=cfg.seed)
-            notes.append(f"n-gram: {ngram.describe()}")
-            clock.lap("ngram_fit")
-    if ngram is not None and "ngram" in baselines:
-        from jambridge.evaluation.sampling import SampleConfig
-
-        scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
-        songs = bl.ngram_songs(ngram, tok, templates, cfg.seed, scfg)
-        sets.append((SongSet(f"{ngram.order}-gram", songs), "baseline"))
-        clock.lap("ngram_sample")
-    if "shuffled" in baselines:
-        sets.append((SongSet("shuffled real", bl.shuffled_songs(real.songs, cfg.seed)), "baseline"))
+    if dataset is not None:  # the n-gram's NLL is reported whenever there is a dataset
+        ngram = _fit_ngram(cfg, dataset, tok, notes)
+        clock.lap("ngram_fit")
+    elif "ngram" in cfg.baselines:
+        notes.append("n-gram baseline and NLL skipped: no built dataset (--dataset)")
+    sets += _baseline_sets(cfg, real, templates, ngram, tok, clock)
     if cfg.train_reference and dataset is not None and real.songs:
-        from jambridge.evaluation.sets import load_dataset_set
-
-        ref = load_dataset_set(dataset, "train", "real (train split)", limits)
-        sets.append((ref, "reference"))
+        sets.append((load_dataset_set(dataset, "train", "real (train split)", limits), "reference"))
         clock.lap("read")
     session = None
     if cfg.model:
         from jambridge.evaluation.nll import open_model
+        from jambridge.evaluation.sampling import OnnxTokens
 
         session = open_model(cfg.model, tok.vocab_hash)
         notes.append(f"model: {session.describe()}")
-    if cfg.sample_model and session is not None and templates:
-        from jambridge.evaluation.sampling import OnnxTokens, SampleConfig, sample_documents
+        if cfg.sample_model and templates:
+            model_set = _sampled("model (sampled)", OnnxTokens(session, 16), tok, templates, cfg)
+            sets.insert(len(cfg.generated), (model_set, "generated"))
+            clock.lap("model_sample")
 
-        scfg = SampleConfig(temperature=cfg.temperature, batch_size=16)
-        kept = [t for t in templates if t.bars >= 1 and t.roles]
-        songs = sample_documents(
-            OnnxTokens(session, scfg.batch_size),
-            tok,
-            [t.header for t in kept],
-            [t.bars for t in kept],
-            cfg.seed,
-            scfg,
-        )
-        sets.insert(len(cfg.generated), (SongSet("model (sampled)", songs), "generated"))
-        clock.lap("model_sample")
-
+    fcfg = FeatureConfig(segment_bars=cfg.segment_bars)
     real_f = extract(real.name, real.songs, real.sources, fcfg, tok)
-    feats: list[tuple[SetFeatures, str]] = [
-        (extract(s.name, s.songs, s.sources, fcfg, tok), kind) for s, kind in sets
-    ]
+    feats = [(extract(s.name, s.songs, s.sources, fcfg, tok), kind) for s, kind in sets]
     clock.lap("features")
     results = [evaluate_system(real_f, real_f, "real")] if real.songs else []
     results += [evaluate_system(real_f, f, kind, cfg.max_samples, cfg.seed) for f, kind in feats]
     clock.lap("compare")
 
     nll = {}
-    if dataset is not None and (ngram is not None or session is not None):
-        from jambridge.evaluation.nll import model_nll, ngram_nll, val_chunks
-
-        max_len = session.meta.block_size if session is not None else 1024
-        chunks = val_chunks(dataset, max_len, cfg.nll_max_tokens, seed=cfg.seed)
-        if session is not None:
-            nll["model"] = model_nll(session, chunks)
-        if ngram is not None:
-            nll[f"{ngram.order}-gram"] = ngram_nll(ngram, chunks)
+    if dataset is not None:
+        nll = _nll(cfg, dataset, session, ngram)
         clock.lap("nll")
     elif cfg.model:
         notes.append("model NLL skipped: no built dataset (--dataset) to take validation data from")
-    for s, _ in sets:
-        if s.skipped:
-            notes.append(
-                f"{s.name}: skipped " + ", ".join(f"{n}x {r}" for r, n in s.skipped.items())
-            )
-    if real.skipped:
-        notes.append("real: skipped " + ", ".join(f"{n}x {r}" for r, n in real.skipped.items()))
-
-    rep = Report(
-        real.name,
-        real.origin,
-        len(real.songs),
-        real.bars,
-        cfg.segment_bars,
-        real_sources(real_f)
-        if real.songs
-        else {g: "(no real set)" for g in ALL_GROUPS if any(g in r.roles for r in results)},
-        results,
-        nll,
-        tok.vocab_size,
-        notes,
-    )
+    notes += _skip_notes([real, *(s for s, _ in sets)])
+    if real.songs:
+        sources = real_sources(real_f)
+    else:
+        sources = {g: "(no real set)" for g in ALL_GROUPS if any(g in r.roles for r in results)}
+    rep = Report(real.name, real.origin, len(real.songs), real.bars, cfg.segment_bars, sources,
+                 results, nll, tok.vocab_size, notes)  # fmt: skip
     figures: list[str] = []
     if cfg.figures:
         figures, why = write_figures(rep, [real_f, *[f for f, _ in feats]], Path(cfg.out))
-        if why:
-            notes.append(why)
+        notes += [why] if why else []
         clock.lap("figures")
     rep.timings_s = dict(clock.laps)
     rep.timings_s["total"] = sum(clock.laps.values())
