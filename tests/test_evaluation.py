@@ -307,7 +307,7 @@ def test_midi_set_names_sources_and_skips_broken_files(tmp_path):
 # -- ONNX NLL --------------------------------------------------------------------------------
 
 
-def _onnx_model(path, tok, zero: bool, seed: int = 0):
+def _onnx_model(path, tok, zero: bool, seed: int = 0, vocab_hash: str | None = None):
     import onnx
     from jambridge.export.graph import build_model
 
@@ -344,7 +344,7 @@ def _onnx_model(path, tok, zero: bool, seed: int = 0):
     }
     proto = build_model(cfg, weights)
     onnx.helper.set_model_props(
-        proto, oc.metadata_props(cfg, tok.vocab_hash, tok.to_json(), "float32")
+        proto, oc.metadata_props(cfg, vocab_hash or tok.vocab_hash, "", "float32")
     )
     onnx.save(proto, str(path))
     return path
@@ -491,9 +491,14 @@ def test_eval_without_real_reports_the_value_metrics_of_generated_music(tmp_path
     assert system["mean_oa"] is None and "No real reference" in (out / "report.md").read_text()
 
 
-def test_eval_command_says_what_is_wrong(tmp_path, capsys):
+def test_eval_command_says_what_is_wrong(dataset, tmp_path, capsys):
     from jambridge.cli import main
 
     (tmp_path / "empty").mkdir()
     assert main(["eval", "--real", str(tmp_path / "empty"), "--no-figures"]) == 1
     assert "no MIDI files" in capsys.readouterr().err
+    model = _onnx_model(tmp_path / "m.onnx", Tokenizer.load(dataset / "tokenizer.json"), False,
+                        vocab_hash="0123456789abcdef")  # fmt: skip
+    args = ["eval", "--real", str(dataset), "--model", str(model), "--no-figures"]
+    assert main([*args, "--out", str(tmp_path / "r")]) == 1
+    assert "trained with vocabulary 0123456789abcdef" in capsys.readouterr().err

@@ -161,8 +161,17 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
     clock = _Clock()
     limits = SetLimits(cfg.max_bars, cfg.max_song_bars, cfg.segment_bars, cfg.seed)
     dataset = cfg.dataset or next((p for p in cfg.real if is_dataset(p)), None)
-    tok = _tokenizer(dataset)
     notes: list[str] = []
+    session = None
+    if cfg.model:
+        from jambridge.evaluation.nll import open_model
+
+        session = open_model(cfg.model)
+        notes.append(f"model: {session.describe()}")
+    # the dataset's tokenizer (the model must match it), else the model's own, else the default
+    tok = _tokenizer(dataset) if dataset or session is None else session.tokenizer()
+    if session is not None:
+        session.check_vocab_hash(tok.vocab_hash)
     real = _real_set(cfg, limits, tok, notes)
     if real.songs:
         progress(f"real: {len(real.songs)} songs, {real.bars} bars from {real.origin}")
@@ -180,17 +189,12 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
     if cfg.train_reference and dataset is not None and real.songs:
         sets.append((load_dataset_set(dataset, "train", "real (train split)", limits), "reference"))
         clock.lap("read")
-    session = None
-    if cfg.model:
-        from jambridge.evaluation.nll import open_model
+    if session is not None and cfg.sample_model and templates:
         from jambridge.evaluation.sampling import OnnxTokens
 
-        session = open_model(cfg.model, tok.vocab_hash)
-        notes.append(f"model: {session.describe()}")
-        if cfg.sample_model and templates:
-            model_set = _sampled("model (sampled)", OnnxTokens(session, 16), tok, templates, cfg)
-            sets.insert(len(cfg.generated), (model_set, "generated"))
-            clock.lap("model_sample")
+        model_set = _sampled("model (sampled)", OnnxTokens(session, 16), tok, templates, cfg)
+        sets.insert(len(cfg.generated), (model_set, "generated"))
+        clock.lap("model_sample")
 
     fcfg = FeatureConfig(segment_bars=cfg.segment_bars)
     real_f = extract(real.name, real.songs, real.sources, fcfg, tok)
