@@ -92,7 +92,8 @@ def generate(
         from jambridge.engine.offline import generate_with_model
 
         song = generate_with_model(preset, bars, seed, roles, prompt, model_path)
-    return _apply_track_settings(song, preset)
+    song = _apply_track_settings(song, preset)
+    return replace(song, name=f"JamBridge {preset.name} ({engine}, seed {seed})")
 
 
 def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | None) -> Song:

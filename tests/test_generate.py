@@ -1,0 +1,107 @@
+"""`jambridge generate` as a user runs it: files, stems, variations, prompts and bad arguments."""
+
+from __future__ import annotations
+
+import mido
+import pytest
+
+from jambridge.cli import main
+from jambridge.generation import load_prompt
+from jambridge.keyfinder import scale_consistency
+from jambridge.midi_io import read_midi
+from jambridge.music import Key
+from tests.midi_factory import Part, write_midi_file
+
+
+def _tracks(path) -> dict[str, mido.MidiTrack]:
+    mid = mido.MidiFile(path)
+    assert mid.type == 1
+    return {
+        next((m.name for m in t if m.type == "track_name"), ""): t
+        for t in mid.tracks
+        if any(m.type == "note_on" for m in t)
+    }
+
+
+def test_procedural_file_is_type1_with_tempo_names_programs_and_drum_channel(tmp_path, capsys):
+    out = tmp_path / "idea.mid"
+    assert main(["generate", "--engine", "procedural", "--preset", "acid", "--bars", "8",
+                 "--seed", "3", "-o", str(out)]) == 0  # fmt: skip
+    line = capsys.readouterr().out
+    assert "8 bars" in line and "seed 3" in line and "drums" in line
+    tracks = _tracks(out)
+    assert {"Drums", "Bass", "Lead"} <= set(tracks)
+    drum_channels = {m.channel for m in tracks["Drums"] if m.type == "note_on"}
+    assert drum_channels == {9}
+    assert any(m.type == "program_change" and m.program == 38 for m in tracks["Bass"])
+    tempos = [m for t in mido.MidiFile(out).tracks for m in t if m.type == "set_tempo"]
+    assert round(mido.tempo2bpm(tempos[0].tempo)) == 132
+    song, _ = read_midi(out)
+    assert song.length_bars == 8
+
+
+def test_stems_variations_and_track_subset(tmp_path):
+    out = tmp_path / "v.mid"
+    stems = tmp_path / "stems"
+    assert main(["generate", "--engine", "procedural", "--bars", "4", "--seed", "1",
+                 "--variations", "2", "--tracks", "drums,bass", "--stems", str(stems),
+                 "-o", str(out)]) == 0  # fmt: skip
+    a, b = tmp_path / "v-1.mid", tmp_path / "v-2.mid"
+    assert a.exists() and b.exists() and a.read_bytes() != b.read_bytes()
+    assert sorted(p.name for p in stems.iterdir()) == [
+        "v-1-bass.mid", "v-1-drums.mid", "v-2-bass.mid", "v-2-drums.mid",
+    ]  # fmt: skip
+    assert set(_tracks(a)) == {"Drums", "Bass"}
+
+
+def test_seed_reproduces(tmp_path):
+    args = ["generate", "--engine", "procedural", "--bars", "4", "--seed", "9", "-o"]
+    main([*args, str(tmp_path / "a.mid")])
+    main([*args, str(tmp_path / "b.mid")])
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+
+
+def test_prompt_riff_opens_the_song_and_sets_the_key(tmp_path):
+    riff = [(p, i * 0.5, 0.4, 100) for i, p in enumerate([45, 48, 52, 45, 43, 45, 50, 48])]
+    prompt = write_midi_file(tmp_path / "riff.mid", [Part(1, 38, "Bass", riff)], ppq=96)
+    out = tmp_path / "o.mid"
+    assert main(["generate", "--engine", "procedural", "--preset", "peak", "--bars", "8",
+                 "--seed", "2", "--prompt", str(prompt), "-o", str(out)]) == 0  # fmt: skip
+    song, _ = read_midi(out)
+    assert song.key == Key(9, "minor")
+    bass = song.track("bass")
+    assert [n.pitch for n in bass.notes[:8]] == [45, 48, 52, 45, 43, 45, 50, 48]
+    assert scale_consistency(song, Key(9, "minor")) >= 0.9
+    assert load_prompt(prompt, "lead").role == "lead"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--preset", "polka"], "no preset named 'polka'"),
+        (["--prompt", "/nonexistent.mid"], "cannot read"),
+        (["--key", "H minor"], "key must look like"),
+        (["--bpm", "900"], "bpm must be in range"),
+        (["--temperature", "5"], "temperature must be in range"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, args, message):
+    rc = main(["generate", "--engine", "procedural", *args, "-o", str(tmp_path / "x.mid")])
+    err = capsys.readouterr().err
+    assert rc == 1 and message in err and "Traceback" not in err
+    assert not (tmp_path / "x.mid").exists()
+
+
+def test_missing_output_folder_is_an_error(tmp_path, capsys):
+    rc = main(["generate", "--engine", "procedural", "-o", str(tmp_path / "no" / "x.mid")])
+    assert rc == 1 and "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--bars", "0"], ["--tracks", "kazoo"], []])
+def test_argument_errors_exit_2(tmp_path, args):
+    argv = ["generate", "--engine", "procedural", *args]
+    if args:
+        argv += ["-o", str(tmp_path / "x.mid")]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
