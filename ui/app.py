@@ -25,6 +25,7 @@ from PyQt6.QtGui import QColor, QPalette
 from PyQt6.QtWidgets import QApplication
 
 log = logging.getLogger("jambridge.ui")
+DISABLED_TEXT = "#6b707c"  # greyed-out controls (Start while running, capture while stopped)
 PALETTE: dict[QPalette.ColorRole, str] = {  # a dark theme: lanes read best on black
     QPalette.ColorRole.Window: "#23262e",
     QPalette.ColorRole.WindowText: "#e6e6e6",
@@ -50,6 +51,9 @@ def application(argv: list[str] | None = None) -> QApplication:
         palette = QPalette()
         for role, colour in PALETTE.items():
             palette.setColor(role, QColor(colour))
+        for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text,
+                     QPalette.ColorRole.WindowText):  # fmt: skip
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_TEXT))
         app.setPalette(palette)
     return app
 

@@ -34,6 +34,7 @@ INDEX_NAME = "index.json"
 SONG_NAME = "song.json"
 INDEX_VERSION = 1
 KINDS = ("generated", "regenerated", "captured", "jam")  # where a take came from
+KIND_TAGS = {"generated": "gen", "regenerated": "regen", "captured": "riff", "jam": "jam"}
 
 
 def default_takes_dir() -> Path:
@@ -62,9 +63,10 @@ class Take:
 
     @property
     def label(self) -> str:
-        """One line for the list: ``#7 Acid · generated · 8 bars · 132 BPM``."""
+        """One line for the list: ``#7 Acid (gen) · 8 bars · 132 BPM``."""
         what = self.name.split(" ", 2)[-1] if self.name.startswith("JamBridge ") else self.name
-        return f"#{self.id} {what} · {self.kind} · {self.bars} bars · {self.bpm:g} BPM"
+        kind = KIND_TAGS.get(self.kind, self.kind)
+        return f"#{self.id} {what} ({kind}) · {self.bars} bars · {self.bpm:g} BPM"
 
 
 def song_to_data(song: Song) -> dict:

@@ -39,7 +39,7 @@ class TakeList(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     def set_takes(self, takes: Sequence[Take], select_id: int | None = None) -> None:
         current = self.current_take()
@@ -49,7 +49,7 @@ class TakeList(QListWidget):
         for take in takes:
             item = QListWidgetItem(take.label)
             item.setData(Qt.ItemDataRole.UserRole, take)
-            item.setToolTip(f"{take.name}\n{take.created} · {', '.join(take.roles)}")
+            item.setToolTip(f"{take.name}\n{take.kind}, {take.created}\n{', '.join(take.roles)}")
             self.addItem(item)
             if take.id == wanted:
                 self.setCurrentItem(item)
