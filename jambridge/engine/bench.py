@@ -18,6 +18,7 @@ the engine's numbers are taken, and run with the same thread count.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -34,33 +35,36 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else float("nan")
 
 
-def step_ms(decoder: Decoder, context: int, steps: int = 300) -> float:
-    """Median ms of one decode step with ``context`` tokens cached (row 0)."""
+def step_ms(decoder: Decoder, context: int, steps: int = 300) -> tuple[float, float]:
+    """Median ms of one decode step with ``context`` tokens cached (row 0): wall clock, and
+    this thread's CPU time (what the step costs when the core is not shared)."""
     if context >= decoder.capacity:
         raise ModelError(f"context {context} does not fit the model's {decoder.capacity}")
     ids = np.zeros(decoder.batch_size, dtype=np.int64)
-    times = []
+    wall, cpu = [], []
     for i in range(steps + 20):
         decoder.cache.lengths[:] = context - 1  # values do not change the speed
         ids[:] = 1 + i % 50
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         decoder.step(ids)
-        times.append(time.perf_counter() - t0)
-    return 1000 * float(np.median(times[20:]))
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+    return 1000 * float(np.median(wall[20:])), 1000 * float(np.median(cpu[20:]))
 
 
 def bar_times(
     gen: BarGenerator, header, n_bars: int, settings: SamplingSettings
-) -> tuple[list[float], list[int]]:
-    """ms and tokens of each of ``n_bars`` generated bars (after a header-only start)."""
+) -> tuple[list[float], list[float], list[int]]:
+    """Wall ms, CPU ms and tokens of each of ``n_bars`` bars (after a header-only start)."""
     gen.start(header)
-    times, tokens = [], []
+    wall, cpu, tokens = [], [], []
     for _ in range(n_bars):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         gen.next_bar(settings)
-        times.append(1000 * (time.perf_counter() - t0))
+        wall.append(1000 * (time.perf_counter() - t0))
+        cpu.append(1000 * (time.thread_time() - c0))
         tokens.append(len(gen.last_bar_ids[0]))
-    return times, tokens
+    return wall, cpu, tokens
 
 
 def torch_step_ms(config: dict, contexts: tuple[int, ...], threads: int, steps: int = 100):
@@ -101,6 +105,7 @@ def hf_step_ms(config: dict, contexts: tuple[int, ...], threads: int, new_tokens
     cfg = transformers.GPT2Config(
         vocab_size=config["vocab_size"], n_positions=max(contexts) + new_tokens + 1,
         n_embd=config["n_embd"], n_layer=config["n_layer"], n_head=config["n_head"],
+        bos_token_id=None, eos_token_id=None, pad_token_id=0,
     )  # fmt: skip
     torch.manual_seed(0)
     model = transformers.GPT2LMHeadModel(cfg).eval()
@@ -154,13 +159,14 @@ def run_bench(
         meta = session.meta
         contexts = (128, min(1024, meta.block_size - 1))
         dec = Decoder(session, 1)
-        step = {ctx: step_ms(dec, ctx) for ctx in contexts}
+        measured = {ctx: step_ms(dec, ctx) for ctx in contexts}
+        step = {ctx: m[0] for ctx, m in measured.items()}
         settings = SamplingSettings(
             scale=Key(9, "minor"),
             max_bar_tokens=bar_tokens if random_weights else SamplingSettings().max_bar_tokens,
             min_bar_tokens=bar_tokens if random_weights else 0,
         )
-        times, tokens = bar_times(gen, header, n_bars, settings)
+        times, cpu, tokens = bar_times(gen, header, n_bars, settings)
         result = {
             "model": "random weights" if random_weights else str(model_path),
             "config": {k: meta.config[k] for k in ("n_layer", "n_embd", "n_head", "n_kv_head",
@@ -176,6 +182,11 @@ def run_bench(
             "bar_ms_p50": round(_percentile(times, 50), 2),
             "bar_ms_p95": round(_percentile(times, 95), 2),
             "bar_ms_max": round(max(times), 2),
+            "bar_cpu_ms_p50": round(_percentile(cpu, 50), 2),
+            "bar_cpu_ms_p95": round(_percentile(cpu, 95), 2),
+            "cpu_ms_per_token_ctx128": round(measured[contexts[0]][1], 4),
+            "cpu_ms_per_token_ctx1024": round(measured[contexts[1]][1], 4),
+            "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
             "bar_tokens_p50": _percentile(tokens, 50),
             "bar_tokens_p95": _percentile(tokens, 95),
             "bars": n_bars,
@@ -242,6 +253,10 @@ def format_result(r: dict) -> str:
         f"bars: p50 {r['bar_ms_p50']:.1f} ms, p95 {r['bar_ms_p95']:.1f} ms, max "
         f"{r['bar_ms_max']:.1f} ms ({r['bar_tokens_p50']:.0f} tokens p50, "
         f"{r['tokens_per_s']:.0f} tokens/s with sampling)",
+        f"CPU time (the core to itself): step {r['cpu_ms_per_token_ctx128']:.3f} / "
+        f"{r['cpu_ms_per_token_ctx1024']:.3f} ms, bars p50 {r['bar_cpu_ms_p50']:.1f} ms, p95 "
+        f"{r['bar_cpu_ms_p95']:.1f} ms; load average {r['loadavg_1m']} on "
+        f"{os.cpu_count()} CPUs",
     ]
     if r.get("torch_ms_per_token"):
         t = r["torch_ms_per_token"]

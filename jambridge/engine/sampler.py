@@ -2,7 +2,8 @@
 
 ``sample(logits, rng, temperature, top_k, top_p, allowed)``: everything the result depends on is
 an argument, the random generator included, so a seeded run is reproducible. Temperature 0 is
-argmax (over the allowed ids). One uniform draw per call, whatever the settings.
+argmax (over the allowed ids). At most one uniform draw per call (none when the outcome is
+certain: greedy, a single allowed id, or a nucleus holding only the likeliest id).
 
 Work is done on the allowed ids only (the grammar usually allows a few dozen of the ~600), so a
 call costs ~10 us; nothing here holds state between calls.
@@ -41,7 +42,7 @@ def sample(
 
     Args:
         logits: unnormalized scores (float32 or float64).
-        rng: the random generator (one ``rng.random()`` per call unless temperature is 0).
+        rng: the random generator (at most one ``rng.random()`` per call).
         temperature: 0 (or below ``GREEDY_BELOW``) = argmax; otherwise logits are divided by it.
         top_k: keep the k likeliest allowed ids (0 = all).
         top_p: keep the smallest set of likeliest ids whose probability reaches top_p.
@@ -69,11 +70,15 @@ def sample(
         keep = np.argpartition(scores, -top_k)[-top_k:]
         ids = keep if ids is None else ids[keep]
         scores = scores[keep]
-    probs = np.exp((scores - top) * (1.0 / temperature))
-    if top_p < 1.0:  # the smallest probability still inside the nucleus; ties stay in
-        ranked = np.sort(probs)[::-1]
+        best = int(scores.argmax())
+    probs = np.exp((scores - top) * (1.0 / temperature))  # the likeliest id has 1.0
+    if top_p < 1.0:
+        total = float(probs.sum())
+        if top_p * total <= 1.0:  # the likeliest id alone fills the nucleus
+            return best if ids is None else int(ids[best])
+        ranked = np.sort(probs)[::-1]  # the smallest probability still inside; ties stay in
         cum = np.cumsum(ranked)
-        floor = ranked[min(int(cum.searchsorted(top_p * cum[-1])), ranked.size - 1)]
+        floor = ranked[min(int(cum.searchsorted(top_p * total)), ranked.size - 1)]
         probs[probs < floor] = 0.0
     cum = np.cumsum(probs)
     i = min(int(cum.searchsorted(rng.random() * cum[-1], side="right")), cum.size - 1)

@@ -70,13 +70,15 @@ class ModelConfig(_JsonConfig):
     see ``jambridge.engine`` for the speed trade-off)."""
 
     vocab_size: int = 1024  # token ids 0..vocab_size-1; set from the dataset's tokenizer
-    n_layer: int = 4  # transformer blocks; each costs ~25% of a decode step at 4 layers
-    n_head: int = 4  # query heads
-    n_kv_head: int = 1  # key/value heads (grouped-query attention; 1 = multi-query): the KV
-    # cache, read in full every decode step, is n_head / n_kv_head times smaller
-    n_embd: int = 256  # model width; weights grow with its square
-    head_size: int = 64  # width of one head; attention costs n_head * head_size per cached token
-    block_size: int = 1024  # trained context in tokens (~6 four-track bars); engine slides past it
+    # Size chosen by measurement on a 2-core CPU (jambridge.engine docstring has the table):
+    # decode cost is the weights (~n_layer * 12 * n_embd^2) plus attention over the context
+    # (n_layer * n_head * head_size per cached token, at ~8 GMAC/s in onnxruntime's kernel).
+    n_layer: int = 4  # transformer blocks
+    n_head: int = 2  # query heads
+    n_kv_head: int = 1  # key/value heads (1 = multi-query): the cache is n_head times smaller
+    n_embd: int = 192  # model width; weights grow with its square
+    head_size: int = 32  # width of one head; attention costs n_head * head_size per cached token
+    block_size: int = 1024  # trained context in tokens (~10 bars); the engine slides past it
     dropout: float = 0.0  # dropout in attention output and MLP; 0 for small data is fine too
     rope_theta: float = 10000.0  # rotary base; relative positions let the window slide forever
     mlp_ratio: int = 4  # MLP hidden width = mlp_ratio * n_embd
