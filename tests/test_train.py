@@ -178,3 +178,10 @@ def test_torchrun_two_processes_match_one(dataset, tmp_path):
 
 def test_tiny_config_stays_tiny():
     assert TINY["n_layer"] * TINY["n_embd"] <= 128  # keeps this file fast
+
+
+def test_header_pin_can_be_switched_off(dataset):
+    info = read_info(dataset)
+    split = TokenSplit(info, "train", 64, header_pin=False)
+    x, _ = split.global_batch(0, 1, 16)
+    assert (x[:, 0] != info.bos_id).any()  # plain crops start anywhere

@@ -145,7 +145,8 @@ class TrainConfig(_JsonConfig):
     eval_batches: int = 20  # batches per validation pass (fixed windows, same every pass)
     log_interval: int = 10  # steps between progress/log lines
     dtype: str = "auto"  # "auto" (bf16 autocast on GPUs that have it), "float32" or "bfloat16"
-    header_pin: bool = True  # windows start at a bar with the song's header pinned in front
+    header_pin: bool = True  # a document longer than the context is cut at a bar line with its
+    # header pinned in front (as the engine's sliding window does); False: plain random crops
     # Corpus mix: dataset source name -> share of the training tokens sampled from it (e.g.
     # {"procedural": 0.5}); sources not named share the rest in proportion to their size.
     source_weights: dict[str, float] = field(default_factory=dict)

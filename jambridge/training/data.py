@@ -80,10 +80,12 @@ class TokenSplit:
         split: str,
         block_size: int,
         source_weights: dict[str, float] | None = None,
+        header_pin: bool = True,
     ) -> None:
         """``source_weights`` (source name -> share of sampled documents' tokens) sets the mix
         of corpora; sources left out keep their natural share of what remains."""
         self.info, self.split, self.block_size = info, split, block_size
+        self.header_pin = header_pin  # long documents: cut at a bar, header in front
         d = info.path
         try:
             size = (d / f"{split}.bin").stat().st_size
@@ -145,7 +147,7 @@ class TokenSplit:
         need = self.block_size + 1
         if len(seq) <= need:
             return seq
-        if seq[0] == self.info.bos_id and len(seq) > HEADER_TOKENS:
+        if self.header_pin and seq[0] == self.info.bos_id and len(seq) > HEADER_TOKENS:
             bars = np.flatnonzero(seq[HEADER_TOKENS:] == self.info.bar_id) + HEADER_TOKENS
             bars = bars[bars <= len(seq) - 2]
             if len(bars):

@@ -135,8 +135,9 @@ class Trainer:
         self.show_progress = show_progress and self.dist.main
         self.micro = self.cfg.micro_batch(self.dist.world)
         block = self.cfg.model.block_size
-        self.train_split = TokenSplit(self.info, "train", block, self.cfg.source_weights)
-        self.val_split = TokenSplit(self.info, "val", block)
+        pin = self.cfg.header_pin
+        self.train_split = TokenSplit(self.info, "train", block, self.cfg.source_weights, pin)
+        self.val_split = TokenSplit(self.info, "val", block, header_pin=pin)
         if not len(self.train_split):
             raise DataError(f"{data_dir}: the train split has no documents")
         torch.manual_seed(self.cfg.seed)
