@@ -101,6 +101,8 @@ def test_start_stream_steer_and_stop(qtbot, jack_server, live_window):
     assert kept.type == 1 and any(m.type == "note_on" for m in kept.tracks[1])
     qtbot.mouseClick(w.lanes["lead"].toggles["mute"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.live.adapter.status().controls.track("lead").mute, timeout=WAIT_MS)
+    w.transport.latency_box.setValue(15.0)
+    qtbot.waitUntil(lambda: w.live.adapter.status().latency_ms == 15.0, timeout=WAIT_MS)
     qtbot.mouseClick(w.transport.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not w.live.running and not w.live.adapter.busy, timeout=WAIT_MS)
     assert w.transport.start_button.isEnabled() and not w.transport.stop_button.isEnabled()

@@ -105,6 +105,10 @@ class Live(QObject):
         if self.running and self.settings is not None and self.settings.clock == "internal":
             self.adapter.set_bpm(bpm)
 
+    def set_latency(self, ms: float) -> None:
+        if self.running:
+            self.adapter.set_latency(ms)
+
     def panic(self) -> None:
         self.adapter.panic()
 

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.lanes = {r: Lane(r, studio.timeline, lambda r=r: studio.clip_path(r)) for r in ROLES}
         self.messages = MessageArea(self.statusBar())
         self.transport.prefer_ports(self.options.in_port, self.options.out_port)
+        self.transport.latency_box.setValue(self.options.latency_ms)
         self._layout()
         self._wire()
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.transport.stop_clicked.connect(live.stop)
         self.transport.panic_clicked.connect(live.panic)
         self.transport.bpm_changed.connect(live.set_bpm)
+        self.transport.latency_changed.connect(live.set_latency)
         self.transport.refresh_clicked.connect(
             lambda: live.adapter.list_ports(self.options.midi_api)
         )
@@ -160,7 +162,7 @@ class MainWindow(QMainWindow):
                 bpm=config.bpm,
                 engine=self.options.engine,
                 seed=self.options.seed,
-                latency_ms=self.options.latency_ms,
+                latency_ms=config.latency_ms,
                 channels=channels,
             )
         )

@@ -74,6 +74,8 @@ class LiveSession(Protocol):
 
     def set_bpm(self, bpm: float) -> None: ...
 
+    def set_latency(self, ms: float) -> None: ...
+
 
 SessionFactory = Callable[[LiveSettings, Callable[[Any], None]], LiveSession]
 
@@ -221,6 +223,10 @@ class SessionAdapter(QObject):
     def set_bpm(self, bpm: float) -> None:
         """Internal clock: tempo."""
         self._call("tempo", lambda s: s.set_bpm(bpm))
+
+    def set_latency(self, ms: float) -> None:
+        """Send notes ``ms`` early from now on."""
+        self._call("latency", lambda s: s.set_latency(ms))
 
     def status(self) -> Any | None:
         """The session's status snapshot, or None when closed."""

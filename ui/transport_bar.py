@@ -20,6 +20,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from jambridge.bridge.controls import LATENCY_RANGE_MS
+
 VIRTUAL_IN = "JamBridge In"  # the virtual ports the bridge opens by default
 VIRTUAL_OUT = "JamBridge Out"
 VIRTUAL_SUFFIX = " (virtual)"
@@ -46,6 +48,7 @@ class TransportConfig:
     out_port: str | None  # existing output port name; None: virtual "JamBridge Out"
     clock: str  # "external" or "internal"
     bpm: float  # internal clock tempo
+    latency_ms: float  # notes go out this much early (the DAW's input latency)
 
 
 class TransportBar(QWidget):
@@ -56,6 +59,7 @@ class TransportBar(QWidget):
     panic_clicked = pyqtSignal()
     refresh_clicked = pyqtSignal()  # list the MIDI ports again
     bpm_changed = pyqtSignal(float)  # internal clock tempo edited
+    latency_changed = pyqtSignal(float)  # latency offset edited (ms)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +82,15 @@ class TransportBar(QWidget):
         self.bpm_box.setToolTip("Tempo of the internal clock (external: the DAW sets it)")
         self.bpm_box.valueChanged.connect(self.bpm_changed.emit)
         self.clock_box.currentIndexChanged.connect(lambda _i: self._clock_changed())
+        self.latency_box = QDoubleSpinBox()
+        self.latency_box.setRange(*LATENCY_RANGE_MS)
+        self.latency_box.setDecimals(0)
+        self.latency_box.setSuffix(" ms")
+        self.latency_box.setToolTip(
+            "Send notes this much early to make up for the DAW's MIDI input latency "
+            "(late notes in the DAW: raise it; applies at once)"
+        )
+        self.latency_box.valueChanged.connect(self.latency_changed.emit)
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncLabel")
         self.tempo_label = QLabel("--- BPM")
@@ -106,6 +119,8 @@ class TransportBar(QWidget):
             self.refresh_button,
             self.clock_box,
             self.bpm_box,
+            QLabel("early"),
+            self.latency_box,
             self.sync_label,
             self.tempo_label,
             self.position_label,
@@ -148,6 +163,7 @@ class TransportBar(QWidget):
             out_port=self.out_box.currentData(),
             clock=self.clock_box.currentData(),
             bpm=self.bpm_box.value(),
+            latency_ms=self.latency_box.value(),
         )
 
     def set_clock(self, clock: str) -> None:
