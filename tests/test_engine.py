@@ -200,6 +200,22 @@ def test_scale_lock_keeps_pitched_notes_in_key(model):
     assert notes and all(n.pitch % 12 in key.pitch_classes for n in notes)
 
 
+def test_no_empty_tracks_masks_leaving_a_track_before_its_first_note(model):
+    gen = generator(model, seed=4)
+    tok = gen.tok
+    header = tok.encode_header(Header("techno", 130, None, {r: 3 for r in ROLES}))
+    state = tok.grammar.start()
+    for t in [*header, tok.bar_id, tok.vocab.id("track", "drums")]:
+        state = tok.grammar.advance(state, t)
+    bass = tok.vocab.id("track", "bass")
+    free = gen._mask(state, SamplingSettings(), frozenset(), False, False)
+    strict = gen._mask(state, SamplingSettings(no_empty_tracks=True), frozenset(), False, False)
+    assert free[bass] and not strict[bass] and not strict[tok.bar_id]
+    assert strict[tok.vocab.id("pos", 0)]
+    bars = [gen.next_bar(SamplingSettings(temperature=1.2, no_empty_tracks=True)) for _ in range(4)]
+    assert all(t.notes for bar in bars for t in bar.tracks)
+
+
 def test_variations_are_a_batch_of_independent_rows(model):
     gen = BarGenerator(model, batch_size=3, seed=0)
     gen.start(HEADER, [one_track_bar("bass", list(bass_riff().notes))])

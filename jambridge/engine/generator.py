@@ -27,6 +27,7 @@ from jambridge.engine.sampler import check_settings, sample
 from jambridge.engine.session import ModelSession
 from jambridge.errors import EngineError, TokenizerError
 from jambridge.music import Bar, Key, Track
+from jambridge.tokenizer.grammar import IN_TRACK
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
 
@@ -44,6 +45,8 @@ class SamplingSettings:
     # Benchmarks with random weights: until a bar has this many tokens, BAR is held back and
     # positions advance one step at a time, so bars reach a realistic length (0 = off).
     min_bar_tokens: int = 0
+    # Every enabled track plays at least one note in every bar (a producer asked for the part).
+    no_empty_tracks: bool = False
 
     def __post_init__(self) -> None:
         check_settings(self.temperature, self.top_k, self.top_p)
@@ -304,7 +307,10 @@ class BarGenerator:
         role = (
             state.role if settings.scale is not None and state.role not in (None, "drums") else None
         )
-        key = (settings.scale, role, last, wrap, hold)
+        need_note = (
+            settings.no_empty_tracks and not wrap and state.phase == IN_TRACK and state.pos < 0
+        )
+        key = (settings.scale, role, last, wrap, hold, need_note)
         cache = self._masks.setdefault(key, {})
         hit = cache.get(id(base))
         if hit is not None and hit[0] is base:
@@ -315,6 +321,10 @@ class BarGenerator:
             m &= self._scale_mask(settings.scale, role)
         if last and any(r not in last for r in state.roles_left):
             for r in last:
+                m[self._track_ids[r]] = False
+        if need_note:  # a track just opened: its first position, not the next track
+            m[self.tok.bar_id] = False
+            for r in state.roles_left:
                 m[self._track_ids[r]] = False
         if hold:
             m[self.tok.bar_id] = False

@@ -50,6 +50,7 @@ def settings_for(preset, temperatures=None) -> SamplingSettings:
         top_k=preset.top_k,
         top_p=preset.top_p,
         scale=preset.key if preset.scale_lock else None,
+        no_empty_tracks=True,
     )
 
 
