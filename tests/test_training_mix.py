@@ -24,7 +24,6 @@ def dataset(tmp_path_factory):
     return read_info(root / "ds")
 
 
-
 def test_weights_set_the_token_share(dataset):
     assert dataset.sources == ("real", "procedural")
     natural = TokenSplit(dataset, "train", 256).source_shares()
