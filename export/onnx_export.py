@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from jambridge.export.graph import build_model
 
 from jambridge import onnx_contract as oc
 from jambridge.errors import ModelError
+from jambridge.export.graph import build_model
 from jambridge.training.config import ModelConfig
 from jambridge.training.model import GPT
 from jambridge.training.trainer import load_checkpoint

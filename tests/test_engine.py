@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from jambridge.export.validate import run_full
 
 from jambridge.engine.decoder import Decoder
 from jambridge.engine.generator import BarGenerator, SamplingSettings
 from jambridge.engine.session import CPU, ModelSession, SessionConfig
 from jambridge.errors import EngineError
+from jambridge.export.validate import run_full
 from jambridge.music import ROLES, Key
 from jambridge.tokenizer import Header
 from tests.model_factory import bass_riff, one_track_bar, random_onnx

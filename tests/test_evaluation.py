@@ -309,9 +309,9 @@ def test_midi_set_names_sources_and_skips_broken_files(tmp_path):
 
 def _onnx_model(path, tok, zero: bool, seed: int = 0, vocab_hash: str | None = None):
     import onnx
-    from jambridge.export.graph import build_model
 
     from jambridge import onnx_contract as oc
+    from jambridge.export.graph import build_model
 
     cfg = {
         "vocab_size": tok.vocab_size,

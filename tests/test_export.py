@@ -9,13 +9,13 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from jambridge.export.onnx_export import export_checkpoint, load_model
-from jambridge.export.validate import validate_export
 
 from jambridge import onnx_contract as oc
 from jambridge.cli import main
 from jambridge.engine.session import CPU, ModelSession, SessionConfig
 from jambridge.errors import ModelError
+from jambridge.export.onnx_export import export_checkpoint, load_model
+from jambridge.export.validate import validate_export
 from jambridge.tokenizer import Tokenizer
 from jambridge.training.config import TrainConfig
 from jambridge.training.trainer import Trainer

@@ -8,9 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-import jambridge.ui
-
 import jambridge
+import jambridge.ui
 
 BLOCKER = textwrap.dedent(
     """

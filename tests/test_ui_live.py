@@ -16,10 +16,10 @@ import time
 
 import mido
 import pytest
-from jambridge.ui.session_adapter import LiveSettings
 from PyQt6.QtCore import Qt, QTimer
 
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
+from jambridge.ui.session_adapter import LiveSettings
 
 pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a bar or a capture

@@ -4,10 +4,10 @@ and the auto engine's fallback when the model cannot be used."""
 from __future__ import annotations
 
 import pytest
-from jambridge.ui.offline import GenerateRequest, generate_song, regenerate_track
 
 from jambridge.errors import EngineError
 from jambridge.preset import load_preset
+from jambridge.ui.offline import GenerateRequest, generate_song, regenerate_track
 
 
 @pytest.fixture(scope="module")

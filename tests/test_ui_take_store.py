@@ -7,12 +7,12 @@ import json
 
 import mido
 import pytest
-from jambridge.ui.take_store import INDEX_NAME, TakeStore, song_from_data, song_to_data
 
 from jambridge.bridge.sources import pattern_bar
 from jambridge.errors import DataError
 from jambridge.midi_io import read_midi
 from jambridge.music import Key, Song
+from jambridge.ui.take_store import INDEX_NAME, TakeStore, song_from_data, song_to_data
 
 
 def pattern_song(bars: int = 4, bpm: float = 133.0) -> Song:

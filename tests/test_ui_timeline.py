@@ -4,6 +4,10 @@ bars held for the live stream and for a whole song."""
 from __future__ import annotations
 
 import pytest
+
+from jambridge.bridge.sources import pattern_bar
+from jambridge.music import Bar, Note, Song
+from jambridge.roles import default_track
 from jambridge.ui.timeline_model import (
     LIVE_AHEAD_BEATS,
     LIVE_RECENT_BEATS,
@@ -11,10 +15,6 @@ from jambridge.ui.timeline_model import (
     Playhead,
     ViewWindow,
 )
-
-from jambridge.bridge.sources import pattern_bar
-from jambridge.music import Bar, Note, Song
-from jambridge.roles import default_track
 
 
 def test_live_window_keeps_the_playhead_in_place_and_covers_the_bars_around_it():

@@ -13,6 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
+from PyQt6.QtCore import QTimer
+from PyQt6.QtGui import QColor, QPalette
+from PyQt6.QtWidgets import QApplication
+
 from jambridge.ui.live import Live
 from jambridge.ui.main_window import MainWindow
 from jambridge.ui.session_adapter import LiveSettings, SessionAdapter, SessionFactory
@@ -20,9 +24,6 @@ from jambridge.ui.studio import Studio
 from jambridge.ui.take_store import TakeStore
 from jambridge.ui.timeline_model import BarTimeline
 from jambridge.ui.worker import error_text
-from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QColor, QPalette
-from PyQt6.QtWidgets import QApplication
 
 log = logging.getLogger("jambridge.ui")
 DISABLED_TEXT = "#6b707c"  # greyed-out controls (Start while running, capture while stopped)

@@ -25,8 +25,9 @@ TARGET_MS = 3000.0
 def _child(takes_dir: str) -> int:
     """In the child: build the window, report when it is interactive and when it is ready."""
     t0 = time.perf_counter()
-    from jambridge.ui.app import application, build_window
     from PyQt6.QtCore import QTimer
+
+    from jambridge.ui.app import application, build_window
 
     app = application()
     t_import = time.perf_counter()

@@ -28,11 +28,11 @@ BEAT_MS = 5
 
 
 def run(args: argparse.Namespace) -> dict:
-    from jambridge.ui.app import application, build_window
-    from jambridge.ui.session_adapter import LiveSettings
     from PyQt6.QtCore import QTimer
 
     from jambridge.bridge.jack import JackServer
+    from jambridge.ui.app import application, build_window
+    from jambridge.ui.session_adapter import LiveSettings
 
     server = JackServer().start()
     os.environ["JACK_DEFAULT_SERVER"] = server.name

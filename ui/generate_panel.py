@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from jambridge.ui.offline import BARS_RANGE, ENGINE_CHOICES
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QPushButton, QSpinBox
+
+from jambridge.ui.offline import BARS_RANGE, ENGINE_CHOICES
 
 SEED_MAX = 2**31 - 1
 

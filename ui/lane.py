@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from jambridge.ui.drag import DragHandle
-from jambridge.ui.gm_programs import GM_PROGRAM_NAMES, program_label
-from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
-from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -31,6 +27,10 @@ from PyQt6.QtWidgets import (
 
 from jambridge.preset import TrackSettings
 from jambridge.roles import ROLE_SPECS
+from jambridge.ui.drag import DragHandle
+from jambridge.ui.gm_programs import GM_PROGRAM_NAMES, program_label
+from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
+from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 
 CONTROLS_WIDTH = 270  # px of the controls column
 # slider name -> (label, steps per unit, maximum in units); values are floats in those units

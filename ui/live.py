@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from jambridge.ui.capture_panel import CaptureRequest
-from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
-from jambridge.ui.studio import Studio
-from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from jambridge.bridge.transport import TICKS_PER_BEAT
 from jambridge.music import BEATS_PER_BAR, Song
+from jambridge.ui.capture_panel import CaptureRequest
+from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
+from jambridge.ui.studio import Studio
+from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 
 DISPLAY_HZ = 25  # status and playhead refreshes per second while the bridge runs
 LIVE_CONTROLS = frozenset({"mute", "solo", "lock", "temperature", "density"})  # SetTrack fields

@@ -8,6 +8,10 @@ track. Bottom: the message area. What happens on a click lives in
 
 from __future__ import annotations
 
+from PyQt6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
+
+from jambridge.music import ROLES
+from jambridge.preset import Preset
 from jambridge.ui.capture_panel import CapturePanel
 from jambridge.ui.generate_panel import GeneratePanel
 from jambridge.ui.lane import Lane
@@ -20,10 +24,6 @@ from jambridge.ui.studio import Studio, preset_from_lanes
 from jambridge.ui.takes import KEEP_BARS, TakesPanel
 from jambridge.ui.timeline_model import ViewWindow
 from jambridge.ui.transport_bar import TransportBar
-from PyQt6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
-
-from jambridge.music import ROLES
-from jambridge.preset import Preset
 
 SIDE_WIDTH = 300  # px of the left column
 TITLE = "JamBridge"

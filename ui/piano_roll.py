@@ -9,13 +9,13 @@ clap and hat pattern reads like a drum machine.
 
 from __future__ import annotations
 
-from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from jambridge.music import BEATS_PER_BAR
 from jambridge.roles import ROLE_SPECS
+from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 
 ROLE_COLORS: dict[str, str] = {  # note colour per role
     "drums": "#f4a259",

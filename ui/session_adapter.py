@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from jambridge.ui.worker import Worker
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
 from jambridge.errors import JamBridgeError
+from jambridge.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
-from jambridge.ui.take_store import Take, TakeStore
-from jambridge.ui.timeline_model import BarTimeline
-from jambridge.ui.worker import Worker
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset, list_presets, load_preset, save_preset, user_preset_dir
+from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
+from jambridge.ui.take_store import Take, TakeStore
+from jambridge.ui.timeline_model import BarTimeline
+from jambridge.ui.worker import Worker
 
 DEFAULT_PRESET = "techno"
 

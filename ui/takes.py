@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jambridge.ui.drag import mime_for_file
-from jambridge.ui.take_store import Take
 from PyQt6.QtCore import QMimeData, Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +22,9 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
 )
+
+from jambridge.ui.drag import mime_for_file
+from jambridge.ui.take_store import Take
 
 KEEP_BARS = 8  # bars of the live stream "Keep" makes a take of
 
