@@ -137,11 +137,69 @@ def test_clock_loss_stops_after_the_timeout_not_before():
     fd.send(START)
     fd.pulse(48)
     last = fd.t - period_of(120)
-    assert f.check(last + 0.2) == []
-    events = f.check(last + 0.3)
+    assert f.check(last + 0.25) == []
+    events = f.check(last + 0.35)
     assert [e.kind for e in events] == ["clock lost"] and f.state is TransportState.STOPPED
     assert any("clock lost" in line for line in fd.logs)
     assert f.song_tick == 48  # Continue would resume here
+
+
+def test_pulses_after_a_clock_loss_play_on_from_where_they_are():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(48)
+    f.check(fd.t + 0.5)  # a stall: lost
+    assert f.state is TransportState.STOPPED
+    fd.t += 0.5
+    fd.events.clear()
+    fd.pulse()
+    assert fd.events[0].kind == "continue" and fd.events[0].tick == 48
+
+
+def test_stop_after_a_clock_loss_stays_stopped():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(48)
+    f.check(fd.t + 0.5)
+    fd.send(STOP)
+    fd.events.clear()
+    fd.pulse(5)
+    assert fd.events == [] and f.state is TransportState.STOPPED
+
+
+def test_a_lost_pulse_does_not_move_the_position():
+    f, fd = make(120, jitter_s=JACK_QUANTUM_S)
+    fd.send(START)
+    fd.pulse(30)
+    fd.t += period_of(120)  # one pulse lost on the way
+    fd.pulse(30)
+    assert f.pulse_tick == 60 and f.recovered == 1
+    assert f.time_of_tick(61) == pytest.approx(fd.t, abs=0.5e-3)
+
+
+def test_a_stall_with_a_burst_after_it_loses_nothing():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(30)
+    stall_end = fd.t + 3 * period_of(120)
+    for _ in range(4):  # four pulses held back, then delivered at once
+        fd.events += f.feed(stall_end, CLOCK)
+        fd.t += period_of(120)
+    fd.pulse(10)
+    assert f.pulse_tick == 43 and f.recovered == 0
+    assert f.time_of_tick(44) == pytest.approx(fd.t, abs=1e-3)
+
+
+def test_a_late_pulse_that_catches_up_slowly_is_not_counted_as_lost():
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(30)
+    p = period_of(120)
+    for late in (0.8, 0.3, 0.0):  # a driver stall, then catching up over two pulses
+        fd.events += f.feed(fd.t + late * p, CLOCK)
+        fd.t += p
+    fd.pulse(10)
+    assert f.pulse_tick == 42 and f.recovered == 0
 
 
 def test_bpm_reads_unknown_when_the_clock_goes_idle():

@@ -129,6 +129,12 @@ class CaptureRecorder:
         self._armed = _Armed(command, start, start + command.bars * TICKS_PER_BAR)
         return start_bar
 
+    def rearm(self, play_tick: float) -> None:
+        """The transport started at ``play_tick``: an armed capture (which has not begun: a
+        Stop ends one that has) starts from the next bar line of the new position."""
+        if self._armed is not None:
+            self.arm(self._armed.command, play_tick)
+
     @property
     def armed(self) -> ArmCapture | None:
         return self._armed.command if self._armed else None

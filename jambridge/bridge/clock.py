@@ -14,8 +14,15 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
 * ``0xF2`` Song Position Pointer (16ths, LSB then MSB): moves the stopped transport. Sent while
   playing (Reaper does on relocate) it acts as stop, relocate and continue on the next pulse.
 * ``0xF8`` while stopped only feeds the tempo model (some DAWs clock all the time).
+* Lost pulses: the position is a count of pulses, so a pulse lost on the way (JACK drops the
+  events of a client that missed its cycle) would put every later note a tick late. While
+  playing with a locked tempo, a gap of ``skip_ratio`` periods or more counts the pulses it
+  should have held; if the next pulses then sit a pulse early on the model's grid (the gap was
+  a stall and they are catching up: nothing was lost) each one undoes a pulse of that count.
 * Clock loss: playing, and no pulse for ``loss_periods`` pulse periods (at least
-  ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``.
+  ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``. If pulses come back
+  without a Stop (the sender or the MIDI driver stalled), play goes on from the position the
+  pulses reach, as after a Continue; a Stop, Start, Continue or SPP ends that.
 
 Everything else that is not a channel message -- sysex, undefined status bytes, running-status
 fragments, malformed SPP, Continue while playing -- is logged (rate-limited) and ignored.
@@ -44,8 +51,11 @@ class FollowerConfig:
 
     tempo: TempoConfig = field(default_factory=TempoConfig)  # the tempo model's settings
     loss_periods: float = 8.0  # no pulse for this many periods while playing: clock lost
-    loss_min_s: float = 0.25  # ... but never sooner than this (a slow, jittery clock)
+    loss_min_s: float = 0.3  # ... but never sooner than this (a slow, jittery clock)
     idle_s: float = 1.0  # no pulse for this long: the BPM is shown as unknown
+    skip_ratio: float = 1.7  # a gap this many periods long means pulses were lost on the way
+    max_skip: int = 4  # ... at most this many are counted in at once
+    skip_after_pulses: int = 12  # ... once the tempo model has this many pulses
 
 
 class ClockFollower:
@@ -62,6 +72,9 @@ class ClockFollower:
         self._anchor: tuple[int, int] | None = None  # (pulse index, song tick) while playing
         self._pending_kind = "start"  # what the next first pulse will be reported as
         self._last_pulse_t: float | None = None
+        self._lost = False  # stopped by clock loss, not by the sender: pulses resume play
+        self._skipped = 0  # pulses counted as lost before the newest one, not yet undone
+        self.recovered = 0  # lost pulses counted in (net), for the log and tests
         self.ignored = 0  # messages dropped as bad or out of place
 
     def set_log(self, sink: Callable[[str], None]) -> None:
@@ -93,6 +106,7 @@ class ClockFollower:
         if now_s - self._last_pulse_t <= limit:
             return []
         self._to_stopped()
+        self._lost = True
         self._complain(now_s, "lost", f"MIDI clock lost: no pulse for {limit * 1000:.0f} ms")
         return [Stop(now_s, "clock lost")]
 
@@ -100,8 +114,18 @@ class ClockFollower:
 
     def _clock(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
         events: list[TransportEvent] = []
-        index = self.tempo.add(t_s)
+        missed = self._missed_before(t_s)
+        if missed < 0:  # a pulse counted as lost came late instead
+            self.tempo.reindex_last(missed)
+            self._next_tick += missed
+            self.recovered += missed
+            missed = 0
+        index = self.tempo.add(t_s, skip=missed)
         self._last_pulse_t = t_s
+        if self._lost:  # the clock stalled and came back without Stop: play on from here
+            self._lost = False
+            self._state = TransportState.WAITING
+            self._pending_kind = "continue"
         if self._state is TransportState.WAITING:
             # A sender may restart its pulse grid at Start/Continue: pulses from before it
             # would skew the phase. Their period stays as the prior.
@@ -110,10 +134,35 @@ class ClockFollower:
             self._anchor = (index, self._next_tick)
             events.append(Play(self._next_tick, t_s, self._pending_kind))
         if self._state is TransportState.PLAYING:
-            self._next_tick += 1
+            self._next_tick += 1 + missed
         return events
 
+    def _missed_before(self, t_s: float) -> int:
+        """Pulses lost just before this one (> 0), or taken for lost wrongly (< 0), judged by
+        the gap to the previous pulse and the tempo model's grid (see the module docstring)."""
+        if self._state is not TransportState.PLAYING or not self.tempo.locked:
+            return 0
+        last, period = self.tempo.last_pulse, self.tempo.period_s
+        if last is None or period is None or self.tempo.pulses < self.config.skip_after_pulses:
+            return 0
+        if self._skipped > 0:
+            # After counting lost pulses in: does this pulse sit on the grid as counted, or one
+            # pulse earlier (the "lost" one was only late, and this is the next)?
+            nxt = self.tempo.next_index
+            if abs(t_s - self.tempo.time_of(nxt - 1)) < abs(t_s - self.tempo.time_of(nxt)):
+                self._skipped -= 1
+                return -1
+            self._skipped = 0
+        ratio = (t_s - last[1]) / period
+        if ratio < self.config.skip_ratio:
+            return 0
+        missed = min(int(round(ratio)) - 1, self.config.max_skip)
+        self._skipped = missed
+        self.recovered += missed
+        return missed
+
     def _start(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        self._lost = False
         events: list[TransportEvent] = []
         if self._state is TransportState.PLAYING:
             events.append(Stop(t_s, "restart"))
@@ -124,6 +173,7 @@ class ClockFollower:
         return events
 
     def _continue(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        self._lost = False
         if self._state is not TransportState.STOPPED:
             return self._bad(t_s, "continue", "ignored Continue: the transport is already rolling")
         self._state = TransportState.WAITING
@@ -132,12 +182,14 @@ class ClockFollower:
         return []
 
     def _stop(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        self._lost = False
         if self._state is TransportState.STOPPED:
             return []  # DAWs repeat Stop; nothing to do
         self._to_stopped()
         return [Stop(t_s, "stop")]
 
     def _songpos(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
+        self._lost = False
         tick = (msg[1] | (msg[2] << 7)) * TICKS_PER_SIXTEENTH
         if self._state is TransportState.PLAYING:
             self._to_stopped()

@@ -112,4 +112,5 @@ class BridgeStatus:
     capture_armed: bool
     latency_ms: float
     generator_ok: bool
+    realtime: bool = False  # the real-time thread got SCHED_FIFO
     controls: Controls = field(default_factory=Controls)

@@ -9,8 +9,10 @@ existing ports by name.
 * ``--in NAME``/``--out NAME`` connect to an existing port: an exact name first, then a
   unique case-insensitive substring; the error lists what there is.
 
-The input callback only stamps and enqueues (``time.perf_counter`` is taken first), and clock
-messages are let through (``ignore_types(timing=False)``; rtmidi drops them by default).
+Input is polled, not called back (Python in JACK's process thread waits for the GIL and makes
+JACK drop events; see :mod:`jambridge.bridge.arrivals`); arrival times come from the driver's
+delta times. Clock messages are let through (``ignore_types(timing=False)``; rtmidi drops them
+by default).
 rtmidi is imported lazily so the rest of the bridge (and its tests) do not need it.
 """
 
@@ -19,11 +21,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from jambridge.bridge.arrivals import ArrivalClock
 from jambridge.errors import PortError
 
 OUT_NAME = "JamBridge Out"  # virtual output port (and its client, where clients have names)
@@ -50,6 +52,18 @@ AUTO_ORDER: dict[str, tuple[str, ...]] = {  # sys.platform prefix -> APIs to try
     "darwin": ("coremidi", "jack"),
     "win32": ("winmm",),
 }
+
+
+class InPort(Protocol):
+    """What the scheduler polls for input."""
+
+    name: str
+
+    def poll(self, now: float) -> list[tuple[float, list[int]]]:
+        """Messages that arrived since the last poll: (arrival time, bytes)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class OutPort(Protocol):
@@ -230,15 +244,18 @@ class RtMidiOut:
 
 
 class RtMidiIn:
-    """An rtmidi input whose callback stamps each message and hands it to ``post``."""
+    """An rtmidi input, polled by the real-time thread (no callback: see :mod:`arrivals`).
 
-    def __init__(
-        self, api: str, post: Callable[[float, list[int]], None], port: str | None = None
-    ) -> None:
+    :meth:`poll` returns the messages queued since the last poll with their arrival times on
+    our monotonic clock, from the driver's delta times.
+    """
+
+    def __init__(self, api: str, port: str | None = None) -> None:
         rtmidi = _rtmidi()
         self.api = api
+        self.arrivals = ArrivalClock()
         try:
-            self._in = rtmidi.MidiIn(_api_const(api), name=IN_NAME, queue_size_limit=4096)
+            self._in = rtmidi.MidiIn(_api_const(api), name=IN_NAME, queue_size_limit=8192)
             if port is None:
                 if not APIS[api].virtual:
                     raise _no_virtual(api)
@@ -256,12 +273,22 @@ class RtMidiIn:
         except Exception as err:
             raise PortError(f"cannot open the input port on {APIS[api].label}: {err}") from err
         self._in.ignore_types(sysex=False, timing=False, active_sense=True)
-        now = time.perf_counter
 
-        def callback(event, data=None):  # runs in the driver's thread: stamp, enqueue, return
-            post(now(), event[0])
-
-        self._in.set_callback(callback)
+    def poll(self, now: float) -> list[tuple[float, list[int]]]:
+        """Messages that arrived since the last poll, as (arrival time, bytes)."""
+        got = []
+        get = self._in.get_message
+        while True:
+            item = get()
+            if item is None:
+                break
+            msg, delta = item
+            got.append((self.arrivals.add(delta), msg))
+        if not got:
+            return []
+        self.arrivals.observe(now)
+        time_of = self.arrivals.time_of
+        return [(time_of(rel), msg) for rel, msg in got]
 
     def still_there(self) -> bool:
         if self.virtual:
@@ -273,7 +300,6 @@ class RtMidiIn:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self._in.cancel_callback()
             self._in.close_port()
         self._in.delete()
 

@@ -6,15 +6,16 @@ threads talk to it through one inbox queue (MIDI input stamped by the port callb
 from the session) and hear from it through an event queue. Nothing else is shared.
 
 Each turn of the loop is :meth:`Scheduler.step` (pure given the injected clock, so tests drive
-it with a fake one): take in what arrived, choose the next bar shortly before its bar line,
+it with a fake one): poll the input port (no driver callback: see :mod:`arrivals`), take in
+what arrived, choose the next bar shortly before its bar line,
 send every event that is due, and return when the next one is. Note times are song ticks;
 their send time comes from the clock model (``time_of_tick``) minus the latency offset, so
 notes go out between pulses, on the smoothed tempo, not on each jittery pulse. Until the model
 is locked (the first pulses after a cold Start) notes go out on the pulse that reaches them.
 
-Waiting: block on the inbox until about ``spin_s`` before the next deadline (any input wakes
-the loop, since a pulse refines the model), then spin on the clock for the last stretch,
-yielding the GIL on each turn so the port callback is never held up (FIELD-NOTES.md).
+Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
+polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
+for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md).
 
 Stop, clock loss, relocation, panic, port errors and the end of the thread all end every
 sounding note (note-off, then CC 123 on each channel used).
@@ -23,6 +24,7 @@ sounding note (note-off, then CC 123 on each channel used).
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 import time
@@ -45,7 +47,7 @@ from jambridge.bridge.events import (
 from jambridge.bridge.internal_clock import InternalClock
 from jambridge.bridge.lookahead import BarFeed
 from jambridge.bridge.messages import check
-from jambridge.bridge.ports import OutPort
+from jambridge.bridge.ports import InPort, OutPort
 from jambridge.bridge.timebase import Clock
 from jambridge.bridge.timeline import NoteTimeline, OpenNotes
 from jambridge.bridge.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
@@ -65,9 +67,11 @@ class SchedulerConfig:
     commit_lead_s: float = 0.03  # a bar's content is chosen this long before its bar line
     spin_s: float = 0.001  # the last stretch before a deadline is spun, not slept
     idle_wait_s: float = 0.005  # longest block on the inbox (replies, clock loss checks)
+    poll_s: float = 0.001  # with a polled input port: longest wait between polls
     early_s: float = 0.00002  # an event this close to due goes now
     slack_s: float = 0.002  # generator replies are read only with this much time to spare
     retro_bars: int = 8  # bars the retro capture buffer keeps
+    rt_priority: int = 0  # > 0: ask for SCHED_FIFO at this priority (Linux; ignored if denied)
 
 
 class Scheduler:
@@ -81,8 +85,10 @@ class Scheduler:
         timing: ClockFollower | InternalClock,
         config: SchedulerConfig | None = None,
         ccmap: CcMap | None = None,
+        midi_in: InPort | None = None,
     ) -> None:
         self.out = out
+        self.midi_in = midi_in  # polled every step (None: input comes through post_midi)
         self.clock = clock
         self.feed = feed
         self.timing = timing
@@ -107,11 +113,12 @@ class Scheduler:
         if not self.internal:
             self.timing.set_log(self._warn)
         self.error: BaseException | None = None  # what ended the thread, if not stop()
+        self.realtime = False  # the thread got real-time scheduling
 
     # -- other threads ---------------------------------------------------------------------------
 
     def post_midi(self, t_s: float, msg: list[int]) -> None:
-        """The input callback: a message arrived at ``t_s`` (stamp, enqueue, nothing else)."""
+        """A message arrived at ``t_s`` (tests and tools; a real port is polled instead)."""
         self.inbox.put((t_s, msg))
 
     def post(self, command: ctl.Command) -> None:
@@ -139,6 +146,7 @@ class Scheduler:
     # -- the loop --------------------------------------------------------------------------------
 
     def run(self) -> None:
+        self.realtime = _try_realtime(self.config.rt_priority)
         try:
             while not self._stopping:
                 self._wait(self.step(self.clock.now()))
@@ -162,7 +170,7 @@ class Scheduler:
             while self.clock.now() < deadline:
                 time.sleep(0)  # yields the GIL: the input callback is never held up
             return
-        timeout = self.config.idle_wait_s
+        timeout = self.config.poll_s if self.midi_in is not None else self.config.idle_wait_s
         if deadline is not None:
             timeout = min(timeout, deadline - now - self.config.spin_s)
         with contextlib.suppress(queue.Empty):
@@ -185,6 +193,9 @@ class Scheduler:
         return self._deadline
 
     def _drain(self, now: float) -> None:
+        if self.midi_in is not None:
+            for t_s, msg in self.midi_in.poll(now):
+                self._midi_in(t_s, msg)
         items, self._stash = self._stash, []
         while True:
             try:
@@ -304,6 +315,7 @@ class Scheduler:
         if isinstance(ev, Play):
             self.timeline.clear()
             self.capture.clear()
+            self.capture.rearm(ev.tick)
             bar = ev.tick // TICKS_PER_BAR
             self._emit(TransportChanged("playing", ev.kind, ev.tick))
             self._commit(bar, from_tick=ev.tick)
@@ -441,6 +453,20 @@ class Scheduler:
 
     def _warn(self, text: str) -> None:
         self._emit(LogLine("warning", text))
+
+
+def _try_realtime(priority: int) -> bool:
+    """Ask the OS to run the calling thread SCHED_FIFO at ``priority``; False if not allowed.
+
+    Below JACK's own threads (JACK's default is 70 and up): the loop blocks between deadlines
+    and spins at most ``spin_s``, so it cannot hog a core."""
+    if priority <= 0 or not hasattr(os, "sched_setscheduler"):
+        return False
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 _COMMANDS = {

@@ -247,7 +247,7 @@ class GeneratorProcess:
         if self._conn is not None:
             with contextlib.suppress(OSError, EOFError):
                 self._conn.send(("stop",))
-        if self._proc is not None:
+        if self._proc is not None and self._proc.pid is not None:
             self._proc.join(timeout=3.0)
             if self._proc.is_alive():
                 self._proc.kill()

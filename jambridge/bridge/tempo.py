@@ -7,11 +7,15 @@ rather than by its whole jitter (a follower that fires on each pulse inherits al
 
 Two things keep it honest:
 
-* **Tempo changes.** When the newest ``change_points`` pulses all fall on the same side of the
-  line through the older ones, on average further out than ``change_sigmas`` times the older
-  ones' spread (six times the spread of a mean of six: noise does not do that), the tempo
-  has really changed: the window drops everything but those pulses and refits. A step change
-  is followed within a few pulses, a slow ramp within ``window`` pulses (2 beats by default).
+* **Steps.** When the newest ``change_points`` pulses all fall on the same side of the line
+  through the older ones, on average further out than ``change_sigmas`` times the older ones'
+  spread (six times the spread of a mean of six: noise does not do that), the line has moved:
+  a tempo change, or a phase step (a JACK driver that lost time, a DAW relocating its grid).
+  The window keeps only the pulses after the step and refits with the old period as the
+  prior, so a phase step is followed at once and a tempo step within about half a beat; a
+  slow ramp is followed within ``window`` pulses (2 beats by default).
+* **Stalls.** Pulses held back by a stalled driver come late and then in a burst. Burst pulses
+  (less than ``burst_periods`` after the previous one) are counted but kept out of the fit.
 * **Gaps.** A pulse later than ``gap_periods`` periods after the previous one (the sender
   stopped clocking) starts a fresh window. The old period stays as a *prior*: the slope is
   pulled towards it with the weight of a few pulses, so the first notes after a restart are not
@@ -38,6 +42,8 @@ class TempoConfig:
     gap_periods: float = 3.0  # a pulse later than this many periods starts a fresh window
     prior_weight: float = 5.0  # pull of the previous period on a fresh window (Sxx units)
     lock_pulses: int = 3  # pulses in the window before predictions are trusted
+    burst_periods: float = 0.3  # a pulse this soon after the last one is a burst: not fitted
+    outlier_periods: float = 0.5  # a re-indexed pulse this far off the line leaves the fit
     min_period_s: float = 60.0 / (TICKS_PER_BEAT * 999.0)  # faster than 999 BPM: not a clock
     max_period_s: float = 60.0 / (TICKS_PER_BEAT * 10.0)  # slower than 10 BPM: not a clock
 
@@ -54,31 +60,54 @@ class TempoModel:
         self._mean_i = 0.0
         self._mean_t = 0.0
         self.changes = 0  # tempo changes detected (window cut short)
+        self.outliers = 0  # pulses counted but kept out of the fit (stalls)
         self.gaps = 0  # fresh windows started after a gap
 
     # -- feeding -------------------------------------------------------------------------------
 
-    def add(self, t_s: float) -> int:
-        """Record a pulse that arrived at ``t_s``; return its index."""
-        index = self._next_index
-        self._next_index += 1
+    def add(self, t_s: float, skip: int = 0) -> int:
+        """Record a pulse that arrived at ``t_s``, ``skip`` pulses after the expected one (they
+        were lost on the way); return its index."""
+        index = self._next_index + skip
+        self._next_index = index + 1
         if self._points:
             last_i, last_t = self._points[-1]
             period = self._slope or self._prior_period
-            too_late = period is not None and t_s - last_t > self.config.gap_periods * period
-            if too_late or t_s - last_t > self.config.max_period_s * self.config.gap_periods:
+            limit = self.config.gap_periods * (index - last_i)
+            too_late = period is not None and t_s - last_t > limit * period
+            if too_late or t_s - last_t > self.config.max_period_s * limit:
                 self.gaps += 1
                 self._restart()
+            elif period is not None and t_s - last_t < self.config.burst_periods * period:
+                self.outliers += 1  # part of a burst after a stall: counted, not fitted
+                return index
         self._points.append((index, t_s))
         self._fit()
         keep_n = self._tempo_change()
         if keep_n:
+            # The line moved: a step in phase (a late driver cycle) or in tempo. Keep only the
+            # pulses after the step, and the slope so far as the prior: a phase step is then
+            # followed at once, a tempo step as the new pulses outweigh the prior.
             self.changes += 1
             keep = list(self._points)[-keep_n:]
-            self._points.clear()
+            self._restart()
             self._points.extend(keep)
             self._fit()
         return index
+
+    def reindex_last(self, delta: int) -> None:
+        """Move the newest pulse's index by ``delta`` (a pulse taken for lost came late)."""
+        if not self._points:
+            return
+        i, t = self._points.pop()
+        self._next_index += delta
+        if self._points and self._slope is not None:
+            self._fit()
+            if abs(t - self.time_of(i + delta)) > self.config.outlier_periods * self._slope:
+                self.outliers += 1
+                return  # a late pulse: counted, kept out of the fit
+        self._points.append((i + delta, t))
+        self._fit()
 
     def reset(self) -> None:
         """Forget every pulse and the prior (a different clock source)."""
@@ -136,7 +165,7 @@ class TempoModel:
             if abs(r) <= limit:
                 break
             run += 1
-        return max(run, 2)
+        return max(run, 1)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -1,0 +1,198 @@
+"""JACK tooling for tests, the timing benchmark and the soak run (Debian ``jackd2`` tools).
+
+:class:`JackServer` runs ``jackd --no-realtime -d dummy`` under its own server name, so real
+virtual MIDI ports and real inter-process MIDI work on a machine without a sound card, and
+several servers never collide. :class:`MidiDump` records a port with ``jack_midi_dump -a``:
+every message with its JACK frame time, sample-accurate, which is the ground truth the tests
+and the benchmark measure against.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jambridge.errors import PortError
+
+JACK_TOOLS = ("jackd", "jack_lsp", "jack_connect", "jack_midi_dump")
+
+
+def missing_tools(extra: tuple[str, ...] = ()) -> list[str]:
+    """JACK programs not on PATH (empty: all there)."""
+    return [t for t in (*JACK_TOOLS, *extra) if shutil.which(t) is None]
+
+
+class JackServer:
+    """A private JACK server with the dummy driver. Use as a context manager."""
+
+    def __init__(
+        self, name: str | None = None, rate: int = 48000, period: int = 64, realtime: bool = False
+    ) -> None:
+        self.name = name or f"jambridge-{uuid.uuid4().hex[:8]}"
+        self.realtime = realtime  # SCHED_FIFO cycles (needs the rights); else --no-realtime
+        self.rate = rate  # sample rate (frames per second)
+        self.period = period  # frames per JACK cycle: MIDI output lands on cycle starts
+        self._proc: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for child processes that should use this server."""
+        return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+    @property
+    def period_ms(self) -> float:
+        return 1000.0 * self.period / self.rate
+
+    def start(self, timeout_s: float = 15.0) -> JackServer:
+        """Start jackd and wait until ``jack_lsp`` answers.
+
+        Raises:
+            PortError: jackd is missing, died, or did not answer in time.
+        """
+        if shutil.which("jackd") is None:
+            raise PortError("jackd is not installed (Debian: apt install jackd2)")
+        cmd = [
+            "jackd",
+            "--no-realtime",
+            "-d",
+            "dummy",
+            "-r",
+            str(self.rate),
+            "-p",
+            str(self.period),
+        ]
+        self._proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=self._log)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise PortError(f"jackd exited at start: {self.log_text()[-500:]}")
+            if self.run("jack_lsp", check=False).returncode == 0:
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise PortError(f"jackd did not answer in {timeout_s} s")
+
+    def log_text(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def run(self, *cmd: str, check: bool = True, timeout_s: float = 10.0):
+        """Run a JACK tool against this server."""
+        return subprocess.run(
+            cmd, env=self.env, capture_output=True, text=True, check=check, timeout=timeout_s
+        )
+
+    def ports(self) -> list[str]:
+        return [p for p in self.run("jack_lsp").stdout.splitlines() if p.strip()]
+
+    def wait_for_port(self, port: str, timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if port in self.ports():
+                return
+            time.sleep(0.05)
+        raise PortError(f"JACK port {port!r} did not appear; ports: {self.ports()}")
+
+    def connect(self, source: str, dest: str) -> None:
+        res = self.run("jack_connect", source, dest, check=False)
+        if res.returncode != 0:
+            raise PortError(f"jack_connect {source} {dest} failed: {res.stderr.strip()}")
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=5)
+        self._proc = None
+
+    def __enter__(self) -> JackServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+_DUMP_LINE = re.compile(r"^\s*(\d+):((?: [0-9a-f]{2})+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Dumped:
+    """One recorded message."""
+
+    frame: int  # JACK frame time (relative to the recorder's start)
+    msg: tuple[int, ...]
+
+
+class MidiDump:
+    """``jack_midi_dump -a`` as a recorder; its input port is ``{client}:input``."""
+
+    def __init__(self, server: JackServer, client: str | None = None) -> None:
+        self.server = server
+        self.client = client or f"dump-{uuid.uuid4().hex[:6]}"
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
+            prefix="jack_midi_dump-", delete=False
+        )
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def port(self) -> str:
+        return f"{self.client}:input"
+
+    def start(self) -> MidiDump:
+        self._proc = subprocess.Popen(
+            ["jack_midi_dump", "-a", self.client],
+            env=self.server.env,
+            stdout=self._file,
+            stderr=self._err,
+        )
+        self.server.wait_for_port(self.port)
+        return self
+
+    def stop(self) -> list[Dumped]:
+        """Stop recording; return everything recorded."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGINT)
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            self._proc = None
+        return self.read()
+
+    def read(self) -> list[Dumped]:
+        """What is recorded so far."""
+        self._file.flush()
+        text = Path(self._file.name).read_text(errors="replace")
+        out = []
+        for line in text.splitlines():
+            m = _DUMP_LINE.match(line)
+            if m:
+                out.append(Dumped(int(m.group(1)), tuple(int(b, 16) for b in m.group(2).split())))
+        return out
+
+    def lost(self) -> int:
+        """Events the recorder itself dropped (its ring buffer was full): the recording is
+        incomplete when this is not 0."""
+        self._err.seek(0)
+        return self._err.read().decode(errors="replace").count("ringbuffer was full")
+
+    def close(self) -> None:
+        self.stop()
+        self._err.close()
+        self._file.close()
+        Path(self._file.name).unlink(missing_ok=True)
