@@ -23,6 +23,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ class BridgeConfig:
     switch_interval_s: float = 0.0005  # GIL hand-over interval while the session runs
     rt_priority: int = 20  # SCHED_FIFO priority for the real-time thread where allowed; 0: off
     event_queue_size: int = 2000  # events kept for a reader of .events before dropping
+    first_bar_timeout_s: float = 10.0  # start() waits this long for the first generated bar
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -184,7 +186,16 @@ class BridgeSession:
             target=self._dispatch, name="jambridge-dispatcher", daemon=True
         )
         self._dispatcher.start()
+        self._wait_first_bar(cfg.first_bar_timeout_s)
         return self
+
+    def _wait_first_bar(self, timeout_s: float) -> None:
+        """Return when the first bar is generated (so a Start right away finds it), or after
+        ``timeout_s`` (then bar 1 repeats nothing: an underrun, logged)."""
+        end = time.monotonic() + timeout_s
+        feed = self.scheduler.feed
+        while not feed.ready and not feed.dead and feed.errors == 0 and time.monotonic() < end:
+            time.sleep(0.005)
 
     def stop(self) -> None:
         """End every note, stop the threads and the generator, close the ports. Idempotent."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from jambridge.bridge.streaming import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
-from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Note, Track
+from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
 from jambridge.roles import ROLE_SPECS, default_track
 
 KICK, CLOSED_HAT, CRASH = 36, 42, 49  # GM drum keys
@@ -134,28 +134,63 @@ def pattern_source(spec: SourceSpec) -> BarSource:
 
 def procedural_source(spec: SourceSpec) -> BarSource:
     """Factory for engine ``procedural``: the rule-based generator, bar by bar."""
-    try:
-        from jambridge.procedural import ProceduralBarSource  # noqa: F401
-    except ImportError as err:
-        raise EngineError(f"the procedural generator is not available: {err}") from err
     return RiffLoop(ProceduralAdapter(spec))
 
 
 class ProceduralAdapter:
-    """The procedural generator behind the BarSource protocol."""
+    """:class:`jambridge.procedural.ProceduralBarSource` behind the BarSource protocol.
+
+    The preset gives the style, key and densities; a preset change rebuilds the generator at
+    the same bar number; density goes to :meth:`set_density`, regenerate to
+    :meth:`regenerate`; retract steps the position back (its bars depend only on the bar
+    number, so the retracted bar comes again, with the new settings). Temperature means
+    nothing to rules; it is ignored.
+    """
 
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
-        raise EngineError("the procedural adapter is wired when jambridge.procedural lands")
+        self._preset_name: str | None = None
+        self._density: dict[str, float] | None = None
+        self._source = None
+
+    def _build(self, preset_name: str, position: int):
+        from jambridge.preset import load_preset
+        from jambridge.procedural import STYLES, ProceduralBarSource
+
+        preset = load_preset(preset_name)
+        if preset.style not in STYLES:
+            raise EngineError(
+                f"preset {preset_name!r} has style {preset.style!r}; the procedural "
+                f"generator knows {', '.join(STYLES)}"
+            )
+        key = Key.parse(self.spec.key) if self.spec.key else preset.key
+        density = {r: preset.tracks[r].density for r in ROLES}
+        source = ProceduralBarSource(
+            preset.style, self.spec.seed, key, self.spec.bpm, ROLES, density
+        )
+        source.seek(position)
+        self._preset_name, self._density = preset_name, density
+        return source
 
     def next_bar(self, request: BarRequest) -> Bar:
-        raise NotImplementedError
+        controls = request.controls
+        position = self._source.position if self._source is not None else 0
+        if self._source is None or controls.preset != self._preset_name:
+            self._source = self._build(controls.preset, position)
+        density = {t.role: t.density for t in controls.tracks}
+        if density != self._density:
+            self._source.set_density(density)
+            self._density = density
+        if request.regenerate:
+            self._source.regenerate(sorted(request.regenerate))
+        return self._source.next_bar()
 
     def retract(self) -> None:
-        raise NotImplementedError
+        if self._source is not None and self._source.position > 0:
+            self._source.seek(self._source.position - 1)
 
     def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        pass
+        pass  # wrapped in RiffLoop by the factory
 
     def close(self) -> None:
         pass
