@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jambridge.errors import TokenizerError
-from jambridge.music import ROLES, Bar, Key, Note, Song, Track
+from jambridge.music import ROLES, Bar, Key, Note, Song, Track, grid_ticks
 from jambridge.tokenizer import Header, Tokenizer, TokenizerConfig
 
 TOK = Tokenizer()
@@ -146,3 +146,15 @@ def test_tokens_per_techno_bar_is_compact():
     n = len(TOK.encode_bar(bar, ROLES))
     # one POS per used tick, one token per drum hit, two per pitched note: ~2.1 tokens a note
     assert n == 1 + 4 + (16 + 22) + (12 + 24) + (4 + 24) + (16 + 32)
+
+
+def test_notes_rounding_onto_the_bar_end_still_encode_a_valid_bar():
+    # 3.9 beats -> tick 47, 3.99 -> tick 48 (the next bar): inside one bar both sit on tick 47,
+    # so their pitches must come out ascending there, and a same-pitch pair must merge.
+    bass = Track("bass", (Note(60, 3.9, 0.1, 90), Note(50, 3.99, 0.1, 90), Note(60, 3.98, 0.1, 90)))
+    ids = TOK.encode_bar(Bar((bass,)), ("bass",))
+    (bar,) = TOK.decode_bars(ids, ("bass",))
+    assert [(n.pitch, grid_ticks(n.start_beats)) for n in bar.track("bass").notes] == [
+        (50, 47),
+        (60, 47),
+    ]

@@ -81,14 +81,19 @@ class Tokenizer:
         return Note(pitch, tick / c.grid_per_beat, c.durations_ticks[dur] / c.grid_per_beat,
                     c.velocities[vel])  # fmt: skip
 
-    def _quant_track(self, notes: Iterable[Note], role: str, stats: Counter) -> list[QNote]:
+    def _quant_track(
+        self, notes: Iterable[Note], role: str, stats: Counter, max_tick: int | None = None
+    ) -> list[QNote]:
+        """Quantized notes of one track, sorted, duplicates merged. ``max_tick`` clamps starts
+        first (a bar's last position), so notes that round onto it merge like any others."""
         merged: dict[tuple[int, int], tuple[int, int]] = {}
         for n in notes:
             q = self._quant(n, role)
             if q is None:
                 stats["drum_key_out_of_range"] += 1
                 continue
-            key = (q[0], q[1])
+            tick = q[0] if max_tick is None else min(q[0], max_tick)
+            key = (tick, q[1])
             if key in merged:
                 stats["merged_duplicates"] += 1
                 d, v = merged[key]
@@ -151,14 +156,16 @@ class Tokenizer:
             ids.append(self.vocab.id("track", role))
             track = bar.track(role)
             if track is not None:
-                ids.extend(self._track_ids(self._quant_track(track.notes, role, stats), role))
+                # A start just before the bar end rounds to the next bar's tick 0; inside one
+                # bar it is clamped to the last position instead (quantize_song moves it on).
+                qnotes = self._quant_track(track.notes, role, stats, max_tick=self._ppb - 1)
+                ids.extend(self._track_ids(qnotes, role))
         return ids
 
     def _track_ids(self, qnotes: list[QNote], role: str) -> list[int]:
         r, n_vel = self.vocab.ranges, len(self.config.velocities)
         ids, pos = [], -1
         for tick, pitch, dur, vel in qnotes:
-            tick = min(max(tick, 0), self._ppb - 1)
             if tick != pos:
                 ids.append(r["pos"].start + tick)
                 pos = tick
