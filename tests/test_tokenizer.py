@@ -158,3 +158,14 @@ def test_notes_rounding_onto_the_bar_end_still_encode_a_valid_bar():
         (50, 47),
         (60, 47),
     ]
+
+
+def test_decoding_several_documents_keeps_every_documents_roles():
+    first = Song(
+        (Track("drums", (Note(36, 0, 0.25, 100),)), Track("bass", (Note(33, 0, 0.5, 96),)))
+    )
+    second = Song((Track("drums", (Note(38, 1, 0.25, 100),)),))
+    song = TOK.decode(TOK.encode(first) + TOK.encode(second))
+    assert song.length_bars == 2
+    assert [n.pitch for n in song.track("bass").notes] == [33]
+    assert [n.pitch for n in song.track("drums").notes] == [36, 38]

@@ -239,10 +239,13 @@ class Tokenizer:
             s = s_next
             if s.phase == BETWEEN:
                 enabled = s.enabled
+        # Several documents (EOS BOS ...) may enable different roles: keep every role a bar
+        # held, so no document loses its notes to the last header.
+        roles = tuple(r for r in c.roles if r in enabled or any(r in b for b in bars))
         song_bars = [
-            Bar(tuple(default_track(r).with_notes(b.get(r, ())) for r in enabled)) for b in bars
+            Bar(tuple(default_track(r).with_notes(b.get(r, ())) for r in roles)) for b in bars
         ]
-        song = Song.from_bars(song_bars, tracks=tuple(default_track(r) for r in enabled),
+        song = Song.from_bars(song_bars, tracks=tuple(default_track(r) for r in roles),
                               tempo_bpm=header["tempo"], key=header["key"],
                               style=header["style"])  # fmt: skip
         return song, skipped
