@@ -169,3 +169,28 @@ def test_decoding_several_documents_keeps_every_documents_roles():
     assert song.length_bars == 2
     assert [n.pitch for n in song.track("bass").notes] == [33]
     assert [n.pitch for n in song.track("drums").notes] == [36, 38]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"velocities": ()}, "velocities must be non-empty"),
+        ({"tempos_bpm": ()}, "tempos_bpm must be non-empty"),
+        ({"drum_duration_ticks": 5}, "drum_duration_ticks must be one of durations_ticks"),
+        ({"styles": ("techno", "acid")}, "styles must be distinct, including 'other'"),
+        ({"roles": ("drums", "drums", "bass", "lead")}, "roles must be an order of"),
+    ],
+)
+def test_config_rules_name_the_field_and_the_rule(fields, message):
+    with pytest.raises(TokenizerError, match=message):
+        TokenizerConfig(**fields)
+
+
+def test_config_field_of_the_wrong_type_is_a_tokenizer_error():
+    with pytest.raises(TokenizerError, match="wrong type"):
+        TokenizerConfig.from_dict({**TOK.config.to_dict(), "velocities": 5})
+
+
+def test_unwritable_tokenizer_file_is_a_tokenizer_error(tmp_path):
+    with pytest.raises(TokenizerError, match="cannot write"):
+        TOK.save(tmp_path / "missing" / "tok.json")

@@ -117,6 +117,7 @@ class Tokenizer:
     # -- encoding -----------------------------------------------------------------------------
 
     def density_level(self, notes_per_bar: float) -> int:
+        """The header density level (0..density_levels-1) of a mean notes-per-bar count."""
         return bisect.bisect_right(self.config.density_edges, notes_per_bar - 1e-9)
 
     def header_for(self, song: Song, style: str | None = None) -> Header:
@@ -128,6 +129,8 @@ class Tokenizer:
         return Header(style or song.style, song.tempo_bpm, song.key, density)
 
     def encode_header(self, header: Header) -> list[int]:
+        """BOS, style (unknown styles -> ``other``), nearest tempo bucket, key and a density
+        token per role. Raises TokenizerError for a density level out of range."""
         v, c = self.vocab, self.config
         style = header.style if header.style in c.styles else "other"
         tempo = int(np.argmin([abs(b - header.tempo_bpm) for b in c.tempos_bpm]))
@@ -268,11 +271,13 @@ class Tokenizer:
         return np.arange(0 if role == "drums" else r.start, 0 if role == "drums" else r.stop)
 
     def pitch_of(self, token_id: int) -> int | None:
+        """The MIDI pitch a PITCH token carries, or None for any other token."""
         return self.vocab.values[token_id] if token_id in self.vocab.ranges["pitch"] else None
 
     # -- persistence --------------------------------------------------------------------------
 
     def to_json(self) -> str:
+        """The tokenizer file: format, config, vocabulary hash and token names."""
         return json.dumps(
             {
                 "format": FORMAT,
@@ -285,6 +290,8 @@ class Tokenizer:
 
     @classmethod
     def from_json(cls, text: str) -> Tokenizer:
+        """Rebuild from :meth:`to_json` text. Raises TokenizerError when the text is not a
+        tokenizer file, is corrupt, or its hash does not match its config."""
         try:
             data = json.loads(text)
             if data.get("format") != FORMAT:
@@ -301,10 +308,15 @@ class Tokenizer:
         return tok
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
+        """Write the tokenizer file. Raises TokenizerError when it cannot be written."""
+        try:
+            Path(path).write_text(self.to_json())
+        except OSError as err:
+            raise TokenizerError(f"cannot write tokenizer file {path}: {err.strerror}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Tokenizer:
+        """Read a tokenizer file written by :meth:`save` (see :meth:`from_json`)."""
         try:
             text = Path(path).read_text()
         except OSError as err:

@@ -39,20 +39,29 @@ class TokenizerConfig:
     roles: tuple[str, ...] = ROLES  # canonical role order in the header
 
     def __post_init__(self) -> None:
-        checks = [
-            ("velocities", list(self.velocities) == sorted(set(self.velocities))),
-            ("durations_ticks", list(self.durations_ticks) == sorted(set(self.durations_ticks))),
-            ("tempos_bpm", list(self.tempos_bpm) == sorted(set(self.tempos_bpm))),
-            ("density_edges", list(self.density_edges) == sorted(set(self.density_edges))),
-            ("drum_low/drum_high", 0 <= self.drum_low <= self.drum_high <= 127),
-            ("durations_ticks", self.durations_ticks and self.durations_ticks[0] >= 1),
-            ("velocities", all(1 <= v <= 127 for v in self.velocities)),
-            ("roles", set(self.roles) == set(ROLES)),
-            ("grid_per_beat", self.grid_per_beat == GRID_PER_BEAT),
-        ]
-        for name, ok in checks:
+        def ascending(values) -> bool:
+            return bool(values) and list(values) == sorted(set(values))
+
+        checks = [  # (field, ok, what it must be)
+            ("velocities", ascending(self.velocities), "non-empty, ascending, distinct"),
+            ("velocities", all(1 <= v <= 127 for v in self.velocities), "in range 1..127"),
+            ("durations_ticks", ascending(self.durations_ticks), "non-empty, ascending, distinct"),
+            ("durations_ticks", all(d >= 1 for d in self.durations_ticks), "all >= 1 tick"),
+            ("tempos_bpm", ascending(self.tempos_bpm), "non-empty, ascending, distinct"),
+            ("density_edges", list(self.density_edges) == sorted(set(self.density_edges)),
+             "ascending, distinct"),
+            ("drum_low/drum_high", 0 <= self.drum_low <= self.drum_high <= 127,
+             "0 <= drum_low <= drum_high <= 127"),
+            ("drum_duration_ticks", self.drum_duration_ticks in self.durations_ticks,
+             "one of durations_ticks"),
+            ("styles", "other" in self.styles and len(set(self.styles)) == len(self.styles),
+             "distinct, including 'other' (unknown styles map to it)"),
+            ("roles", sorted(self.roles) == sorted(ROLES), f"an order of {', '.join(ROLES)}"),
+            ("grid_per_beat", self.grid_per_beat == GRID_PER_BEAT, f"{GRID_PER_BEAT}"),
+        ]  # fmt: skip
+        for name, ok, rule in checks:
             if not ok:
-                raise TokenizerError(f"tokenizer config field {name} is invalid")
+                raise TokenizerError(f"tokenizer config field {name} must be {rule}")
 
     @property
     def density_levels(self) -> int:
@@ -67,7 +76,10 @@ class TokenizerConfig:
         unknown = set(data) - known
         if unknown:
             raise TokenizerError(f"unknown tokenizer config fields: {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        try:
+            return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        except TypeError as err:  # a field of the wrong type (a number where a list belongs)
+            raise TokenizerError(f"tokenizer config has a field of the wrong type: {err}") from None
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
