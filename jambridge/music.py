@@ -10,6 +10,7 @@ Everything validates on construction and names the allowed range in its message.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -54,9 +55,11 @@ class Note:
 
     @property
     def end_beats(self) -> float:
+        """Where the note ends (start + duration), in beats."""
         return self.start_beats + self.duration_beats
 
     def shifted(self, delta_beats: float) -> Note:
+        """This note moved by ``delta_beats`` (negative moves it earlier)."""
         return replace(self, start_beats=self.start_beats + delta_beats)
 
 
@@ -79,6 +82,7 @@ class Track:
             object.__setattr__(self, "notes", tuple(self.notes))
 
     def with_notes(self, notes: Iterable[Note]) -> Track:
+        """This track (role, program, channel, name) holding ``notes``, sorted by start."""
         return replace(self, notes=tuple(sorted(notes, key=_note_order)))
 
 
@@ -100,27 +104,36 @@ class Key:
 
     @property
     def pitch_classes(self) -> frozenset[int]:
+        """The 7 pitch classes (0 = C) of the key's scale."""
         return frozenset((self.tonic + s) % 12 for s in _SCALES[self.mode])
 
     @property
     def name(self) -> str:
+        """``"A minor"``, ``"F# major"`` (sharps; :meth:`parse` reads it back)."""
         return f"{_NOTE_NAMES[self.tonic]} {self.mode}"
 
     @classmethod
     def parse(cls, text: str) -> Key:
-        """Parse ``"A minor"``, ``"F# major"``, ``"Am"`` or ``"C"``."""
-        t = text.strip().replace("♯", "#")
-        mode = "major"
-        if t.lower().endswith(" minor") or t.lower().endswith(" major"):
-            t, mode = t[:-6].strip(), t[-5:].lower()
-        elif t.endswith("m") and len(t) in (2, 3):
-            t, mode = t[:-1], "minor"
-        flats = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
-        t = flats.get(t, t).upper()
-        names = [n.upper() for n in _NOTE_NAMES]
-        if t not in names:
-            raise DataError(f"key must look like 'A minor' or 'F# major', got {text!r}")
-        return cls(names.index(t), mode)
+        """Parse a key as producers write it: ``"A minor"``, ``"Am"``, ``"F# minor"``,
+        ``"Bb major"``, ``"bbm"``, ``"C"`` (major), ``"E flat min"``, ``"A-minor"``.
+
+        Raises:
+            DataError: the text is not a note name A..G (with an optional sharp or flat)
+                followed by an optional mode (m, min, minor, maj, major).
+        """
+        match = _KEY_RE.match(text.strip().lower().replace("♯", "#").replace("♭", "b"))
+        if match is None:
+            raise DataError(
+                f"key must look like 'A minor', 'F# major', 'Bb minor' or 'Am', got {text!r}"
+            )
+        letter, accidental, mode = match.groups()
+        shift = {"#": 1, "sharp": 1, "b": -1, "flat": -1}.get(accidental or "", 0)
+        tonic = (_NOTE_NAMES.index(letter.upper()) + shift) % 12
+        return cls(tonic, "major" if mode in (None, "maj", "major") else "minor")
+
+
+# A note letter, an optional accidental, an optional mode (text already lower-cased).
+_KEY_RE = re.compile(r"([a-g])\s*(#|b|sharp|flat)?[\s_-]*(m|min|minor|maj|major)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +160,16 @@ class Bar:
                     )
 
     def track(self, role: str) -> Track | None:
+        """The track of ``role``, or None when there is none."""
         return next((t for t in self.tracks if t.role == role), None)
 
     @property
     def roles(self) -> tuple[str, ...]:
+        """The roles of the tracks, in track order."""
         return tuple(t.role for t in self.tracks)
 
     def note_count(self) -> int:
+        """Notes over all tracks."""
         return sum(len(t.notes) for t in self.tracks)
 
     def replace_track(self, track: Track) -> Bar:
@@ -187,13 +203,16 @@ class Song:
             object.__setattr__(self, "length_bars", max(bars, 0))
 
     def track(self, role: str) -> Track | None:
+        """The track of ``role``, or None when there is none."""
         return next((t for t in self.tracks if t.role == role), None)
 
     @property
     def roles(self) -> tuple[str, ...]:
+        """The roles of the tracks, in track order."""
         return tuple(t.role for t in self.tracks)
 
     def note_count(self) -> int:
+        """Notes over all tracks."""
         return sum(len(t.notes) for t in self.tracks)
 
     def bars(self) -> list[Bar]:
