@@ -194,6 +194,9 @@ class Song:
         _check_range("tempo_bpm", self.tempo_bpm, 10.0, 1000.0)
         if not isinstance(self.tracks, tuple):
             object.__setattr__(self, "tracks", tuple(self.tracks))
+        roles = [t.role for t in self.tracks]
+        if len(set(roles)) != len(roles):  # bars() would fail later, far from the cause
+            raise DataError(f"a song holds each role at most once, got {roles}")
         if self.length_bars < 0:
             raise DataError(f"length_bars must be >= 0, got {self.length_bars}")
         if self.length_bars == 0:

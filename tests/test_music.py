@@ -1,11 +1,11 @@
-"""Music values: key names as producers type them."""
+"""Music values: key names as producers type them, and songs that refuse a role twice."""
 
 from __future__ import annotations
 
 import pytest
 
 from jambridge.errors import DataError
-from jambridge.music import Key
+from jambridge.music import Key, Note, Song, Track
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,9 @@ def test_unreadable_key_names_the_accepted_forms(text):
 @pytest.mark.parametrize("key", [Key(t, m) for t in range(12) for m in ("minor", "major")])
 def test_key_name_parses_back(key):
     assert Key.parse(key.name) == key
+
+
+def test_song_refuses_a_role_twice():
+    bass = Track("bass", (Note(33, 0, 1, 100),))
+    with pytest.raises(DataError, match="each role at most once"):
+        Song((bass, bass))
