@@ -49,10 +49,12 @@ class TrackSettings:
 
     @classmethod
     def default(cls, role: str) -> TrackSettings:
+        """The role's default program and channel (ROLE_SPECS), other fields at defaults."""
         spec = ROLE_SPECS[role]
         return cls(program=spec.program, channel=spec.channel + 1)
 
     def density_level(self, role: str) -> int:
+        """The tokenizer density level this track's 0..1 density maps to for ``role``."""
         low, high = DENSITY_LEVELS[role]
         return low + round(self.density * (high - low))
 
@@ -76,17 +78,21 @@ class Preset:
 
     @property
     def enabled_roles(self) -> tuple[str, ...]:
+        """The roles switched on, in canonical order."""
         return tuple(r for r in ROLES if self.tracks[r].enabled)
 
     def track_temperature(self, role: str) -> float:
+        """The sampling temperature of ``role``: the preset's factor times the track's."""
         return self.temperature * self.tracks[role].temperature
 
     def with_track(self, role: str, **changes) -> Preset:
+        """This preset with ``changes`` (TrackSettings fields) applied to ``role``'s track."""
         tracks = dict(self.tracks)
         tracks[role] = replace(tracks[role], **changes)
         return replace(self, tracks=tracks)
 
     def to_dict(self) -> dict:
+        """The JSON shape of the module docstring (what :func:`save_preset` writes)."""
         d = asdict(self)
         d["key"] = self.key.name
         return d
@@ -114,14 +120,18 @@ _PRESET_RULES = {
 
 
 def _check(where: str, name: str, value, rule):
+    """``value`` checked against ``rule`` (type, low, high); ints pass as floats. PresetError
+    says ``where: name must ...`` (just ``name must ...`` when ``where`` is empty)."""
     kind, low, high = rule
+    where = f"{where}: " if where else ""
     ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
     if not ok:
-        raise PresetError(f"{where}: {name} must be a {kind.__name__}, got {value!r}")
+        article = "an" if kind is int else "a"
+        raise PresetError(f"{where}{name} must be {article} {kind.__name__}, got {value!r}")
     if low is not None and not low <= value <= high:
-        raise PresetError(f"{where}: {name} must be in range {low}..{high}, got {value!r}")
+        raise PresetError(f"{where}{name} must be in range {low}..{high}, got {value!r}")
     return value
 
 
@@ -135,6 +145,8 @@ def preset_from_dict(data: dict, where: str = "preset") -> Preset:
     if "name" not in data:
         raise PresetError(f"{where}: name is missing")
     values = {k: _check(where, k, v, _PRESET_RULES[k]) for k, v in data.items()}
+    if not values["name"].strip():
+        raise PresetError(f"{where}: name must not be empty")
     if values.get("style", "techno") not in STYLES:
         raise PresetError(
             f"{where}: style must be one of {', '.join(STYLES)}, got {values['style']!r}"
@@ -158,6 +170,31 @@ def preset_from_dict(data: dict, where: str = "preset") -> Preset:
     if not any(t.enabled for t in tracks.values()):
         raise PresetError(f"{where}: tracks: at least one track must be enabled")
     return Preset(tracks=tracks, **values)
+
+
+def with_overrides(
+    preset: Preset,
+    bpm: float | None = None,
+    temperature: float | None = None,
+    key: str | Key | None = None,
+) -> Preset:
+    """``preset`` with command-line overrides, checked by the preset's own rules: ``bpm``,
+    ``temperature`` (every track's, the preset-wide factor reset to 1) and ``key`` (a Key or
+    text for :meth:`Key.parse`). None leaves a setting as it is.
+
+    Raises:
+        PresetError: a value out of range (the message names the option and the range).
+        DataError: a key that cannot be parsed.
+    """
+    if bpm is not None:
+        preset = replace(preset, bpm=_check("", "--bpm", bpm, _PRESET_RULES["bpm"]))
+    if temperature is not None:
+        t = _check("", "--temperature", temperature, _TRACK_RULES["temperature"])
+        tracks = {r: replace(s, temperature=t) for r, s in preset.tracks.items()}
+        preset = replace(preset, temperature=1.0, tracks=tracks)
+    if key is not None:
+        preset = replace(preset, key=key if isinstance(key, Key) else Key.parse(key))
+    return preset
 
 
 def user_preset_dir() -> Path:
@@ -186,10 +223,18 @@ def list_presets() -> list[str]:
 
 
 def load_preset(name_or_path: str | os.PathLike) -> Preset:
-    """A preset by name (user folder, then shipped) or by path to a JSON file."""
+    """A preset by name (user folder, then shipped) or by path to a JSON file.
+
+    Text that ends in ``.json``, names a file or holds a path separator is a path.
+
+    Raises:
+        PresetError: no such preset, an unreadable file, or an invalid preset (the message
+            names the file and the field).
+    """
     text = str(name_or_path)
     path = Path(text)
-    if not (text.endswith(".json") or path.is_file()):
+    is_path = text.endswith(".json") or path.is_file() or any(c in text for c in "/\\")
+    if not is_path:
         user = user_preset_dir() / f"{text}.json"
         if user.is_file():
             path = user
@@ -198,9 +243,12 @@ def load_preset(name_or_path: str | os.PathLike) -> Preset:
         else:
             raise PresetError(f"no preset named {text!r}; known: {', '.join(list_presets())}")
     try:
-        return _parse(path.read_text(), path.name)
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise PresetError(f"cannot read preset {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise PresetError(f"{path.name}: not a preset (not UTF-8 JSON text)") from None
+    return _parse(text, path.name)
 
 
 def _parse(text: str, where: str) -> Preset:

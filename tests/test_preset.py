@@ -7,7 +7,16 @@ import json
 import pytest
 
 from jambridge.errors import PresetError
-from jambridge.preset import list_presets, load_preset, preset_from_dict, save_preset
+from jambridge.music import Key
+from jambridge.preset import (
+    STYLES,
+    list_presets,
+    load_preset,
+    preset_from_dict,
+    save_preset,
+    with_overrides,
+)
+from jambridge.tokenizer import TokenizerConfig
 
 REQUIRED = {"techno", "minimal", "acid", "dub", "peak", "deephouse", "electro"}
 
@@ -36,6 +45,8 @@ def test_every_shipped_preset_loads_with_sane_values(name):
         ({"tracks": {"kazoo": {}}}, r"tracks.kazoo is not a role"),
         ({"tracks": {"lead": {"volume": 3}}}, r"unknown field tracks.lead.volume"),
         ({"tempo": 120}, r"unknown field 'tempo'"),
+        ({"name": "  "}, r"name must not be empty"),
+        ({"tracks": {"bass": {"program": 38.5}}}, r"tracks.bass.program must be an int"),
         (
             {"tracks": {r: {"enabled": False} for r in ("drums", "bass", "chords", "lead")}},
             r"at least one track",
@@ -71,3 +82,27 @@ def test_save_and_load_round_trip(tmp_path, monkeypatch):
     loaded = load_preset("my-dub")
     assert loaded.tracks["bass"].density == 0.9 and loaded.name == "My Dub"
     assert "my-dub" in list_presets()
+
+
+def test_a_file_that_is_not_text_or_a_folder_is_a_preset_error(tmp_path):
+    midi = tmp_path / "riff.mid"
+    midi.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0")
+    with pytest.raises(PresetError, match="riff.mid: not a preset"):
+        load_preset(midi)
+    with pytest.raises(PresetError, match="cannot read preset"):
+        load_preset(f"{tmp_path}/")
+
+
+def test_every_preset_style_is_a_tokenizer_style():
+    assert set(STYLES) <= set(TokenizerConfig().styles)
+
+
+def test_overrides_use_the_preset_rules():
+    p = with_overrides(load_preset("acid"), bpm=140, temperature=0.5, key="F#m")
+    assert p.bpm == 140.0 and p.key == Key(6, "minor") and p.temperature == 1.0
+    assert {t.temperature for t in p.tracks.values()} == {0.5}
+    assert with_overrides(p) == p
+    with pytest.raises(PresetError, match=r"--bpm must be in range 40.0..300.0, got nan"):
+        with_overrides(p, bpm=float("nan"))
+    with pytest.raises(PresetError, match=r"--temperature must be in range 0.0..2.0, got 5"):
+        with_overrides(p, temperature=5.0)
