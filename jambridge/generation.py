@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jambridge.errors import DataError
 from jambridge.keyfinder import estimate_key
-from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Song, Track
+from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Song, Track
 from jambridge.preset import Preset
 
 ENGINES = ("model", "procedural")
@@ -32,37 +32,67 @@ class Prompt:
     bars: tuple[Bar, ...]  # each holding just the prompt role's track
 
     @property
-    def key(self):
-        song = Song.from_bars(self.bars)
-        return estimate_key(song, min_weight_beats=1.0)
+    def key(self) -> Key | None:
+        """The riff's estimated key (None for drums or too few notes to tell)."""
+        if self.role == "drums":
+            return None
+        return estimate_key(Song.from_bars(self.bars), min_weight_beats=1.0)
+
+
+# Which track of a multi-track file is the riff when no role is given: a bass line first.
+_PROMPT_ROLE_ORDER = ("bass", "lead", "chords", "drums")
+
+
+def _prompt_source(tracks: list[Track], role: str | None) -> Track:
+    """The track a prompt is read from: with no ``role``, the file's first of bass, lead,
+    chords, drums; with ``role``, the file's track of that role, else its only track, else
+    its pitched tracks merged (drum keys are not pitches, so drums join only a drums riff)."""
+    if role is None:
+        return min(tracks, key=lambda t: _PROMPT_ROLE_ORDER.index(t.role))
+    same = [t for t in tracks if t.role == role]
+    if same:
+        return same[0]
+    if len(tracks) == 1:
+        return replace(tracks[0], role=role)
+    pitched = [t for t in tracks if t.role != "drums"] if role != "drums" else []
+    notes = sorted((n for t in pitched or tracks for n in t.notes), key=lambda n: n.start_beats)
+    return Track(role, tuple(notes))
 
 
 def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) -> Prompt:
-    """Read a riff from a MIDI file. ``role`` overrides role assignment; when the file has
-    several roles, the first pitched one (bass, then lead, chords) is taken."""
-    from jambridge.midi_io import read_midi
+    """Read a riff from a MIDI file: quantized, leading empty bars trimmed (a clip exported
+    from bar 5 starts at its first note's bar), at most ``max_bars`` bars.
 
+    Args:
+        path: the MIDI file.
+        role: the riff's role; None takes the file's bass, else lead, chords, drums. Given,
+            the file's track of that role is taken, else its only track (a riff that role
+            assignment read differently), else its pitched tracks merged.
+        max_bars: bars kept from the first bar with notes.
+
+    Raises:
+        DataError: unreadable file, a role not in ROLES, or no notes in the chosen track.
+    """
+    from jambridge.midi_io import read_midi
+    from jambridge.tokenizer import Tokenizer, default_track
+
+    if role is not None and role not in ROLES:
+        raise DataError(f"prompt role must be one of {', '.join(ROLES)}, got {role!r}")
     song, _ = read_midi(path)
     tracks = [t for t in song.tracks if t.notes]
     if not tracks:
         raise DataError(f"{path}: the prompt has no notes")
-    if role is not None:
-        if role not in ROLES:
-            raise DataError(f"prompt role must be one of {', '.join(ROLES)}, got {role!r}")
-        notes = sorted((n for t in tracks for n in t.notes), key=lambda n: n.start_beats)
-        source = Track(role, tuple(notes))
-    else:
-        order = ("bass", "lead", "chords", "drums")
-        source = min(tracks, key=lambda t: order.index(t.role))
-        role = source.role
-    from jambridge.tokenizer import Tokenizer, default_track
-
-    quantized = Tokenizer().quantize_song(Song((replace(source, role=role),)))
-    bars = quantized.bars()[:max_bars]
-    if not bars:
-        raise DataError(f"{path}: the prompt has no notes")
-    template = default_track(role)
-    return Prompt(role, tuple(Bar((template.with_notes(b.tracks[0].notes),)) for b in bars))
+    source = _prompt_source(tracks, role)
+    quantized = Tokenizer().quantize_song(Song((source,)))
+    bars = quantized.bars()
+    first = next((i for i, b in enumerate(bars) if b.note_count()), None)
+    if first is None:
+        raise DataError(f"{path}: the prompt's {source.role} notes are all outside its range")
+    template = default_track(source.role)
+    return Prompt(
+        source.role,
+        tuple(Bar((template.with_notes(b.tracks[0].notes),)) for b in bars[first:][:max_bars]),
+    )
 
 
 def generate(
@@ -73,8 +103,14 @@ def generate(
     prompt: Prompt | None = None,
     model_path: str | Path | None = None,
     roles: Sequence[str] | None = None,
+    key_from_prompt: bool = True,
 ) -> Song:
-    """A ``bars``-bar song for ``preset`` (tracks limited to ``roles`` when given)."""
+    """A ``bars``-bar song for ``preset`` (tracks limited to ``roles`` when given).
+
+    With a pitched ``prompt``, the song takes the riff's estimated key unless
+    ``key_from_prompt`` is False (the user named the key: an estimate from a few notes can
+    mistake A minor for C major, and the user must be able to say so).
+    """
     if bars < 1:
         raise DataError(f"bars must be >= 1, got {bars}")
     if engine not in ENGINES:
@@ -82,10 +118,9 @@ def generate(
     roles = tuple(r for r in ROLES if r in (roles or preset.enabled_roles))
     if prompt is not None and prompt.role not in roles:
         roles = tuple(r for r in ROLES if r in (*roles, prompt.role))
-    if prompt is not None and prompt.role != "drums":
-        key = prompt.key
-        if key is not None:
-            preset = replace(preset, key=key)
+    prompt_key = prompt.key if prompt is not None and key_from_prompt else None
+    if prompt_key is not None:
+        preset = replace(preset, key=prompt_key)
     if engine == "procedural":
         song = _procedural(preset, bars, seed, roles, prompt)
     else:
@@ -149,4 +184,5 @@ def split_stems(song: Song) -> list[Song]:
 
 
 def song_seconds(song: Song) -> float:
+    """How long the song plays at its starting tempo, in seconds."""
     return song.length_bars * BEATS_PER_BAR * 60.0 / song.tempo_bpm

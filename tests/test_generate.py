@@ -83,6 +83,8 @@ def test_prompt_riff_opens_the_song_and_sets_the_key(tmp_path):
         (["--key", "H minor"], "key must look like"),
         (["--bpm", "900"], "bpm must be in range"),
         (["--temperature", "5"], "temperature must be in range"),
+        (["--temperature", "nan"], "temperature must be in range"),
+        (["--stems", "/proc/no/stems"], "cannot create the stems folder"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, args, message):
@@ -105,3 +107,47 @@ def test_argument_errors_exit_2(tmp_path, args):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_output_without_midi_suffix_gets_one_and_a_folder_is_refused(tmp_path, capsys):
+    args = ["generate", "--engine", "procedural", "--bars", "1", "--seed", "1"]
+    assert main([*args, "--variations", "2", "-o", str(tmp_path / "idea")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idea-1.mid", "idea-2.mid"]
+    assert main([*args, "-o", str(tmp_path)]) == 1
+    assert "is a folder" in capsys.readouterr().err
+    assert not (tmp_path.parent / f"{tmp_path.name}.mid").exists()
+
+
+def _bass_riff(tmp_path, name="riff.mid", start_beats=0.0):
+    riff = [(p, start_beats + i * 0.5, 0.4, 100) for i, p in enumerate([45, 48, 52, 45])]
+    kick = [(36, start_beats + b, 0.25, 110) for b in range(4)]
+    return write_midi_file(
+        tmp_path / name, [Part(9, None, "Drums", kick), Part(1, 38, "Bass", riff)], ppq=96
+    )
+
+
+def test_output_that_is_the_prompt_is_refused_and_the_riff_kept(tmp_path, capsys):
+    prompt = _bass_riff(tmp_path)
+    before = prompt.read_bytes()
+    rc = main(["generate", "--engine", "procedural", "--prompt", str(prompt), "-o", str(prompt)])
+    assert rc == 1 and "would overwrite your riff" in capsys.readouterr().err
+    assert prompt.read_bytes() == before
+
+
+def test_named_key_wins_over_the_prompts_estimate(tmp_path):
+    prompt = _bass_riff(tmp_path)
+    out = tmp_path / "o.mid"
+    assert main(["generate", "--engine", "procedural", "--bars", "2", "--seed", "1", "--prompt",
+                 str(prompt), "--key", "C major", "-o", str(out)]) == 0  # fmt: skip
+    assert read_midi(out)[0].key == Key(0, "major")
+
+
+def test_prompt_starts_at_its_first_note_and_a_named_role_takes_that_track(tmp_path):
+    prompt = _bass_riff(tmp_path, start_beats=8.0)  # a clip exported from bar 3
+    default = load_prompt(prompt)
+    assert default.role == "bass"
+    assert [n.pitch for n in default.bars[0].tracks[0].notes] == [45, 48, 52, 45]
+    as_drums = load_prompt(prompt, "drums")  # the file's drum track, not everything merged
+    assert {n.pitch for b in as_drums.bars for n in b.tracks[0].notes} == {36}
+    as_lead = load_prompt(prompt, "lead")  # the pitched notes only: kicks are not pitches
+    assert {n.pitch for b in as_lead.bars for n in b.tracks[0].notes} == {45, 48, 52}

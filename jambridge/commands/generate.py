@@ -1,4 +1,4 @@
-"""``jambridge generate``: a multi-track techno idea as a type-1 .mid file."""
+"""``jambridge generate``: a multi-track techno idea as a type-1 .mid file (and stems)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def _positive(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``jambridge generate``."""
     p.add_argument(
         "--preset",
         default="techno",
@@ -42,7 +43,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="sampling temperature for every track (default: the preset's)",
     )
     p.add_argument("--bpm", type=float, default=None, help="tempo (default: the preset's)")
-    p.add_argument("--key", default=None, help="key, e.g. 'A minor' (default: the preset's)")
+    p.add_argument(
+        "--key",
+        default=None,
+        help="key, e.g. 'A minor', 'Am', 'Bb major' (default: the preset's, or the prompt's)",
+    )
     p.add_argument(
         "--tracks",
         type=_roles,
@@ -67,52 +72,85 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the shipped model (default) or the rule-based generator",
     )
     p.add_argument("--model", metavar="MODEL.onnx", help="use this model instead of the default")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="output file")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.mid",
+        help="output file (.mid added if missing)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from jambridge.errors import DataError
-    from jambridge.generation import generate, load_prompt, split_stems
+    """Generate ``--variations`` songs, write them (and their stems), print a line for each."""
+    from jambridge.generation import generate, load_prompt, song_seconds, split_stems
     from jambridge.midi_io import write_midi
-    from jambridge.music import Key
-    from jambridge.preset import load_preset
+    from jambridge.preset import load_preset, with_overrides
 
     t0 = time.perf_counter()
-    preset = load_preset(args.preset)
-    if args.temperature is not None:
-        if not 0 <= args.temperature <= 2:
-            raise DataError(f"temperature must be in range 0..2, got {args.temperature}")
-        preset = replace(
-            preset,
-            temperature=1.0,
-            tracks={r: replace(t, temperature=args.temperature) for r, t in preset.tracks.items()},
-        )
-    if args.bpm is not None:
-        if not 40 <= args.bpm <= 300:
-            raise DataError(f"bpm must be in range 40..300, got {args.bpm}")
-        preset = replace(preset, bpm=args.bpm)
-    if args.key is not None:
-        preset = replace(preset, key=Key.parse(args.key))
+    preset = with_overrides(load_preset(args.preset), args.bpm, args.temperature, args.key)
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    out = Path(args.output)
-    if out.parent and not out.parent.exists():
-        raise DataError(f"output folder {out.parent} does not exist")
-    for k in range(args.variations):
-        song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model, args.tracks)
-        path = out if args.variations == 1 else out.with_name(f"{out.stem}-{k + 1}{out.suffix}")
+    paths = output_paths(args.output, args.variations)
+    _check_outputs(paths, args.prompt)
+    stems = _stems_folder(args.stems) if args.stems else None
+    for k, path in enumerate(paths):
+        song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model, args.tracks,
+                        key_from_prompt=args.key is None)  # fmt: skip
         write_midi(song, path)
-        if args.stems:
-            stems = Path(args.stems)
-            stems.mkdir(parents=True, exist_ok=True)
+        if stems is not None:
             for stem in split_stems(song):
                 write_midi(stem, stems / f"{path.stem}-{stem.tracks[0].role}.mid")
         counts = ", ".join(f"{t.role} {len(t.notes)}" for t in song.tracks)
+        bars = f"{song.length_bars} bar{'s' if song.length_bars != 1 else ''}"
         print(
-            f"wrote {path}: {song.length_bars} bars, {song.tempo_bpm:g} BPM, "
+            f"wrote {path}: {bars} ({song_seconds(song):.1f} s at {song.tempo_bpm:g} BPM), "
             f"{song.key.name if song.key else 'no key'}, {preset.name} ({args.engine}, "
             f"seed {seed + k}); notes: {counts}; {time.perf_counter() - t0:.2f} s"
         )
     return 0
+
+
+def output_paths(output: str, variations: int) -> list[Path]:
+    """The files to write: ``OUT.mid``, or ``OUT-1.mid`` .. ``OUT-K.mid`` for K variations.
+    A name without a MIDI suffix gets ``.mid`` (a DAW only picks up .mid/.midi files).
+
+    Raises:
+        DataError: ``output`` is a folder.
+    """
+    from jambridge.errors import DataError
+
+    out = Path(output)
+    if out.is_dir():
+        raise DataError(f"output {out} is a folder; give a file name, e.g. {out / 'idea.mid'}")
+    if out.suffix.lower() not in (".mid", ".midi"):
+        out = out.with_name(out.name + ".mid")
+    if variations == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}-{k + 1}{out.suffix}") for k in range(variations)]
+
+
+def _check_outputs(paths: list[Path], prompt: str | None) -> None:
+    """Refuse, before generating, outputs that cannot be written or would overwrite the prompt."""
+    from jambridge.errors import DataError
+
+    for path in paths:
+        if not path.parent.is_dir():
+            raise DataError(f"output folder {path.parent} does not exist")
+        if path.is_dir():
+            raise DataError(
+                f"output {path} is a folder; give a file name, e.g. {path / 'idea.mid'}"
+            )
+        if prompt is not None and path.exists() and path.samefile(prompt):
+            raise DataError(f"output {path} is the prompt file; it would overwrite your riff")
+
+
+def _stems_folder(folder: str) -> Path:
+    from jambridge.errors import DataError
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"cannot create the stems folder {path}: {err.strerror}") from None
+    return path
