@@ -173,14 +173,14 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        status = session.status() if session.scheduler is not None else None
         session.stop()
+        status = session.status() if session.scheduler is not None else None
         if tty:
             print()
     if status is not None:
         print(
-            f"stopped: {status.notes_on} notes played, {status.open_notes} left sounding "
-            f"(all ended), {status.underruns} underruns, scheduling late p99 "
+            f"stopped: {status.notes_on} notes played, {status.open_notes} left sounding, "
+            f"{status.underruns} underruns, scheduling late p99 "
             f"{status.late_p99_ms:.2f} ms"
         )
     return 0
