@@ -22,6 +22,7 @@ counted with their reason; they never stop the build.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jambridge.dataset_report import make_report
 from jambridge.errors import DataError, JamBridgeError
 from jambridge.keyfinder import estimate_key
 from jambridge.music import ROLES, Key, Song
@@ -321,7 +323,7 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     skipped_examples: dict[str, str] = {}
     with (
         Progress(
-            len(jobs), "files", "data build", stream=None if show_progress else _Null()
+            len(jobs), "files", "data build", stream=None if show_progress else io.StringIO()
         ) as bar,
         ProcessPoolExecutor(max_workers=cfg.workers) as pool,
     ):
@@ -348,7 +350,7 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
             out / f"{split}_docs.npy", np.asarray(doc_rows[split], dtype=np.int64).reshape(-1, 3)
         )
     tok.save(out / "tokenizer.json")
-    report = _report(
+    report = make_report(
         cfg, sources, per_source, totals, skipped, skipped_examples, offsets, time.monotonic() - t0
     )
     meta = {
@@ -362,86 +364,6 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1))
     return report
-
-
-def _report(cfg, sources, per_source, totals, skipped, examples, offsets, wall_s) -> dict:
-    def ratio(a: float, b: float) -> float:
-        return round(a / b, 5) if b else 0.0
-
-    return {
-        "wall_s": round(wall_s, 1),
-        "workers": cfg.workers,
-        "files_used": sum(s["used"] for s in per_source),
-        "files_skipped": sum(skipped.values()),
-        "skipped_reasons": {k: {"count": v, "example": examples[k]} for k, v in skipped.items()},
-        "tokens_train": offsets["train"],
-        "tokens_val": offsets["val"],
-        "docs": totals["docs"],
-        "bars": totals["bars"],
-        "notes_per_role": {r: totals[f"notes_{r}"] for r in ROLES},
-        "tokens_per_bar": ratio(totals["tokens_song"], totals["bars"]),
-        "tokens_per_4track_bar": ratio(totals["four_track_bar_tokens"], totals["four_track_bars"]),
-        "round_trip": {
-            "notes": totals["rt_expected"],
-            "precision": ratio(totals["rt_true"], totals["rt_decoded"]),
-            "recall": ratio(totals["rt_true"], totals["rt_expected"]),
-        },
-        "quantization_loss": {
-            "merged_duplicates": totals["merged_duplicates"],
-            "drum_key_out_of_range": totals["drum_key_out_of_range"],
-            "bars_too_long": totals["bars_too_long"],
-        },
-        "per_source": [
-            {
-                "name": s["name"],
-                "style": s["style"],
-                "used": c["used"],
-                "skipped": c["skipped"],
-                "files_train": c["files_train"],
-                "files_val": c["files_val"],
-                "bars": c["bars"],
-                "tokens": c["tokens"],
-                "tokens_per_bar": ratio(c["tokens_song"], c["bars"]),
-            }
-            for s, c in zip(sources, per_source)
-        ],
-    }
-
-
-class _Null:
-    def write(self, _text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-def format_report(report: dict) -> str:
-    """The build report as readable text."""
-    rt = report["round_trip"]
-    lines = [
-        f"files used {report['files_used']}, skipped {report['files_skipped']} "
-        f"in {report['wall_s']} s ({report['workers']} workers)",
-        f"tokens: train {report['tokens_train']:,}, val {report['tokens_val']:,}; "
-        f"docs {report['docs']:,}; bars {report['bars']:,}",
-        f"tokens per bar {report['tokens_per_bar']}, per 4-track bar "
-        f"{report['tokens_per_4track_bar']}",
-        f"round trip: {rt['notes']:,} notes, precision {rt['precision']}, recall {rt['recall']}",
-        "notes per role: " + ", ".join(f"{k} {v:,}" for k, v in report["notes_per_role"].items()),
-        "quantization: " + ", ".join(f"{k} {v:,}" for k, v in report["quantization_loss"].items()),
-    ]
-    for s in report["per_source"]:
-        lines.append(
-            f"  {s['name']:<12} ({s['style']}): used {s['used']}, skipped {s['skipped']}, "
-            f"train/val files {s['files_train']}/{s['files_val']}, bars {s['bars']:,}, "
-            f"tokens {s['tokens']:,}, tokens/bar {s['tokens_per_bar']}"
-        )
-    for reason, info in report["skipped_reasons"].items():
-        lines.append(f"  skipped {info['count']}x: {reason} (e.g. {info['example']})")
-    return "\n".join(lines)
 
 
 def load_split(path: str | Path, split: str) -> tuple[np.memmap, np.ndarray]:

@@ -44,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jambridge.dataset import BuildConfig, build, format_report, parse_sources
+    from jambridge.dataset import BuildConfig, build, parse_sources
+    from jambridge.dataset_report import format_report
 
     cfg = BuildConfig(
         sources=parse_sources(args.sources),
