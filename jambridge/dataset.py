@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -39,11 +40,13 @@ from jambridge.errors import DataError, JamBridgeError
 from jambridge.keyfinder import estimate_key
 from jambridge.music import ROLES, Key, Song
 from jambridge.progress import Progress
-from jambridge.tokenizer import Tokenizer
+from jambridge.tokenizer import Tokenizer, TokenizerConfig
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
 # Folder names of well-known corpora -> the style token their songs get.
 STYLE_BY_FOLDER = {"groove": "groove", "pop909": "pop"}
+HEADER_TOKENS = 4 + len(ROLES)  # BOS STYLE TEMPO KEY + a density token per role
+MIN_DOC_TOKENS = 64  # a header, EOS and a bar of a few notes per role
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,24 @@ class BuildConfig:
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        lo, hi = self.transpose_range
+        b_lo, b_hi = self.procedural_bars
+        checks = [  # (field, ok, what it must be)
+            ("procedural", self.procedural >= 0, ">= 0"),
+            ("procedural_bars", 1 <= b_lo <= b_hi <= 10_000, "a range within 1..10000"),
+            ("transpositions", self.transpositions >= 0, ">= 0"),
+            ("transpose_range", -24 <= lo <= hi <= 24, "a range within -24..24"),
+            ("val_fraction", 0.0 <= self.val_fraction < 1.0, "in range 0..1 (1 excluded)"),
+            ("max_doc_tokens", MIN_DOC_TOKENS <= self.max_doc_tokens <= 1_000_000,
+             f"in range {MIN_DOC_TOKENS}..1000000"),
+            ("max_file_bytes", self.max_file_bytes >= 1, ">= 1"),
+            ("workers", self.workers >= 1, ">= 1"),
+        ]  # fmt: skip
+        for name, ok, rule in checks:
+            if not ok:
+                raise DataError(f"{name} must be {rule}, got {getattr(self, name)!r}")
+
 
 @dataclass
 class FileResult:
@@ -76,15 +97,32 @@ class FileResult:
 
 
 def parse_source(spec: str) -> tuple[str, str]:
-    """``PATH[:STYLE]`` -> (path, style); the style defaults from the folder name."""
-    path, _, style = spec.rpartition(":") if ":" in spec else (spec, "", "")
-    path = path or spec
+    """``PATH[:STYLE]`` -> (path, style); the style defaults from the folder name.
+
+    A suffix is a style only when it is a plain word and the whole text is not an existing
+    path, so ``C:\\midi`` and a folder named ``a:b`` stay paths.
+
+    Raises:
+        DataError: the style is not one the tokenizer knows.
+    """
+    path, style = spec, ""
+    head, _, tail = spec.rpartition(":")
+    if head and re.fullmatch(r"[A-Za-z0-9_-]+", tail) and not Path(spec).exists():
+        path, style = head, tail.lower()
     if not style:
         style = STYLE_BY_FOLDER.get(Path(path).resolve().name.lower(), "other")
+    styles = TokenizerConfig().styles
+    if style not in styles:
+        raise DataError(f"source {spec}: style must be one of {', '.join(styles)}, got {style!r}")
     return path, style
 
 
 def find_midi_files(path: str | Path) -> list[Path]:
+    """``path`` itself when it is a file, else the MIDI files under the folder, sorted.
+
+    Raises:
+        DataError: ``path`` does not exist.
+    """
     p = Path(path)
     if p.is_file():
         return [p]
@@ -112,9 +150,6 @@ def _transpose(song: Song, semitones: int) -> Song | None:
         tracks.append(t.with_notes(replace(n, pitch=n.pitch + semitones) for n in t.notes))
     key = Key((song.key.tonic + semitones) % 12, song.key.mode) if song.key else None
     return replace(song, tracks=tuple(tracks), key=key)
-
-
-HEADER_TOKENS = 8  # BOS STYLE TEMPO KEY + a density token per role
 
 
 def _documents(
@@ -222,8 +257,9 @@ def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
         result.split = _split_of(digest, cfg.val_fraction)
         _encode_versions(_tokenizer(), song, digest, cfg, result.split, result)
     except JamBridgeError as err:
-        result.skipped = _reason(err)
-    except (OSError, MemoryError, RecursionError, ValueError, IndexError, KeyError) as err:
+        result.skipped = _reason(err, path)
+    except Exception as err:  # a hostile file must never stop the build; the exception's
+        # type names the skip reason, so a bug in the reader still shows in the report
         result.skipped = f"unreadable ({type(err).__name__})"
     if result.skipped:
         result.docs.clear()
@@ -262,9 +298,12 @@ def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
     return result
 
 
-def _reason(err: Exception) -> str:
-    text = str(err).split(":")[-1].strip() if ":" in str(err) else str(err)
-    return f"{type(err).__name__}: {text[:80]}"
+def _reason(err: Exception, path: str) -> str:
+    """A skip reason that groups files: the message without its leading file name."""
+    text = str(err)
+    if text.startswith(f"{path}: "):
+        text = text[len(path) + 2 :]
+    return f"{type(err).__name__}: {text[:100]}"
 
 
 _TOKENIZER: Tokenizer | None = None
@@ -284,24 +323,14 @@ def _dispatch(job):
 # -- parent side ---------------------------------------------------------------------------------
 
 
-def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
-    """Build the dataset described by ``cfg`` into ``cfg.out``; return the report (also saved
-    into meta.json)."""
-    t0 = time.monotonic()
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+def _plan(cfg: BuildConfig) -> tuple[list[dict], list[tuple]]:
+    """The sources (for the report) and a worker job per file and per procedural song."""
     sources: list[dict] = []
     jobs: list[tuple] = []
     for path, style in cfg.sources:
         files = find_midi_files(path)
-        sources.append(
-            {
-                "name": Path(path).name or str(path),
-                "path": str(path),
-                "style": style,
-                "files": len(files),
-            }
-        )
+        name = Path(path).name or str(path)
+        sources.append({"name": name, "path": str(path), "style": style, "files": len(files)})
         jobs += [(str(f), len(sources) - 1, style, cfg) for f in files]
     if cfg.procedural:
         from jambridge.procedural import STYLES
@@ -312,7 +341,30 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
         jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg) for i in range(cfg.procedural)]
     if not jobs:
         raise DataError("no MIDI files found in the sources and no procedural songs asked for")
+    return sources, jobs
 
+
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DataError(f"output {out} is a file; --out needs a folder") from None
+    except OSError as err:
+        raise DataError(f"cannot create the output folder {out}: {err.strerror}") from None
+
+
+def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
+    """Build the dataset described by ``cfg`` into ``cfg.out``; return the report (also saved
+    into meta.json).
+
+    Raises:
+        DataError: a source is missing, there is nothing to build, the output folder cannot be
+            written, or no file gave a token (then nothing in ``cfg.out`` is overwritten).
+    """
+    t0 = time.monotonic()
+    out = Path(cfg.out)
+    sources, jobs = _plan(cfg)
+    _make_out_dir(out)
     tok = Tokenizer()
     splits: dict[str, list[np.ndarray]] = {"train": [], "val": []}
     doc_rows: dict[str, list[tuple[int, int, int]]] = {"train": [], "val": []}
@@ -343,13 +395,14 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
                 offsets[r.split] += len(doc)
             per_source[r.source][f"files_{r.split}"] += 1
 
-    for split in ("train", "val"):
-        arr = np.concatenate(splits[split]) if splits[split] else np.zeros(0, np.uint16)
-        arr.tofile(out / f"{split}.bin")
-        np.save(
-            out / f"{split}_docs.npy", np.asarray(doc_rows[split], dtype=np.int64).reshape(-1, 3)
+    if not any(offsets.values()):
+        reasons = "; ".join(f"{n}x {why}" for why, n in skipped.most_common(3))
+        raise DataError(
+            f"no tokens from {len(jobs)} file(s): {sum(skipped.values())} skipped"
+            + (f" ({reasons})" if reasons else "")
+            + f", {totals['bars_too_long']} bar(s) longer than max_doc_tokens"
+            f" {cfg.max_doc_tokens}; nothing written to {out}"
         )
-    tok.save(out / "tokenizer.json")
     report = make_report(
         cfg, sources, per_source, totals, skipped, skipped_examples, offsets, time.monotonic() - t0
     )
@@ -362,7 +415,16 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
         "config": asdict(cfg),
         "report": report,
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    try:
+        for split in ("train", "val"):
+            arr = np.concatenate(splits[split]) if splits[split] else np.zeros(0, np.uint16)
+            arr.tofile(out / f"{split}.bin")
+            rows = np.asarray(doc_rows[split], dtype=np.int64).reshape(-1, 3)
+            np.save(out / f"{split}_docs.npy", rows)
+        tok.save(out / "tokenizer.json")
+        (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    except OSError as err:
+        raise DataError(f"cannot write the dataset into {out}: {err.strerror}") from None
     return report
 
 
@@ -378,4 +440,5 @@ def load_split(path: str | Path, split: str) -> tuple[np.memmap, np.ndarray]:
 
 
 def parse_sources(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """:func:`parse_source` of each ``PATH[:STYLE]``."""
     return tuple(parse_source(s) for s in specs)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from jambridge.dataset import BuildConfig, build, load_split, parse_source
+from jambridge.dataset import BuildConfig, _process_file, build, load_split, parse_source
 from jambridge.errors import DataError
 from jambridge.tokenizer import Tokenizer
 from tests.midi_factory import Part, write_midi_file, write_raw
@@ -114,3 +114,64 @@ def test_source_style_defaults_from_folder_name(tmp_path):
     assert parse_source("x/pop909") == ("x/pop909", "pop")
     assert parse_source("x/mine:acid") == ("x/mine", "acid")
     assert parse_source("x/mine")[1] == "other"
+    assert parse_source("x/mine:Acid") == ("x/mine", "acid")
+    # a Windows drive and a folder whose name holds a colon stay paths
+    assert parse_source("C:\\midi\\set") == ("C:\\midi\\set", "other")
+    odd = tmp_path / "live:set"
+    odd.mkdir()
+    assert parse_source(str(odd)) == (str(odd), "other")
+    with pytest.raises(DataError, match="style must be one of techno, .*got 'acidd'"):
+        parse_source("x/mine:acidd")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("workers", 0, "workers must be >= 1, got 0"),
+        ("val_fraction", 1.0, "val_fraction must be in range 0..1"),
+        ("max_doc_tokens", 5, "max_doc_tokens must be in range 64..1000000, got 5"),
+        ("procedural", -3, "procedural must be >= 0, got -3"),
+        ("transpositions", -1, "transpositions must be >= 0"),
+        ("procedural_bars", (8, 4), "procedural_bars must be a range within 1..10000"),
+    ],
+)
+def test_build_config_names_the_bad_field(tmp_path, field, value, message):
+    with pytest.raises(DataError, match=message):
+        BuildConfig(sources=(), out=str(tmp_path), **{field: value})
+
+
+def test_output_that_cannot_be_a_folder_is_a_data_error(corpus, tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for out, message in ((a_file, "is a file"), (a_file / "sub", "cannot create")):
+        cfg = BuildConfig(sources=((str(corpus), "techno"),), out=str(out), workers=1)
+        with pytest.raises(DataError, match=message):
+            build(cfg, show_progress=False)
+
+
+def test_no_usable_file_is_an_error_that_keeps_the_old_dataset(tmp_path):
+    src = tmp_path / "bad"
+    src.mkdir()
+    write_raw(src / "a.mid", b"")
+    write_raw(src / "b.mid", b"")
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / "meta.json").write_text("the old build")
+    cfg = BuildConfig(sources=((str(src), "other"),), out=str(out), workers=1)
+    with pytest.raises(
+        DataError, match=r"no tokens from 2 file\(s\): 2 skipped \(2x DataError: empty"
+    ):
+        build(cfg, show_progress=False)
+    assert (out / "meta.json").read_text() == "the old build"
+
+
+def test_an_unexpected_reader_failure_skips_the_file(corpus, tmp_path, monkeypatch):
+    import jambridge.midi_io
+
+    def explode(data, where):
+        raise ZeroDivisionError("a reader bug")
+
+    monkeypatch.setattr(jambridge.midi_io, "midi_bytes_to_song", explode)
+    cfg = BuildConfig(sources=(), out=str(tmp_path), workers=1)
+    result = _process_file((str(corpus / "song0.mid"), 0, "other", cfg))
+    assert result.skipped == "unreadable (ZeroDivisionError)" and not result.docs
