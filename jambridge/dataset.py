@@ -17,6 +17,9 @@ Output directory::
 The validation split is chosen by a hash of the file's bytes (procedural songs: of their seed),
 so adding files never moves an old file between splits. Corrupt or hostile files are skipped and
 counted with their reason; they never stop the build.
+
+Song -> documents lives in :mod:`jambridge.dataset_docs`, the report in
+:mod:`jambridge.dataset_report`; this module is the config, the workers and the build.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from jambridge.dataset_docs import documents, song_stats, transpose
 from jambridge.dataset_report import make_report
 from jambridge.errors import DataError, JamBridgeError
 from jambridge.keyfinder import estimate_key
@@ -45,7 +49,6 @@ from jambridge.tokenizer import Tokenizer, TokenizerConfig
 MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
 # Folder names of well-known corpora -> the style token their songs get.
 STYLE_BY_FOLDER = {"groove": "groove", "pop909": "pop"}
-HEADER_TOKENS = 4 + len(ROLES)  # BOS STYLE TEMPO KEY + a density token per role
 MIN_DOC_TOKENS = 64  # a header, EOS and a bar of a few notes per role
 
 
@@ -138,100 +141,24 @@ def _split_of(digest: str, val_fraction: float) -> str:
     return "val" if int(digest[:8], 16) % 10_000 < val_fraction * 10_000 else "train"
 
 
-def _transpose(song: Song, semitones: int) -> Song | None:
-    """Pitched roles shifted; None when a note would leave 0..127."""
-    tracks = []
-    for t in song.tracks:
-        if t.role == "drums":
-            tracks.append(t)
-            continue
-        if any(not 0 <= n.pitch + semitones <= 127 for n in t.notes):
-            return None
-        tracks.append(t.with_notes(replace(n, pitch=n.pitch + semitones) for n in t.notes))
-    key = Key((song.key.tonic + semitones) % 12, song.key.mode) if song.key else None
-    return replace(song, tracks=tuple(tracks), key=key)
-
-
-def _documents(
-    tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int, stats: Counter
-) -> Iterator[np.ndarray]:
-    """Cut a quantized song into documents: a header (for that stretch of bars) and as many
-    whole bars as fit in ``max_tokens``; the document holding the last bar ends with EOS. A bar
-    too long for any document is dropped and counted (and splits the stretch)."""
-    bars = song.bars()
-    enabled = tok.header_for(song).enabled
-    budget = max_tokens - HEADER_TOKENS - 1
-    chunks: list[list[int]] = [[]]
-    used = 0
-    for i, bar in enumerate(bars):
-        n = len(tok.encode_bar(bar, enabled))  # the role order does not change the length
-        if n > budget:
-            stats["bars_too_long"] += 1
-            chunks.append([])
-            used = 0
-            continue
-        if used + n > budget:
-            chunks.append([])
-            used = 0
-        chunks[-1].append(i)
-        used += n
-    for chunk in filter(None, chunks):
-        part = Song.from_bars(
-            [bars[i] for i in chunk],
-            tracks=song.tracks,
-            tempo_bpm=song.tempo_bpm,
-            key=song.key,
-            style=song.style,
-        )
-        header = tok.header_for(part)
-        ids = tok.encode_header(header)
-        for i in chunk:
-            order = list(header.enabled)
-            rng.shuffle(order)
-            ids.extend(tok.encode_bar(bars[i], header.enabled, order))
-        if chunk[-1] == len(bars) - 1:
-            ids.append(tok.eos_id)
-        stats["docs"] += 1
-        yield np.asarray(ids, dtype=np.uint16)
-
-
-def _song_stats(tok: Tokenizer, song: Song, stats: Counter) -> None:
-    """Round trip and size numbers for the report (on the untransposed song)."""
-    q = tok.quantize_song(song, stats)
-    ids = tok.encode(q)
-    back = tok.decode(ids)
-    for t in q.tracks:
-        want = Counter(t.notes)
-        got = Counter(back.track(t.role).notes) if back.track(t.role) else Counter()
-        stats["rt_true"] += sum((want & got).values())
-        stats["rt_expected"] += sum(want.values())
-        stats["rt_decoded"] += sum(got.values())
-        stats[f"notes_{t.role}"] += len(t.notes)
-    stats["bars"] += q.length_bars
-    stats["tokens_song"] += len(ids)
-    if len(q.tracks) == len(ROLES):
-        bar_starts = [i for i, t in enumerate(ids) if t == tok.bar_id] + [len(ids) - 1]
-        stats["four_track_bars"] += len(bar_starts) - 1
-        stats["four_track_bar_tokens"] += bar_starts[-1] - bar_starts[0]
-
-
 def _encode_versions(
     tok: Tokenizer, song: Song, digest: str, cfg: BuildConfig, split: str, result: FileResult
 ) -> None:
+    """The song's documents (and, in train, its transposed copies') into ``result``."""
     rng = np.random.default_rng([cfg.seed, int(digest[:12], 16)])
-    _song_stats(tok, song, result.stats)
+    song_stats(tok, song, result.stats)
     versions = [song]
     pitched = any(t.role != "drums" and t.notes for t in song.tracks)
     if split == "train" and pitched and cfg.transpositions > 0:
         lo, hi = cfg.transpose_range
         shifts = [s for s in range(lo, hi + 1) if s != 0]
         for s in rng.choice(shifts, size=min(cfg.transpositions, len(shifts)), replace=False):
-            t = _transpose(song, int(s))
+            t = transpose(song, int(s))
             if t is not None:
                 versions.append(t)
     for v in versions:
         q = tok.quantize_song(v)
-        for doc in _documents(tok, q, rng, cfg.max_doc_tokens, result.stats):
+        for doc in documents(tok, q, rng, cfg.max_doc_tokens, result.stats):
             result.docs.append(doc)
             result.stats["tokens"] += len(doc)
     result.stats["versions"] += len(versions)
