@@ -27,9 +27,10 @@ def pitch_class_histogram(song: Song) -> np.ndarray:
 
 
 def estimate_key(song: Song, min_weight_beats: float = 4.0) -> Key | None:
-    """The best-correlating key, or None when there is too little pitched material."""
+    """The best-correlating key, or None when there is too little pitched material (under
+    ``min_weight_beats`` of notes) or nothing to tell keys apart (every pitch class equal)."""
     hist = pitch_class_histogram(song)
-    if hist.sum() < min_weight_beats:
+    if hist.sum() < min_weight_beats or np.ptp(hist) == 0:
         return None
     scores = [float(np.corrcoef(hist, p)[0, 1]) for _, p in _PROFILES]
     return _PROFILES[int(np.argmax(scores))][0]
