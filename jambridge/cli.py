@@ -3,7 +3,8 @@
 pays for torch or Qt).
 
 A command module provides ``add_arguments(parser)`` and ``run(args) -> int``. Errors that are the
-user's to fix (:class:`~jambridge.errors.JamBridgeError`) print one line and exit 1; no traceback.
+user's to fix (:class:`~jambridge.errors.JamBridgeError`, and an ``OSError`` a command did not
+turn into one) print one line and exit 1; no traceback.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def _chosen_command(argv: list[str]) -> str | None:
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser, with the options of the command named in ``argv`` (only that one's module
+    is imported)."""
     parser = argparse.ArgumentParser(
         prog="jambridge",
         description="JamBridge: a small music transformer that jams techno parts into your DAW.",
@@ -50,6 +53,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``jambridge ARGV``; return the exit status (0 ok, 1 error, 2 usage, 130 Ctrl-C)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -58,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except JamBridgeError as err:
         print(f"jambridge {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the disk or the OS said no (full disk, permissions): still one line
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"jambridge {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"jambridge {args.command}: interrupted", file=sys.stderr)
