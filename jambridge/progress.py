@@ -9,6 +9,7 @@ from typing import TextIO
 
 
 def format_duration(seconds: float) -> str:
+    """``mm:ss``, or ``h:mm:ss`` from an hour up; negative counts as 0."""
     seconds = max(0, int(seconds))
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
@@ -16,7 +17,12 @@ def format_duration(seconds: float) -> str:
 
 
 class Progress:
-    """``with Progress(total, "files") as p: ... p.update(1, loss=2.3)``"""
+    """``with Progress(total, "files") as p: ... p.update(1, loss=2.3)``
+
+    On a terminal the line is redrawn in place at most every ``min_interval_s``; otherwise a
+    plain line is written at most every 5 s (logs stay short). The last update always draws.
+    ``clock`` is injectable so tests need no real time.
+    """
 
     def __init__(
         self,
@@ -43,13 +49,15 @@ class Progress:
         self.close()
 
     def rate(self) -> float:
+        """Units done per second since the start."""
         elapsed = self.clock() - self.start_s
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def line(self, **fields) -> str:
+        """The progress text: label, bar, done/total, rate, ETA and ``fields`` as key=value."""
         rate = self.rate()
-        eta = (self.total - self.done) / rate if rate > 0 else 0.0
-        frac = self.done / self.total if self.total else 1.0
+        eta = max(self.total - self.done, 0) / rate if rate > 0 else 0.0
+        frac = min(self.done / self.total, 1.0) if self.total else 1.0
         bar = "#" * int(frac * 20)
         extra = " ".join(
             f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items()
@@ -60,6 +68,7 @@ class Progress:
         ).strip()
 
     def update(self, n: int = 1, **fields) -> None:
+        """Count ``n`` more units done; redraw if it is time (see the class docstring)."""
         self.done += n
         now = self.clock()
         interval = self.min_interval_s if self._tty else max(self.min_interval_s, 5.0)
@@ -71,6 +80,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """End the redrawn line on a terminal (a no-op otherwise)."""
         if self._tty:
             self.stream.write("\n")
             self.stream.flush()
