@@ -175,3 +175,20 @@ def test_an_unexpected_reader_failure_skips_the_file(corpus, tmp_path, monkeypat
     cfg = BuildConfig(sources=(), out=str(tmp_path), workers=1)
     result = _process_file((str(corpus / "song0.mid"), 0, "other", cfg))
     assert result.skipped == "unreadable (ZeroDivisionError)" and not result.docs
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing"], "is neither a folder nor a file"),
+        (["--procedural", "1", "--workers", "0"], "workers must be >= 1, got 0"),
+    ],
+)
+def test_data_build_errors_are_one_line(tmp_path, capsys, args, message):
+    from jambridge.cli import main
+
+    argv = ["data", "build", *(str(tmp_path / a) if a == "missing" else a for a in args)]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("jambridge data: error: ") and message in err
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()

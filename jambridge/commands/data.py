@@ -8,6 +8,7 @@ import os
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The actions of ``jambridge data`` (``build``) and their options."""
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     b = sub.add_parser("build", help="build a dataset from MIDI folders and procedural techno")
     b.add_argument(
@@ -31,19 +32,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=3,
         help="transposed copies per training song (default 3)",
     )
-    b.add_argument("--val-fraction", type=float, default=0.05)
+    b.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.05,
+        help="share of files held out for validation, by file hash (default 0.05)",
+    )
     b.add_argument(
         "--max-doc-tokens",
         type=int,
         default=1024,
         help="documents (header + whole bars) fit this context",
     )
-    b.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, os.cpu_count() or 1),
+        help="worker processes (default: one per CPU)",
+    )
+    b.add_argument("--seed", type=int, default=0, help="seed of role order and transpositions")
     b.add_argument("--json", action="store_true", help="print the report as JSON (last line)")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Build the dataset and print its report."""
     from jambridge.dataset import BuildConfig, build, parse_sources
     from jambridge.dataset_report import format_report
 
