@@ -19,7 +19,8 @@ This encoding pools what can be pooled without losing the grammar:
 - one position token shared by all notes on a tick, one TRACK token per role per bar, one BAR.
 Measured on the procedural techno corpus and the shared data (``jambridge data build`` report):
 see the model card for tokens per 4-track bar. Round trip on ../shared/data is exact with respect
-to quantization (``tests/test_tokenizer_corpus.py`` and the dataset report give the numbers).
+to quantization: the dataset report measures every file (precision and recall 1.0 over 6.8 M
+notes in ``datasets/v1``), ``tests/test_tokenizer_corpus.py`` checks a sample of each corpus.
 """
 
 from jambridge.roles import default_track
