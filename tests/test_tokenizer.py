@@ -194,3 +194,21 @@ def test_config_field_of_the_wrong_type_is_a_tokenizer_error():
 def test_unwritable_tokenizer_file_is_a_tokenizer_error(tmp_path):
     with pytest.raises(TokenizerError, match="cannot write"):
         TOK.save(tmp_path / "missing" / "tok.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(songs(), st.lists(st.tuples(st.integers(0, 10**6), st.integers(-3, TOK.vocab_size + 3)),
+                         min_size=1, max_size=6), st.booleans())  # fmt: skip
+def test_decoding_corrupted_encodings_raises_only_tokenizer_error(song, edits, strict):
+    # Random ids rarely get past BOS; a real encoding with a few ids replaced reaches the deep
+    # states (open bars, positions, pitches) with a wrong id.
+    ids = TOK.encode(song)
+    for where, token in edits:
+        ids[where % len(ids)] = token
+    try:
+        decoded, skipped = TOK.decode_report(ids, strict=strict)
+    except TokenizerError:
+        assert strict
+    else:
+        assert isinstance(decoded, Song)
+        assert skipped == [] or not strict
