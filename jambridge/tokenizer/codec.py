@@ -42,6 +42,7 @@ class Header:
 
     @property
     def enabled(self) -> tuple[str, ...]:
+        """The roles with a density level (None means the role is off)."""
         return tuple(r for r, lv in self.density.items() if lv is not None)
 
 

@@ -127,6 +127,7 @@ class Grammar:
     # -- transitions ---------------------------------------------------------------------------
 
     def start(self) -> GrammarState:
+        """The state before any token (only BOS may come)."""
         return GrammarState()
 
     def body_state(self, enabled: tuple[str, ...]) -> GrammarState:

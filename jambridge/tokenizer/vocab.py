@@ -37,6 +37,8 @@ MODES = ("minor", "major")
 
 @dataclass(frozen=True)
 class KindRange:
+    """The contiguous ids ``start..stop-1`` of one token kind."""
+
     start: int
     stop: int
 
@@ -115,6 +117,7 @@ class Vocabulary:
         return f"{kind.upper()}_{value}"
 
     def to_list(self) -> list[str]:
+        """Every token's name, in id order (saved in the tokenizer file)."""
         return [self.name(i) for i in range(self.size)]
 
     def digest(self) -> str:
