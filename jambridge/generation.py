@@ -22,6 +22,7 @@ from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Song, Track
 from jambridge.preset import Preset
 
 ENGINES = ("model", "procedural")
+MAX_BARS = 10_000  # about 77 minutes at 130 BPM; the procedural generator's own limit
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,8 @@ def generate(
     ``key_from_prompt`` is False (the user named the key: an estimate from a few notes can
     mistake A minor for C major, and the user must be able to say so).
     """
-    if bars < 1:
-        raise DataError(f"bars must be >= 1, got {bars}")
+    if not 1 <= bars <= MAX_BARS:  # the same limit for both engines
+        raise DataError(f"bars must be in range 1..{MAX_BARS}, got {bars}")
     if engine not in ENGINES:
         raise DataError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     roles = tuple(r for r in ROLES if r in (roles or preset.enabled_roles))
