@@ -85,6 +85,7 @@ def test_prompt_riff_opens_the_song_and_sets_the_key(tmp_path):
         (["--temperature", "5"], "temperature must be in range"),
         (["--temperature", "nan"], "temperature must be in range"),
         (["--bars", "10001"], "bars must be in range 1..10000, got 10001"),
+        (["--prompt-role", "bass"], "--prompt-role needs --prompt"),
         (["--stems", "/proc/no/stems"], "cannot create the stems folder"),
     ],
 )

@@ -83,11 +83,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate ``--variations`` songs, write them (and their stems), print a line for each."""
+    from jambridge.errors import DataError
     from jambridge.generation import generate, load_prompt, song_seconds, split_stems
     from jambridge.midi_io import write_midi
     from jambridge.preset import load_preset, with_overrides
 
     t0 = time.perf_counter()
+    if args.prompt_role and not args.prompt:
+        raise DataError("--prompt-role needs --prompt FILE.mid (the riff whose role it names)")
     preset = with_overrides(load_preset(args.preset), args.bpm, args.temperature, args.key)
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
