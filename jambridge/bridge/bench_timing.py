@@ -138,7 +138,10 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
             ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
-        transport.stdin.write("locate 0\nplay\n")
+        transport.stdin.write("locate 0\n")
+        transport.stdin.flush()
+        time.sleep(0.3)  # let the locate land before play (else: Continue from elsewhere)
+        transport.stdin.write("play\n")
         transport.stdin.flush()
         time.sleep(args.bars * bar_s + 0.3)
         transport.stdin.write("stop\n")
@@ -181,8 +184,8 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
 
 
 def _started(events: list[tuple[float, tuple[int, ...]]]) -> list[tuple[float, tuple[int, ...]]]:
-    """The events from Start to Stop (empty when no Start was recorded)."""
-    start = next((i for i, (_, m) in enumerate(events) if m == (0xFA,)), None)
+    """The events from Start (or Continue) to Stop (empty when neither was recorded)."""
+    start = next((i for i, (_, m) in enumerate(events) if m in ((0xFA,), (0xFB,))), None)
     if start is None:
         return []
     stop = next((i for i, (_, m) in enumerate(events) if i > start and m == (0xFC,)), None)

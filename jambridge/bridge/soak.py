@@ -123,7 +123,10 @@ def soak(args: argparse.Namespace) -> SoakResult:
             ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
-        transport.stdin.write("locate 0\nplay\n")
+        transport.stdin.write("locate 0\n")
+        transport.stdin.flush()
+        time.sleep(0.3)  # let the locate land before play
+        transport.stdin.write("play\n")
         transport.stdin.flush()
         start = time.monotonic()
         end = start + args.minutes * 60
