@@ -65,13 +65,17 @@ class TokenizerConfig:
 
     @property
     def density_levels(self) -> int:
+        """How many density levels a role has (one more than the edges)."""
         return len(self.density_edges) + 1
 
     def to_dict(self) -> dict:
+        """The fields as JSON-able values (tuples as lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict) -> TokenizerConfig:
+        """The config :meth:`to_dict` wrote. Raises TokenizerError for unknown fields, fields
+        of the wrong type, or values the rules refuse."""
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -82,4 +86,5 @@ class TokenizerConfig:
             raise TokenizerError(f"tokenizer config has a field of the wrong type: {err}") from None
 
     def to_json(self) -> str:
+        """Canonical JSON (sorted keys): the vocabulary hash is taken over it."""
         return json.dumps(self.to_dict(), sort_keys=True)

@@ -46,10 +46,12 @@ class GrammarState:
 
     @property
     def in_header(self) -> bool:
+        """True before the header's last density token."""
         return self.phase in (START, STYLE, TEMPO, KEY, DENS)
 
     @property
     def bar_open(self) -> bool:
+        """True inside a bar (after BAR, before the next BAR or EOS)."""
         return self.phase in (BAR_OPEN, IN_TRACK, NEED_NOTE, NEED_DV)
 
     @property
