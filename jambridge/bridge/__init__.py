@@ -1,0 +1,24 @@
+"""The real-time bridge: generated bars played into the DAW over MIDI, locked to its clock.
+
+Map (one noun per module):
+
+- ``session``        :class:`BridgeSession`, :class:`BridgeConfig`: the facade the CLI and the
+                     app drive (start/stop, steering, captures, status, events)
+- ``scheduler``      the one real-time thread: clock in, bars out, every note ended
+- ``clock``          MIDI clock follower (pure state machine); ``tempo``: the tempo model
+- ``internal_clock`` JamBridge as the clock master (``--clock internal``)
+- ``transport``      ticks, positions, transport state and events
+- ``timeline``       note events on the tick axis, the open-note book, plain bars
+- ``lookahead``      the bar feed: one bar ahead, underrun repeats, steering at bar lines
+- ``streaming``      the generator process and the :class:`BarSource` seam
+- ``sources``        test pattern, procedural adapter, riff looping, busy wrapper
+- ``capture``        armed and retro capture, quantized, written as .mid
+- ``ccmap``          controller map (table + JSON)
+- ``controls``       steering values and the commands that change them
+- ``events``         what the real-time thread reports; :class:`BridgeStatus`
+- ``ports``          rtmidi APIs and ports (virtual "JamBridge Out"/"JamBridge In")
+- ``arrivals``       arrival times from driver delta times (input is polled, not called back)
+- ``messages``       input message table and checks; ``timebase``: the injected clock
+- ``jack``, ``peer`` JACK tooling and a scripted peer for tests, benchmark and soak
+- ``bench_timing``, ``soak``  ``python -m`` measurement commands
+"""
