@@ -1,6 +1,6 @@
 """Shared fixtures.
 
-``jack_server``: a private JACK server (``jackd -d dummy -r 48000 -p 256``) for the whole test
+``jack_server``: a private JACK server (``jackd -d dummy -r 48000 -p 128``) for the whole test
 session, under a unique name set in ``JACK_DEFAULT_SERVER`` (so rtmidi clients in this process
 and JACK tools started with ``server.env`` use it, and a JACK server someone else runs is never
 touched). Skips, saying why, when the JACK tools are not installed.
@@ -9,10 +9,11 @@ Robust on a loaded machine: JACK drops the MIDI events of a client that misses i
 (an xrun), and a lost clock pulse moves a slave by a tick. Measured on this project's 2-core
 machine under a load of 4-5 (4 bars at 240 BPM, four JACK clients): ``-p 64`` ran 600-860
 xruns and lost 4-7 of 408 pulses even with real-time scheduling, ``--no-realtime`` more;
-``-p 256`` with ``-R`` ran 8-16 xruns and lost none. Hence the defaults:
+``-p 128`` with ``-R`` ran 19-38 xruns and ``-p 256`` 8-16, and neither lost any. Hence the
+defaults:
 
-* ``JAMBRIDGE_JACK_PERIOD`` (default 256): frames per period; the timing benchmark measures
-  at 64 on its own server.
+* ``JAMBRIDGE_JACK_PERIOD`` (default 128 = 2.67 ms): frames per period; the timing benchmark
+  measures at 64 on its own server.
 * ``JAMBRIDGE_JACK_REALTIME``: ``auto`` (default) runs jackd with ``-R`` where the OS allows it
   and falls back to ``--no-realtime``; ``1``/``0`` force either.
 """
@@ -32,7 +33,7 @@ def jack_server():
     if missing:
         pytest.skip(f"JACK tools not installed: {', '.join(missing)} (Debian: apt install jackd2)")
     mode = os.environ.get("JAMBRIDGE_JACK_REALTIME", "auto")
-    period = int(os.environ.get("JAMBRIDGE_JACK_PERIOD", "256"))
+    period = int(os.environ.get("JAMBRIDGE_JACK_PERIOD", "128"))
     server = None
     if mode in ("auto", "1"):
         try:

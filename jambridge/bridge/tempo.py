@@ -38,7 +38,10 @@ class TempoConfig:
     window: int = 48  # pulses in the fit: 2 beats; longer is smoother, slower on ramps
     change_points: int = 6  # this many pulses in a row on one side of the line, and
     change_sigmas: float = 2.5  # ... their mean this many residual spreads from it: a change
-    change_floor_s: float = 0.0004  # ... and beyond this absolute distance (quantized input)
+    change_floor_s: float = 0.0004  # ... and beyond this distance, and 1.5 times every older one
+    # (input quantized to a driver period beats against the pulse grid in a slow sawtooth
+    # whose teeth look like small steps: no step is smaller than the teeth seen before)
+    change_min_older: int = 24  # older pulses needed before steps are looked for
     gap_periods: float = 3.0  # a pulse later than this many periods starts a fresh window
     prior_weight: float = 5.0  # pull of the previous period on a fresh window (Sxx units)
     lock_pulses: int = 3  # pulses in the window before predictions are trusted
@@ -146,7 +149,7 @@ class TempoModel:
         line through the older ones on the same side (see the module docstring)."""
         k = self.config.change_points
         pts = list(self._points)
-        if len(pts) < 2 * k + 2:
+        if len(pts) < k + self.config.change_min_older:
             return 0
         older, newest = pts[:-k], pts[-k:]
         mean_i, mean_t, sxx, sxy = _sums(older)
@@ -154,7 +157,8 @@ class TempoModel:
         spread = math.sqrt(
             sum((t - mean_t - slope * (i - mean_i)) ** 2 for i, t in older) / (len(older) - 2)
         )
-        limit = max(self.config.change_sigmas * spread, self.config.change_floor_s)
+        widest = max(abs(t - mean_t - slope * (i - mean_i)) for i, t in older)
+        limit = max(self.config.change_sigmas * spread, 1.5 * widest, self.config.change_floor_s)
         res = [t - mean_t - slope * (i - mean_i) for i, t in newest]
         same_side = all(r > 0 for r in res) or all(r < 0 for r in res)
         if not (same_side and abs(sum(res)) / k > limit):
