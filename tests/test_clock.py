@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -239,6 +240,21 @@ def test_tempo_smooths_jitter_of_one_jack_period(bpm):
     errors.sort(key=abs)
     assert abs(errors[int(0.99 * len(errors))]) < 0.35e-3  # inputs jitter by 1.33 ms
     assert f.bpm == pytest.approx(bpm, rel=0.005)
+
+
+@pytest.mark.parametrize("quantum_s", [64 / 48000, 256 / 48000])
+def test_stamps_quantized_to_a_driver_period_are_not_tempo_changes(quantum_s):
+    """240 BPM pulses (10.4 ms) stamped on 5.33 ms driver cycles beat in a slow sawtooth."""
+    f = ClockFollower()
+    period, t, errors = period_of(240), 10.0, []
+    f.feed(10.0, START)
+    for i in range(96 * 6):
+        f.feed(math.ceil(t / quantum_s) * quantum_s, CLOCK)
+        t += period
+        if i > 48:
+            errors.append(abs(f.bpm - 240) / 240)
+    assert f.tempo.changes == 0
+    assert sorted(errors)[len(errors) // 2] < 0.005
 
 
 def test_heavy_jitter_never_fakes_a_tempo_change():
