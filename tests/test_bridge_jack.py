@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from jambridge.bridge.events import CaptureSaved, TransportChanged
+from jambridge.bridge.jack import popen
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, RtMidiOut, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.bridge.sources import CRASH, KICK
@@ -82,7 +83,7 @@ class Peer:
         cmd = [sys.executable, "-m", "jambridge.bridge.peer", "--name", name,
                "--script", json.dumps(script)] + (["--record"] if record else [])  # fmt: skip
         self.name = name
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             cmd, env=jack_server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         assert self.proc.stdout.readline().strip() == "ready"

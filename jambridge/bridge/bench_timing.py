@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jambridge.bridge.jack import JackServer, MidiDump, missing_tools
+from jambridge.bridge.jack import JackServer, MidiDump, missing_tools, popen
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -114,15 +114,13 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
     session = BridgeSession(config).start()
     dump = MidiDump(server).start()
     tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
-    recorder = subprocess.Popen(
+    recorder = popen(
         [sys.executable, "-m", "jambridge.bridge.peer", "--name", tag, "--record",
          "--script", json.dumps([["wait"]])],
         env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     clock_cmd = ["jack_midi_clock", "-b", f"{bpm:g}", "-B"] + (["-J", str(jitter)] * bool(jitter))
-    clock = subprocess.Popen(
-        clock_cmd, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    clock = popen(clock_cmd, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     transport = None
     xruns_before = server.log_text().count("XRun")
     try:
@@ -134,7 +132,7 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
             server.connect(jack_port_name(OUT_NAME), dest)
         recorder.stdin.write("go\n")
         recorder.stdin.flush()
-        transport = subprocess.Popen(
+        transport = popen(
             ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip

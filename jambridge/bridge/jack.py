@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -23,6 +24,32 @@ from pathlib import Path
 from jambridge.errors import PortError
 
 JACK_TOOLS = ("jackd", "jack_lsp", "jack_connect", "jack_midi_dump")
+
+
+def _find_prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl() if sys.platform.startswith("linux") else None  # looked up before forks
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGTERM when the process that started it dies, so a harness that is
+    killed leaves no jackd, jack_midi_dump or jack_midi_clock behind. (No imports, no locks:
+    it runs between fork and exec.)"""
+    _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def popen(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """``subprocess.Popen`` for helper processes that must not outlive their parent."""
+    if _PRCTL is not None:
+        kwargs.setdefault("preexec_fn", _die_with_parent)
+    return subprocess.Popen(cmd, **kwargs)
 
 
 def missing_tools(extra: tuple[str, ...] = ()) -> list[str]:
@@ -70,7 +97,7 @@ class JackServer:
             "-p",
             str(self.period),
         ]
-        self._proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=self._log)
+        self._proc = popen(cmd, env=self.env, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -153,7 +180,7 @@ class MidiDump:
         return f"{self.client}:input"
 
     def start(self) -> MidiDump:
-        self._proc = subprocess.Popen(
+        self._proc = popen(
             ["jack_midi_dump", "-a", self.client],
             env=self.server.env,
             stdout=self._file,

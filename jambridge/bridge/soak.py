@@ -31,7 +31,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from jambridge.bridge.jack import JackServer, MidiDump, missing_tools
+from jambridge.bridge.jack import JackServer, MidiDump, missing_tools, popen
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -110,7 +110,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
     try:
         session = BridgeSession(config).start()
         dump = MidiDump(server).start()
-        clock = subprocess.Popen(
+        clock = popen(
             ["jack_midi_clock", "-b", f"{args.bpm:g}", "-B"],
             env=server.env,
             stdout=subprocess.DEVNULL,
@@ -119,7 +119,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
         server.wait_for_port("jack_midi_clock:mclk_out")
         server.connect("jack_midi_clock:mclk_out", jack_port_name(IN_NAME))
         server.connect(jack_port_name(OUT_NAME), dump.port)
-        transport = subprocess.Popen(
+        transport = popen(
             ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
