@@ -30,6 +30,7 @@ from jambridge.music import Bar, Key, Track
 from jambridge.tokenizer.grammar import IN_TRACK
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
+CACHE_SIZE = 4096  # entries per transition / mask cache; cleared when full (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class BarGenerator:
         self.last_bar_ids: list[list[int]] = []  # token ids of each row's last bar (from BAR)
         self._track_ids = {r: self.tok.vocab.id("track", r) for r in self.tok.config.roles}
         self._masks: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        self._mask_count = 0  # entries in _masks (cleared when it reaches CACHE_SIZE)
         self._scale_masks: dict[tuple[Key, str], np.ndarray] = {}
         self._pos_range = self.tok.vocab.ranges["pos"]
         self._next: dict[tuple, object] = {}  # (state, token) -> state: grammar transitions seen
@@ -311,6 +313,9 @@ class BarGenerator:
             settings.no_empty_tracks and not wrap and state.phase == IN_TRACK and state.pos < 0
         )
         key = (settings.scale, role, last, wrap, hold, need_note)
+        if self._mask_count >= CACHE_SIZE:  # bounded memory in an endless stream
+            self._masks.clear()
+            self._mask_count = 0
         cache = self._masks.setdefault(key, {})
         hit = cache.get(id(base))
         if hit is not None and hit[0] is base:
@@ -342,6 +347,7 @@ class BarGenerator:
             if not m.any():
                 m = base
         m.setflags(write=False)
+        self._mask_count += 1
         cache[id(base)] = (base, m)  # keeps base alive, so its id stays unique
         return m
 
@@ -387,8 +393,9 @@ class BarGenerator:
                 s2 = nxt.get(key)
                 if s2 is None:
                     s2 = grammar.advance(s, t)  # the mask allowed t, so this cannot fail
-                    if len(nxt) < 500_000:
-                        nxt[key] = s2
+                    if len(nxt) >= CACHE_SIZE:  # bounded memory in an endless stream
+                        nxt.clear()
+                    nxt[key] = s2
                 states[b] = s2
                 bar_ids[b].append(t)
                 ids[b] = t

@@ -30,6 +30,8 @@ from jambridge.tokenizer.vocab import Vocabulary
 # phases
 START, STYLE, TEMPO, KEY, DENS, BETWEEN, BAR_OPEN, IN_TRACK, NEED_NOTE, NEED_DV, END = range(11)
 _HEADER_KIND = {STYLE: "style", TEMPO: "tempo", KEY: "key"}
+# Masks kept per state: the common states of a stream stay cached; memory stays a few MB.
+MASK_CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,9 @@ class Grammar:
         if mask is None:
             mask = self._build_mask(state)
             mask.setflags(write=False)
-            if len(self._cache) < 200_000:
-                self._cache[state] = mask
+            if len(self._cache) >= MASK_CACHE_SIZE:  # bounded: endless streams meet new states
+                self._cache.clear()
+            self._cache[state] = mask
         return mask
 
     def _build_mask(self, s: GrammarState) -> np.ndarray:
