@@ -315,6 +315,9 @@ class Trainer:
 
     def close(self) -> None:
         if self.dist.world > 1 and dist.is_initialized():
+            # Wait for every rank (rank 0 may still be writing its checkpoint): tearing gloo down
+            # under a peer that is still inside it aborts the process ("terminate called...").
+            dist.barrier()
             dist.destroy_process_group()
 
 
