@@ -14,7 +14,13 @@ import pytest
 
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.clock import ClockFollower
-from jambridge.bridge.events import BarPlayed, CaptureTaken, TransportChanged, Underrun
+from jambridge.bridge.events import (
+    BarPlayed,
+    BarQueued,
+    CaptureTaken,
+    TransportChanged,
+    Underrun,
+)
 from jambridge.bridge.internal_clock import InternalClock
 from jambridge.bridge.lookahead import BarFeed
 from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
@@ -65,6 +71,7 @@ class Sim:
         self.pulse_log: list[float] = []  # true pulse times sent
         self.deadline = None
         self.events: list = []
+        self.event_times: list[float] = []  # when each event came off the queue
         self.queued: list[tuple[float, list[int]]] = []  # (time, msg) extra input to deliver
 
     def send_input(self, msg, at=None):
@@ -104,6 +111,7 @@ class Sim:
     def drain(self):
         while not self.sched.events.empty():
             self.events.append(self.sched.events.get())
+            self.event_times.append(self.clock.now())
 
     def at_pulse_boundary(self, msg):
         """Send a message half way between pulses (as a DAW does)."""
@@ -428,6 +436,128 @@ def test_shutdown_ends_notes_and_stops_as_master():
     sim.run_for(1.1)
     sim.sched.shutdown()
     assert sim.stuck() == 0 and sim.out.sent[-1][1] == [0xFC]  # notes end, then Stop
+
+
+# -- the next bar announced before it plays (BarQueued) ------------------------------------------
+
+
+def queued_and_played(sim: Sim) -> dict[int, tuple[list[tuple[float, BarQueued]], BarPlayed]]:
+    """Bar index -> (every BarQueued for it with its time, the BarPlayed that followed)."""
+    out: dict[int, tuple[list, BarPlayed]] = {}
+    queued: dict[int, list] = {}
+    for t, e in zip(sim.event_times, sim.events, strict=True):
+        if isinstance(e, BarQueued):
+            queued.setdefault(e.index, []).append((t, e))
+        elif isinstance(e, BarPlayed):
+            out[e.index] = (queued.pop(e.index, []), e)
+    return out
+
+
+def sent_in_bar(sim: Sim, first: int, index: int) -> list[tuple[int, int, int]]:
+    """(channel, pitch, tick in the bar) of every note-on sent during bar ``index``."""
+    t0 = pulse_time_of_tick(sim, first, 96 * index)
+    ons = sim.note_ons()
+    return sorted(
+        (m[0] & 0x0F, m[1], round((t - t0) / sim.period))
+        for t, m in ons
+        if -1e-4 <= t - t0 < 96 * sim.period - 1e-4
+    )
+
+
+def expected_notes(event: BarQueued) -> list[tuple[int, int, int]]:
+    """What ``event`` says will be sent: (channel, pitch, tick in the bar) of its audible notes."""
+    channels = {"drums": DRUMS, "bass": BASS, "chords": CHORDS, "lead": LEAD}
+    return sorted(
+        (channels[role], pitch, round(start * 24))
+        for role, _, notes in event.plain
+        if role in event.audible
+        for pitch, start, _, _ in notes
+    )
+
+
+def test_the_next_bar_is_announced_a_bar_ahead_with_the_notes_then_sent():
+    sim = started(120)
+    first = len(sim.pulse_log)
+    sim.run_beats(4 * 6 + 1)  # bars 1..6 played, into bar 7
+    bars = queued_and_played(sim)
+    assert sorted(bars) == [0, 1, 2, 3, 4, 5, 6]
+    assert bars[0][0] == []  # bar 1 is chosen at Start itself: nothing to announce ahead
+    for index in range(1, 6):
+        queued, played = bars[index]
+        assert len(queued) == 1  # nothing changed: told once
+        t, event = queued[0]
+        first_note = min(
+            t for t, _ in sim.note_ons() if t >= pulse_time_of_tick(sim, first, 96 * index) - 1e-4
+        )
+        bar_s = 96 * sim.period
+        assert t < first_note - 0.9 * bar_s  # as soon as the look-ahead has it, a bar early
+        assert (event.plain, event.audible) == (played.plain, played.audible)
+        assert expected_notes(event) == sent_in_bar(sim, first, index)
+        assert event.bar().track("lead").notes[0].pitch == 60 + index
+
+
+def test_mute_and_lock_before_the_bar_line_announce_the_bar_again():
+    sim = started(120)
+    first = len(sim.pulse_log)
+    sim.run_beats(5)  # bar 2 (lead 61) plays; bar 3 is announced
+    sim.sched.post(ctl.SetTrack("drums", mute=True))
+    sim.run_beats(0.5)
+    sim.sched.post(ctl.SetTrack("lead", lock=True))
+    sim.run_beats(7)  # through bar 3
+    queued, played = queued_and_played(sim)[2]
+    # as first announced; muted; locked (and the lock's regenerated bar: locks are context)
+    assert len(queued) >= 3 and queued[0][1].audible == ("drums", "bass", "chords", "lead")
+    assert {e.audible for _, e in queued[1:]} == {("bass", "chords", "lead")}
+    assert queued[1][1].bar().track("lead").notes[0].pitch == 62  # before the lock
+    last = queued[-1][1]
+    assert last.bar().track("lead").notes[0].pitch == 61  # the lock loops bar 2
+    assert (last.plain, last.audible) == (played.plain, played.audible)
+    assert expected_notes(last) == sent_in_bar(sim, first, 2)
+    assert not [n for n in sent_in_bar(sim, first, 2) if n[0] == DRUMS]
+
+
+def test_a_knob_turn_replaces_the_announced_bar_and_the_last_one_plays():
+    sim = started(120)
+    first = len(sim.pulse_log)
+    sim.run_beats(1)
+    sim.sched.post(ctl.SetTrack("lead", temperature=0.5))  # the waiting bar is generated again
+    sim.run_beats(8)  # through bar 2
+    queued, played = queued_and_played(sim)[1]
+    assert len(queued) == 2 and queued[1][0] < pulse_time_of_tick(sim, first, 96)
+    last = queued[-1][1]
+    assert (last.plain, last.audible) == (played.plain, played.audible)
+    assert expected_notes(last) == sent_in_bar(sim, first, 1)
+
+
+def test_no_announcement_while_the_bar_is_late_and_the_late_bar_is_announced_for_the_next():
+    sim = started(120)
+    first = len(sim.pulse_log)
+    sim.run_beats(3)
+    sim.gen.hold = True  # bar 3's reply does not come in time: bar 3 repeats bar 2
+    sim.run_beats(6)
+    sim.gen.hold = False
+    sim.run_beats(8)
+    bars = queued_and_played(sim)
+    assert bars[2][0] == [] and bars[2][1].repeated  # the repeat was never announced
+    queued, played = bars[3]  # the late bar plays at the next bar line, as announced
+    assert len(queued) == 1 and (queued[0][1].plain, queued[0][1].audible) == (
+        played.plain,
+        played.audible,
+    )
+    assert queued[0][1].bar().track("lead").notes[0].pitch == 62
+    assert expected_notes(queued[0][1]) == sent_in_bar(sim, first, 3)
+
+
+def test_stopped_announces_nothing():
+    sim = Sim(120)
+    sim.run_beats(8)  # clock runs, no Start
+    assert not [e for e in sim.events if isinstance(e, BarQueued)]
+    sim = started(120)
+    sim.run_beats(3)
+    sim.at_pulse_boundary([0xFC])
+    n = len(sim.events)
+    sim.run_beats(8)
+    assert not [e for e in sim.events[n:] if isinstance(e, BarQueued)]
 
 
 def test_thread_runs_and_stops_cleanly_on_the_real_clock():

@@ -2,8 +2,8 @@
 
 The scheduler puts events on a queue and never waits for anyone; the session's dispatcher
 thread hands them to the UI callback (the Qt adapter turns them into queued signals) and to
-the log. Bars travel as plain tuples; :meth:`BarPlayed.bar` builds the Bar value off the
-real-time thread, when someone asks.
+the log. Bars travel as plain tuples; :meth:`BarPlayed.bar` (and :meth:`BarQueued.bar`) build
+the Bar value off the real-time thread, when someone asks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,24 @@ class BarPlayed:
     repeated: tuple[str, ...]  # roles that repeat their previous bar (underrun)
     gen_ms: float | None  # how long the source took for this bar; None when repeated
     from_beat: float = 0.0  # > 0 when playback resumed mid-bar
+
+    def bar(self) -> Bar:
+        """The bar as a :class:`~jambridge.music.Bar` (validates; call off the RT thread)."""
+        return plain_to_bar(self.plain)
+
+
+@dataclass(frozen=True)
+class BarQueued:
+    """The bar that will play from the next bar line is known (about a bar before it plays).
+
+    Sent again, for the same index, whenever it changes before its bar line (regenerate, a
+    knob turned, mute, solo or lock); the last one sent is what plays, unless the bar line
+    comes first (then :class:`BarPlayed` says what played instead).
+    """
+
+    index: int  # 0-based song bar it will play at
+    plain: PlainBar  # every track as it will play (locks applied), muted ones included
+    audible: tuple[str, ...]  # roles that will be sent to the port (mute and solo applied)
 
     def bar(self) -> Bar:
         """The bar as a :class:`~jambridge.music.Bar` (validates; call off the RT thread)."""
@@ -81,6 +99,7 @@ class LogLine:
 
 BridgeEvent = (
     BarPlayed
+    | BarQueued
     | TransportChanged
     | Underrun
     | CaptureTaken

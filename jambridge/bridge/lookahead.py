@@ -11,6 +11,9 @@ the next one is requested at once, so the generator has a whole bar's time for i
   knob being turned costs one regeneration, early enough that the bar is ready. A change that
   comes later than that applies from the bar after (the request made at the bar line carries
   it). Mute, solo and lock need no new bar: they apply when the bar is taken.
+* **Upcoming.** :meth:`BarFeed.upcoming` is what :meth:`BarFeed.take` would return at this
+  moment (the ready bar, locks, mute and solo applied), without taking it; :attr:`BarFeed.version`
+  moves whenever that may have changed, so the scheduler announces the next bar once per change.
 * **Lock.** A locked track loops the bar it was playing when the lock took effect; the locked
   tracks go to the generator as context (``BarRequest.fixed``).
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from jambridge.bridge.controls import Controls
+from jambridge.bridge.controls import Controls, TrackControls
 from jambridge.bridge.streaming import BarRequest, GeneratorLink
 from jambridge.bridge.timeline import PlainBar, PlainTrack, plain_to_bar, plain_track
 from jambridge.music import ROLES
@@ -30,7 +33,8 @@ from jambridge.music import ROLES
 class TakenBar:
     """What the bar line got."""
 
-    plain: PlainBar  # tracks to play (locks applied; mute/solo not yet)
+    plain: PlainBar  # every track of the bar (locks applied), muted ones included
+    audible: tuple[str, ...]  # roles sent to the port (mute and solo applied)
     repeated: tuple[str, ...]  # roles repeating their previous bar (underrun)
     gen_ms: float | None  # generation time of a fresh bar
 
@@ -60,6 +64,7 @@ class BarFeed:
         self.errors = 0
         self.gen_ms: deque[float] = deque(maxlen=256)  # recent generation times
         self.log: list[tuple[str, str]] = []  # (level, text) for the scheduler to pass on
+        self.version = 0  # moves whenever what upcoming() returns may have changed
 
     # -- requests and replies ----------------------------------------------------------------
 
@@ -87,6 +92,7 @@ class BarFeed:
                 self._ready = (reply[2], reply[3])
                 self._wanted = None
                 self.gen_ms.append(reply[3])
+                self.version += 1
             elif kind == "error" and reply[1] == self._wanted:
                 self._wanted = None
                 self.errors += 1
@@ -108,25 +114,45 @@ class BarFeed:
             plain, gen_ms = self._last, None
             repeated = tuple(t[0] for t in plain)
             self.underruns += 1
-        plain = self._apply_locks(plain)
+        self._locked = self._locks_for(plain)
+        plain = self._with_locks(plain, self._locked)
         self._last = plain
+        self.version += 1
         if self._wanted is None:
             self._request(replace_last=False)
-        return TakenBar(plain, repeated, gen_ms)
+        return TakenBar(plain, self._audible(plain), repeated, gen_ms)
 
-    def _apply_locks(self, plain: PlainBar) -> PlainBar:
+    def upcoming(self) -> TakenBar | None:
+        """What :meth:`take` would return now, taking nothing; None when no bar is ready (the
+        bar line would repeat the last bar). Cheap: the ready bar's tuples are not copied."""
+        if self._ready is None:
+            return None
+        plain, gen_ms = self._ready
+        plain = self._with_locks(plain, self._locks_for(plain))
+        return TakenBar(plain, self._audible(plain), (), gen_ms)
+
+    def _audible(self, plain: PlainBar) -> tuple[str, ...]:
+        return tuple(t[0] for t in plain if self.controls.audible(t[0]))
+
+    def _locks_for(self, plain: PlainBar) -> dict[str, PlainTrack]:
+        """The locked tracks if ``plain`` were taken now (changes nothing)."""
+        locked = {}
         for role in ROLES:
             if not self.controls.track(role).lock:
-                self._locked.pop(role, None)
-            elif role not in self._locked:
-                # loop what was playing when the lock took effect (or this bar's, at the start)
-                track = plain_track(self._last, role) or plain_track(plain, role)
-                if track is not None:
-                    self._locked[role] = track
-        if not self._locked:
+                continue
+            # keep the loop; a new lock loops what was playing (or this bar's, at the start)
+            track = self._locked.get(role) or plain_track(self._last, role)
+            track = track or plain_track(plain, role)
+            if track is not None:
+                locked[role] = track
+        return locked
+
+    @staticmethod
+    def _with_locks(plain: PlainBar, locked: dict[str, PlainTrack]) -> PlainBar:
+        if not locked:
             return plain
-        kept = [t for t in plain if t[0] not in self._locked]
-        tracks = kept + [self._locked[r] for r in self._locked]
+        kept = [t for t in plain if t[0] not in locked]
+        tracks = kept + [locked[r] for r in locked]
         return tuple(sorted(tracks, key=lambda t: ROLES.index(t[0])))
 
     # -- steering ----------------------------------------------------------------------------
@@ -135,6 +161,8 @@ class BarFeed:
         """New controls; marks the feed dirty when the change needs a new bar."""
         old = self.controls
         self.controls = controls
+        if [_play_side(t) for t in controls.tracks] != [_play_side(t) for t in old.tracks]:
+            self.version += 1  # mute, solo or lock: what the bar line takes changes
         if controls.preset != old.preset:
             self._dirty = True
         for a, b in zip(old.tracks, controls.tracks, strict=True):
@@ -162,6 +190,7 @@ class BarFeed:
                 return False
         has_pending = self._ready is not None or self._wanted is not None
         self._ready = None
+        self.version += 1
         self._request(replace_last=has_pending)
         return True
 
@@ -172,6 +201,7 @@ class BarFeed:
         has_pending = self._ready is not None or self._wanted is not None
         self.generator.prompt(bars, role, has_pending)
         self._ready = None
+        self.version += 1
         self._request(replace_last=False)
 
     @property
@@ -181,3 +211,8 @@ class BarFeed:
     @property
     def last(self) -> PlainBar:
         return self._last
+
+
+def _play_side(track: TrackControls) -> tuple[bool, bool, bool]:
+    """The controls applied when a bar is taken (the rest need a new bar)."""
+    return (track.mute, track.solo, track.lock)

@@ -7,8 +7,9 @@ from the session) and hear from it through an event queue. Nothing else is share
 
 Each turn of the loop is :meth:`Scheduler.step` (pure given the injected clock, so tests drive
 it with a fake one): poll the input port (no driver callback: see :mod:`arrivals`), take in
-what arrived, choose the next bar shortly before its bar line,
-send every event that is due, and return when the next one is. Note times are song ticks;
+what arrived, choose the next bar shortly before its bar line (announcing it as soon as the
+look-ahead has it: :class:`~jambridge.bridge.events.BarQueued`), send every event that is due,
+and return when the next one is. Note times are song ticks;
 their send time comes from the clock model (``time_of_tick``) minus the latency offset, so
 notes go out between pulses, on the smoothed tempo, not on each jittery pulse. Until the model
 is locked (the first pulses after a cold Start) notes go out on the pulse that reaches them.
@@ -38,6 +39,7 @@ from jambridge.bridge.ccmap import CcMap
 from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.events import (
     BarPlayed,
+    BarQueued,
     CaptureTaken,
     ControlsChanged,
     LogLine,
@@ -102,6 +104,7 @@ class Scheduler:
         self.capture = CaptureRecorder(self.config.retro_bars, log=self._info)
         self.latency_s = self.config.latency_ms / 1000
         self.next_bar: int | None = None  # song bar to choose next; None while stopped
+        self._announced: tuple[int | None, int] = (None, -1)  # (next_bar, feed.version) told
         self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events
         self.late_max_s = 0.0
         self.port_ok = True
@@ -189,6 +192,7 @@ class Scheduler:
         self._choose_bars(now)
         self._poll_capture(now)
         self.feed.maybe_replace(self._to_next_bar_line(now))
+        self._announce()
         self._deadline = self._send_due(now)
         return self._deadline
 
@@ -356,12 +360,20 @@ class Scheduler:
         if due:
             self._commit(self.next_bar, from_tick=line)
 
+    def _announce(self) -> None:
+        """Tell what the next bar line will take, once per change (else one tuple compare)."""
+        bar, version = self.next_bar, self.feed.version
+        if bar is None or (bar, version) == self._announced:
+            return
+        self._announced = (bar, version)
+        upcoming = self.feed.upcoming()
+        if upcoming is not None:
+            self._emit(BarQueued(bar, upcoming.plain, upcoming.audible))
+
     def _commit(self, bar: int, from_tick: int) -> None:
         taken = self.feed.take()
         self._pass_feed_log()
-        controls = self.feed.controls
-        audible = tuple(t[0] for t in taken.plain if controls.audible(t[0]))
-        channels = self.config.channels
+        audible, channels = taken.audible, self.config.channels
         for role, _, notes in taken.plain:
             if role in audible:
                 self.timeline.add_notes(bar * TICKS_PER_BAR, notes, channels[role], from_tick)
