@@ -83,3 +83,23 @@ def test_revision_moves_on_every_change():
     t.put_bar(0, Bar())
     t.clear()
     assert t.revision == r0 + 2
+
+
+def test_an_upcoming_bar_is_kept_apart_until_it_is_played():
+    t = BarTimeline()
+    t.put_bar(0, pattern_bar(0))
+    t.put_upcoming(1, pattern_bar(1))
+    assert t.track("lead", 1) is None and t.upcoming_track("lead", 1).notes[0].pitch == 61
+    assert t.indices() == [0] and t.upcoming_indices() == [1]
+    assert t.recent_song(4, 120.0).length_bars == 1  # a take holds only what played
+    t.put_upcoming(1, pattern_bar(5))  # regenerated before its bar line: replaces
+    assert t.upcoming_track("lead", 1).notes[0].pitch == 65
+    t.put_bar(1, pattern_bar(5))
+    assert t.upcoming_indices() == [] and t.track("lead", 1).notes[0].pitch == 65
+    t.put_upcoming(2, pattern_bar(2))
+    r = t.revision
+    t.clear_upcoming()
+    assert t.upcoming_indices() == [] and t.indices() == [0, 1] and t.revision == r + 1
+    t.put_upcoming(3, pattern_bar(3))
+    t.set_song(Song.from_bars([pattern_bar(0)]))
+    assert t.upcoming_indices() == []

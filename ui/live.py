@@ -1,8 +1,9 @@
 """The live side of the window: the bridge running, its bars in the lanes, capture, steering.
 
 Turns the user's clicks into bridge commands (through the
-:class:`~jambridge.ui.session_adapter.SessionAdapter`, never directly), puts played bars and
-captured riffs into the shared timeline, and drives the display: a timer reads the session's
+:class:`~jambridge.ui.session_adapter.SessionAdapter`, never directly), puts played bars, the
+bar queued to play next (shown ghosted until played) and captured riffs into the shared
+timeline, and drives the display: a timer reads the session's
 status snapshot :data:`DISPLAY_HZ` times a second and moves the playhead.
 """
 
@@ -62,6 +63,7 @@ class Live(QObject):
         adapter.stopped.connect(self._stopped)
         adapter.failed.connect(self._failed)
         adapter.bar_played.connect(self._bar)
+        adapter.bar_queued.connect(self._queued)
         adapter.captured.connect(self._captured)
         adapter.transport_changed.connect(self._transport)
         adapter.log_line.connect(self.log.emit)
@@ -162,6 +164,7 @@ class Live(QObject):
 
     def _stopped(self) -> None:
         self.studio.follow_live = False
+        self.timeline.clear_upcoming()  # the bridge is gone: nothing will play
         self.timer.stop()
         self.busy_changed.emit(False)
         self.running_changed.emit(False)
@@ -170,6 +173,7 @@ class Live(QObject):
 
     def _failed(self, text: str) -> None:
         self.studio.follow_live = False
+        self.timeline.clear_upcoming()  # the bridge is gone: nothing will play
         self.timer.stop()
         self.busy_changed.emit(False)
         self.running_changed.emit(False)
@@ -180,7 +184,11 @@ class Live(QObject):
         self.timeline.put_bar(index, bar)
         self.bars_played += 1
 
+    def _queued(self, index: int, bar, audible) -> None:
+        self.timeline.put_upcoming(index, bar)
+
     def _transport(self, event) -> None:
+        self.timeline.clear_upcoming()  # stopped or moved: the queued bar will not play there
         if event.state == "stopped":
             self.playhead.reset()
 

@@ -1,5 +1,8 @@
 """A piano roll of one role's track: the bars in view, the notes as bars, a playhead.
 
+Played bars are drawn solid; the bar the bridge has queued for the next bar line (upcoming,
+not played yet) is drawn ghosted -- a faint fill inside an outline -- until it is played.
+
 The widget only paints; what it shows comes from a shared
 :class:`~jambridge.ui.timeline_model.BarTimeline` and a
 :class:`~jambridge.ui.timeline_model.ViewWindow` (the lanes set it from the transport).
@@ -28,6 +31,9 @@ BAR_LINE = QColor("#4a4f5c")
 BEAT_LINE = QColor("#2b2f38")
 PLAYHEAD = QColor("#ffffff")
 PAST_SHADE = QColor(0, 0, 0, 70)  # laid over what has already played
+GHOST_FILL_ALPHA = 40  # upcoming notes: fill alpha (played notes: 110 + velocity)
+GHOST_EDGE_ALPHA = 170  # upcoming notes: outline alpha
+DIMMED_ALPHA = 60  # muted / switched-off lane: played notes' alpha (ghosts: a third of theirs)
 MIN_PITCH_SPAN = 12  # pitched roles show at least an octave
 MIN_BEAT_PX = 6  # beat lines are drawn only when beats are at least this far apart
 
@@ -59,11 +65,18 @@ class PianoRoll(QWidget):
         self.update()
 
     def notes_in_view(self) -> list[tuple[float, float, int, int]]:
-        """(song start beat, duration, pitch, velocity) of every note in the window."""
+        """(song start beat, duration, pitch, velocity) of every played note in the window."""
+        return self._in_view(self.timeline.track)
+
+    def upcoming_in_view(self) -> list[tuple[float, float, int, int]]:
+        """The same for the notes queued to play (drawn ghosted)."""
+        return self._in_view(self.timeline.upcoming_track)
+
+    def _in_view(self, lookup) -> list[tuple[float, float, int, int]]:
         w = self.window
         out = []
         for index in w.bar_range():
-            track = self.timeline.track(self.role, index)
+            track = lookup(self.role, index)
             if track is None:
                 continue
             base = index * BEATS_PER_BAR
@@ -96,22 +109,34 @@ class PianoRoll(QWidget):
         w = self.window
         scale = rect.width() / w.span_beats
         self._grid(p, rect, scale)
-        notes = self.notes_in_view()
-        rows = self._rows(notes)
+        notes, ghosts = self.notes_in_view(), self.upcoming_in_view()
+        rows = self._rows(notes + ghosts)
         row_h = rect.height() / max(len(rows), 1)
-        color = QColor(self._color)
+        color, edge = QColor(self._color), QColor(self._color)
         p.setPen(Qt.PenStyle.NoPen)
         for start, duration, pitch, velocity in notes:
-            color.setAlpha(60 if self.dimmed else 110 + velocity)
-            x = (start - w.start_beats) * scale
-            box = QRectF(x, rows[pitch] * row_h + 1, max(duration * scale - 1, 2.0), row_h - 1)
-            p.fillRect(box.adjusted(0, 0, 0, -1 if row_h > 4 else 0), color)
+            color.setAlpha(DIMMED_ALPHA if self.dimmed else 110 + velocity)
+            p.fillRect(self._box(start, duration, rows[pitch], row_h, scale), color)
+        dim = 3 if self.dimmed else 1
+        color.setAlpha(GHOST_FILL_ALPHA // dim)
+        edge.setAlpha(GHOST_EDGE_ALPHA // dim)
+        p.setPen(QPen(edge, 1.0))
+        for start, duration, pitch, _ in ghosts:
+            box = self._box(start, duration, rows[pitch], row_h, scale)
+            p.fillRect(box, color)
+            p.drawRect(box.adjusted(0.5, 0.5, -0.5, -0.5))
         if w.playhead_beats is not None:
             x = (w.playhead_beats - w.start_beats) * scale
             p.fillRect(QRectF(0, 0, max(x, 0.0), rect.height()), PAST_SHADE)
             p.setPen(QPen(PLAYHEAD, 1.5))
             p.drawLine(int(x), 0, int(x), int(rect.height()))
         p.end()
+
+    def _box(self, start: float, duration: float, row: int, row_h: float, scale: float) -> QRectF:
+        """Where a note goes: x from its beat, y from its row."""
+        x = (start - self.window.start_beats) * scale
+        box = QRectF(x, row * row_h + 1, max(duration * scale - 1, 2.0), row_h - 1)
+        return box.adjusted(0, 0, 0, -1 if row_h > 4 else 0)
 
     def _grid(self, p: QPainter, rect: QRectF, scale: float) -> None:
         w = self.window

@@ -136,6 +136,7 @@ class SessionAdapter(QObject):
     stopped = pyqtSignal()
     failed = pyqtSignal(str)  # start failed, or the session ended by itself
     bar_played = pyqtSignal(int, object, object)  # bar index, Bar, audible roles
+    bar_queued = pyqtSignal(int, object, object)  # the same for the bar queued to play next
     transport_changed = pyqtSignal(object)  # events.TransportChanged
     captured = pyqtSignal(object, object, str)  # CaptureResult, its Bars, file path
     controls_changed = pyqtSignal(object)  # bridge.controls.Controls
@@ -288,6 +289,8 @@ class SessionAdapter(QObject):
         try:
             if isinstance(event, ev.BarPlayed):
                 item = ("bar", event.index, event.bar(), event.audible)
+            elif isinstance(event, ev.BarQueued):
+                item = ("queued", event.index, event.bar(), event.audible)
             elif isinstance(event, ev.CaptureSaved):
                 bars = tuple(_plain_bars(event.result.bars))
                 item = ("captured", event.result, bars, event.path)
@@ -304,6 +307,8 @@ class SessionAdapter(QObject):
         kind = item[0]
         if kind == "bar":
             self.bar_played.emit(item[1], item[2], item[3])
+        elif kind == "queued":
+            self.bar_queued.emit(item[1], item[2], item[3])
         elif kind == "captured":
             self.captured.emit(item[1], item[2], item[3])
         else:

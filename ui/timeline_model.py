@@ -2,7 +2,9 @@
 
 No Qt here. The lanes paint from a :class:`BarTimeline`; it holds either a whole song (an
 offline take: bars 0..N-1) or the live stream (bars arrive as they are played, the oldest
-fall off after :attr:`BarTimeline.keep_bars`). :class:`ViewWindow` says which beats are in view
+fall off after :attr:`BarTimeline.keep_bars`). Live, it also holds the *upcoming* bar: the one
+the bridge has queued for the next bar line (:meth:`BarTimeline.put_upcoming`), kept apart
+from the played ones until that bar is played. :class:`ViewWindow` says which beats are in view
 and where the playhead is, so the piano rolls move with the transport.
 """
 
@@ -50,30 +52,50 @@ class BarTimeline:
     def __init__(self, keep_bars: int = 64) -> None:
         self.keep_bars = keep_bars  # live: bars older than this many behind the newest drop off
         self._bars: dict[int, Bar] = {}
+        self._upcoming: dict[int, Bar] = {}  # live: queued for a bar line, not played yet
         self.song: Song | None = None  # the song shown, when it is a whole song (offline/take)
         self.revision = 0  # bumped on every change (lanes repaint when it moves)
 
     def clear(self) -> None:
         """Forget every bar."""
         self._bars.clear()
+        self._upcoming.clear()
         self.song = None
         self.revision += 1
 
     def set_song(self, song: Song) -> None:
         """Show ``song`` (replaces whatever was there)."""
         self._bars = dict(enumerate(song.bars()))
+        self._upcoming.clear()
         self.song = song
         self.revision += 1
 
     def put_bar(self, index: int, bar: Bar) -> None:
-        """Live: bar ``index`` is (about to be) played as ``bar``."""
-        if self.song is not None:
-            self._bars.clear()
-            self.song = None
+        """Live: bar ``index`` is (about to be) played as ``bar``; it is upcoming no more."""
+        self._go_live()
         self._bars[index] = bar
         for old in [i for i in self._bars if i <= index - self.keep_bars]:
             del self._bars[old]
+        for old in [i for i in self._upcoming if i <= index]:
+            del self._upcoming[old]
         self.revision += 1
+
+    def put_upcoming(self, index: int, bar: Bar) -> None:
+        """Live: bar ``index`` is queued to play as ``bar`` (replaces what was queued there)."""
+        self._go_live()
+        self._upcoming[index] = bar
+        self.revision += 1
+
+    def clear_upcoming(self) -> None:
+        """Forget the queued bars (the transport stopped or moved: they will not play there)."""
+        if self._upcoming:
+            self._upcoming.clear()
+            self.revision += 1
+
+    def _go_live(self) -> None:
+        if self.song is not None:
+            self._bars.clear()
+            self.song = None
 
     def put_track(self, index: int, track: Track) -> None:
         """Put one track into bar ``index`` (a capture lands in its role's lane)."""
@@ -90,9 +112,18 @@ class BarTimeline:
         self.revision += 1
 
     def track(self, role: str, index: int) -> Track | None:
-        """The ``role`` track of bar ``index``, or None."""
+        """The ``role`` track of bar ``index`` (played, or the song's), or None."""
         bar = self._bars.get(index)
         return bar.track(role) if bar is not None else None
+
+    def upcoming_track(self, role: str, index: int) -> Track | None:
+        """The ``role`` track of bar ``index`` as queued (not played yet), or None."""
+        bar = self._upcoming.get(index)
+        return bar.track(role) if bar is not None else None
+
+    def upcoming_indices(self) -> list[int]:
+        """Indices of the queued bars, ascending."""
+        return sorted(self._upcoming)
 
     def indices(self) -> list[int]:
         """Bar indices held, ascending."""
