@@ -54,7 +54,7 @@ def run(total_bars: int, engine: str, model: str | None, seed: int, chunk_bars: 
     from jambridge.generation import generate
 
     presets = list_presets()
-    per = max(1, total_bars // len(presets))
+    per = max(1, -(-total_bars // len(presets)))  # at least total_bars in all
     out: dict = {"engine": engine, "presets": {}}
     for name in presets:
         preset = load_preset(name)
