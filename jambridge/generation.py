@@ -157,12 +157,18 @@ def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | No
 
 
 def _apply_track_settings(song: Song, preset: Preset) -> Song:
-    """Programs, channels and names from the preset; tempo from the preset."""
+    """Programs, channels and names from the preset; tempo from the preset; notes end by the
+    last bar line, so an N-bar clip is N bars long and loops without a note ringing over."""
     from jambridge.roles import ROLE_SPECS
 
+    end = max(song.length_bars, 1) * BEATS_PER_BAR
     tracks = tuple(
         replace(
             t,
+            notes=tuple(
+                replace(n, duration_beats=min(n.duration_beats, end - n.start_beats))
+                for n in t.notes
+            ),
             program=preset.tracks[t.role].program,
             channel=preset.tracks[t.role].channel - 1,
             name=ROLE_SPECS[t.role].track_name,

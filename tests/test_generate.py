@@ -153,3 +153,31 @@ def test_prompt_starts_at_its_first_note_and_a_named_role_takes_that_track(tmp_p
     assert {n.pitch for b in as_drums.bars for n in b.tracks[0].notes} == {36}
     as_lead = load_prompt(prompt, "lead")  # the pitched notes only: kicks are not pitches
     assert {n.pitch for b in as_lead.bars for n in b.tracks[0].notes} == {45, 48, 52}
+
+
+def test_the_shipped_model_writes_the_readme_idea(tmp_path, capsys):
+    out = tmp_path / "idea.mid"
+    assert main(["generate", "--preset", "acid", "--bars", "16", "-o", str(out)]) == 0
+    assert "(model, seed" in capsys.readouterr().out
+    song, _ = read_midi(out)
+    assert song.length_bars == 16 and {"drums", "bass", "lead"} <= set(song.roles)
+    assert all(t.notes for bar in song.bars() for t in bar.tracks)  # no empty bars
+
+
+def test_the_model_continues_an_a_minor_bass_riff_in_key_without_the_scale_lock(tmp_path):
+    from dataclasses import replace
+
+    from jambridge.generation import generate
+    from jambridge.music import Song
+    from jambridge.preset import load_preset
+
+    notes = [45, 48, 52, 45, 43, 45, 50, 48] * 2
+    riff = [(p, i * 0.5, 0.4, 100) for i, p in enumerate(notes)]
+    prompt = load_prompt(write_midi_file(tmp_path / "riff.mid", [Part(1, 38, "Bass", riff)]))
+    preset = replace(load_preset("techno"), scale_lock=False)
+    song = generate(preset, 8, 0, "model", prompt)
+    assert [n.pitch for n in song.track("bass").notes[:16]] == notes  # the riff opens the song
+    after = Song.from_bars(song.bars()[len(prompt.bars) :], tracks=song.tracks)
+    assert {"drums", "chords", "lead"} <= {t.role for t in after.tracks if t.notes}
+    assert after.track("bass").notes  # the riff's role is continued
+    assert scale_consistency(after, Key(9, "minor")) >= 0.9
