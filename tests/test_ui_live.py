@@ -93,6 +93,13 @@ def test_start_stream_steer_and_stop(qtbot, jack_server, live_window):
     for role, lane in w.lanes.items():
         assert lane.roll.window.playhead_beats is not None
         assert lane.roll.notes_in_view(), f"no notes in the {role} lane while streaming"
+    # the next bar shows (ghosted) before it plays: ahead of the playhead, not played yet
+    qtbot.waitUntil(lambda: bool(w.studio.timeline.upcoming_indices()), timeout=WAIT_MS)
+    ahead = w.studio.timeline.upcoming_indices()[-1]
+    assert w.studio.timeline.track("lead", ahead) is None
+    qtbot.waitUntil(lambda: bool(w.lanes["lead"].roll.upcoming_in_view()), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.studio.timeline.track("lead", ahead) is not None, timeout=WAIT_MS)
+    assert ahead not in w.studio.timeline.upcoming_indices()  # played: solid now
     qtbot.mouseClick(w.takes.keep_button, Qt.MouseButton.LeftButton)  # keep what just played
     qtbot.waitUntil(lambda: w.takes.list.count() == 1, timeout=WAIT_MS)
     assert w.takes.current_take().kind == "jam" and w.takes.current_take().bpm == BPM
