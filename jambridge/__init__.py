@@ -7,12 +7,18 @@ Map of the library (no Qt, no torch on this side):
 - ``jambridge.midi_io``     read any MIDI file / write type-1 files (mido)
 - ``jambridge.tokenizer``   bar-major multi-track tokens, vocabulary, grammar (sampling mask)
 - ``jambridge.procedural``  seeded rule-based techno generator (training data, baseline)
-- ``jambridge.dataset``     MIDI folders -> memory-mapped token arrays
+- ``jambridge.keyfinder``   key estimation and scale consistency
+- ``jambridge.preset``      presets (JSON): style, tempo, key, per-track settings, validation
+- ``jambridge.dataset``     MIDI folders -> memory-mapped token arrays (+ dataset_docs, _report)
+- ``jambridge.generation``  offline generation: preset (+ prompt riff) -> Song, model or procedural
+- ``jambridge.onnx_contract``  the ONNX input/output contract shared by export and engine
 - ``jambridge.engine``      ONNX inference with a KV cache, sampler, bar-by-bar generation
 - ``jambridge.bridge``      ports, clock follower, scheduler, streaming, capture (real time)
+- ``jambridge.evaluation``  objective metrics, baselines and reports (``jambridge eval``)
 - ``jambridge.cli``         the ``jambridge`` command
+- ``jambridge.models.default``  the shipped model (model.onnx, model_card.md)
 
-``jambridge.train`` (torch) and ``jambridge.export`` (torch -> ONNX) are the training side.
+``jambridge.training`` (torch) and ``jambridge.export`` (torch -> ONNX) are the training side.
 ``jambridge.ui`` is the PyQt6 app.
 """
 
