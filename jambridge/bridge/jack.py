@@ -57,6 +57,16 @@ def missing_tools(extra: tuple[str, ...] = ()) -> list[str]:
     return [t for t in (*JACK_TOOLS, *extra) if shutil.which(t) is None]
 
 
+def _end(proc: subprocess.Popen, sig: int) -> None:
+    """Ask ``proc`` to end with ``sig``; kill it if it has not ended within 5 s."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 class JackServer:
     """A private JACK server with the dummy driver. Use as a context manager."""
 
@@ -137,12 +147,7 @@ class JackServer:
     def stop(self) -> None:
         if self._proc is None:
             return
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=5)
+        _end(self._proc, signal.SIGTERM)
         self._proc = None
 
     def __enter__(self) -> JackServer:
@@ -192,12 +197,7 @@ class MidiDump:
     def stop(self) -> list[Dumped]:
         """Stop recording; return everything recorded."""
         if self._proc is not None:
-            self._proc.send_signal(signal.SIGINT)
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
+            _end(self._proc, signal.SIGINT)
             self._proc = None
         return self.read()
 
