@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jambridge.bridge.jack import JackServer, MidiDump, missing_tools, popen
+from jambridge.bridge.jack import JackServer, MidiDump, bench_tools_missing, popen
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -245,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="SCHED_FIFO priority of the real-time thread (0: off)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args(argv)
-    missing = missing_tools(("jack_midi_clock", "jack_transport"))
+    missing = bench_tools_missing()
     if missing:
-        print(f"missing: {', '.join(missing)} (Debian: apt install jackd2 jack-midi-clock)")
+        print(missing)
         return 2
     server = _start_server(args.period, args.jack_realtime)
     os.environ["JACK_DEFAULT_SERVER"] = server.name

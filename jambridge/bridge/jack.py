@@ -57,6 +57,14 @@ def missing_tools(extra: tuple[str, ...] = ()) -> list[str]:
     return [t for t in (*JACK_TOOLS, *extra) if shutil.which(t) is None]
 
 
+def bench_tools_missing() -> str:
+    """What the timing benchmark and the soak lack to run ("" when all is there)."""
+    missing = missing_tools(("jack_midi_clock", "jack_transport"))
+    if not missing:
+        return ""
+    return f"missing: {', '.join(missing)} (Debian: apt install jackd2 jack-midi-clock)"
+
+
 def _end(proc: subprocess.Popen, sig: int) -> None:
     """Ask ``proc`` to end with ``sig``; kill it if it has not ended within 5 s."""
     proc.send_signal(sig)

@@ -31,7 +31,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from jambridge.bridge.jack import JackServer, MidiDump, missing_tools, popen
+from jambridge.bridge.jack import JackServer, MidiDump, bench_tools_missing, popen
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -217,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="run jackd with --no-realtime")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args(argv)
-    missing = missing_tools(("jack_midi_clock", "jack_transport"))
+    missing = bench_tools_missing()
     if missing:
-        print(f"missing: {', '.join(missing)} (Debian: apt install jackd2 jack-midi-clock)")
+        print(missing)
         return 2
     r = soak(args)
     ok = r.underruns == 0 and r.stuck_notes == 0 and r.book_open_notes == 0
