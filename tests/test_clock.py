@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.messages import check
-from jambridge.bridge.tempo import TempoModel
+from jambridge.bridge.tempo import TempoConfig, TempoModel
 from jambridge.bridge.transport import (
     TICKS_PER_BAR,
     Locate,
@@ -260,6 +260,7 @@ def test_stamps_quantized_to_a_driver_period_are_not_tempo_changes(quantum_s):
 def test_heavy_jitter_never_fakes_a_tempo_change():
     f, errors = prediction_errors([(128, 2000)], 4e-3, seed=3, skip=48)
     assert f.tempo.changes == 0
+    assert not f.tempo.follows_pulses  # noise around a steady grid: the line stays
     errors.sort(key=abs)
     assert abs(errors[int(0.99 * len(errors))]) < 1.2e-3
 
@@ -271,6 +272,36 @@ def test_tempo_change_is_followed_within_a_beat(before, after, jitter_s):
     # errors of the last pulses of the beat after the change
     assert max(abs(e) for e in errors[-4:]) < 0.5e-3
     assert f.bpm == pytest.approx(after, rel=0.01)
+
+
+def wandering_errors(config: TempoConfig, bpm=90.0, wander=0.1, pulses=1500, seed=5):
+    """Pulses whose intervals each err by up to ``wander`` (jack_midi_clock -J): errors of
+    predicting each pulse from the ones before it, stamped on 1.33 ms driver cycles."""
+    m, rng, period, t, errors = TempoModel(config), random.Random(seed), period_of(bpm), 10.0, []
+    for i in range(pulses):
+        if m.locked and i > 96:
+            errors.append(abs(m.time_of(m.next_index) - t))
+        m.add(math.ceil(t / JACK_QUANTUM_S) * JACK_QUANTUM_S)
+        t += period * (1 + rng.uniform(-wander, wander))
+    errors.sort()
+    return m, errors[int(0.99 * len(errors))]
+
+
+def test_a_wandering_clock_is_followed_pulse_by_pulse_with_a_steady_tempo():
+    m, p99 = wandering_errors(TempoConfig())
+    _, line_p99 = wandering_errors(TempoConfig(phase_gains=(0.0,)))
+    assert m.follows_pulses and m.phase_gain == 1.0
+    # one interval's error (<= 2.8 ms) plus the stamps' 1.33 ms; the line alone is far off
+    assert p99 < 4.2e-3 < 2 * 4.2e-3 < line_p99
+    assert m.bpm == pytest.approx(90, rel=0.02)
+
+
+def test_an_odd_pulse_on_a_clean_clock_does_not_hand_over_to_the_pulses():
+    m = TempoModel()
+    for i in range(200):
+        m.add(10.0 + i * period_of(120) + (0.004 if i == 150 else 0.0))
+    assert not m.follows_pulses and m.phase_gain == 0.0
+    assert m.time_of(200) == pytest.approx(10.0 + 200 * period_of(120), abs=0.2e-3)
 
 
 def test_restart_after_a_gap_is_locked_from_the_first_pulse_with_the_old_period():

@@ -50,7 +50,7 @@ class FakeOut:
 
 
 class Sim:
-    def __init__(self, bpm=120.0, internal=False, latency_ms=0.0, jitter_s=0.0, seed=0):
+    def __init__(self, bpm=120.0, internal=False, latency_ms=0.0, jitter_s=0.0, seed=0, wander=0.0):
         self.clock = FakeClock(100.0)
         self.out = FakeOut(self.clock)
         self.gen = InlineGenerator(RiffLoop(PatternSource()))
@@ -66,7 +66,9 @@ class Sim:
         self.period = 60.0 / (bpm * 24)
         self.next_pulse = self.clock.now() + 0.01
         self.clocking = not internal
-        self.jitter_s = jitter_s
+        self.jitter_s = jitter_s  # each stamp late by up to this (noise around the grid)
+        self.wander = wander  # each interval off by up to this fraction (the grid wanders)
+        self.drop: set[int] = set()  # indices of pulses lost on the way
         self.rng = random.Random(seed)
         self.pulse_log: list[float] = []  # true pulse times sent
         self.deadline = None
@@ -97,9 +99,10 @@ class Sim:
                 self.sched.post_midi(at, msg)
             if self.clocking and self.next_pulse <= t:
                 stamp = t + self.rng.uniform(0, self.jitter_s)
-                self.sched.post_midi(stamp, [0xF8])
+                if len(self.pulse_log) not in self.drop:
+                    self.sched.post_midi(stamp, [0xF8])
                 self.pulse_log.append(t)
-                self.next_pulse += self.period
+                self.next_pulse += self.period * (1 + self.rng.uniform(-1, 1) * self.wander)
             self.deadline = self.sched.step(t)
             self.drain()
             if t >= end:
@@ -200,6 +203,52 @@ def test_latency_offset_sends_notes_early():
     sim.run_beats(2)
     kicks = [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
     assert kicks[-1] == pytest.approx(pulse_time_of_tick(sim, first, 24 * 7) + 0.010, abs=2e-5)
+
+
+def kick_times(sim: Sim) -> list[float]:
+    return [t for t, m in sim.note_ons(DRUMS) if m[1] == KICK]
+
+
+def test_a_wandering_clock_has_each_note_sent_on_its_own_pulse():
+    """jack_midi_clock -J: every interval off by up to 10 %, so the grid is the pulses."""
+    sim = started(90, wander=0.1, seed=2)
+    first = len(sim.pulse_log)
+    sim.run_beats(24)
+    assert sim.sched.timing.tempo.follows_pulses
+    errors = [t - sim.pulse_log[first + 24 * beat] for beat, t in enumerate(kick_times(sim))]
+    assert len(errors) >= 20
+    # after the filters have seen two beats, each kick goes out with its pulse
+    assert max(abs(e) for e in errors[4:]) < 1e-6
+    assert sim.sched.timing.bpm == pytest.approx(90, rel=0.02)  # the tempo shown stays steady
+
+
+def test_a_steady_clock_with_noisy_stamps_keeps_notes_on_the_line():
+    sim = started(90, jitter_s=0.004, seed=2)
+    sim.run_beats(24)
+    assert not sim.sched.timing.tempo.follows_pulses
+
+
+def test_a_lost_pulse_on_a_wandering_clock_delays_its_note_a_quarter_pulse_at_most():
+    sim = started(90, wander=0.1, seed=2)
+    first = len(sim.pulse_log)
+    sim.drop = {first + 24 * 12}  # the pulse of beat 12's kick never arrives
+    sim.run_beats(16)
+    kick = kick_times(sim)[12]
+    late = kick - sim.pulse_log[first + 24 * 12]
+    assert 0 < late <= 0.25 * sim.period * 1.2 + 0.0003
+    assert sim.sched.timing.recovered == 1  # counted in: later notes stay on their pulses
+    assert kick_times(sim)[14] == pytest.approx(sim.pulse_log[first + 24 * 14], abs=1e-6)
+    sim.at_pulse_boundary([0xFC])
+    assert sim.stuck() == 0
+
+
+def test_latency_offset_on_a_wandering_clock_sends_notes_ahead_of_their_pulses():
+    sim = started(90, wander=0.1, seed=2, latency_ms=10)
+    first = len(sim.pulse_log)
+    sim.run_beats(16)
+    errors = [t - sim.pulse_log[first + 24 * beat] for beat, t in enumerate(kick_times(sim))][4:]
+    spread = 0.1 * sim.period + 1e-4  # one interval's wander
+    assert all(abs(e + 0.010) < spread for e in errors)
 
 
 def test_stop_ends_every_note_and_sends_all_notes_off():

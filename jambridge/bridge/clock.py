@@ -19,6 +19,10 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
   playing with a locked tempo, a gap of ``skip_ratio`` periods or more counts the pulses it
   should have held; if the next pulses then sit a pulse early on the model's grid (the gap was
   a stall and they are catching up: nothing was lost) each one undoes a pulse of that count.
+* A clock that wanders (its intervals err independently, so the errors add up; see
+  :mod:`tempo`) is its own grid: :meth:`ClockFollower.pulse_wait_s` tells the scheduler to
+  send each note when the pulse of its tick arrives (waiting at most a quarter pulse past the
+  model's time, so a lost pulse delays nothing much), not ahead of it.
 * Clock loss: playing, and no pulse for ``loss_periods`` pulse periods (at least
   ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``. If pulses come back
   without a Stop (the sender or the MIDI driver stalled), play goes on from the position the
@@ -56,6 +60,8 @@ class FollowerConfig:
     skip_ratio: float = 1.7  # a gap this many periods long means pulses were lost on the way
     max_skip: int = 4  # ... at most this many are counted in at once
     skip_after_pulses: int = 12  # ... once the tempo model has this many pulses
+    pulse_wait_periods: float = 0.25  # a wandering clock: a note waits this long for its pulse
+    pulse_wait_max_s: float = 0.008  # ... (in pulse periods, at most this long) past the model
 
 
 class ClockFollower:
@@ -262,6 +268,12 @@ class ClockFollower:
             return None
         index, anchor_tick = self._anchor
         return anchor_tick + (self.tempo.index_at(t_s) - index)
+
+    def pulse_wait_s(self) -> float | None:
+        if not self.locked or not self.tempo.follows_pulses or self.tempo.period_s is None:
+            return None
+        cfg = self.config
+        return min(cfg.pulse_wait_periods * self.tempo.period_s, cfg.pulse_wait_max_s)
 
 
 _HANDLERS: dict[str, Callable[[ClockFollower, float, Sequence[int]], list[TransportEvent]]] = {

@@ -132,4 +132,5 @@ class BridgeStatus:
     latency_ms: float
     generator_ok: bool
     realtime: bool = False  # the real-time thread got SCHED_FIFO
+    follows_pulses: bool = False  # the clock wanders: notes go out on its pulses (see tempo)
     controls: Controls = field(default_factory=Controls)

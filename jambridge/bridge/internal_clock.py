@@ -114,3 +114,6 @@ class InternalClock:
             return None
         i0, t0 = self._grid
         return i0 + (t_s - t0) / self._period - self._song
+
+    def pulse_wait_s(self) -> None:
+        return None  # our own grid: nothing to wait for

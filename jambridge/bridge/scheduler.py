@@ -12,7 +12,10 @@ look-ahead has it: :class:`~jambridge.bridge.events.BarQueued`), send every even
 and return when the next one is. Note times are song ticks;
 their send time comes from the clock model (``time_of_tick``) minus the latency offset, so
 notes go out between pulses, on the smoothed tempo, not on each jittery pulse. Until the model
-is locked (the first pulses after a cold Start) notes go out on the pulse that reaches them.
+is locked (the first pulses after a cold Start) notes go out on the pulse that reaches them. A
+clock that wanders (``pulse_wait_s``: its pulses are the grid, see :mod:`tempo`) has each note
+wait for the pulse of its tick, polled every ``pulse_poll_s`` from shortly before it is due,
+unless a latency offset asks for notes ahead of the clock.
 
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
 polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
@@ -25,6 +28,7 @@ sounding note (note-off, then CC 123 on each channel used).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import threading
@@ -70,6 +74,7 @@ class SchedulerConfig:
     spin_s: float = 0.001  # the last stretch before a deadline is spun, not slept
     idle_wait_s: float = 0.005  # longest block on the inbox (replies, clock loss checks)
     poll_s: float = 0.001  # with a polled input port: longest wait between polls
+    pulse_poll_s: float = 0.0002  # ... while a note waits for its pulse
     early_s: float = 0.00002  # an event this close to due goes now
     slack_s: float = 0.002  # generator replies are read only with this much time to spare
     retro_bars: int = 8  # bars the retro capture buffer keeps
@@ -111,6 +116,7 @@ class Scheduler:
         self._cc_last: dict[tuple[int, int], int] = {}
         self._stash: list = []
         self._deadline: float | None = None
+        self._awaiting_pulse = False  # the deadline is a poll for a note's pulse, not a send
         self._stopping = False
         self._thread: threading.Thread | None = None
         if not self.internal:
@@ -169,6 +175,13 @@ class Scheduler:
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
+        if self._awaiting_pulse and deadline is not None:
+            timeout = max(0.0, deadline - now)  # a poll, not a send: no need to spin
+            if self.midi_in is not None:
+                timeout = min(timeout, self.config.poll_s)
+            with contextlib.suppress(queue.Empty):
+                self._stash.append(self.inbox.get(timeout=timeout))
+            return
         if deadline is not None and deadline - now <= self.config.spin_s:
             while self.clock.now() < deadline:
                 time.sleep(0)  # yields the GIL: the input callback is never held up
@@ -398,6 +411,7 @@ class Scheduler:
     def _send_due(self, now: float) -> float | None:
         next_t: float | None = None
         early = now + self.config.early_s
+        self._awaiting_pulse = False
         if self.internal:
             pulse_t = self.timing.next_pulse_time()
             while pulse_t is not None and pulse_t <= early:
@@ -418,7 +432,14 @@ class Scheduler:
                     break  # before lock: the pulse that reaches it sends it
             else:
                 t -= self.latency_s
-                if t > early:
+                wait = self._pulse_wait(tick)
+                if wait is not None and now < t + wait:
+                    # Its pulse has not come: look for it often from ``wait`` before it is due.
+                    look = t - wait if now < t - wait else now + self.config.pulse_poll_s
+                    self._awaiting_pulse = next_t is None or look < next_t
+                    next_t = look if next_t is None else min(next_t, look)
+                    break
+                if wait is None and t > early:
                     next_t = t if next_t is None else min(next_t, t)
                     break
                 self._late(now - t)
@@ -430,6 +451,15 @@ class Scheduler:
             for m in msgs:
                 self._send(m)
         return next_t
+
+    def _pulse_wait(self, tick: float) -> float | None:
+        """How long past its time a note at ``tick`` may wait for its pulse (None: no wait)."""
+        if self.internal or self.latency_s > 0:
+            return None  # our own grid, or notes asked for ahead of the clock
+        pulse = self.timing.pulse_tick
+        if pulse is not None and math.floor(tick) <= pulse:
+            return None  # the pulse it is on (or after) came: the model has it
+        return self.timing.pulse_wait_s()
 
     def _late(self, late_s: float) -> None:
         self.lateness.append(late_s)

@@ -321,6 +321,7 @@ class BridgeSession:
             latency_ms=1000 * s.latency_s,
             generator_ok=not s.feed.dead and s.port_ok,
             realtime=s.realtime,
+            follows_pulses=not s.internal and timing.tempo.follows_pulses,
             controls=s.feed.controls,
         )
 

@@ -20,6 +20,22 @@ Two things keep it honest:
   stopped clocking) starts a fresh window. The old period stays as a *prior*: the slope is
   pulled towards it with the weight of a few pulses, so the first notes after a restart are not
   timed from two noisy pulses; the prior's pull fades as the window fills.
+
+**Phase.** A straight line is the right model of a clock whose pulses scatter around a steady
+grid (a DAW's clock through a USB driver: each pulse late by its own amount). Some clocks
+wander instead: each *interval* is off by its own amount and the errors add up, so the pulses
+drift from any line by far more than one interval's error (``jack_midi_clock -J 10`` at 90
+BPM: intervals within +-2.8 ms, pulses 13 ms off the best line within 8 s). For such a clock
+the newest pulse is the best estimate of where the grid is, and the line is not. The model
+does not guess which kind it has: a small bank of phase filters with gains ``phase_gains``
+(0: the line as it is; 1: the line moved onto the newest pulse) each predict every pulse before
+it arrives, and predictions come from the one whose recent squared errors are smallest
+(averaged over ``phase_memory`` pulses; the line keeps the job unless another filter's errors
+are clearly smaller, ``phase_margin``; one error counts at most ``phase_clip`` times a filter's
+typical error, so the few pulses of a tempo step do not decide it). The slope -- the tempo
+shown -- stays the line's, so a wandering clock's BPM is as steady as any other's.
+:attr:`TempoModel.follows_pulses` says the full-gain filter won: the scheduler then sends
+notes on their pulse rather than ahead of it.
 """
 
 from __future__ import annotations
@@ -47,6 +63,12 @@ class TempoConfig:
     lock_pulses: int = 3  # pulses in the window before predictions are trusted
     burst_periods: float = 0.3  # a pulse this soon after the last one is a burst: not fitted
     outlier_periods: float = 0.5  # a re-indexed pulse this far off the line leaves the fit
+    phase_gains: tuple[float, ...] = (0.0, 0.5, 1.0)  # phase filters; the first is the default
+    phase_memory: float = 48.0  # pulses the filters' error averages reach back (2 beats)
+    phase_margin: float = 0.6  # another filter takes over when its mean squared error is below
+    # this fraction of the line's (one odd pulse on a clean clock must not hand it over)
+    phase_clip: float = 3.0  # an error counts at most this many times a filter's RMS error
+    # (a tempo step is the line's large error for a few pulses, not news about the clock)
     min_period_s: float = 60.0 / (TICKS_PER_BEAT * 999.0)  # faster than 999 BPM: not a clock
     max_period_s: float = 60.0 / (TICKS_PER_BEAT * 10.0)  # slower than 10 BPM: not a clock
 
@@ -62,6 +84,11 @@ class TempoModel:
         self._slope: float | None = None
         self._mean_i = 0.0
         self._mean_t = 0.0
+        gains = self.config.phase_gains
+        self._phase = [0.0] * len(gains)  # each filter's offset from the line (s)
+        self._score = [0.0] * len(gains)  # each filter's mean squared one-pulse error (s^2)
+        self._best = 0  # the filter predictions come from
+        self._scored = 0  # pulses the scores have seen
         self.changes = 0  # tempo changes detected (window cut short)
         self.outliers = 0  # pulses counted but kept out of the fit (stalls)
         self.gaps = 0  # fresh windows started after a gap
@@ -84,10 +111,13 @@ class TempoModel:
             elif period is not None and t_s - last_t < self.config.burst_periods * period:
                 self.outliers += 1  # part of a burst after a stall: counted, not fitted
                 return index
+        self._score_phases(index, t_s)
         self._points.append((index, t_s))
         self._fit()
         keep_n = self._tempo_change()
-        if keep_n:
+        if not keep_n:
+            self._follow_phase(index, t_s)
+        else:
             # The line moved: a step in phase (a late driver cycle) or in tempo. Keep only the
             # pulses after the step, and the slope so far as the prior: a phase step is then
             # followed at once, a tempo step as the new pulses outweigh the prior.
@@ -111,12 +141,14 @@ class TempoModel:
                 return  # a late pulse: counted, kept out of the fit
         self._points.append((i + delta, t))
         self._fit()
+        self._clear_phase()
 
     def reset(self) -> None:
         """Forget every pulse and the prior (a different clock source)."""
         self._points.clear()
         self._prior_period = None
         self._slope = None
+        self._clear_phase()
 
     def restart_from_last(self) -> None:
         """Start a fresh window holding only the newest pulse; the period becomes the prior."""
@@ -132,6 +164,38 @@ class TempoModel:
             self._prior_period = self._slope
         self._points.clear()
         self._slope = None
+        self._clear_phase()
+
+    def _clear_phase(self) -> None:
+        """Back onto the line (it was refitted to other pulses); the scores stay: they describe
+        the clock, not this window."""
+        self._phase = [0.0] * len(self._phase)
+
+    def _score_phases(self, index: int, t_s: float) -> None:
+        """Before pulse ``index`` joins the fit: how far off was each filter's prediction?"""
+        if self._slope is None or not self._points:
+            return
+        cfg = self.config
+        line = self._mean_t + self._slope * (index - self._mean_i)
+        warm = self._scored >= cfg.phase_memory  # until then a plain mean, unclipped
+        rate = 1.0 / cfg.phase_memory if warm else 1.0 / (self._scored + 1)
+        clip = cfg.phase_clip * cfg.phase_clip
+        self._scored += 1
+        for j, phase in enumerate(self._phase):
+            err2 = (t_s - line - phase) ** 2
+            if warm:
+                err2 = min(err2, clip * self._score[j])
+            self._score[j] += (err2 - self._score[j]) * rate
+        best = min(range(len(self._score)), key=self._score.__getitem__)
+        self._best = best if self._score[best] < self.config.phase_margin * self._score[0] else 0
+
+    def _follow_phase(self, index: int, t_s: float) -> None:
+        """Move each filter towards the newest pulse's offset from the refitted line."""
+        if self._slope is None:
+            return
+        off = t_s - self._mean_t - self._slope * (index - self._mean_i)
+        gains = self.config.phase_gains
+        self._phase = [p + g * (off - p) for g, p in zip(gains, self._phase, strict=True)]
 
     def _fit(self) -> None:
         prior = self._prior_period
@@ -194,6 +258,16 @@ class TempoModel:
         return self._slope if self._slope is not None else self._prior_period
 
     @property
+    def phase_gain(self) -> float:
+        """The gain of the phase filter predictions come from (0: the line itself)."""
+        return self.config.phase_gains[self._best]
+
+    @property
+    def follows_pulses(self) -> bool:
+        """The clock wanders: its newest pulse predicts the next best (see the docstring)."""
+        return self._best == len(self._phase) - 1 and self.phase_gain >= 1.0
+
+    @property
     def bpm(self) -> float | None:
         """Beats per minute, or None when unknown."""
         period = self.period_s
@@ -210,12 +284,12 @@ class TempoModel:
     def time_of(self, index: float) -> float:
         """When pulse ``index`` comes (or came) by the model. Needs a slope."""
         assert self._slope is not None, "time_of needs a fitted model (check .locked)"
-        return self._mean_t + self._slope * (index - self._mean_i)
+        return self._mean_t + self._slope * (index - self._mean_i) + self._phase[self._best]
 
     def index_at(self, t_s: float) -> float:
         """The (fractional) pulse index at time ``t_s``. Needs a slope."""
         assert self._slope is not None, "index_at needs a fitted model (check .locked)"
-        return self._mean_i + (t_s - self._mean_t) / self._slope
+        return self._mean_i + (t_s - self._mean_t - self._phase[self._best]) / self._slope
 
 
 def _sums(points) -> tuple[float, float, float, float]:

@@ -112,3 +112,9 @@ class TimeMap(Protocol):
     def tick_at(self, t_s: float) -> float | None:
         """The (fractional) song tick at time ``t_s``, or None when not locked."""
         ...
+
+    def pulse_wait_s(self) -> float | None:
+        """None: notes go out at :meth:`time_of_tick`. Else the clock wanders and its pulses
+        are the grid: a note waits for the pulse of its tick, at most this long past
+        :meth:`time_of_tick`."""
+        ...
