@@ -373,6 +373,34 @@ def test_tempo_change_is_followed_within_a_beat(jack_server, bridge):
     assert take.stuck_notes() == 0
 
 
+def test_a_wandering_clock_has_its_notes_on_its_pulses(jack_server, bridge):
+    """Every interval off by up to 10 % and the errors adding up (jack_midi_clock -J): the
+    pulses are the grid, so each note goes out with the pulse of its tick."""
+    take = run_peer(
+        jack_server,
+        bridge,
+        [
+            ["tempo", 120],
+            ["wander", 0.1, 7],
+            ["clock", 24],
+            ["send", START],
+            ["clock", 96 * 4 + 12],
+            ["send", STOP],
+            ["clock", 4],
+        ],  # fmt: skip
+    )
+    assert bridge.status().follows_pulses
+    mostly(on_grid(take.note_ons(DRUMS, KICK), 24), list(range(0, 96 * 4 + 1, 24)))
+    # against the pulse each note belongs to (the peer's own send times), after two beats
+    within(
+        take.errors_ms(DRUMS, None, 6, after_tick=48),
+        typical_ms=1.0,
+        p90_ms=5.0,
+        period_ms=jack_server.period_ms,
+    )
+    assert take.stuck_notes() == 0
+
+
 def test_continue_from_a_song_position_plays_the_right_bar(jack_server, bridge):
     take = run_peer(
         jack_server,

@@ -254,15 +254,15 @@ def test_latency_offset_on_a_wandering_clock_sends_notes_ahead_of_their_pulses()
 def test_stop_ends_every_note_and_sends_all_notes_off():
     sim = started(120)
     sim.run_beats(5.5)  # the whole-bar chord is sounding
-    assert len(sim.sched.notes) > 0
+    assert len(sim.sched.output.notes) > 0
     sim.at_pulse_boundary([0xFC])
-    assert len(sim.sched.notes) == 0 and sim.stuck() == 0
+    assert len(sim.sched.output.notes) == 0 and sim.stuck() == 0
     ccs = [m for _, m in sim.out.sent if m[0] & 0xF0 == 0xB0 and m[1] == 123]
     assert {m[0] & 0x0F for m in ccs} >= {DRUMS, BASS, CHORDS, LEAD}
     before = len(sim.out.sent)
     sim.run_beats(4)  # clock keeps coming while stopped: nothing plays
     assert len(sim.out.sent) == before
-    assert sim.sched.notes.on_count == sim.sched.notes.off_count
+    assert sim.sched.output.notes.on_count == sim.sched.output.notes.off_count
 
 
 def test_clock_loss_ends_every_note():
@@ -270,9 +270,9 @@ def test_clock_loss_ends_every_note():
     sim.run_beats(4.5)
     sim.clocking = False  # the DAW died mid-bar
     sim.run_for(0.1)
-    assert len(sim.sched.notes) > 0  # not yet: 8 pulse periods
+    assert len(sim.sched.output.notes) > 0  # not yet: 8 pulse periods
     sim.run_for(0.3)
-    assert len(sim.sched.notes) == 0 and sim.stuck() == 0
+    assert len(sim.sched.output.notes) == 0 and sim.stuck() == 0
     assert any(isinstance(e, TransportChanged) and e.kind == "clock lost" for e in sim.events)
 
 
@@ -452,7 +452,7 @@ def test_output_port_loss_does_not_crash_the_loop():
     sim.run_beats(2)
     sim.out.fail = True
     sim.run_beats(2)
-    assert not sim.sched.port_ok
+    assert not sim.sched.output.port_ok
 
 
 def test_internal_clock_sends_start_and_pulses_and_notes_on_them():
@@ -626,4 +626,4 @@ def test_thread_runs_and_stops_cleanly_on_the_real_clock():
         1 for _, m in out.sent if m[0] & 0xF0 == 0x80
     )
     assert sounding <= 0 and any(m == [0xFC] for _, m in out.sent)
-    assert math.isfinite(sched.late_max_s)
+    assert math.isfinite(sched.output.late_max_s)

@@ -5,6 +5,8 @@ Map (one noun per module):
 - ``session``        :class:`BridgeSession`, :class:`BridgeConfig`: the facade the CLI and the
                      app drive (start/stop, steering, captures, status, events)
 - ``scheduler``      the one real-time thread: clock in, bars out, every note ended
+- ``output``         the thread's output: the note timeline sent on the clock's times
+- ``steering``       the thread's command handlers (what each command changes)
 - ``clock``          MIDI clock follower (pure state machine); ``tempo``: the tempo model
 - ``internal_clock`` JamBridge as the clock master (``--clock internal``)
 - ``transport``      ticks, positions, transport state and events

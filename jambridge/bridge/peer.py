@@ -16,6 +16,8 @@ scheduling where allowed, as a DAW's clock thread does. The script is JSON, a li
 
 * ``["clock", n]``: send ``n`` pulses on the grid at the current tempo;
 * ``["tempo", bpm]``: tempo from the next pulse;
+* ``["wander", fraction, seed]``: from the next pulse each interval is off by up to
+  ``fraction`` of the period, at random, and the errors add up (``jack_midi_clock -J``);
 * ``["send", [bytes]]``: send a message now (right after the last pulse);
 * ``["idle", seconds]``: send nothing for a while (the grid restarts after it);
 * ``["wait"]``: wait for another line on stdin (a recorder waits to be told to stop);
@@ -28,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import select
 import sys
 import time
@@ -75,6 +78,7 @@ def run_script(out, script: list, sent: list, rec: Recorder) -> None:
     """Run ``script`` on the output ``out``, logging (time, message) of each send in ``sent``."""
     period = 60.0 / (120.0 * 24)
     next_t = time.perf_counter() + 0.05
+    wander, rng = 0.0, random.Random(0)
 
     def send(msg: list[int]) -> None:
         out.send_message(msg)
@@ -86,7 +90,9 @@ def run_script(out, script: list, sent: list, rec: Recorder) -> None:
             for _ in range(int(step[1])):
                 _wait_until(next_t, rec)
                 send([0xF8])
-                next_t += period
+                next_t += period * (1.0 + rng.uniform(-wander, wander))
+        elif op == "wander":
+            wander, rng = float(step[1]), random.Random(int(step[2]))
         elif op == "tempo":
             period = 60.0 / (float(step[1]) * 24)
         elif op == "send":

@@ -1,25 +1,22 @@
 """The real-time thread: clock in, bars out, every note on time and every note ended.
 
 One thread, one class, one loop (:meth:`Scheduler.run`). It is the sole owner of the clock
-follower (or internal clock), the capture recorder, the bar feed and the note timeline; other
+follower (or internal clock), the capture recorder, the bar feed and the note output; other
 threads talk to it through one inbox queue (MIDI input stamped by the port callback, commands
 from the session) and hear from it through an event queue. Nothing else is shared.
 
 Each turn of the loop is :meth:`Scheduler.step` (pure given the injected clock, so tests drive
 it with a fake one): poll the input port (no driver callback: see :mod:`arrivals`), take in
 what arrived, choose the next bar shortly before its bar line (announcing it as soon as the
-look-ahead has it: :class:`~jambridge.bridge.events.BarQueued`), send every event that is due,
-and return when the next one is. Note times are song ticks;
-their send time comes from the clock model (``time_of_tick``) minus the latency offset, so
-notes go out between pulses, on the smoothed tempo, not on each jittery pulse. Until the model
-is locked (the first pulses after a cold Start) notes go out on the pulse that reaches them. A
-clock that wanders (``pulse_wait_s``: its pulses are the grid, see :mod:`tempo`) has each note
-wait for the pulse of its tick, polled every ``pulse_poll_s`` from shortly before it is due,
-unless a latency offset asks for notes ahead of the clock.
+look-ahead has it: :class:`~jambridge.bridge.events.BarQueued`), have the
+:class:`~jambridge.bridge.output.NoteOutput` send every event that is due (note times are song
+ticks, sent on the clock model's time for them: see :mod:`output`), and return when the next
+one is.
 
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
 polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
-for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md).
+for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). A deadline that is only a
+look for a pulse a note waits on is blocked for, not spun.
 
 Stop, clock loss, relocation, panic, port errors and the end of the thread all end every
 sounding note (note-off, then CC 123 on each channel used).
@@ -28,14 +25,12 @@ sounding note (note-off, then CC 123 on each channel used).
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureRecorder, CaptureResult
@@ -45,7 +40,6 @@ from jambridge.bridge.events import (
     BarPlayed,
     BarQueued,
     CaptureTaken,
-    ControlsChanged,
     LogLine,
     TransportChanged,
     Underrun,
@@ -53,11 +47,11 @@ from jambridge.bridge.events import (
 from jambridge.bridge.internal_clock import InternalClock
 from jambridge.bridge.lookahead import BarFeed
 from jambridge.bridge.messages import check
+from jambridge.bridge.output import NoteOutput
 from jambridge.bridge.ports import InPort, OutPort
+from jambridge.bridge.steering import Steering
 from jambridge.bridge.timebase import Clock
-from jambridge.bridge.timeline import NoteTimeline, OpenNotes
 from jambridge.bridge.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
-from jambridge.errors import PortError
 from jambridge.roles import ROLE_SPECS
 
 DEFAULT_CHANNELS: dict[str, int] = {r: s.channel for r, s in ROLE_SPECS.items()}
@@ -81,7 +75,7 @@ class SchedulerConfig:
     rt_priority: int = 0  # > 0: ask for SCHED_FIFO at this priority (Linux; ignored if denied)
 
 
-class Scheduler:
+class Scheduler(Steering):
     """The real-time thread. Construct, :meth:`start`, :meth:`post` commands, :meth:`stop`."""
 
     def __init__(
@@ -104,19 +98,16 @@ class Scheduler:
         self.ccmap = ccmap or CcMap()
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.events: queue.SimpleQueue = queue.SimpleQueue()
-        self.timeline = NoteTimeline()
-        self.notes = OpenNotes()
+        self.output = NoteOutput(
+            out, timing, self._emit, self.config.latency_ms, self.config.early_s,
+            self.config.pulse_poll_s,
+        )  # fmt: skip
         self.capture = CaptureRecorder(self.config.retro_bars, log=self._info)
-        self.latency_s = self.config.latency_ms / 1000
         self.next_bar: int | None = None  # song bar to choose next; None while stopped
         self._announced: tuple[int | None, int] = (None, -1)  # (next_bar, feed.version) told
-        self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events
-        self.late_max_s = 0.0
-        self.port_ok = True
         self._cc_last: dict[tuple[int, int], int] = {}
         self._stash: list = []
         self._deadline: float | None = None
-        self._awaiting_pulse = False  # the deadline is a poll for a note's pulse, not a send
         self._stopping = False
         self._thread: threading.Thread | None = None
         if not self.internal:
@@ -168,14 +159,14 @@ class Scheduler:
     def shutdown(self) -> None:
         """End every note; as master, then send Stop. Safe to call more than once."""
         self._release_all()
-        self.timeline.clear()
+        self.output.clear()
         if self.internal and self.timing.stop(self.clock.now()) is not None:
-            self._send([0xFC])
+            self.output.send([0xFC])
         self.next_bar = None
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
-        if self._awaiting_pulse and deadline is not None:
+        if self.output.awaiting_pulse and deadline is not None:
             timeout = max(0.0, deadline - now)  # a poll, not a send: no need to spin
             if self.midi_in is not None:
                 timeout = min(timeout, self.config.poll_s)
@@ -206,7 +197,7 @@ class Scheduler:
         self._poll_capture(now)
         self.feed.maybe_replace(self._to_next_bar_line(now))
         self._announce()
-        self._deadline = self._send_due(now)
+        self._deadline = self.output.send_due(now)
         return self._deadline
 
     def _drain(self, now: float) -> None:
@@ -275,62 +266,11 @@ class Scheduler:
             return tick
         return float(getattr(self.timing, "song_tick", 0))
 
-    # -- commands --------------------------------------------------------------------------------
-
-    def _command(self, cmd: ctl.Command, now: float) -> None:
-        handler = _COMMANDS.get(type(cmd))
-        if handler is None:
-            self._emit(LogLine("warning", f"unknown command {cmd!r}"))
-            return
-        handler(self, cmd, now)
-
-    def _set_controls(self, cmd, now: float) -> None:
-        if isinstance(cmd, ctl.SetPreset):
-            controls = replace(self.feed.controls, preset=cmd.name)
-        else:
-            controls = cmd.apply(self.feed.controls)
-        self.feed.set_controls(controls)
-        self._emit(ControlsChanged(controls))
-
-    def _regenerate(self, cmd: ctl.Regenerate, now: float) -> None:
-        self.feed.regenerate(cmd.role)
-
-    def _arm(self, cmd: ctl.ArmCapture, now: float) -> None:
-        bar = self.capture.arm(cmd, self._position_tick(now))
-        self._info(f"capture armed: {cmd.bars} bar(s) from bar {bar + 1} into {cmd.role}")
-
-    def _retro(self, cmd: ctl.RetroCapture, now: float) -> None:
-        result = self.capture.retro(cmd, self._position_tick(now), self.timing.bpm)
-        if result is not None:
-            self._captured(result)
-
-    def _latency(self, cmd: ctl.SetLatency, now: float) -> None:
-        self.latency_s = cmd.ms / 1000
-
-    def _panic(self, cmd: ctl.Panic, now: float) -> None:
-        self._release_all(all_channels=True)
-
-    def _internal(self, cmd, now: float) -> None:
-        if not self.internal:
-            self._emit(LogLine("warning", "play/stop/tempo commands need --clock internal"))
-            return
-        if isinstance(cmd, ctl.SetBpm):
-            self.timing.set_bpm(cmd.bpm)
-        elif isinstance(cmd, ctl.PlayInternal):
-            ev = self.timing.play(now)
-            if ev is not None:  # Start goes out with the first pulse (see _send_due)
-                self._transport(ev, now)
-        else:
-            ev = self.timing.stop(now)
-            if ev is not None:
-                self._send([0xFC])
-                self._transport(ev, now)
-
     # -- transport -------------------------------------------------------------------------------
 
     def _transport(self, ev, now: float) -> None:
         if isinstance(ev, Play):
-            self.timeline.clear()
+            self.output.clear()
             self.capture.clear()
             self.capture.rearm(ev.tick)
             bar = ev.tick // TICKS_PER_BAR
@@ -339,7 +279,7 @@ class Scheduler:
         elif isinstance(ev, Stop):
             tick = self._position_tick(now)
             self._release_all()
-            self.timeline.clear()
+            self.output.clear()
             self.next_bar = None
             result = self.capture.stop(float(getattr(self.timing, "song_tick", tick)), None)
             self._emit(TransportChanged("stopped", ev.kind, int(tick)))
@@ -358,7 +298,7 @@ class Scheduler:
         if self.next_bar is None:
             return None
         t = self.timing.time_of_tick(self.next_bar * TICKS_PER_BAR)
-        return None if t is None else t - self.latency_s - now
+        return None if t is None else t - self.output.latency_s - now
 
     def _choose_bars(self, now: float) -> None:
         if self.next_bar is None or self.timing.state is not TransportState.PLAYING:
@@ -366,7 +306,7 @@ class Scheduler:
         line = self.next_bar * TICKS_PER_BAR
         t = self.timing.time_of_tick(line)
         if t is not None:
-            due = t - self.latency_s - now <= self.config.commit_lead_s
+            due = t - self.output.latency_s - now <= self.config.commit_lead_s
         else:
             pulse = self.timing.pulse_tick
             due = pulse is not None and pulse >= line - 2
@@ -386,10 +326,10 @@ class Scheduler:
     def _commit(self, bar: int, from_tick: int) -> None:
         taken = self.feed.take()
         self._pass_feed_log()
-        audible, channels = taken.audible, self.config.channels
+        audible, channels, timeline = taken.audible, self.config.channels, self.output.timeline
         for role, _, notes in taken.plain:
             if role in audible:
-                self.timeline.add_notes(bar * TICKS_PER_BAR, notes, channels[role], from_tick)
+                timeline.add_notes(bar * TICKS_PER_BAR, notes, channels[role], from_tick)
         self.next_bar = bar + 1
         self.capture.prune(bar * TICKS_PER_BAR)
         if taken.repeated or not taken.plain:
@@ -408,77 +348,8 @@ class Scheduler:
 
     # -- output ----------------------------------------------------------------------------------
 
-    def _send_due(self, now: float) -> float | None:
-        next_t: float | None = None
-        early = now + self.config.early_s
-        self._awaiting_pulse = False
-        if self.internal:
-            pulse_t = self.timing.next_pulse_time()
-            while pulse_t is not None and pulse_t <= early:
-                if self.timing.start_pending():
-                    self._send([0xFA])
-                self._send([0xF8])
-                self._late(now - pulse_t)
-                self.timing.pulse_sent()
-                pulse_t = self.timing.next_pulse_time()
-            next_t = pulse_t
-        timeline = self.timeline
-        while len(timeline):
-            tick = timeline.next_tick()
-            t = self.timing.time_of_tick(tick)
-            if t is None:
-                pulse = self.timing.pulse_tick
-                if pulse is None or tick > pulse:
-                    break  # before lock: the pulse that reaches it sends it
-            else:
-                t -= self.latency_s
-                wait = self._pulse_wait(tick)
-                if wait is not None and now < t + wait:
-                    # Its pulse has not come: look for it often from ``wait`` before it is due.
-                    look = t - wait if now < t - wait else now + self.config.pulse_poll_s
-                    self._awaiting_pulse = next_t is None or look < next_t
-                    next_t = look if next_t is None else min(next_t, look)
-                    break
-                if wait is None and t > early:
-                    next_t = t if next_t is None else min(next_t, t)
-                    break
-                self._late(now - t)
-            _, is_on, serial, channel, pitch, velocity = timeline.pop()
-            if is_on:
-                msgs = self.notes.note_on(channel, pitch, velocity, serial)
-            else:
-                msgs = self.notes.note_off(channel, pitch, serial)
-            for m in msgs:
-                self._send(m)
-        return next_t
-
-    def _pulse_wait(self, tick: float) -> float | None:
-        """How long past its time a note at ``tick`` may wait for its pulse (None: no wait)."""
-        if self.internal or self.latency_s > 0:
-            return None  # our own grid, or notes asked for ahead of the clock
-        pulse = self.timing.pulse_tick
-        if pulse is not None and math.floor(tick) <= pulse:
-            return None  # the pulse it is on (or after) came: the model has it
-        return self.timing.pulse_wait_s()
-
-    def _late(self, late_s: float) -> None:
-        self.lateness.append(late_s)
-        if late_s > self.late_max_s:
-            self.late_max_s = late_s
-
-    def _send(self, msg: list[int]) -> None:
-        if not self.port_ok:
-            return
-        try:
-            self.out.send(msg)
-        except PortError as err:
-            self.port_ok = False
-            self._emit(LogLine("error", f"output port lost: {err}"))
-
     def _release_all(self, all_channels: bool = False) -> None:
-        extra = range(16) if all_channels else self.config.channels.values()
-        for m in self.notes.release_all(extra):
-            self._send(m)
+        self.output.release_all(range(16) if all_channels else self.config.channels.values())
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -509,17 +380,3 @@ def _try_realtime(priority: int) -> bool:
     except (OSError, ValueError):
         return False
     return True
-
-
-_COMMANDS = {
-    ctl.SetTrack: Scheduler._set_controls,
-    ctl.SetPreset: Scheduler._set_controls,
-    ctl.Regenerate: Scheduler._regenerate,
-    ctl.ArmCapture: Scheduler._arm,
-    ctl.RetroCapture: Scheduler._retro,
-    ctl.SetLatency: Scheduler._latency,
-    ctl.Panic: Scheduler._panic,
-    ctl.PlayInternal: Scheduler._internal,
-    ctl.StopInternal: Scheduler._internal,
-    ctl.SetBpm: Scheduler._internal,
-}

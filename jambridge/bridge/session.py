@@ -300,7 +300,7 @@ class BridgeSession:
                 tick = timing.song_tick
         pos = Position.from_ticks(tick)
         gen = list(s.feed.gen_ms)
-        late = sorted(s.lateness)
+        late = sorted(s.output.lateness)
         return BridgeStatus(
             sync=sync,
             playing=state is TransportState.PLAYING,
@@ -312,14 +312,14 @@ class BridgeSession:
             gen_ms_max=max(gen) if gen else None,
             underruns=s.feed.underruns,
             late_p99_ms=1000 * late[int(0.99 * (len(late) - 1))] if late else 0.0,
-            late_max_ms=1000 * s.late_max_s,
-            open_notes=len(s.notes),
-            notes_on=s.notes.on_count,
-            notes_off=s.notes.off_count,
+            late_max_ms=1000 * s.output.late_max_s,
+            open_notes=len(s.output.notes),
+            notes_on=s.output.notes.on_count,
+            notes_off=s.output.notes.off_count,
             ignored_input=0 if s.internal else timing.ignored,
             capture_armed=s.capture.armed is not None,
-            latency_ms=1000 * s.latency_s,
-            generator_ok=not s.feed.dead and s.port_ok,
+            latency_ms=1000 * s.output.latency_s,
+            generator_ok=not s.feed.dead and s.output.port_ok,
             realtime=s.realtime,
             follows_pulses=not s.internal and timing.tempo.follows_pulses,
             controls=s.feed.controls,
@@ -399,6 +399,6 @@ class BridgeSession:
                 name = getattr(port, "name", what)
                 self._deliver(LogLine("error", f"the {what} port {name!r} went away"))
                 if what == "output":
-                    self.scheduler.port_ok = False
+                    self.scheduler.output.port_ok = False
                 else:
                     self.scheduler.post(ctl.Panic())

@@ -1,0 +1,146 @@
+"""The real-time thread's output side: the note timeline sent through the port on the clock.
+
+:class:`NoteOutput` holds the notes chosen for the coming bars (a
+:class:`~jambridge.bridge.timeline.NoteTimeline` in song ticks) and the notes sounding
+(:class:`~jambridge.bridge.timeline.OpenNotes`), and sends each event when the clock says its
+tick has come (``time_of_tick`` minus the latency offset). It is driven by the scheduler's loop
+only -- one thread -- and never blocks.
+
+Two ways a note meets its tick:
+
+* **Ahead of the pulses** (the usual way): at the clock model's time for the tick. Between
+  pulses and before its pulse, on the smoothed tempo, not on each jittery pulse.
+* **On its pulse**: when the clock wanders (``pulse_wait_s`` is not None: the clock's pulses
+  are its grid, see :mod:`~jambridge.bridge.tempo`), a note on a pulse waits for that pulse
+  -- polled every ``pulse_poll_s`` from ``pulse_wait_s`` before the model's time -- and goes
+  out when it arrives, or ``pulse_wait_s`` after the model's time if it never does. A latency
+  offset asks for notes ahead of the clock, so it turns this off.
+
+Until the model is locked (the first pulses after a cold Start) events go out on the pulse that
+reaches them. As master (the internal clock) the pulses themselves go out here too, Start
+right before the first one. A port that fails is reported once and then left alone; every
+note is still booked, so the final release is complete for a port that comes back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from jambridge.bridge.events import LogLine
+from jambridge.bridge.internal_clock import InternalClock
+from jambridge.bridge.ports import OutPort
+from jambridge.bridge.timeline import NoteTimeline, OpenNotes
+from jambridge.bridge.transport import TimeMap
+from jambridge.errors import PortError
+
+
+class NoteOutput:
+    """Sends the timeline's events on time; ends every note. See the module docstring."""
+
+    def __init__(
+        self,
+        port: OutPort,
+        timing: TimeMap,
+        emit: Callable[[object], None],
+        latency_ms: float = 0.0,
+        early_s: float = 0.00002,
+        pulse_poll_s: float = 0.0002,
+    ) -> None:
+        self.port = port
+        self.timing = timing
+        self.internal = isinstance(timing, InternalClock)
+        self._emit = emit
+        self.latency_s = latency_ms / 1000  # notes go out this much before their tick's time
+        self.early_s = early_s  # an event this close to due goes now
+        self.pulse_poll_s = pulse_poll_s  # how often to look for a pulse a note waits for
+        self.timeline = NoteTimeline()
+        self.notes = OpenNotes()
+        self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events
+        self.late_max_s = 0.0
+        self.port_ok = True
+        self.awaiting_pulse = False  # the last deadline is a poll for a pulse, not a send
+
+    def send_due(self, now: float) -> float | None:
+        """Send every event that is due; return when to look again (None: nothing timed)."""
+        next_t: float | None = None
+        early = now + self.early_s
+        self.awaiting_pulse = False
+        if self.internal:
+            next_t = self._send_pulses(now, early)
+        timeline = self.timeline
+        while len(timeline):
+            tick = timeline.next_tick()
+            t = self.timing.time_of_tick(tick)
+            if t is None:
+                pulse = self.timing.pulse_tick
+                if pulse is None or tick > pulse:
+                    break  # before lock: the pulse that reaches it sends it
+            else:
+                t -= self.latency_s
+                wait = self._pulse_wait(tick)
+                if wait is not None and now < t + wait:
+                    # Its pulse has not come: look for it often from ``wait`` before it is due.
+                    look = t - wait if now < t - wait else now + self.pulse_poll_s
+                    self.awaiting_pulse = next_t is None or look < next_t
+                    next_t = look if next_t is None else min(next_t, look)
+                    break
+                if wait is None and t > early:
+                    next_t = t if next_t is None else min(next_t, t)
+                    break
+                self._late(now - t)
+            _, is_on, serial, channel, pitch, velocity = timeline.pop()
+            if is_on:
+                msgs = self.notes.note_on(channel, pitch, velocity, serial)
+            else:
+                msgs = self.notes.note_off(channel, pitch, serial)
+            for m in msgs:
+                self.send(m)
+        return next_t
+
+    def _send_pulses(self, now: float, early: float) -> float | None:
+        """As master: the clock pulses that are due (Start right before the first)."""
+        clock = self.timing
+        pulse_t = clock.next_pulse_time()
+        while pulse_t is not None and pulse_t <= early:
+            if clock.start_pending():
+                self.send([0xFA])
+            self.send([0xF8])
+            self._late(now - pulse_t)
+            clock.pulse_sent()
+            pulse_t = clock.next_pulse_time()
+        return pulse_t
+
+    def _pulse_wait(self, tick: float) -> float | None:
+        """How long past its time a note at ``tick`` may wait for its pulse (None: no wait)."""
+        if self.internal or self.latency_s > 0:
+            return None  # our own grid, or notes asked for ahead of the clock
+        pulse = self.timing.pulse_tick
+        if pulse is not None and math.floor(tick) <= pulse:
+            return None  # the pulse it is on (or after) came: the model has it
+        return self.timing.pulse_wait_s()
+
+    def _late(self, late_s: float) -> None:
+        self.lateness.append(late_s)
+        if late_s > self.late_max_s:
+            self.late_max_s = late_s
+
+    def send(self, msg: list[int]) -> None:
+        """Send now; a failing port is reported once, then skipped."""
+        if not self.port_ok:
+            return
+        try:
+            self.port.send(msg)
+        except PortError as err:
+            self.port_ok = False
+            self._emit(LogLine("error", f"output port lost: {err}"))
+
+    def release_all(self, channels: Iterable[int]) -> None:
+        """End every sounding note, then All Notes Off on ``channels``."""
+        for m in self.notes.release_all(channels):
+            self.send(m)
+
+    def clear(self) -> None:
+        """Forget the events not sent yet (sounding notes stay booked)."""
+        self.timeline.clear()

@@ -1,0 +1,84 @@
+"""Commands to the real-time thread: what each one changes (a part of :class:`Scheduler`).
+
+Commands come from the session (the CLI, the app) through the scheduler's inbox, or from a
+hardware controller through the CC map; they are applied in the real-time thread, between two
+steps of its loop, so nothing here is shared with another thread. Steering (preset, track
+controls, regenerate) reaches the bar feed and applies at the next bar line; capture commands
+reach the capture recorder; latency applies to the next event sent; panic ends every note at
+once; play/stop/tempo drive the internal master clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from jambridge.bridge import controls as ctl
+from jambridge.bridge.events import ControlsChanged, LogLine
+
+
+class Steering:
+    """The command handlers of :class:`~jambridge.bridge.scheduler.Scheduler` (a mixin: they
+    use its feed, capture recorder, timing and output)."""
+
+    def _command(self, cmd: ctl.Command, now: float) -> None:
+        handler = _COMMANDS.get(type(cmd))
+        if handler is None:
+            self._emit(LogLine("warning", f"unknown command {cmd!r}"))
+            return
+        handler(self, cmd, now)
+
+    def _set_controls(self, cmd, now: float) -> None:
+        if isinstance(cmd, ctl.SetPreset):
+            controls = replace(self.feed.controls, preset=cmd.name)
+        else:
+            controls = cmd.apply(self.feed.controls)
+        self.feed.set_controls(controls)
+        self._emit(ControlsChanged(controls))
+
+    def _regenerate(self, cmd: ctl.Regenerate, now: float) -> None:
+        self.feed.regenerate(cmd.role)
+
+    def _arm(self, cmd: ctl.ArmCapture, now: float) -> None:
+        bar = self.capture.arm(cmd, self._position_tick(now))
+        self._info(f"capture armed: {cmd.bars} bar(s) from bar {bar + 1} into {cmd.role}")
+
+    def _retro(self, cmd: ctl.RetroCapture, now: float) -> None:
+        result = self.capture.retro(cmd, self._position_tick(now), self.timing.bpm)
+        if result is not None:
+            self._captured(result)
+
+    def _latency(self, cmd: ctl.SetLatency, now: float) -> None:
+        self.output.latency_s = cmd.ms / 1000
+
+    def _panic(self, cmd: ctl.Panic, now: float) -> None:
+        self._release_all(all_channels=True)
+
+    def _internal(self, cmd, now: float) -> None:
+        if not self.internal:
+            self._emit(LogLine("warning", "play/stop/tempo commands need --clock internal"))
+            return
+        if isinstance(cmd, ctl.SetBpm):
+            self.timing.set_bpm(cmd.bpm)
+        elif isinstance(cmd, ctl.PlayInternal):
+            ev = self.timing.play(now)
+            if ev is not None:  # Start goes out with the first pulse (see NoteOutput.send_due)
+                self._transport(ev, now)
+        else:
+            ev = self.timing.stop(now)
+            if ev is not None:
+                self.output.send([0xFC])
+                self._transport(ev, now)
+
+
+_COMMANDS = {
+    ctl.SetTrack: Steering._set_controls,
+    ctl.SetPreset: Steering._set_controls,
+    ctl.Regenerate: Steering._regenerate,
+    ctl.ArmCapture: Steering._arm,
+    ctl.RetroCapture: Steering._retro,
+    ctl.SetLatency: Steering._latency,
+    ctl.Panic: Steering._panic,
+    ctl.PlayInternal: Steering._internal,
+    ctl.StopInternal: Steering._internal,
+    ctl.SetBpm: Steering._internal,
+}
