@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 
+from jambridge.commands.live_args import add_live_arguments
 from jambridge.music import ROLES
 
 
@@ -29,23 +30,11 @@ def _channel(text: str) -> tuple[str, int]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--in",
-        dest="in_port",
-        metavar="NAME",
-        help="connect to this existing input port instead of a virtual 'JamBridge In'",
-    )
-    p.add_argument(
-        "--out",
-        dest="out_port",
-        metavar="NAME",
-        help="connect to this existing output port instead of 'JamBridge Out'",
-    )
-    p.add_argument(
-        "--midi-api",
-        default="auto",
-        choices=("auto", "alsa", "jack", "coremidi", "winmm"),
-        help="MIDI API (default auto: JACK if a server runs, else ALSA; CoreMIDI; Windows MM)",
+    add_live_arguments(
+        p,
+        ("model", "procedural", "pattern"),
+        "bar source: the shipped model (default), the rule-based generator, or "
+        "a fixed test pattern for checking routing and latency",
     )
     p.add_argument(
         "--clock",
@@ -54,22 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="follow the DAW's MIDI clock (default) or be the master",
     )
     p.add_argument("--bpm", type=float, help="tempo with --clock internal (default: preset's)")
-    p.add_argument("--preset", default="techno", help="preset name or JSON file (default techno)")
-    p.add_argument(
-        "--engine",
-        default="model",
-        choices=("model", "procedural", "pattern"),
-        help="bar source: the shipped model (default), the rule-based generator, or "
-        "a fixed test pattern for checking routing and latency",
-    )
     p.add_argument("--model", metavar="MODEL.onnx", help="use this model instead of the default")
-    p.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
-    p.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        help="send notes this many ms early to cancel output latency (negative: late), -500..500",
-    )
     p.add_argument(
         "--channel",
         type=_channel,
@@ -111,6 +85,7 @@ def status_line(s) -> str:
     return (
         f"[{s.sync:^9}] {bpm}  bar {s.bar:4d}:{s.beat}  gen {gen} (max "
         f"{(s.gen_ms_max or 0):.0f})  underruns {s.underruns}  late p99 {s.late_p99_ms:.2f} ms"
+        f"{'  (clock wanders: notes on its pulses)' if s.follows_pulses else ''}"
         f"{'' if s.generator_ok else '  GENERATOR/PORT ERROR'}"
     )
 
