@@ -296,12 +296,34 @@ def test_a_wandering_clock_is_followed_pulse_by_pulse_with_a_steady_tempo():
     assert m.bpm == pytest.approx(90, rel=0.02)
 
 
-def test_an_odd_pulse_on_a_clean_clock_does_not_hand_over_to_the_pulses():
-    m = TempoModel()
+def test_an_odd_pulse_on_a_steady_clock_does_not_hand_over_to_the_pulses():
+    m, rng = TempoModel(), random.Random(2)
     for i in range(200):
-        m.add(10.0 + i * period_of(120) + (0.004 if i == 150 else 0.0))
+        jitter = rng.uniform(-0.2e-3, 0.2e-3) + (0.004 if i == 150 else 0.0)
+        m.add(10.0 + i * period_of(120) + jitter)
     assert not m.follows_pulses and m.phase_gain == 0.0
     assert m.time_of(200) == pytest.approx(10.0 + 200 * period_of(120), abs=0.2e-3)
+
+
+@pytest.mark.parametrize("bpm", [90, 118, 128, 174, 240])
+def test_a_steady_clock_stamped_on_driver_cycles_keeps_the_line(bpm):
+    """JACK stamps each message with its cycle's time: a slow sawtooth of up to one cycle
+    (5.33 ms here) that the newest pulse predicts well, yet the line is right."""
+    m, quantum, errors = TempoModel(), 256 / 48000, []
+    for i in range(1500):
+        t = 10.0 + i * period_of(bpm)
+        if i > 200:
+            errors.append(abs(m.time_of(m.next_index) - (t + quantum / 2)))
+            assert not m.follows_pulses
+        m.add(math.ceil(t / quantum) * quantum)
+    assert max(errors) < 0.6 * quantum
+
+
+def test_reset_forgets_what_the_phase_filters_learnt():
+    m, _ = wandering_errors(TempoConfig())
+    assert m.follows_pulses
+    m.reset()
+    assert not m.follows_pulses and m.time_of(0) is None and not m.locked
 
 
 def test_restart_after_a_gap_is_locked_from_the_first_pulse_with_the_old_period():

@@ -102,7 +102,8 @@ class Sim:
                 if len(self.pulse_log) not in self.drop:
                     self.sched.post_midi(stamp, [0xF8])
                 self.pulse_log.append(t)
-                self.next_pulse += self.period * (1 + self.rng.uniform(-1, 1) * self.wander)
+                wander = self.rng.uniform(-1, 1) * self.wander if self.wander else 0.0
+                self.next_pulse += self.period * (1 + wander)
             self.deadline = self.sched.step(t)
             self.drain()
             if t >= end:
@@ -223,9 +224,14 @@ def test_a_wandering_clock_has_each_note_sent_on_its_own_pulse():
 
 
 def test_a_steady_clock_with_noisy_stamps_keeps_notes_on_the_line():
-    sim = started(90, jitter_s=0.004, seed=2)
+    sim = started(90, jitter_s=0.004, seed=2)  # each stamp late by 0..4 ms
+    first = len(sim.pulse_log)
     sim.run_beats(24)
     assert not sim.sched.timing.tempo.follows_pulses
+    errors = [t - sim.pulse_log[first + 24 * beat] for beat, t in enumerate(kick_times(sim))][4:]
+    mean = sum(errors) / len(errors)  # the line sits at the stamps' mean, 2 ms late
+    assert mean == pytest.approx(0.002, abs=0.001)
+    assert max(abs(e - mean) for e in errors) < 1.2e-3  # far below the stamps' 4 ms spread
 
 
 def test_a_lost_pulse_on_a_wandering_clock_delays_its_note_a_quarter_pulse_at_most():

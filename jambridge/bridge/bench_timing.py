@@ -229,8 +229,10 @@ def _local_errors(events: list, to_ms: float, period_ms: float) -> Stats | None:
     """Each note against the clock-derived ideal of its tick (see :func:`clock_gain`): a line
     through the pulses recorded around it (+-LOCAL_PULSES), moved by the smoothed offsets of
     those pulses from it. Pulses are indexed by the gaps between them (a gap of two periods is
-    a pulse JACK dropped on the way), not counted. A note is measured against its nearest pulse
-    grid point: errors beyond half a clock period would alias."""
+    a pulse JACK dropped on the way), not counted. A note is measured against its nearest
+    pulse (every test-pattern onset is on one): errors beyond half a clock period would alias.
+    Where the smoothing weights are all zero (a wandering clock whose pulse for that note was
+    dropped) the line alone is the ideal."""
     pulses = np.array([t for t, m in events if m == (0xF8,)])
     if len(pulses) < 2 * LOCAL_PULSES:
         return None
@@ -245,7 +247,7 @@ def _local_errors(events: list, to_ms: float, period_ms: float) -> Stats | None:
         gaps = np.diff(local)
         index = np.concatenate([[0.0], np.cumsum(np.maximum(1, np.round(gaps / np.median(gaps))))])
         slope, intercept = np.polyfit(index, local, 1)
-        tick = round((t - intercept) / slope)
+        tick = index[j - lo]  # the note's pulse: the nearest one (a wandering clock strays)
         line = intercept + slope * tick
         weights = (1.0 - gain) ** np.abs(index - tick) if gain < 1.0 else (index == tick) * 1.0
         offset = 0.0

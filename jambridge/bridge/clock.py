@@ -21,8 +21,9 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
   a stall and they are catching up: nothing was lost) each one undoes a pulse of that count.
 * A clock that wanders (its intervals err independently, so the errors add up; see
   :mod:`tempo`) is its own grid: :meth:`ClockFollower.pulse_wait_s` tells the scheduler to
-  send each note when the pulse of its tick arrives (waiting at most a quarter pulse past the
-  model's time, so a lost pulse delays nothing much), not ahead of it.
+  send each note when the pulse of its tick arrives (waiting at most a quarter pulse, and
+  never more than 8 ms, past the model's time, so a lost pulse delays nothing much), not ahead
+  of it -- unless a latency offset asks for notes ahead of the clock.
 * Clock loss: playing, and no pulse for ``loss_periods`` pulse periods (at least
   ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``. If pulses come back
   without a Stop (the sender or the MIDI driver stalled), play goes on from the position the
@@ -155,7 +156,8 @@ class ClockFollower:
             # After counting lost pulses in: does this pulse sit on the grid as counted, or one
             # pulse earlier (the "lost" one was only late, and this is the next)?
             nxt = self.tempo.next_index
-            if abs(t_s - self.tempo.time_of(nxt - 1)) < abs(t_s - self.tempo.time_of(nxt)):
+            before, on = self.tempo.time_of(nxt - 1), self.tempo.time_of(nxt)
+            if before is not None and on is not None and abs(t_s - before) < abs(t_s - on):
                 self._skipped -= 1
                 return -1
             self._skipped = 0
@@ -267,7 +269,8 @@ class ClockFollower:
         if self._anchor is None or not self.locked:
             return None
         index, anchor_tick = self._anchor
-        return anchor_tick + (self.tempo.index_at(t_s) - index)
+        at = self.tempo.index_at(t_s)
+        return None if at is None else anchor_tick + (at - index)
 
     def pulse_wait_s(self) -> float | None:
         if not self.locked or not self.tempo.follows_pulses or self.tempo.period_s is None:

@@ -132,5 +132,5 @@ class BridgeStatus:
     latency_ms: float
     generator_ok: bool
     realtime: bool = False  # the real-time thread got SCHED_FIFO
-    follows_pulses: bool = False  # the clock wanders: notes go out on its pulses (see tempo)
+    follows_pulses: bool = False  # the clock wanders: notes wait for its pulses (see tempo)
     controls: Controls = field(default_factory=Controls)

@@ -16,7 +16,9 @@ one is.
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
 polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
 for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). A deadline that is only a
-look for a pulse a note waits on is blocked for, not spun.
+look for a pulse a note waits on is blocked for, not spun (spun on Windows, whose timed waits
+wake on a 1-16 ms timer tick). The bar feed is polled only with ``slack_s`` to spare, so while
+a note waits for its pulse (a few ms) the generator's reply waits too.
 
 Stop, clock loss, relocation, panic, port errors and the end of the thread all end every
 sounding note (note-off, then CC 123 on each channel used).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -56,6 +59,8 @@ from jambridge.roles import ROLE_SPECS
 
 DEFAULT_CHANNELS: dict[str, int] = {r: s.channel for r, s in ROLE_SPECS.items()}
 _STOP = object()  # inbox sentinel
+# Windows wakes a timed wait on its timer tick (1-16 ms): there a look for a pulse is spun too.
+_COARSE_TIMERS = sys.platform == "win32"
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,7 @@ class Scheduler(Steering):
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
-        if self.output.awaiting_pulse and deadline is not None:
+        if self.output.awaiting_pulse and deadline is not None and not _COARSE_TIMERS:
             timeout = max(0.0, deadline - now)  # a poll, not a send: no need to spin
             if self.midi_in is not None:
                 timeout = min(timeout, self.config.poll_s)

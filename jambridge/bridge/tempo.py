@@ -66,9 +66,12 @@ class TempoConfig:
     phase_gains: tuple[float, ...] = (0.0, 0.5, 1.0)  # phase filters; the first is the default
     phase_memory: float = 48.0  # pulses the filters' error averages reach back (2 beats)
     phase_margin: float = 0.6  # another filter takes over when its mean squared error is below
-    # this fraction of the line's (one odd pulse on a clean clock must not hand it over)
-    phase_clip: float = 3.0  # an error counts at most this many times a filter's RMS error
-    # (a tempo step is the line's large error for a few pulses, not news about the clock)
+    # this fraction of the line's (one odd pulse on a clean clock must not hand it over) ...
+    phase_release: float = 0.8  # ... and keeps it while below this fraction (no flicker)
+    phase_clip: float = 3.0  # an error counts at most this many times the best filter's RMS
+    # error (a tempo step is the line's large error for a few pulses, not news about the clock)
+    phase_floor_s: float = 0.00005  # ... and at least this (a clean clock's errors are ~0)
+    quantum_tol_s: float = 0.0002  # stamp intervals this close are one value (see _on_a_grid)
     min_period_s: float = 60.0 / (TICKS_PER_BEAT * 999.0)  # faster than 999 BPM: not a clock
     max_period_s: float = 60.0 / (TICKS_PER_BEAT * 10.0)  # slower than 10 BPM: not a clock
 
@@ -89,6 +92,9 @@ class TempoModel:
         self._score = [0.0] * len(gains)  # each filter's mean squared one-pulse error (s^2)
         self._best = 0  # the filter predictions come from
         self._scored = 0  # pulses the scores have seen
+        # What time_of/index_at read: (mean index, mean time + phase, slope) or None, replaced
+        # whole after every change, so another thread (the status line) never sees half of one.
+        self._view: tuple[float, float, float] | None = None
         self.changes = 0  # tempo changes detected (window cut short)
         self.outliers = 0  # pulses counted but kept out of the fit (stalls)
         self.gaps = 0  # fresh windows started after a gap
@@ -126,6 +132,7 @@ class TempoModel:
             self._restart()
             self._points.extend(keep)
             self._fit()
+        self._publish()
         return index
 
     def reindex_last(self, delta: int) -> None:
@@ -134,21 +141,27 @@ class TempoModel:
             return
         i, t = self._points.pop()
         self._next_index += delta
+        self._clear_phase()
         if self._points and self._slope is not None:
             self._fit()
-            if abs(t - self.time_of(i + delta)) > self.config.outlier_periods * self._slope:
+            line = self._mean_t + self._slope * (i + delta - self._mean_i)
+            if abs(t - line) > self.config.outlier_periods * self._slope:
                 self.outliers += 1
+                self._publish()
                 return  # a late pulse: counted, kept out of the fit
         self._points.append((i + delta, t))
         self._fit()
-        self._clear_phase()
+        self._publish()
 
     def reset(self) -> None:
-        """Forget every pulse and the prior (a different clock source)."""
+        """Forget every pulse, the prior and what the phase filters learnt (another clock)."""
         self._points.clear()
         self._prior_period = None
         self._slope = None
         self._clear_phase()
+        self._score = [0.0] * len(self._score)
+        self._best = self._scored = 0
+        self._publish()
 
     def restart_from_last(self) -> None:
         """Start a fresh window holding only the newest pulse; the period becomes the prior."""
@@ -158,6 +171,7 @@ class TempoModel:
         self._restart()
         self._points.append(last)
         self._fit()
+        self._publish()
 
     def _restart(self) -> None:
         if self._slope is not None:
@@ -179,15 +193,54 @@ class TempoModel:
         line = self._mean_t + self._slope * (index - self._mean_i)
         warm = self._scored >= cfg.phase_memory  # until then a plain mean, unclipped
         rate = 1.0 / cfg.phase_memory if warm else 1.0 / (self._scored + 1)
-        clip = cfg.phase_clip * cfg.phase_clip
+        # One clip for all, from the best filter's typical error: a step costs every filter
+        # about the same, so it cannot tip the choice.
+        cap = cfg.phase_clip**2 * max(min(self._score), cfg.phase_floor_s**2)
         self._scored += 1
         for j, phase in enumerate(self._phase):
             err2 = (t_s - line - phase) ** 2
             if warm:
-                err2 = min(err2, clip * self._score[j])
+                err2 = min(err2, cap)
             self._score[j] += (err2 - self._score[j]) * rate
-        best = min(range(len(self._score)), key=self._score.__getitem__)
-        self._best = best if self._score[best] < self.config.phase_margin * self._score[0] else 0
+        self._best = self._choose()
+
+    def _choose(self) -> int:
+        """The filter to predict from: the line unless another is clearly better, with
+        hysteresis; always the line while the scores are young or the stamps sit on a grid
+        (see :meth:`_on_a_grid`)."""
+        cfg, score, current = self.config, self._score, self._best
+        if len(score) < 2 or self._scored < cfg.phase_memory:
+            return 0
+        grid = self._on_a_grid()
+        if grid is None:
+            return current  # a window cut short by a change: too few intervals to tell
+        if grid:
+            return 0
+        rival = min(range(1, len(score)), key=score.__getitem__)
+        if current and score[current] < cfg.phase_release * score[0]:
+            return rival if score[rival] < cfg.phase_release * score[current] else current
+        return rival if score[rival] < cfg.phase_margin * score[0] else 0
+
+    def _on_a_grid(self) -> bool | None:
+        """A steady clock stamped on a driver's cycles (JACK stamps each message with its
+        cycle's time): the intervals take two values, a whole number of cycles apart, and the
+        stamps stay within one cycle of the line. They beat against the pulse grid in a slow
+        sawtooth that the newest pulse predicts well -- but it is the stamps' error, not the
+        clock's: the line is right. A wandering clock breaks out of the band within a window.
+        None: too few intervals in the window to tell."""
+        pts, tol = self._points, self.config.quantum_tol_s
+        gaps = sorted(t2 - t1 for (i1, t1), (i2, t2) in zip(pts, list(pts)[1:]) if i2 - i1 == 1)
+        if len(gaps) < 12:
+            return None
+        split = [k for k in range(1, len(gaps)) if gaps[k] - gaps[k - 1] > tol]
+        if len(split) > 1:
+            return False  # three or more values: not a steady clock on a grid
+        if not split:
+            return True  # one value: a clean clock
+        lo, hi = gaps[: split[0]], gaps[split[0] :]
+        quantum = sum(hi) / len(hi) - sum(lo) / len(lo)
+        off = [t - self._mean_t - self._slope * (i - self._mean_i) for i, t in pts]
+        return max(off) - min(off) <= 1.5 * quantum + tol
 
     def _follow_phase(self, index: int, t_s: float) -> None:
         """Move each filter towards the newest pulse's offset from the refitted line."""
@@ -196,6 +249,12 @@ class TempoModel:
         off = t_s - self._mean_t - self._slope * (index - self._mean_i)
         gains = self.config.phase_gains
         self._phase = [p + g * (off - p) for g, p in zip(gains, self._phase, strict=True)]
+
+    def _publish(self) -> None:
+        if self._slope is None:
+            self._view = None
+        else:
+            self._view = (self._mean_i, self._mean_t + self._phase[self._best], self._slope)
 
     def _fit(self) -> None:
         prior = self._prior_period
@@ -281,15 +340,21 @@ class TempoModel:
             n >= self.config.lock_pulses or (n >= 1 and self._prior_period is not None)
         )
 
-    def time_of(self, index: float) -> float:
-        """When pulse ``index`` comes (or came) by the model. Needs a slope."""
-        assert self._slope is not None, "time_of needs a fitted model (check .locked)"
-        return self._mean_t + self._slope * (index - self._mean_i) + self._phase[self._best]
+    def time_of(self, index: float) -> float | None:
+        """When pulse ``index`` comes (or came) by the model; None before it has a slope."""
+        view = self._view
+        if view is None:
+            return None
+        mean_i, mean_t, slope = view
+        return mean_t + slope * (index - mean_i)
 
-    def index_at(self, t_s: float) -> float:
-        """The (fractional) pulse index at time ``t_s``. Needs a slope."""
-        assert self._slope is not None, "index_at needs a fitted model (check .locked)"
-        return self._mean_i + (t_s - self._mean_t - self._phase[self._best]) / self._slope
+    def index_at(self, t_s: float) -> float | None:
+        """The (fractional) pulse index at time ``t_s``; None before the model has a slope."""
+        view = self._view
+        if view is None:
+            return None
+        mean_i, mean_t, slope = view
+        return mean_i + (t_s - mean_t) / slope
 
 
 def _sums(points) -> tuple[float, float, float, float]:

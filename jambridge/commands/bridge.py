@@ -85,7 +85,7 @@ def status_line(s) -> str:
     return (
         f"[{s.sync:^9}] {bpm}  bar {s.bar:4d}:{s.beat}  gen {gen} (max "
         f"{(s.gen_ms_max or 0):.0f})  underruns {s.underruns}  late p99 {s.late_p99_ms:.2f} ms"
-        f"{'  (clock wanders: notes on its pulses)' if s.follows_pulses else ''}"
+        f"{'  (clock wanders: following its pulses)' if s.follows_pulses else ''}"
         f"{'' if s.generator_ok else '  GENERATOR/PORT ERROR'}"
     )
 
