@@ -30,10 +30,15 @@ the newest pulse is the best estimate of where the grid is, and the line is not.
 does not guess which kind it has: a small bank of phase filters with gains ``phase_gains``
 (0: the line as it is; 1: the line moved onto the newest pulse) each predict every pulse before
 it arrives, and predictions come from the one whose recent squared errors are smallest
-(averaged over ``phase_memory`` pulses; the line keeps the job unless another filter's errors
-are clearly smaller, ``phase_margin``; one error counts at most ``phase_clip`` times a filter's
-typical error, so the few pulses of a tempo step do not decide it). The slope -- the tempo
-shown -- stays the line's, so a wandering clock's BPM is as steady as any other's.
+(averaged over ``phase_memory`` pulses, two beats of them before any choice; the line keeps
+the job unless another filter's errors are clearly smaller, ``phase_margin``, and gets it back
+only when they no longer are, ``phase_release``; every error counts at most ``phase_clip``
+times the best filter's typical error, so the few pulses of a tempo step cost all filters
+alike). One look-alike is ruled out by hand: a steady clock whose stamps sit on a driver's
+cycles (JACK) beats against them in a slow sawtooth that the newest pulse predicts well, but
+the sawtooth is the stamps' error; such stamps (two interval values a whole number of cycles
+apart, all within one cycle of the line) keep the line. The slope -- the tempo shown -- stays
+the line's, so a wandering clock's BPM is as steady as any other's.
 :attr:`TempoModel.follows_pulses` says the full-gain filter won: the scheduler then sends
 notes on their pulse rather than ahead of it.
 """
