@@ -57,7 +57,8 @@ class NoteOutput:
         self.pulse_poll_s = pulse_poll_s  # how often to look for a pulse a note waits for
         self.timeline = NoteTimeline()
         self.notes = OpenNotes()
-        self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events
+        self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events (against
+        # the time each meant to go: the model's, its pulse's arrival, or the end of its wait)
         self.late_max_s = 0.0
         self.port_ok = True
         self.awaiting_pulse = False  # the last deadline is a poll for a pulse, not a send
@@ -89,7 +90,8 @@ class NoteOutput:
                 if wait is None and t > early:
                     next_t = t if next_t is None else min(next_t, t)
                     break
-                self._late(now - t)
+                # late against when it meant to go: its time, or the end of its wait
+                self._late(now - t - (wait or 0.0))
             _, is_on, serial, channel, pitch, velocity = timeline.pop()
             if is_on:
                 msgs = self.notes.note_on(channel, pitch, velocity, serial)

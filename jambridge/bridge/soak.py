@@ -76,6 +76,7 @@ class SoakResult:
     late_max_ms: float
     jack_xruns: int
     jack_period_frames: int
+    following_pulses: float  # share of the samples in which notes waited for the pulses
 
 
 def stuck_and_lost(recorded) -> tuple[int, int]:
@@ -107,6 +108,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
     )
     session = dump = clock = transport = None
     samples: list[tuple[float, float | None, float | None]] = []
+    following = 0  # samples in which the follower waited for the pulses
     try:
         session = BridgeSession(config).start()
         dump = MidiDump(server).start()
@@ -138,10 +140,12 @@ def soak(args: argparse.Namespace) -> SoakResult:
                     (now - start, rss_mb(os.getpid()), rss_mb(gen_pid) if gen_pid else None)
                 )
                 s = session.status()
+                following += s.follows_pulses
                 print(
                     f"{(now - start) / 60:5.1f} min  bar {s.bar}  underruns {s.underruns}  "
                     f"gen max {s.gen_ms_max or 0:.1f} ms  late p99 {s.late_p99_ms:.2f} ms  "
-                    f"RSS {samples[-1][1]:.1f} MB + generator {samples[-1][2] or 0:.1f} MB",
+                    f"RSS {samples[-1][1]:.1f} MB + generator {samples[-1][2] or 0:.1f} MB"
+                    f"{'  (following the pulses)' if s.follows_pulses else ''}",
                     flush=True,
                 )
                 next_sample += SAMPLE_S
@@ -200,6 +204,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
         late_max_ms=round(final.late_max_ms, 3),
         jack_xruns=xruns,
         jack_period_frames=server.period,
+        following_pulses=round(following / max(1, len(samples)), 3),
     )
 
 
