@@ -52,22 +52,32 @@ def run_full(session: ModelSession, ids: np.ndarray, past: dict | None = None) -
 
 
 def _compare(name: str, got: np.ndarray, ref: np.ndarray, variant: str) -> dict:
+    """Logits within the variant's tolerance, and the same likeliest token wherever torch is
+    decided. A position where torch's two best logits lie closer than the variant's absolute
+    tolerance is a near-tie that any in-tolerance error may flip (a barely trained model is
+    mostly near-ties), so top-1 agreement is measured over the decided positions only; the
+    count of those is reported with it (None: none decided, agreement not measurable)."""
     atol, rtol = TOLERANCE[variant]
     tol = atol + rtol * float(np.abs(ref).max())
     diff = np.abs(got.astype(np.float64) - ref.astype(np.float64))
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    agree = float((got.argmax(-1) == ref.argmax(-1)).mean())
     if diff[worst] > tol:
         raise ModelError(
             f"{name}: logits differ from torch by up to {diff[worst]:.4g} (tolerance {tol:.3g}) "
             f"at batch {worst[0]}, position {worst[1]}, token {worst[2]}"
         )
-    if agree < MIN_TOP1_AGREEMENT[variant]:
+    top2 = np.sort(ref, axis=-1)[..., -2:]
+    decided = (top2[..., 1] - top2[..., 0]) > atol
+    same = got.argmax(-1) == ref.argmax(-1)
+    agree = float(same[decided].mean()) if decided.any() else None
+    if agree is not None and agree < MIN_TOP1_AGREEMENT[variant]:
         raise ModelError(
-            f"{name}: the likeliest token agrees with torch at {agree:.1%} of positions "
+            f"{name}: the likeliest token agrees with torch at {agree:.1%} of the "
+            f"{int(decided.sum())} positions where torch leads by more than {atol:g} "
             f"(need {MIN_TOP1_AGREEMENT[variant]:.0%}); worst logit difference {diff[worst]:.4g}"
         )
-    return {f"{name}_max_abs_diff": float(diff[worst]), f"{name}_top1_agreement": agree}
+    return {f"{name}_max_abs_diff": float(diff[worst]), f"{name}_top1_agreement": agree,
+            f"{name}_top1_positions": int(decided.sum())}  # fmt: skip
 
 
 def onnx_greedy_cached(session: ModelSession, prompt: list[int], n_new: int) -> list[int]:

@@ -94,6 +94,24 @@ def test_cli_exports_variants(checkpoint, tmp_path, capsys, flag, variant):
     assert Tokenizer.load(tmp_path / "tokenizer.json").vocab_hash == Tokenizer().vocab_hash
 
 
+def test_top1_agreement_counts_only_positions_where_torch_is_decided():
+    from jambridge.export.validate import _compare
+
+    ref = np.zeros((1, 3, 4), np.float32)
+    ref[0, 0] = [1.0, 0.99, 0, 0]  # near-tie: an in-tolerance error may flip it
+    ref[0, 1] = [0, 2.0, 1.6, 0]  # decided: leads by 0.4, more than int8's 0.3
+    ref[0, 2] = [0, 0, 2.0, 0]  # decided
+    got = ref.copy()
+    got[0, 0] = [0.9, 1.1, 0, 0]
+    c = _compare("prompt", got, ref, "int8")
+    assert c["prompt_top1_agreement"] == 1.0 and c["prompt_top1_positions"] == 2
+    got[0, 1] = [0, 1.8, 1.85, 0]  # within int8's tolerance (0.5), but flips a decided position
+    with pytest.raises(ModelError, match=r"agrees with torch at 50.0% of the 2 positions"):
+        _compare("prompt", got, ref, "int8")
+    flat = np.zeros((1, 2, 4), np.float32)
+    assert _compare("step", flat + 0.01, flat, "int8")["step_top1_agreement"] is None
+
+
 def test_validation_fails_with_the_worst_difference(checkpoint, exported):
     model, ckpt = load_model(checkpoint)
     with torch.no_grad():
