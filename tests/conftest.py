@@ -7,15 +7,16 @@ touched). Skips, saying why, when the JACK tools are not installed.
 
 Robust on a loaded machine: JACK drops the MIDI events of a client that misses its cycle
 (an xrun), and a lost clock pulse moves a slave by a tick. Measured on this project's 2-core
-machine under a load of 4-5 (4 bars at 240 BPM, four JACK clients): ``-p 64`` ran 600-860
-xruns and lost 4-7 of 408 pulses even with real-time scheduling, ``--no-realtime`` more;
-``-p 128`` with ``-R`` ran 19-38 xruns and ``-p 256`` 8-16, and neither lost any. Hence the
-defaults:
+machine under a load of 4-5 (4 bars at 240 BPM, four JACK clients, ``--no-realtime``): ``-p 64``
+ran 600-860 xruns and lost 4-7 of 408 pulses; ``-p 128`` ran 19-38 xruns and ``-p 256`` 8-16,
+and neither lost any. Real-time jackd (``-R``) was worse on this VM: its SCHED_FIFO cycle thread
+shares two cores with the bridge's own real-time thread and the generator (thousands of xruns
+a minute). Hence the defaults:
 
 * ``JAMBRIDGE_JACK_PERIOD`` (default 128 = 2.67 ms): frames per period; the timing benchmark
   measures at 64 on its own server.
-* ``JAMBRIDGE_JACK_REALTIME``: ``auto`` (default) runs jackd with ``-R`` where the OS allows it
-  and falls back to ``--no-realtime``; ``1``/``0`` force either.
+* ``JAMBRIDGE_JACK_REALTIME``: ``off`` (default), ``on`` (``-R`` or fail) or ``auto`` (``-R``
+  where the OS allows it).
 """
 
 from __future__ import annotations
@@ -27,22 +28,13 @@ import pytest
 
 @pytest.fixture(scope="session")
 def jack_server():
-    from jambridge.bridge.jack import JackServer, missing_tools
+    from jambridge.bridge.jack import missing_tools, start_server
 
     missing = missing_tools()
     if missing:
         pytest.skip(f"JACK tools not installed: {', '.join(missing)} (Debian: apt install jackd2)")
-    mode = os.environ.get("JAMBRIDGE_JACK_REALTIME", "auto")
-    period = int(os.environ.get("JAMBRIDGE_JACK_PERIOD", "128"))
-    server = None
-    if mode in ("auto", "1"):
-        try:
-            server = JackServer(rate=48000, period=period, realtime=True).start()
-        except Exception:
-            if mode == "1":
-                raise
-    if server is None:
-        server = JackServer(rate=48000, period=period, realtime=False).start()
+    mode = os.environ.get("JAMBRIDGE_JACK_REALTIME", "off")
+    server = start_server(int(os.environ.get("JAMBRIDGE_JACK_PERIOD", "128")), mode)
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ["JACK_DEFAULT_SERVER"] = server.name
     os.environ["JACK_NO_START_SERVER"] = "1"

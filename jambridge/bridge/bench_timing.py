@@ -47,7 +47,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jambridge.bridge.jack import JackServer, MidiDump, bench_tools_missing, popen
+from jambridge.bridge.jack import (
+    JackServer,
+    MidiDump,
+    Transport,
+    bench_tools_missing,
+    popen,
+    start_server,
+)
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -121,6 +128,7 @@ class Run:
     follows_pulses: bool  # at the end the follower sent notes on the pulses (a wandering clock)
     jack_xruns: int  # during this run: > 0 means the frame view's reference clock jumped
     recorder_lost: int  # events jack_midi_dump dropped (its ring buffer was full)
+    plays: int = 1  # presses of Play it took to start (a Start lost in an xrun is pressed again)
 
 
 def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespace) -> Run:
@@ -142,6 +150,7 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
     clock_cmd = ["jack_midi_clock", "-b", f"{bpm:g}", "-B"] + (["-J", str(jitter)] * bool(jitter))
     clock = popen(clock_cmd, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     transport = None
+    plays = 0
     xruns_before = server.log_text().count("XRun")
     try:
         assert recorder.stdout.readline().strip() == "ready"
@@ -152,18 +161,10 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
             server.connect(jack_port_name(OUT_NAME), dest)
         recorder.stdin.write("go\n")
         recorder.stdin.flush()
-        transport = popen(
-            ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        transport.stdin.write("locate 0\n")
-        transport.stdin.flush()
-        time.sleep(0.3)  # let the locate land before play (else: Continue from elsewhere)
-        transport.stdin.write("play\n")
-        transport.stdin.flush()
+        transport = Transport(server)
+        plays = transport.play_from_start(lambda: session.status().playing)
         time.sleep(args.bars * bar_s + 0.3)
-        transport.stdin.write("stop\n")
-        transport.stdin.flush()
+        transport.send("stop")
         time.sleep(0.3)
         status = session.status()
         recorder.stdin.write("stop\n")
@@ -172,9 +173,7 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         heard = json.loads(recorder.stdout.readline())["heard"]
     finally:
         if transport is not None:
-            transport.stdin.write("quit\n")
-            transport.stdin.close()
-            transport.wait(timeout=5)
+            transport.close()
         clock.terminate()
         clock.wait(timeout=5)
         if recorder.poll() is None:
@@ -199,14 +198,17 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         follows_pulses=status.follows_pulses,
         jack_xruns=xruns,
         recorder_lost=lost,
+        plays=plays,
     )
 
 
 def _started(events: list[tuple[float, tuple[int, ...]]]) -> list[tuple[float, tuple[int, ...]]]:
-    """The events from Start (or Continue) to Stop (empty when neither was recorded)."""
-    start = next((i for i, (_, m) in enumerate(events) if m in ((0xFA,), (0xFB,))), None)
-    if start is None:
+    """The events from the last Start (or Continue) to the Stop after it (empty when neither
+    was recorded): a start that did not take was stopped and played again."""
+    starts = [i for i, (_, m) in enumerate(events) if m in ((0xFA,), (0xFB,))]
+    if not starts:
         return []
+    start = starts[-1]
     stop = next((i for i, (_, m) in enumerate(events) if i > start and m == (0xFC,)), None)
     return events[start : stop or len(events)]
 
@@ -303,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--busy-fraction", type=float, default=0.5,
                    help="share of each bar the generator spends busy (pattern engine)")  # fmt: skip
     p.add_argument("--period", type=int, default=64, help="JACK period in frames (default 64)")
-    p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="auto",
+    p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="off",
                    help="run jackd with real-time scheduling (auto: if allowed)")  # fmt: skip
     p.add_argument("--rt-priority", type=int, default=20,
                    help="SCHED_FIFO priority of the real-time thread (0: off)")  # fmt: skip
@@ -313,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(missing)
         return 2
-    server = _start_server(args.period, args.jack_realtime)
+    server = start_server(args.period, args.jack_realtime)
     os.environ["JACK_DEFAULT_SERVER"] = server.name
     os.environ["JACK_NO_START_SERVER"] = "1"
     runs: list[Run] = []
@@ -353,16 +355,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if (frames_ok or wall_ok) and underruns == 0 else 1
 
 
-def _start_server(period: int, mode: str) -> JackServer:
-    if mode in ("auto", "on"):
-        try:
-            return JackServer(period=period, realtime=True).start()
-        except Exception:
-            if mode == "on":
-                raise
-    return JackServer(period=period, realtime=False).start()
-
-
 def _view(s: Stats | None) -> str:
     if s is None:
         return "(no data)"
@@ -380,6 +372,7 @@ def _row(r: Run) -> str:
         f"{'':20s}underruns {r.underruns}, gen max {r.gen_ms_max} ms, xruns {r.jack_xruns}, "
         f"scheduler late p99 {r.sched_late_p99_ms} ms, "
         f"notes {'on the pulses' if r.follows_pulses else 'on the tempo line'}"
+        + (f", Play pressed {r.plays}x" if r.plays > 1 else "")
     )
 
 

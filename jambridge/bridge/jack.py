@@ -1,14 +1,16 @@
 """JACK tooling for tests, the timing benchmark and the soak run (Debian ``jackd2`` tools).
 
-:class:`JackServer` runs ``jackd --no-realtime -d dummy`` under its own server name, so real
-virtual MIDI ports and real inter-process MIDI work on a machine without a sound card, and
-several servers never collide. :class:`MidiDump` records a port with ``jack_midi_dump -a``:
-every message with its JACK frame time, sample-accurate, which is the ground truth the tests
-and the benchmark measure against.
+:class:`JackServer` runs ``jackd -d dummy`` (``--no-realtime`` unless asked for real-time
+cycles) under its own server name, so real virtual MIDI ports and real inter-process MIDI work
+on a machine without a sound card, and several servers never collide. :class:`Transport` is the
+master's play and stop buttons (``jack_transport``). :class:`MidiDump` records a port with
+``jack_midi_dump -a``: every message with its JACK frame time, sample-accurate, which is the
+ground truth the tests and the benchmark measure against.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,22 +108,17 @@ class JackServer:
         """
         if shutil.which("jackd") is None:
             raise PortError("jackd is not installed (Debian: apt install jackd2)")
-        cmd = [
-            "jackd",
-            "--no-realtime",
-            "-d",
-            "dummy",
-            "-r",
-            str(self.rate),
-            "-p",
-            str(self.period),
-        ]
+        mode = ["--realtime"] if self.realtime else ["--no-realtime"]
+        cmd = ["jackd", *mode, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)]
         self._proc = popen(cmd, env=self.env, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise PortError(f"jackd exited at start: {self.log_text()[-500:]}")
             if self.run("jack_lsp", check=False).returncode == 0:
+                if self.realtime and not _has_fifo_thread(self._proc.pid):
+                    self.stop()
+                    raise PortError("jackd did not get real-time scheduling")
                 return self
             time.sleep(0.1)
         self.stop()
@@ -163,6 +161,80 @@ class JackServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _has_fifo_thread(pid: int) -> bool:
+    """Does a thread of process ``pid`` run with SCHED_FIFO (jackd's real-time cycle)?"""
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return False
+    for tid in tids:
+        with contextlib.suppress(OSError):
+            if os.sched_getscheduler(tid) == os.SCHED_FIFO:
+                return True
+    return False
+
+
+def start_server(period: int, realtime: str = "auto") -> JackServer:
+    """A started server; ``realtime`` "on" (real-time cycles or an error), "off", or "auto"
+    (real-time where the rights allow it, else not). ``server.realtime`` tells which."""
+    if realtime in ("auto", "on"):
+        try:
+            return JackServer(period=period, realtime=True).start()
+        except PortError:
+            if realtime == "on":
+                raise
+    return JackServer(period=period, realtime=False).start()
+
+
+class Transport:
+    """``jack_transport`` driven through its stdin: the clock master's play and stop."""
+
+    def __init__(self, server: JackServer) -> None:
+        self._proc = popen(
+            ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+
+    def send(self, command: str) -> None:
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+
+    def play_from_start(
+        self, started: Callable[[], bool], wait_s: float = 5.0, tries: int = 3
+    ) -> int:
+        """Locate to 0 and play until ``started()`` holds; return the tries it took.
+
+        A JACK server that misses its cycles (xruns) drops MIDI events, and a dropped Start
+        never reaches the bridge, which rightly does not start on clock alone; a producer would
+        press Stop and Play again, and so does this.
+
+        Raises:
+            PortError: not started after ``tries`` presses of Play.
+        """
+        for attempt in range(1, tries + 1):
+            self.send("stop")
+            self.send("locate 0")
+            time.sleep(0.3)  # let the locate land before play (else: Continue from elsewhere)
+            self.send("play")
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                if started():
+                    return attempt
+                time.sleep(0.05)
+        raise PortError(f"the bridge did not start after {tries} presses of Play")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            with contextlib.suppress(OSError):
+                self.send("quit")
+                self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
 
 
 _DUMP_LINE = re.compile(r"^\s*(\d+):((?: [0-9a-f]{2})+)")

@@ -31,7 +31,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from jambridge.bridge.jack import JackServer, MidiDump, bench_tools_missing, popen
+from jambridge.bridge.jack import MidiDump, Transport, bench_tools_missing, popen, start_server
 from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -76,6 +76,8 @@ class SoakResult:
     late_max_ms: float
     jack_xruns: int
     jack_period_frames: int
+    jack_realtime: bool  # jackd ran its cycles with SCHED_FIFO
+    plays: int  # presses of Play it took to start (a Start lost in an xrun is pressed again)
     following_pulses: float  # share of the samples in which notes waited for the pulses
 
 
@@ -100,13 +102,14 @@ def stuck_and_lost(recorded) -> tuple[int, int]:
 
 
 def soak(args: argparse.Namespace) -> SoakResult:
-    server = JackServer(period=args.period, realtime=args.jack_realtime).start()
+    server = start_server(args.period, args.jack_realtime)
     os.environ["JACK_DEFAULT_SERVER"] = server.name
     os.environ["JACK_NO_START_SERVER"] = "1"
     config = BridgeConfig(
         midi_api="jack", engine=args.engine, model=args.model, preset=args.preset, bpm=args.bpm
     )
     session = dump = clock = transport = None
+    plays = 0
     samples: list[tuple[float, float | None, float | None]] = []
     following = 0  # samples in which the follower waited for the pulses
     try:
@@ -121,15 +124,8 @@ def soak(args: argparse.Namespace) -> SoakResult:
         server.wait_for_port("jack_midi_clock:mclk_out")
         server.connect("jack_midi_clock:mclk_out", jack_port_name(IN_NAME))
         server.connect(jack_port_name(OUT_NAME), dump.port)
-        transport = popen(
-            ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        transport.stdin.write("locate 0\n")
-        transport.stdin.flush()
-        time.sleep(0.3)  # let the locate land before play
-        transport.stdin.write("play\n")
-        transport.stdin.flush()
+        transport = Transport(server)
+        plays = transport.play_from_start(lambda: session.status().playing)
         start = time.monotonic()
         end = start + args.minutes * 60
         next_sample = start
@@ -150,8 +146,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
                 )
                 next_sample += SAMPLE_S
             time.sleep(min(1.0, max(0.0, end - now)))
-        transport.stdin.write("stop\n")
-        transport.stdin.flush()
+        transport.send("stop")
         time.sleep(0.5)
         status = session.status()
         session.stop()
@@ -160,10 +155,8 @@ def soak(args: argparse.Namespace) -> SoakResult:
         recorded = dump.stop()
         recorder_lost = dump.lost()
     finally:
-        if transport is not None and transport.poll() is None:
-            transport.stdin.write("quit\n")
-            transport.stdin.close()
-            transport.wait(timeout=5)
+        if transport is not None:
+            transport.close()
         if clock is not None:
             clock.terminate()
             clock.wait(timeout=5)
@@ -204,6 +197,8 @@ def soak(args: argparse.Namespace) -> SoakResult:
         late_max_ms=round(final.late_max_ms, 3),
         jack_xruns=xruns,
         jack_period_frames=server.period,
+        jack_realtime=server.realtime,
+        plays=plays,
         following_pulses=round(following / max(1, len(samples)), 3),
     )
 
@@ -218,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=None, help="model file (default: the shipped one)")
     p.add_argument("--preset", default="peak")
     p.add_argument("--period", type=int, default=64, help="JACK period in frames (default 64)")
-    p.add_argument("--no-jack-realtime", dest="jack_realtime", action="store_false",
-                   help="run jackd with --no-realtime")  # fmt: skip
+    p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="off",
+                   help="run jackd with real-time scheduling (auto: if allowed)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args(argv)
     missing = bench_tools_missing()
@@ -234,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{r.notes_on} notes, underruns {r.underruns}, stuck notes {r.stuck_notes} "
         f"(our book: {r.book_open_notes}), lost in transport {r.lost_in_transport}, RSS growth "
         f"bridge {r.rss_bridge_growth_mb} MB, generator {r.rss_generator_growth_mb} MB, "
-        f"late p99 {r.late_p99_ms} ms, JACK xruns {r.jack_xruns}: {'OK' if ok else 'FAILED'}"
+        f"late p99 {r.late_p99_ms} ms, JACK xruns {r.jack_xruns} (jackd "
+        f"{'real-time' if r.jack_realtime else 'not real-time'}, period {r.jack_period_frames}), "
+        f"Play pressed {r.plays}x: {'OK' if ok else 'FAILED'}"
     )
     if args.json:
         print(json.dumps({**asdict(r), "ok": ok}))

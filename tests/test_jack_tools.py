@@ -1,0 +1,63 @@
+"""JACK tooling of the benchmark and the soak: the transport presses Play again when a Start
+was lost, and the benchmark reads the start that took."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from jambridge.bridge import jack
+from jambridge.bridge.bench_timing import _started
+from jambridge.errors import PortError
+
+
+class FakeProc:
+    def __init__(self):
+        self.stdin = io.StringIO()
+        self.waited = False
+
+    def poll(self):
+        return None
+
+    def wait(self, timeout=None):
+        self.waited = True
+        return 0
+
+
+@pytest.fixture
+def transport(monkeypatch):
+    proc = FakeProc()
+    monkeypatch.setattr(jack, "popen", lambda cmd, **kw: proc)
+    monkeypatch.setattr(jack.time, "sleep", lambda s: None)
+    t = jack.Transport(server=type("S", (), {"env": {}})())
+    return t, proc
+
+
+def test_play_is_pressed_again_until_the_bridge_starts(transport, monkeypatch):
+    t, proc = transport
+    clock = iter(range(0, 10_000))
+    monkeypatch.setattr(jack.time, "monotonic", lambda: next(clock))  # a second per look
+    answers = iter([False] * 3)
+    assert t.play_from_start(lambda: next(answers, True), wait_s=2.5, tries=3) == 2
+    sent = proc.stdin.getvalue().splitlines()
+    assert sent == ["stop", "locate 0", "play"] * 2
+
+
+def test_a_bridge_that_never_starts_is_an_error(transport, monkeypatch):
+    t, proc = transport
+    clock = iter(range(0, 10_000))
+    monkeypatch.setattr(jack.time, "monotonic", lambda: next(clock))
+    with pytest.raises(PortError, match="did not start after 2 presses of Play"):
+        t.play_from_start(lambda: False, wait_s=3, tries=2)
+    assert proc.stdin.getvalue().count("play") == 2
+    t.close()
+    assert proc.waited and proc.stdin.closed
+
+
+def test_the_benchmark_measures_from_the_start_that_took():
+    events = [(0.0, (0xFA,)), (1.0, (0xF8,)), (2.0, (0xFC,)),
+              (3.0, (0xFA,)), (4.0, (0xF8,)), (5.0, (0x99, 36, 100)), (6.0, (0xFC,)),
+              (7.0, (0xF8,))]  # fmt: skip
+    assert _started(events) == events[3:6]
+    assert _started([(0.0, (0xF8,))]) == []
