@@ -57,6 +57,9 @@ def _compare(name: str, got: np.ndarray, ref: np.ndarray, variant: str) -> dict:
     tolerance is a near-tie that any in-tolerance error may flip (a barely trained model is
     mostly near-ties), so top-1 agreement is measured over the decided positions only; the
     count of those is reported with it (None: none decided, agreement not measurable)."""
+    if not np.isfinite(got).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        raise ModelError(f"{name}: logits are not finite (NaN or inf) at index {bad}")
     atol, rtol = TOLERANCE[variant]
     tol = atol + rtol * float(np.abs(ref).max())
     diff = np.abs(got.astype(np.float64) - ref.astype(np.float64))

@@ -110,6 +110,10 @@ def test_top1_agreement_counts_only_positions_where_torch_is_decided():
         _compare("prompt", got, ref, "int8")
     flat = np.zeros((1, 2, 4), np.float32)
     assert _compare("step", flat + 0.01, flat, "int8")["step_top1_agreement"] is None
+    nan = flat.copy()
+    nan[0, 1, 2] = np.nan
+    with pytest.raises(ModelError, match=r"not finite .* at index \(0, 1, 2\)"):
+        _compare("step", nan, flat, "int8")
 
 
 def test_validation_fails_with_the_worst_difference(checkpoint, exported):

@@ -16,43 +16,69 @@ class FakeProc:
     def __init__(self):
         self.stdin = io.StringIO()
         self.waited = False
+        self.returncode = None
 
     def poll(self):
-        return None
+        return self.returncode
 
     def wait(self, timeout=None):
         self.waited = True
         return 0
 
 
+class FakeTime:
+    """The jack module's clock: each look at it is a second later; sleeping takes no time."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self):
+        self.now += 1.0
+        return self.now
+
+    def sleep(self, s):
+        pass
+
+
 @pytest.fixture
 def transport(monkeypatch):
     proc = FakeProc()
     monkeypatch.setattr(jack, "popen", lambda cmd, **kw: proc)
-    monkeypatch.setattr(jack.time, "sleep", lambda s: None)
+    monkeypatch.setattr(jack, "time", FakeTime())
     t = jack.Transport(server=type("S", (), {"env": {}})())
     return t, proc
 
 
-def test_play_is_pressed_again_until_the_bridge_starts(transport, monkeypatch):
+def test_play_is_pressed_again_until_the_bridge_starts(transport):
     t, proc = transport
-    clock = iter(range(0, 10_000))
-    monkeypatch.setattr(jack.time, "monotonic", lambda: next(clock))  # a second per look
     answers = iter([False] * 3)
     assert t.play_from_start(lambda: next(answers, True), wait_s=2.5, tries=3) == 2
     sent = proc.stdin.getvalue().splitlines()
     assert sent == ["stop", "locate 0", "play"] * 2
 
 
-def test_a_bridge_that_never_starts_is_an_error(transport, monkeypatch):
+def test_a_bridge_that_never_starts_is_an_error(transport):
     t, proc = transport
-    clock = iter(range(0, 10_000))
-    monkeypatch.setattr(jack.time, "monotonic", lambda: next(clock))
     with pytest.raises(PortError, match="did not start after 2 presses of Play"):
         t.play_from_start(lambda: False, wait_s=3, tries=2)
     assert proc.stdin.getvalue().count("play") == 2
     t.close()
     assert proc.waited and proc.stdin.closed
+
+
+def test_a_dead_jack_transport_is_a_port_error_and_closes_quietly(transport):
+    t, proc = transport
+    proc.returncode = 1
+    proc.stdin.close()  # what a dead child's pipe does: writes fail
+    with pytest.raises(PortError, match="jack_transport is gone"):
+        t.play_from_start(lambda: True)
+    t.close()  # no error, nothing to wait for
+    assert not proc.waited
+
+
+def test_an_unknown_real_time_mode_is_refused():
+    with pytest.raises(ValueError, match="auto, on or off, not '1'"):
+        jack.start_server(64, "1")
 
 
 def test_the_benchmark_measures_from_the_start_that_took():

@@ -306,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="share of each bar the generator spends busy (pattern engine)")  # fmt: skip
     p.add_argument("--period", type=int, default=64, help="JACK period in frames (default 64)")
     p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="off",
-                   help="run jackd with real-time scheduling (auto: if allowed)")  # fmt: skip
+                   help="jackd real-time scheduling (default off: on a small machine a "
+                   "real-time jackd shares its cores with the bridge and xruns more; "
+                   "auto: if allowed)")  # fmt: skip
     p.add_argument("--rt-priority", type=int, default=20,
                    help="SCHED_FIFO priority of the real-time thread (0: off)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")

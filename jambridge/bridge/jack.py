@@ -115,14 +115,20 @@ class JackServer:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise PortError(f"jackd exited at start: {self.log_text()[-500:]}")
-            if self.run("jack_lsp", check=False).returncode == 0:
-                if self.realtime and not _has_fifo_thread(self._proc.pid):
+            if self._answers():
+                if self.realtime and not _wait_fifo_thread(self._proc.pid, 1.0):
                     self.stop()
                     raise PortError("jackd did not get real-time scheduling")
                 return self
             time.sleep(0.1)
         self.stop()
         raise PortError(f"jackd did not answer in {timeout_s} s")
+
+    def _answers(self) -> bool:
+        try:
+            return self.run("jack_lsp", check=False, timeout_s=5.0).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
 
     def log_text(self) -> str:
         self._log.seek(0)
@@ -163,22 +169,31 @@ class JackServer:
         self.stop()
 
 
-def _has_fifo_thread(pid: int) -> bool:
-    """Does a thread of process ``pid`` run with SCHED_FIFO (jackd's real-time cycle)?"""
-    try:
-        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        return False
-    for tid in tids:
+def _wait_fifo_thread(pid: int, timeout_s: float) -> bool:
+    """Does a thread of process ``pid`` run real-time (SCHED_FIFO or SCHED_RR: jackd's cycle)
+    within ``timeout_s``?"""
+    deadline = time.monotonic() + timeout_s
+    while True:
         with contextlib.suppress(OSError):
-            if os.sched_getscheduler(tid) == os.SCHED_FIFO:
-                return True
-    return False
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    if os.sched_getscheduler(int(tid)) in (os.SCHED_FIFO, os.SCHED_RR):
+                        return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 def start_server(period: int, realtime: str = "auto") -> JackServer:
     """A started server; ``realtime`` "on" (real-time cycles or an error), "off", or "auto"
-    (real-time where the rights allow it, else not). ``server.realtime`` tells which."""
+    (real-time where the rights allow it, else not). ``server.realtime`` tells which.
+
+    Raises:
+        ValueError: ``realtime`` is none of those.
+        PortError: the server did not start.
+    """
+    if realtime not in ("auto", "on", "off"):
+        raise ValueError(f"JACK real-time mode must be auto, on or off, not {realtime!r}")
     if realtime in ("auto", "on"):
         try:
             return JackServer(period=period, realtime=True).start()
@@ -198,8 +213,16 @@ class Transport:
         )  # fmt: skip
 
     def send(self, command: str) -> None:
-        self._proc.stdin.write(command + "\n")
-        self._proc.stdin.flush()
+        """Type one command.
+
+        Raises:
+            PortError: jack_transport is gone.
+        """
+        try:
+            self._proc.stdin.write(command + "\n")
+            self._proc.stdin.flush()
+        except (OSError, ValueError) as err:
+            raise PortError(f"jack_transport is gone ({err}); cannot send {command!r}") from err
 
     def play_from_start(
         self, started: Callable[[], bool], wait_s: float = 5.0, tries: int = 3
@@ -226,10 +249,11 @@ class Transport:
         raise PortError(f"the bridge did not start after {tries} presses of Play")
 
     def close(self) -> None:
+        with contextlib.suppress(PortError):
+            self.send("quit")
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()
         if self._proc.poll() is None:
-            with contextlib.suppress(OSError):
-                self.send("quit")
-                self._proc.stdin.close()
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jambridge.bridge.arrivals import ArrivalClock
+from jambridge.bridge.priority import thread_ids
 from jambridge.errors import PortError
 
 OUT_NAME = "JamBridge Out"  # virtual output port (and its client, where clients have names)
@@ -203,6 +204,7 @@ class RtMidiOut:
     def __init__(self, api: str, port: str | None = None) -> None:
         rtmidi = _rtmidi()
         self.api = api
+        before = thread_ids()
         try:
             self._out = rtmidi.MidiOut(_api_const(api), name=OUT_NAME)
             if port is None:
@@ -221,6 +223,7 @@ class RtMidiOut:
             raise
         except Exception as err:
             raise PortError(f"cannot open the output port on {APIS[api].label}: {err}") from err
+        self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
 
     def send(self, msg: list[int]) -> None:
         try:
@@ -254,6 +257,7 @@ class RtMidiIn:
         rtmidi = _rtmidi()
         self.api = api
         self.arrivals = ArrivalClock()
+        before = thread_ids()
         try:
             self._in = rtmidi.MidiIn(_api_const(api), name=IN_NAME, queue_size_limit=8192)
             if port is None:
@@ -272,6 +276,7 @@ class RtMidiIn:
             raise
         except Exception as err:
             raise PortError(f"cannot open the input port on {APIS[api].label}: {err}") from err
+        self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
         self._in.ignore_types(sysex=False, timing=False, active_sense=True)
 
     def poll(self, now: float) -> list[tuple[float, list[int]]]:

@@ -27,7 +27,6 @@ sounding note (note-off, then CC 123 on each channel used).
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import sys
 import threading
@@ -52,6 +51,7 @@ from jambridge.bridge.lookahead import BarFeed
 from jambridge.bridge.messages import check
 from jambridge.bridge.output import NoteOutput
 from jambridge.bridge.ports import InPort, OutPort
+from jambridge.bridge.priority import take_realtime
 from jambridge.bridge.steering import Steering
 from jambridge.bridge.timebase import Clock
 from jambridge.bridge.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
@@ -151,7 +151,9 @@ class Scheduler(Steering):
     # -- the loop --------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self.realtime = _try_realtime(self.config.rt_priority)
+        feeders = (*getattr(self.out, "driver_threads", ()),
+                   *getattr(self.midi_in, "driver_threads", ()))  # fmt: skip
+        self.realtime = take_realtime(self.config.rt_priority, feeders) > 0
         try:
             while not self._stopping:
                 self._wait(self.step(self.clock.now()))
@@ -371,17 +373,3 @@ class Scheduler(Steering):
 
     def _warn(self, text: str) -> None:
         self._emit(LogLine("warning", text))
-
-
-def _try_realtime(priority: int) -> bool:
-    """Ask the OS to run the calling thread SCHED_FIFO at ``priority``; False if not allowed.
-
-    Below JACK's own threads (JACK's default is 70 and up): the loop blocks between deadlines
-    and spins at most ``spin_s``, so it cannot hog a core."""
-    if priority <= 0 or not hasattr(os, "sched_setscheduler"):
-        return False
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
-    except (OSError, ValueError):
-        return False
-    return True

@@ -214,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default="peak")
     p.add_argument("--period", type=int, default=64, help="JACK period in frames (default 64)")
     p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="off",
-                   help="run jackd with real-time scheduling (auto: if allowed)")  # fmt: skip
+                   help="jackd real-time scheduling (default off: on a small machine a "
+                   "real-time jackd shares its cores with the bridge and xruns more; "
+                   "auto: if allowed)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args(argv)
     missing = bench_tools_missing()
