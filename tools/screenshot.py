@@ -36,9 +36,10 @@ def _free_display() -> int:
 
 def _child(engine: str, preset: str) -> int:
     """In the app's process: generate, stream, print "ready", wait for a line on stdin."""
+    from PyQt6.QtCore import QTimer
+
     from jambridge.ui.app import application, build_window
     from jambridge.ui.session_adapter import LiveSettings
-    from PyQt6.QtCore import QTimer
 
     app = application()
     live_ok = os.environ.get("JACK_DEFAULT_SERVER") is not None
