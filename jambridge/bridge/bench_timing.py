@@ -128,7 +128,7 @@ class Run:
     follows_pulses: bool  # at the end the follower sent notes on the pulses (a wandering clock)
     jack_xruns: int  # during this run: > 0 means the frame view's reference clock jumped
     recorder_lost: int  # events jack_midi_dump dropped (its ring buffer was full)
-    plays: int = 1  # presses of Play it took to start (a Start lost in an xrun is pressed again)
+    plays: int  # presses of Play it took to start (a Start lost in an xrun is pressed again)
 
 
 def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespace) -> Run:

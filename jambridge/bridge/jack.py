@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jambridge.bridge.priority import is_realtime, thread_ids
 from jambridge.errors import PortError
 
 JACK_TOOLS = ("jackd", "jack_lsp", "jack_connect", "jack_midi_dump")
@@ -170,15 +171,11 @@ class JackServer:
 
 
 def _wait_fifo_thread(pid: int, timeout_s: float) -> bool:
-    """Does a thread of process ``pid`` run real-time (SCHED_FIFO or SCHED_RR: jackd's cycle)
-    within ``timeout_s``?"""
+    """Does a thread of process ``pid`` run real-time (jackd's cycle) within ``timeout_s``?"""
     deadline = time.monotonic() + timeout_s
     while True:
-        with contextlib.suppress(OSError):
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with contextlib.suppress(OSError):
-                    if os.sched_getscheduler(int(tid)) in (os.SCHED_FIFO, os.SCHED_RR):
-                        return True
+        if any(is_realtime(tid) for tid in thread_ids(pid)):
+            return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)

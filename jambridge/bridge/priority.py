@@ -24,10 +24,11 @@ MAX_PRIORITY = 99  # SCHED_FIFO's highest on Linux
 _RT = tuple(getattr(os, name) for name in ("SCHED_FIFO", "SCHED_RR") if hasattr(os, name))
 
 
-def thread_ids() -> frozenset[int]:
-    """Kernel ids of this process's threads (empty where /proc is not there)."""
+def thread_ids(pid: int | str = "self") -> frozenset[int]:
+    """Kernel ids of a process's threads, this one's by default (empty where /proc is not
+    there or the process is gone)."""
     try:
-        return frozenset(int(t) for t in os.listdir("/proc/self/task"))
+        return frozenset(int(t) for t in os.listdir(f"/proc/{pid}/task"))
     except OSError:
         return frozenset()
 
@@ -38,6 +39,12 @@ def _policy(tid: int) -> tuple[int, int] | None:
         return os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority
     except OSError:
         return None
+
+
+def is_realtime(tid: int) -> bool:
+    """Does thread ``tid`` run SCHED_FIFO or SCHED_RR?"""
+    p = _policy(tid)
+    return p is not None and p[0] in _RT
 
 
 def take_realtime(priority: int, feeders: Iterable[int] = ()) -> int:

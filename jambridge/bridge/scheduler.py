@@ -77,7 +77,7 @@ class SchedulerConfig:
     early_s: float = 0.00002  # an event this close to due goes now
     slack_s: float = 0.002  # generator replies are read only with this much time to spare
     retro_bars: int = 8  # bars the retro capture buffer keeps
-    rt_priority: int = 0  # > 0: ask for SCHED_FIFO at this priority (Linux; ignored if denied)
+    rt_priority: int = 0  # > 0: SCHED_FIFO at most this, below the port threads (see priority)
 
 
 class Scheduler(Steering):

@@ -75,7 +75,7 @@ class BridgeConfig:
     retro_bars: int = 8  # bars the retro capture remembers
     busy_ms: float = 0.0  # benchmarks: extra generator CPU work per bar
     switch_interval_s: float = 0.0005  # GIL hand-over interval while the session runs
-    rt_priority: int = 20  # SCHED_FIFO priority for the real-time thread where allowed; 0: off
+    rt_priority: int = 20  # highest SCHED_FIFO priority of the real-time thread (allowed); 0: off
     event_queue_size: int = 256  # events kept for a reader of .events before dropping
     first_bar_timeout_s: float = 10.0  # start() waits this long for the first generated bar
 
