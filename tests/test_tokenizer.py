@@ -144,8 +144,10 @@ def test_tokens_per_techno_bar_is_compact():
     lead = [Note(69 + (i % 4) * 3, i * 0.25, 0.2, 90) for i in range(16)]
     bar = Bar(tuple(Track(r, tuple(n)) for r, n in zip(ROLES, (drums, bass, chords, lead))))
     n = len(TOK.encode_bar(bar, ROLES))
-    # one POS per used tick, one token per drum hit, two per pitched note: ~2.1 tokens a note
-    assert n == 1 + 4 + (16 + 22) + (12 + 24) + (4 + 24) + (16 + 32)
+    # one POS per used tick, one token per drum hit, two per pitched note: ~2.1 tokens a note;
+    # controls: density and polyphony for drums, and duration too for each pitched track
+    controls = 2 + 3 * 3
+    assert n == 1 + 4 + (16 + 22) + (12 + 24) + (4 + 24) + (16 + 32) + controls
 
 
 def test_notes_rounding_onto_the_bar_end_still_encode_a_valid_bar():

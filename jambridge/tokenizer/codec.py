@@ -1,10 +1,15 @@
 """Tokenizer: songs and bars <-> token ids, quantization, and the saved vocabulary file.
 
 Quantization is defined here once: note starts snap to the 12-per-beat grid, durations to the
-nearest of ``durations_ticks``, velocities to the nearest bucket, drum hits to a fixed length;
-drum keys outside ``drum_low..drum_high`` are dropped, and two notes of one track on the same
-tick and pitch merge (loudest velocity, longest duration). ``decode(encode(x))`` equals
+nearest of ``durations_ticks``, velocities to the nearest bucket (and, in v2, to one of
+``velocity_steps`` fine levels inside it), drum hits to a fixed length; drum keys outside
+``drum_low..drum_high`` are dropped, and two notes of one track on the same tick and pitch merge
+(loudest velocity, longest duration). In v2 a position keeps its notes' mean offset from the grid
+in ``shift_steps`` per tick (never before a bar line). ``decode(encode(x))`` equals
 ``quantize_song(x)`` note for note; the tests check it on generated and real songs.
+
+Controls (v2) are measured from a track's quantized notes in a bar (:meth:`Tokenizer.controls`);
+the model reads them after ``TRACK`` and the engine forces the ones a producer sets.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +26,16 @@ import numpy as np
 from jambridge.errors import TokenizerError
 from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song
 from jambridge.roles import default_track
-from jambridge.tokenizer.config import TokenizerConfig
+from jambridge.tokenizer.config import CONTROL_KINDS, TokenizerConfig
 from jambridge.tokenizer.grammar import BETWEEN, Grammar, GrammarState
 from jambridge.tokenizer.vocab import Vocabulary
 
 FORMAT = "jambridge-tokenizer/1"
 
-# (tick in bar, pitch or drum key, duration index, velocity index)
-QNote = tuple[int, int, int, int]
+# (tick in bar, pitch or drum key, duration index, velocity level, shift steps)
+QNote = tuple[int, int, int, int, int]
+# role -> control kinds to write for it (None: every kind, for every role)
+ControlSpec = Mapping[str, Iterable[str]] | None
 
 
 @dataclass(frozen=True)
@@ -61,26 +68,40 @@ class Tokenizer:
         self._ppb = v.positions_per_bar
         c = self.config
         self._dur_mid = [(a + b) / 2 for a, b in zip(c.durations_ticks, c.durations_ticks[1:])]
-        self._vel_mid = [(a + b) / 2 for a, b in zip(c.velocities, c.velocities[1:])]
+        vel_mid = [(a + b) / 2 for a, b in zip(c.velocities, c.velocities[1:])]
+        self._vel_level, self._vel_value = _velocity_tables(c, vel_mid)
+        self._half_shift = c.max_shift
 
     # -- quantization -------------------------------------------------------------------------
 
-    def _quant(self, note: Note, role: str) -> tuple[int, int, int, int] | None:
-        """Note -> (tick from its origin, pitch, duration index, velocity index); None = dropped."""
+    def _quant(self, note: Note, role: str) -> tuple[int, int, int, int, float] | None:
+        """Note -> (tick from its origin, pitch, duration index, velocity level, offset from the
+        tick in shift steps); None = dropped."""
         c = self.config
         if role == "drums" and not c.drum_low <= note.pitch <= c.drum_high:
             return None
-        tick = int(round(note.start_beats * c.grid_per_beat))
+        exact = note.start_beats * c.grid_per_beat
+        tick = int(round(exact))
         if role == "drums":
             dur = c.durations_ticks.index(c.drum_duration_ticks)
         else:
             dur = bisect.bisect_left(self._dur_mid, note.duration_beats * c.grid_per_beat)
-        return tick, note.pitch, dur, bisect.bisect_left(self._vel_mid, note.velocity)
+        vel = self._vel_level[min(max(int(round(note.velocity)), 0), 127)]
+        return tick, note.pitch, dur, vel, (exact - tick) * c.shift_steps
 
-    def _to_note(self, tick: int, pitch: int, dur: int, vel: int) -> Note:
+    def _shift(self, tick: int, offsets: list[float]) -> int:
+        """A position's shift: its notes' mean offset, in range, never before a bar line."""
+        if not self._half_shift:
+            return 0
+        s = int(round(sum(offsets) / len(offsets)))
+        low = 0 if tick % self._ppb == 0 else -self._half_shift
+        return min(max(s, low), self._half_shift)
+
+    def _to_note(self, tick: int, pitch: int, dur: int, vel: int, shift: int = 0) -> Note:
         c = self.config
-        return Note(pitch, tick / c.grid_per_beat, c.durations_ticks[dur] / c.grid_per_beat,
-                    c.velocities[vel])  # fmt: skip
+        start = tick + shift / c.shift_steps if shift else tick
+        return Note(pitch, start / c.grid_per_beat, c.durations_ticks[dur] / c.grid_per_beat,
+                    self._vel_value[vel])  # fmt: skip
 
     def _quant_track(
         self, notes: Iterable[Note], role: str, stats: Counter, max_tick: int | None = None
@@ -88,12 +109,14 @@ class Tokenizer:
         """Quantized notes of one track, sorted, duplicates merged. ``max_tick`` clamps starts
         first (a bar's last position), so notes that round onto it merge like any others."""
         merged: dict[tuple[int, int], tuple[int, int]] = {}
+        offsets: dict[int, list[float]] = {}
         for n in notes:
             q = self._quant(n, role)
             if q is None:
                 stats["drum_key_out_of_range"] += 1
                 continue
             tick = q[0] if max_tick is None else min(q[0], max_tick)
+            offsets.setdefault(tick, []).append(q[4] + (q[0] - tick) * self.config.shift_steps)
             key = (tick, q[1])
             if key in merged:
                 stats["merged_duplicates"] += 1
@@ -101,7 +124,8 @@ class Tokenizer:
                 merged[key] = (max(d, q[2]), max(v, q[3]))
             else:
                 merged[key] = (q[2], q[3])
-        return sorted((t, p, d, v) for (t, p), (d, v) in merged.items())
+        shifts = {t: self._shift(t, offs) for t, offs in offsets.items()}
+        return sorted((t, p, d, v, shifts[t]) for (t, p), (d, v) in merged.items())
 
     def quantize_song(self, song: Song, stats: Counter | None = None) -> Song:
         """The song as the tokenizer sees it (see the module docstring)."""
@@ -146,32 +170,49 @@ class Tokenizer:
         return ids
 
     def encode_bar(
-        self, bar: Bar, enabled: Iterable[str], order: Iterable[str] | None = None
-    ) -> list[int]:
-        """BAR, then each enabled role's TRACK token and notes (roles missing from the bar are
-        written empty). ``order`` sets the role order inside the bar (default: canonical)."""
+        self, bar: Bar, enabled: Iterable[str], order: Iterable[str] | None = None,
+        previous: Bar | None = None, controls: ControlSpec = None,
+        fill: Collection[str] = (),
+    ) -> list[int]:  # fmt: skip
+        """BAR, then each enabled role's TRACK token, controls and notes (roles missing from the
+        bar are written empty). ``order`` sets the role order inside the bar (default:
+        canonical); ``previous`` is the bar before (for the repetition control); ``controls``
+        names the control kinds to write per role (default: all, when the vocabulary has them);
+        roles in ``fill`` get FILL instead of their notes."""
         enabled = tuple(enabled)
         order = tuple(order) if order is not None else enabled
         if sorted(order) != sorted(enabled):
             raise TokenizerError(f"bar order {order} must list the enabled roles {enabled}")
         ids = [self.bar_id]
-        stats: Counter = Counter()
         for role in order:
             ids.append(self.vocab.id("track", role))
-            track = bar.track(role)
-            if track is not None:
-                # A start just before the bar end rounds to the next bar's tick 0; inside one
-                # bar it is clamped to the last position instead (quantize_song moves it on).
-                qnotes = self._quant_track(track.notes, role, stats, max_tick=self._ppb - 1)
+            qnotes = self._bar_notes(bar, role)
+            if self.config.controls:
+                kinds = CONTROL_KINDS if controls is None else tuple(controls.get(role, ()))
+                prev = self._bar_notes(previous, role) if previous is not None else None
+                ids.extend(self._control_ids(qnotes, role, prev, kinds))
+            if role in fill:
+                ids.append(self.vocab.id("fill", "FILL"))
+            else:
                 ids.extend(self._track_ids(qnotes, role))
         return ids
 
+    def _bar_notes(self, bar: Bar, role: str) -> list[QNote]:
+        # A start just before the bar end rounds to the next bar's tick 0; inside one bar it is
+        # clamped to the last position instead (quantize_song moves it on).
+        track = bar.track(role)
+        if track is None:
+            return []
+        return self._quant_track(track.notes, role, Counter(), max_tick=self._ppb - 1)
+
     def _track_ids(self, qnotes: list[QNote], role: str) -> list[int]:
-        r, n_vel = self.vocab.ranges, len(self.config.velocities)
+        r, n_vel = self.vocab.ranges, self.config.velocity_levels
         ids, pos = [], -1
-        for tick, pitch, dur, vel in qnotes:
+        for tick, pitch, dur, vel, shift in qnotes:
             if tick != pos:
                 ids.append(r["pos"].start + tick)
+                if shift:
+                    ids.append(self.vocab.id("shift", shift))
                 pos = tick
             if role == "drums":
                 ids.append(r["drum"].start + (pitch - self.config.drum_low) * n_vel + vel)
@@ -179,26 +220,132 @@ class Tokenizer:
                 ids.extend((r["pitch"].start + pitch, r["durvel"].start + dur * n_vel + vel))
         return ids
 
+    # -- controls -----------------------------------------------------------------------------
+
+    def controls(
+        self, notes: Iterable[Note], role: str, previous: Iterable[Note] | None = None
+    ) -> dict[str, int]:
+        """The control bins of one track's notes in a bar (bar-relative starts): ``density``
+        (notes), ``poly`` (most sounding at once), ``dur`` (median length; pitched, non-empty
+        tracks), ``rep`` (share of (tick, pitch) also in ``previous``, when given)."""
+        q = self._quant_track(notes, role, Counter(), max_tick=self._ppb - 1)
+        prev = (
+            None
+            if previous is None
+            else self._quant_track(previous, role, Counter(), max_tick=self._ppb - 1)
+        )
+        return self._control_values(q, role, prev)
+
+    def _control_values(
+        self, q: list[QNote], role: str, prev: list[QNote] | None
+    ) -> dict[str, int]:
+        c = self.config
+        out = {"density": bisect.bisect_left(c.ctrl_density_edges, len(q))}
+        if q:
+            ends = [(t, 1) for t, *_ in q]
+            if role == "drums":
+                ends += [(t + 1, -1) for t, *_ in q]
+            else:
+                ends += [(t + c.durations_ticks[d], -1) for t, _, d, _, _ in q]
+            sounding = most = 0
+            for _, step in sorted(ends, key=lambda e: (e[0], e[1])):
+                sounding += step
+                most = max(most, sounding)
+            out["poly"] = bisect.bisect_left(c.ctrl_poly_edges, most)
+            if role != "drums":
+                lengths = sorted(c.durations_ticks[d] for _, _, d, _, _ in q)
+                out["dur"] = bisect.bisect_left(c.ctrl_dur_edges, lengths[len(lengths) // 2])
+        if prev is not None:
+            now, then = {(t, p) for t, p, *_ in q}, {(t, p) for t, p, *_ in prev}
+            union = now | then
+            share = len(now & then) / len(union) if union else 1.0
+            out["rep"] = bisect.bisect_left(c.ctrl_rep_edges, share)
+        return out
+
+    def _control_ids(
+        self, q: list[QNote], role: str, prev: list[QNote] | None, kinds: Iterable[str]
+    ) -> list[int]:
+        values = self._control_values(q, role, prev)
+        wanted = set(kinds)
+        return [
+            self.vocab.id("ctrl", (k, values[kind]))
+            for k, kind in enumerate(CONTROL_KINDS)
+            if kind in wanted and kind in values
+        ]
+
+    def control_id(self, kind: str, value: int) -> int:
+        """The id of control ``kind`` at bin ``value``; TokenizerError when there is none."""
+        if not self.config.controls or kind not in CONTROL_KINDS:
+            raise TokenizerError(f"this vocabulary has no {kind!r} control")
+        if not 0 <= value < self.config.control_bins(kind):
+            raise TokenizerError(
+                f"{kind} control must be in range 0..{self.config.control_bins(kind) - 1}"
+            )
+        return self.vocab.id("ctrl", (CONTROL_KINDS.index(kind), value))
+
+    # -- whole songs --------------------------------------------------------------------------
+
     def encode(
         self,
         song: Song,
         style: str | None = None,
         shuffle_rng: np.random.Generator | None = None,
         eos: bool = True,
+        controls: ControlSpec = None,
     ) -> list[int]:
-        """BOS + header + every bar (+ EOS). ``shuffle_rng`` shuffles the role order per bar."""
+        """BOS + header + every bar (+ EOS). ``shuffle_rng`` shuffles the role order per bar;
+        ``controls`` as in :meth:`encode_bar`."""
         song = self.quantize_song(song)
         header = self.header_for(song, style)
         ids = self.encode_header(header)
-        enabled = header.enabled
+        previous = None
         for bar in song.bars():
-            order = list(enabled)
-            if shuffle_rng is not None:
-                shuffle_rng.shuffle(order)
-            ids.extend(self.encode_bar(bar, enabled, order))
+            ids.extend(self.encode_bar(bar, header.enabled, self._order(header, shuffle_rng),
+                                       previous, controls))  # fmt: skip
+            previous = bar
         if eos:
             ids.append(self.eos_id)
         return ids
+
+    def encode_fill(
+        self,
+        song: Song,
+        slots: Collection[tuple[int, str]],
+        style: str | None = None,
+        shuffle_rng: np.random.Generator | None = None,
+        controls: ControlSpec = None,
+    ) -> list[int]:
+        """A bar-fill sequence: the song with FILL in the (bar index, role) ``slots``, then each
+        slot's notes between FILL_START and FILL_END, in the order the FILLs came, and EOS.
+        Raises TokenizerError when the vocabulary has no fill tokens or a slot is not a bar
+        and enabled role of the song."""
+        if not self.config.fill:
+            raise TokenizerError("this vocabulary has no fill tokens (a v1 model cannot infill)")
+        song = self.quantize_song(song)
+        header = self.header_for(song, style)
+        bars = song.bars()
+        bad = [s for s in slots if not (0 <= s[0] < len(bars) and s[1] in header.enabled)]
+        if bad:
+            raise TokenizerError(f"fill slots {bad} are not bars and enabled roles of the song")
+        ids = self.encode_header(header)
+        tail: list[int] = []
+        start, end = self.vocab.id("fill", "FILL_START"), self.vocab.id("fill", "FILL_END")
+        previous = None
+        for i, bar in enumerate(bars):
+            order = self._order(header, shuffle_rng)
+            fill = [r for r in order if (i, r) in slots]
+            ids.extend(self.encode_bar(bar, header.enabled, order, previous, controls, fill))
+            for role in fill:
+                tail += [start, *self._track_ids(self._bar_notes(bar, role), role), end]
+            previous = bar
+        return ids + tail + [self.eos_id]
+
+    @staticmethod
+    def _order(header: Header, rng: np.random.Generator | None) -> list[str]:
+        order = list(header.enabled)
+        if rng is not None:
+            rng.shuffle(order)
+        return order
 
     # -- decoding -----------------------------------------------------------------------------
 
@@ -218,6 +365,10 @@ class Tokenizer:
         bars: list[dict[str, list[Note]]] = []
         skipped: list[str] = []
         enabled = s.enabled
+        shift = 0
+        slots: list[tuple[int, str]] = []  # (bar index, role) of each FILL, in order
+        filled = 0  # slots started so far
+        dest: dict[str, list[Note]] | None = None  # the bar notes go to
         for i, raw in enumerate(ids):
             t = int(raw)
             try:
@@ -236,10 +387,21 @@ class Tokenizer:
                 header["key"] = value
             elif t == self.bar_id:
                 bars.append({r: [] for r in s_next.enabled})
-            elif kind == "durvel" and bars:
-                bars[-1][s.role].append(self._to_note(s.pos, s.last, value[0], value[1]))
-            elif kind == "drum" and bars:
-                bars[-1]["drums"].append(self._to_note(s.pos, value[0], *self._drum_dv(value)))
+                dest = bars[-1]
+            elif kind == "pos":
+                shift = 0
+            elif kind == "shift":
+                shift = value
+            elif kind == "fill" and value == "FILL" and bars:
+                slots.append((len(bars) - 1, s.role))
+            elif kind == "fill" and value == "FILL_START":
+                dest = bars[slots[filled][0]] if filled < len(slots) else None
+                filled += 1
+            elif kind == "durvel" and dest is not None:
+                dest[s.role].append(self._to_note(s.pos, s.last, value[0], value[1], shift))
+            elif kind == "drum" and dest is not None:
+                dur, vel = self._drum_dv(value)
+                dest["drums"].append(self._to_note(s.pos, value[0], dur, vel, shift))
             s = s_next
             if s.phase == BETWEEN:
                 enabled = s.enabled
@@ -323,3 +485,23 @@ class Tokenizer:
         except OSError as err:
             raise TokenizerError(f"cannot read tokenizer file {path}: {err.strerror}") from None
         return cls.from_json(text)
+
+
+def _velocity_tables(config: TokenizerConfig, mids: list[float]) -> tuple[list[int], list[int]]:
+    """(level of every MIDI velocity 0..127, the velocity each level decodes to). A bucket's
+    velocities (those nearest its value) are cut into ``velocity_steps`` equal levels, each
+    decoding to its middle; with one step a level is the bucket and decodes to its value."""
+    steps = config.velocity_steps
+    bucket = [bisect.bisect_left(mids, v) for v in range(128)]
+    level, value = [0] * 128, []
+    for b, centre in enumerate(config.velocities):
+        members = [v for v in range(1, 128) if bucket[v] == b] or [centre]
+        lo, n = members[0], len(members)
+        for v in range(128):
+            if bucket[v] == b:
+                level[v] = b * steps + min(max(v - lo, 0) * steps // n, steps - 1)
+        if steps == 1:
+            value.append(centre)
+        else:
+            value += [lo + (2 * f + 1) * n // (2 * steps) for f in range(steps)]
+    return level, value

@@ -5,7 +5,8 @@ sampled sequence decodes.
 Sequence shape::
 
     BOS STYLE TEMPO KEY DENS_drums DENS_bass DENS_chords DENS_lead
-    ( BAR ( TRACK_role ( POS_p note+ )* )* )*  EOS
+    ( BAR ( TRACK_role CTRL* ( FILL | ( POS_p SHIFT? note+ )* ) )* )*
+    ( FILL_START ( POS_p SHIFT? note+ )* FILL_END )*  EOS
 
 - After ``BAR`` every role the header enabled appears exactly once, in any order (training uses a
   random order, so the model can regenerate one track given the others), possibly with no notes.
@@ -14,6 +15,12 @@ Sequence shape::
   of a quantized song is therefore unique.
 - ``BAR``/``EOS`` may only come once every enabled role of the bar is written.
 - After ``EOS`` only ``BOS`` (next document) or ``PAD``.
+- v2 vocabularies (the kinds are empty in v1, so v1 sequences are unchanged):
+  ``CTRL`` tokens right after ``TRACK``, at most one per control kind, in kind order;
+  ``SHIFT`` right after a ``POS`` (that position's notes are off the grid by so many steps);
+  ``FILL`` instead of a track's notes marks a slot, and once the bars are done each slot's notes
+  follow, in order, between ``FILL_START`` and ``FILL_END``; ``EOS`` only when every slot is
+  filled.
 
 No state has an empty mask (a property test walks random paths to check it).
 """
@@ -28,7 +35,20 @@ from jambridge.errors import TokenizerError
 from jambridge.tokenizer.vocab import Vocabulary
 
 # phases
-START, STYLE, TEMPO, KEY, DENS, BETWEEN, BAR_OPEN, IN_TRACK, NEED_NOTE, NEED_DV, END = range(11)
+(
+    START,
+    STYLE,
+    TEMPO,
+    KEY,
+    DENS,
+    BETWEEN,
+    BAR_OPEN,
+    IN_TRACK,
+    NEED_NOTE,
+    NEED_DV,
+    END,
+    AFTER_FILL,
+) = range(12)
 _HEADER_KIND = {STYLE: "style", TEMPO: "tempo", KEY: "key"}
 # Masks kept per state: the common states of a stream stay cached; memory stays a few MB.
 MASK_CACHE_SIZE = 2048
@@ -45,6 +65,10 @@ class GrammarState:
     role: str | None = None  # the role whose notes are being written
     pos: int = -1  # current position in the bar (-1: none yet in this track)
     last: int = -1  # last pitch / drum key at this position (-1: none yet)
+    ctrl: int = 0  # the first control kind still allowed (controls come in kind order)
+    shifted: bool = False  # this position has its SHIFT already
+    fills: tuple[str, ...] = ()  # roles of the FILL slots not yet filled, in order
+    filling: bool = False  # writing a slot's notes (between FILL_START and FILL_END)
 
     @property
     def in_header(self) -> bool:
@@ -59,7 +83,7 @@ class GrammarState:
     @property
     def bar_complete(self) -> bool:
         """True when the open bar has every enabled role, so BAR/EOS may come next."""
-        return self.phase in (BAR_OPEN, IN_TRACK) and not self.roles_left
+        return self.phase in (BAR_OPEN, IN_TRACK) and not self.roles_left and not self.filling
 
 
 class Grammar:
@@ -70,8 +94,14 @@ class Grammar:
         v = vocab
         self._special = {name: v.id("special", name) for name in ("PAD", "BOS", "EOS", "BAR")}
         self._track_id = {r: v.id("track", r) for r in v.config.roles}
+        r = {k: v.ranges[k] for k in ("ctrl",)}
         self._cache: dict[GrammarState, np.ndarray] = {}
-        self._n_vel = len(v.config.velocities)
+        self._n_vel = v.config.velocity_levels
+        fills = r["fill"] = v.ranges["fill"]
+        self._fill = {v.values[i]: i for i in range(fills.start, fills.stop)}  # empty in v1
+        self._ctrl_start: dict[int, int] = {}  # control kind index -> its first id
+        for i in range(r["ctrl"].start, r["ctrl"].stop):
+            self._ctrl_start.setdefault(v.values[i][0], i)
 
     # -- masks ---------------------------------------------------------------------------------
 
@@ -100,23 +130,41 @@ class Grammar:
             start = r["density"].start + s.dens_index * block
             m[start : start + block] = True
         elif s.phase == BETWEEN:
-            m[sp["BAR"]] = m[sp["EOS"]] = True
+            self._bar_end(m, s)
         elif s.phase in (BAR_OPEN, IN_TRACK):
-            for role in s.roles_left:
-                m[self._track_id[role]] = True
-            if not s.roles_left:
-                m[sp["BAR"]] = m[sp["EOS"]] = True
+            if s.filling:
+                m[self._fill["FILL_END"]] = True
+            else:
+                for role in s.roles_left:
+                    m[self._track_id[role]] = True
+                if not s.roles_left:
+                    self._bar_end(m, s)
             if s.phase == IN_TRACK:
                 m[r["pos"].start + s.pos + 1 : r["pos"].stop] = True
                 if s.last >= 0:
                     m[self._note_start(s.role, s.last + 1) : self._note_stop(s.role)] = True
+                if s.pos < 0 and not s.filling:
+                    if s.ctrl in self._ctrl_start:
+                        m[self._ctrl_start[s.ctrl] : r["ctrl"].stop] = True
+                    if self._fill:
+                        m[self._fill["FILL"]] = True
         elif s.phase == NEED_NOTE:
             m[self._note_start(s.role, 0) : self._note_stop(s.role)] = True
+            if not s.shifted:
+                m[r["shift"].start : r["shift"].stop] = True
+        elif s.phase == AFTER_FILL:
+            m[self._fill["FILL_START"] if s.fills else sp["EOS"]] = True
         elif s.phase == NEED_DV:
             m[r["durvel"].start : r["durvel"].stop] = True
         elif s.phase == END:
             m[sp["BOS"]] = m[sp["PAD"]] = True
         return m
+
+    def _bar_end(self, m: np.ndarray, s: GrammarState) -> None:
+        """What may close a complete bar: the next BAR, and EOS (or, with slots to fill,
+        FILL_START instead)."""
+        m[self._special["BAR"]] = True
+        m[self._fill["FILL_START"] if s.fills else self._special["EOS"]] = True
 
     def _note_start(self, role: str | None, value: int) -> int:
         """First note id of ``role`` whose pitch (or drum key) is >= value."""
@@ -167,12 +215,19 @@ class Grammar:
         if token_id == sp["EOS"]:
             return GrammarState(phase=END)
         if token_id == sp["BAR"]:
-            return GrammarState(phase=BAR_OPEN, enabled=s.enabled, roles_left=s.enabled)
+            return GrammarState(BAR_OPEN, enabled=s.enabled, roles_left=s.enabled, fills=s.fills)
         if kind == "track":
             left = tuple(r for r in s.roles_left if r != value)
-            return GrammarState(IN_TRACK, enabled=s.enabled, roles_left=left, role=value)
+            return GrammarState(IN_TRACK, enabled=s.enabled, roles_left=left, role=value,
+                                fills=s.fills)  # fmt: skip
+        if kind == "ctrl":
+            return replace(s, ctrl=value[0] + 1)
+        if kind == "fill":
+            return self._advance_fill(s, value)
         if kind == "pos":
-            return replace(s, phase=NEED_NOTE, pos=value, last=-1)
+            return replace(s, phase=NEED_NOTE, pos=value, last=-1, ctrl=0, shifted=False)
+        if kind == "shift":
+            return replace(s, shifted=True)
         if kind == "pitch":
             return replace(s, phase=NEED_DV, last=value)
         if kind == "durvel":
@@ -180,6 +235,15 @@ class Grammar:
         if kind == "drum":
             return replace(s, phase=IN_TRACK, last=value[0])
         raise TokenizerError(f"unexpected token {v.name(token_id)}")  # pragma: no cover
+
+    def _advance_fill(self, s: GrammarState, name: str) -> GrammarState:
+        if name == "FILL":  # the slot's track is done: no positions, no notes
+            return replace(s, pos=self.vocab.positions_per_bar, ctrl=0,
+                           fills=s.fills + (s.role,))  # fmt: skip
+        if name == "FILL_START":
+            return GrammarState(IN_TRACK, enabled=s.enabled, role=s.fills[0], fills=s.fills,
+                                filling=True)  # fmt: skip
+        return GrammarState(AFTER_FILL, enabled=s.enabled, fills=s.fills[1:])  # FILL_END
 
     def accepts(self, ids) -> bool:
         """True if the whole sequence follows the grammar from the start state."""
@@ -194,5 +258,5 @@ class Grammar:
 
 _PHASE_NAMES = (
     "start", "style", "tempo", "key", "density", "between bars", "bar open", "in track",
-    "need note", "need duration/velocity", "end",
+    "need note", "need duration/velocity", "end", "after fill",
 )  # fmt: skip

@@ -1,24 +1,27 @@
 """The vocabulary: a table of token kinds, each a contiguous id range, built from the config.
 
-Kinds in id order (sizes for the default config):
+Kinds in id order (sizes for the default config; v1 = :meth:`TokenizerConfig.legacy`):
 
-=========  ======================================  =====
-kind       value                                   count
-=========  ======================================  =====
-special    PAD, BOS, EOS, BAR                      4
-track      role (starts a role's notes in a bar)   4
-style      style name                              10
-tempo      bucket index                            19
-key        None or (tonic, mode)                   25
-density    (role, level or None = role off)        36
-pos        tick in the bar, 0..47                  48
-pitch      MIDI pitch 0..127 (pitched roles)       128
-durvel     (duration index, velocity index)        88
-drum       (GM key, velocity index)                244
-=========  ======================================  =====
+=========  ===========================================  =====  =====
+kind       value                                        v2     v1
+=========  ===========================================  =====  =====
+special    PAD, BOS, EOS, BAR                           4      4
+track      role (starts a role's notes in a bar)        4      4
+style      style name                                   10     10
+tempo      bucket index                                 19     19
+key        None or (tonic, mode)                        25     25
+density    (role, level or None = role off)             36     36
+ctrl       (control kind index, bin)                    23     0
+fill       FILL, FILL_START, FILL_END                   3      0
+pos        tick in the bar, 0..47                       48     48
+shift      micro-timing steps, -h..-1, 1..h             10     0
+pitch      MIDI pitch 0..127 (pitched roles)            128    128
+durvel     (duration index, velocity level)             264    88
+drum       (GM key, velocity level)                     732    244
+=========  ===========================================  =====  =====
 
 Pitched notes cost two tokens (pitch, durvel), a drum hit one; a position token is shared by all
-notes that start on it.
+notes that start on it, and so is its SHIFT (when the position is off the grid).
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from jambridge.music import BEATS_PER_BAR, Key
-from jambridge.tokenizer.config import TokenizerConfig
+from jambridge.tokenizer.config import CONTROL_KINDS, TokenizerConfig
 
 SPECIALS = ("PAD", "BOS", "EOS", "BAR")
+FILLS = ("FILL", "FILL_START", "FILL_END")
 MODES = ("minor", "major")
 
 
@@ -57,6 +61,12 @@ class Vocabulary:
         c = config
         self.positions_per_bar = BEATS_PER_BAR * c.grid_per_beat
         keys: list[Key | None] = [None] + [Key(t, m) for m in MODES for t in range(12)]
+        controls = [
+            (k, b) for k, kind in enumerate(CONTROL_KINDS) for b in range(c.control_bins(kind))
+        ] if c.controls else []  # fmt: skip
+        half = c.max_shift
+        shifts = [s for s in range(-half, half + 1) if s]
+        n_vel = c.velocity_levels
         table: list[tuple[str, list]] = [
             ("special", list(SPECIALS)),
             ("track", list(c.roles)),
@@ -64,20 +74,13 @@ class Vocabulary:
             ("tempo", list(range(len(c.tempos_bpm)))),
             ("key", keys),
             ("density", [(r, lv) for r in c.roles for lv in [None, *range(c.density_levels)]]),
+            ("ctrl", controls),
+            ("fill", list(FILLS) if c.fill else []),
             ("pos", list(range(self.positions_per_bar))),
+            ("shift", shifts),
             ("pitch", list(range(128))),
-            (
-                "durvel",
-                [(d, v) for d in range(len(c.durations_ticks)) for v in range(len(c.velocities))],
-            ),
-            (
-                "drum",
-                [
-                    (k, v)
-                    for k in range(c.drum_low, c.drum_high + 1)
-                    for v in range(len(c.velocities))
-                ],
-            ),
+            ("durvel", [(d, v) for d in range(len(c.durations_ticks)) for v in range(n_vel)]),
+            ("drum", [(k, v) for k in range(c.drum_low, c.drum_high + 1) for v in range(n_vel)]),
         ]
         self.values: list = []
         self.kinds: list[str] = []
@@ -103,8 +106,10 @@ class Vocabulary:
         if not 0 <= token_id < self.size:
             return f"<out of range {token_id}>"
         kind, value = self.kinds[token_id], self.values[token_id]
-        if kind == "special":
+        if kind in ("special", "fill"):
             return value
+        if kind == "ctrl":
+            return f"CTRL_{CONTROL_KINDS[value[0]]}_{value[1]}"
         if kind == "key":
             return "KEY_NONE" if value is None else f"KEY_{value.name.replace(' ', '_')}"
         if kind == "density":
