@@ -34,11 +34,12 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
-from jambridge.dataset_docs import documents, song_stats, transpose
+from jambridge.dataset_docs import documents, fill_documents, song_stats, transpose
 from jambridge.dataset_report import make_report
 from jambridge.errors import DataError, JamBridgeError
 from jambridge.keyfinder import estimate_key
@@ -65,6 +66,7 @@ class BuildConfig:
     val_fraction: float = 0.05  # share of files in the validation split (by hash)
     max_doc_tokens: int = 1024  # a document (header + whole bars) fits the model's context
     max_file_bytes: int = 8_000_000  # bigger files are skipped as hostile (real songs are < 1 MB)
+    fill_every_bars: int = 16  # one bar-fill document per so many bars of each version (0 = none)
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     seed: int = 0
 
@@ -80,6 +82,7 @@ class BuildConfig:
             ("max_doc_tokens", MIN_DOC_TOKENS <= self.max_doc_tokens <= 1_000_000,
              f"in range {MIN_DOC_TOKENS}..1000000"),
             ("max_file_bytes", self.max_file_bytes >= 1, ">= 1"),
+            ("fill_every_bars", self.fill_every_bars >= 0, ">= 0"),
             ("workers", self.workers >= 1, ">= 1"),
         ]  # fmt: skip
         for name, ok, rule in checks:
@@ -158,7 +161,11 @@ def _encode_versions(
                 versions.append(t)
     for v in versions:
         q = tok.quantize_song(v)
-        for doc in documents(tok, q, rng, cfg.max_doc_tokens, result.stats):
+        fills = -(-q.length_bars // cfg.fill_every_bars) if cfg.fill_every_bars else 0
+        for doc in chain(
+            documents(tok, q, rng, cfg.max_doc_tokens, result.stats),
+            fill_documents(tok, q, rng, cfg.max_doc_tokens, fills, result.stats),
+        ):
             result.docs.append(doc)
             result.stats["tokens"] += len(doc)
     result.stats["versions"] += len(versions)

@@ -46,7 +46,8 @@ def documents(
     chunks: list[list[int]] = [[]]
     used = 0
     for i, bar in enumerate(bars):
-        n = len(tok.encode_bar(bar, enabled))  # the role order does not change the length
+        # the role order does not change the length; the bar before adds repetition controls
+        n = len(tok.encode_bar(bar, enabled, previous=bars[i - 1] if i else None))
         if n > budget:
             stats["bars_too_long"] += 1
             chunks.append([])
@@ -70,11 +71,45 @@ def documents(
         for i in chunk:
             order = list(header.enabled)
             rng.shuffle(order)
-            ids.extend(tok.encode_bar(bars[i], header.enabled, order))
+            previous = bars[i - 1] if i > chunk[0] else None  # only a bar the document holds
+            ids.extend(tok.encode_bar(bars[i], header.enabled, order, previous))
         if chunk[-1] == len(bars) - 1:
             ids.append(tok.eos_id)
         stats["docs"] += 1
         yield np.asarray(ids, dtype=np.uint16)
+
+
+def fill_documents(
+    tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int, count: int,
+    stats: Counter,
+) -> Iterator[np.ndarray]:  # fmt: skip
+    """``count`` bar-fill documents from a quantized song: a window of 4-8 bars that fits in
+    ``max_tokens``, with 1-4 of its bars of one or two roles moved behind the fill marker
+    (most often with music on both sides, as infill is used)."""
+    bars = song.bars()
+    roles = [t.role for t in song.tracks if t.notes]
+    if not tok.config.fill or len(bars) < 3 or not roles:
+        return
+    for _ in range(count):
+        width = int(rng.integers(4, 9))
+        while width >= 3:
+            first = int(rng.integers(0, max(len(bars) - width, 0) + 1))
+            window = bars[first : first + width]
+            part = Song.from_bars(window, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
+                                  key=song.key, style=song.style)  # fmt: skip
+            span = int(rng.integers(1, min(4, len(window) - 1) + 1))
+            inner = len(window) - span - 1 >= 1 and rng.random() < 0.8
+            lo = int(rng.integers(1, len(window) - span)) if inner else int(
+                rng.integers(0, len(window) - span + 1))  # fmt: skip
+            chosen = rng.choice(roles, size=min(len(roles), 1 + int(rng.random() < 0.3)),
+                                replace=False)  # fmt: skip
+            slots = {(b, str(r)) for b in range(lo, lo + span) for r in chosen}
+            ids = tok.encode_fill(part, slots, shuffle_rng=rng)
+            if len(ids) <= max_tokens:
+                stats["fill_docs"] += 1
+                yield np.asarray(ids, dtype=np.uint16)
+                break
+            width -= 2
 
 
 def song_stats(tok: Tokenizer, song: Song, stats: Counter) -> None:

@@ -150,6 +150,11 @@ class TrainConfig(_JsonConfig):
     # Corpus mix: dataset source name -> share of the training tokens sampled from it (e.g.
     # {"procedural": 0.5}); sources not named share the rest in proportion to their size.
     source_weights: dict[str, float] = field(default_factory=dict)
+    # Control tokens (v2 vocabularies) are optional at inference, so training drops them: a row
+    # loses all of them with probability controls_off, else keeps each (kind, role) with
+    # probability control_keep. The model sees conditioned and unconditioned music alike.
+    controls_off: float = 0.3
+    control_keep: float = 0.5
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):
@@ -168,6 +173,9 @@ class TrainConfig(_JsonConfig):
         _check("eval_batches", self.eval_batches >= 1, ">= 1", self.eval_batches)
         _check("log_interval", self.log_interval >= 1, ">= 1", self.log_interval)
         _check("dtype", self.dtype in _DTYPES, f"one of {', '.join(_DTYPES)}", self.dtype)
+        for name in ("controls_off", "control_keep"):
+            value = getattr(self, name)
+            _check(name, 0.0 <= value <= 1.0, "in range 0..1", value)
 
     def micro_batch(self, world_size: int) -> int:
         """Sequences per rank per micro-step; the global batch must split evenly."""

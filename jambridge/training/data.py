@@ -11,6 +11,9 @@ Rows shorter than the context are padded; padded targets are ``-1`` (ignored).
 Batches are a pure function of ``(seed, step)``: the global batch of a step is the same
 whatever the number of DDP ranks or accumulation steps, and each rank takes its own rows.
 That is what makes a ``torchrun`` run reproduce a single-process run, and resume exact.
+
+Control tokens (v2) are dropped from rows at random (:class:`ControlDropout`), also a pure
+function of the batch's random generator.
 """
 
 from __future__ import annotations
@@ -24,6 +27,42 @@ import numpy as np
 from jambridge.errors import DataError
 
 HEADER_TOKENS = 8  # BOS STYLE TEMPO KEY + one density token per role (see the tokenizer)
+
+
+@dataclass(frozen=True)
+class ControlDropout:
+    """Which control tokens a row keeps (see TrainConfig.controls_off / control_keep)."""
+
+    all_off: float = 0.3  # probability that a row has no controls at all
+    keep: float = 0.5  # otherwise, probability that a (kind, role) pair keeps its tokens
+
+
+class _ControlIds:
+    """Where the control and track tokens lie in a vocabulary (empty in v1)."""
+
+    def __init__(self, tokenizer_json: str) -> None:
+        from jambridge.tokenizer import Tokenizer
+
+        v = Tokenizer.from_json(tokenizer_json).vocab
+        self.ctrl, self.track = v.ranges["ctrl"], v.ranges["track"]
+        self.kind_of = np.array(
+            [v.values[i][0] for i in range(self.ctrl.start, self.ctrl.stop)], dtype=np.int64
+        )
+        self.kinds = int(self.kind_of.max()) + 1 if len(self.kind_of) else 0
+
+    def drop(self, seq: np.ndarray, policy: ControlDropout, rng: np.random.Generator):
+        """``seq`` without the control tokens the policy drops this time."""
+        is_ctrl = (seq >= self.ctrl.start) & (seq < self.ctrl.stop)
+        if not self.kinds or not is_ctrl.any():
+            return seq
+        if rng.random() < policy.all_off:
+            return seq[~is_ctrl]
+        keep = rng.random((self.kinds, len(self.track))) < policy.keep
+        is_track = (seq >= self.track.start) & (seq < self.track.stop)
+        last_track = np.maximum.accumulate(np.where(is_track, np.arange(len(seq)), 0))
+        role = np.clip(seq[last_track] - self.track.start, 0, len(self.track) - 1)
+        kind = self.kind_of[np.clip(seq - self.ctrl.start, 0, len(self.kind_of) - 1)]
+        return seq[~(is_ctrl & ~keep[kind, role])]
 
 
 @dataclass(frozen=True)
@@ -81,10 +120,14 @@ class TokenSplit:
         block_size: int,
         source_weights: dict[str, float] | None = None,
         header_pin: bool = True,
+        controls: ControlDropout | None = None,
     ) -> None:
         """``source_weights`` (source name -> share of sampled documents' tokens) sets the mix
-        of corpora; sources left out keep their natural share of what remains."""
+        of corpora; sources left out keep their natural share of what remains. ``controls``:
+        how control tokens are dropped (None keeps them all)."""
         self.info, self.split, self.block_size = info, split, block_size
+        self.controls = controls
+        self._control_ids = _ControlIds(info.tokenizer_json) if controls else None
         self.header_pin = header_pin  # long documents: cut at a bar, header in front
         d = info.path
         try:
@@ -164,6 +207,8 @@ class TokenSplit:
         y = np.full((n, T), -1, dtype=np.int64)
         for i, doc in enumerate(doc_ids):
             seq = self._row(int(doc), rng)
+            if self._control_ids is not None and self.controls is not None:
+                seq = self._control_ids.drop(seq, self.controls, rng)
             x[i, : len(seq) - 1] = seq[:-1]
             y[i, : len(seq) - 1] = seq[1:]
         return x, y

@@ -33,7 +33,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from jambridge.errors import DataError
 from jambridge.progress import Progress
 from jambridge.training.config import TrainConfig
-from jambridge.training.data import TokenSplit, read_info
+from jambridge.training.data import ControlDropout, TokenSplit, read_info
 from jambridge.training.model import GPT
 
 CHECKPOINT_FORMAT = "jambridge-checkpoint/1"
@@ -136,8 +136,9 @@ class Trainer:
         self.micro = self.cfg.micro_batch(self.dist.world)
         block = self.cfg.model.block_size
         pin = self.cfg.header_pin
-        self.train_split = TokenSplit(self.info, "train", block, self.cfg.source_weights, pin)
-        self.val_split = TokenSplit(self.info, "val", block, header_pin=pin)
+        drop = ControlDropout(self.cfg.controls_off, self.cfg.control_keep)
+        self.train_split = TokenSplit(self.info, "train", block, self.cfg.source_weights, pin, drop)
+        self.val_split = TokenSplit(self.info, "val", block, header_pin=pin, controls=drop)
         if not len(self.train_split):
             raise DataError(f"{data_dir}: the train split has no documents")
         torch.manual_seed(self.cfg.seed)
