@@ -52,10 +52,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     b.add_argument("--seed", type=int, default=0, help="seed of role order and transpositions")
     b.add_argument("--json", action="store_true", help="print the report as JSON (last line)")
+    m = sub.add_parser("merge", help="join built datasets that share a tokenizer")
+    m.add_argument("parts", nargs="+", metavar="DIR", help="built dataset folders")
+    m.add_argument("--out", required=True, help="output folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the dataset and print its report."""
+    """Build the dataset and print its report (or merge built ones)."""
+    if args.action == "merge":
+        from jambridge.dataset_merge import merge
+
+        meta = merge(args.parts, args.out)
+        print(f"merged {len(args.parts)} datasets into {args.out}: sources "
+              f"{', '.join(str(s.get('name')) for s in meta['sources'])}")  # fmt: skip
+        return 0
     from jambridge.dataset import BuildConfig, build, parse_sources
     from jambridge.dataset_report import format_report
 

@@ -27,6 +27,7 @@ from jambridge.engine.sampler import check_settings, sample
 from jambridge.engine.session import ModelSession
 from jambridge.errors import EngineError, TokenizerError
 from jambridge.music import Bar, Key, Track
+from jambridge.tokenizer.config import CONTROL_KINDS
 from jambridge.tokenizer.grammar import IN_TRACK
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
@@ -48,6 +49,9 @@ class SamplingSettings:
     min_bar_tokens: int = 0
     # Every enabled track plays at least one note in every bar (a producer asked for the part).
     no_empty_tracks: bool = False
+    # Per-bar controls the model must obey (v2 models): role -> {kind: bin}, kinds from
+    # jambridge.tokenizer.config.CONTROL_KINDS. Kinds left out are "any" (the model chooses).
+    controls: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_settings(self.temperature, self.top_k, self.top_p)
@@ -62,6 +66,10 @@ class SamplingSettings:
                 f"min_bar_tokens must be in range 0..max_bar_tokens ({self.max_bar_tokens}), "
                 f"got {self.min_bar_tokens}"
             )
+
+    def control_kinds(self) -> dict[str, tuple[str, ...]]:
+        """role -> the control kinds set for it (what context bars are written with)."""
+        return {r: tuple(c) for r, c in self.controls.items()}
 
     def temperature_of(self, role: str | None) -> float:
         return self.role_temperature.get(role, self.temperature) if role else self.temperature
@@ -111,6 +119,10 @@ class BarGenerator:
         self._mask_count = 0  # entries in _masks (cleared when it reaches CACHE_SIZE)
         self._scale_masks: dict[tuple[Key, str], np.ndarray] = {}
         self._pos_range = self.tok.vocab.ranges["pos"]
+        v = self.tok.vocab
+        self._fill_ids = list(range(v.ranges["fill"].start, v.ranges["fill"].stop))
+        self._ctrl_range = v.ranges["ctrl"]
+        self._controls: dict[str, tuple[str, ...]] = {}  # kinds the context is written with
         self._next: dict[tuple, object] = {}  # (state, token) -> state: grammar transitions seen
 
     # -- context -----------------------------------------------------------------------------
@@ -143,7 +155,12 @@ class BarGenerator:
 
     def _prefill_row(self, b: int, bars: list[Bar]) -> None:
         row = self._rows[b]
-        encoded = [self.tok.encode_bar(bar, self.enabled) for bar in bars]
+        encoded = [
+            self.tok.encode_bar(
+                bar, self.enabled, previous=bars[i - 1] if i else None, controls=self._controls
+            )  # fmt: skip
+            for i, bar in enumerate(bars)
+        ]
         budget = self.decoder.capacity - len(row.header) - self._reserve(SamplingSettings())
         while encoded and sum(map(len, encoded)) > budget:  # keep the most recent bars
             encoded.pop(0)
@@ -217,8 +234,9 @@ class BarGenerator:
         if self.header is None:
             raise EngineError("call start(header) before generating bars")
         settings = settings or SamplingSettings()
+        self._controls = settings.control_kinds()
         per_row = self._forced_per_row(forced)
-        feeds = [self._forced_tokens(f) for f in per_row]
+        feeds = [self._forced_tokens(f, row) for f, row in zip(per_row, self._rows)]
         states = []
         for b, ids in enumerate(feeds):
             self._make_room(b, len(ids) + self._reserve(settings))
@@ -288,11 +306,13 @@ class BarGenerator:
                 )
         return rows
 
-    def _forced_tokens(self, forced: Mapping[str, Track]) -> list[int]:
+    def _forced_tokens(self, forced: Mapping[str, Track], row: _Row) -> list[int]:
         roles = [r for r in self.enabled if r in forced]
         if not roles:
             return [self.tok.bar_id]
-        return self.tok.encode_bar(Bar(tuple(forced[r] for r in roles)), roles, roles)
+        previous = row.bars[-1] if row.bars else None
+        return self.tok.encode_bar(Bar(tuple(forced[r] for r in roles)), roles, roles,
+                                   previous, self._controls)  # fmt: skip
 
     def _feed(self, feeds: list[list[int]]) -> np.ndarray:
         """Feed each row its tokens; logits (batch, vocab) that follow them (a copy)."""
@@ -312,7 +332,8 @@ class BarGenerator:
         need_note = (
             settings.no_empty_tracks and not wrap and state.phase == IN_TRACK and state.pos < 0
         )
-        key = (settings.scale, role, last, wrap, hold, need_note)
+        control = self._control_choice(state, settings) if not wrap else None
+        key = (settings.scale, role, last, wrap, hold, need_note, control)
         if self._mask_count >= CACHE_SIZE:  # bounded memory in an endless stream
             self._masks.clear()
             self._mask_count = 0
@@ -322,6 +343,11 @@ class BarGenerator:
             return hit[1]
         m = base.copy()
         m[self.tok.eos_id] = False
+        m[self._fill_ids] = False  # streaming never opens fill slots
+        m[self._ctrl_range.start : self._ctrl_range.stop] = False  # controls: only as set
+        if control is not None and base[control]:
+            m[:] = False
+            m[control] = True
         if role is not None:
             m &= self._scale_mask(settings.scale, role)
         if last and any(r not in last for r in state.roles_left):
@@ -350,6 +376,18 @@ class BarGenerator:
         self._mask_count += 1
         cache[id(base)] = (base, m)  # keeps base alive, so its id stays unique
         return m
+
+    def _control_choice(self, state, settings: SamplingSettings) -> int | None:
+        """The control token the producer set that comes next in an opened track, if any."""
+        if not len(self._ctrl_range) or state.phase != IN_TRACK or state.pos >= 0:
+            return None
+        wanted = settings.controls.get(state.role)
+        if not wanted:
+            return None
+        for k, kind in enumerate(CONTROL_KINDS[state.ctrl :], start=state.ctrl):
+            if kind in wanted:
+                return self.tok.control_id(kind, int(wanted[kind]))
+        return None
 
     def _scale_mask(self, scale: Key, role: str) -> np.ndarray:
         m = self._scale_masks.get((scale, role))

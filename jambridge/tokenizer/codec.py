@@ -314,9 +314,11 @@ class Tokenizer:
         style: str | None = None,
         shuffle_rng: np.random.Generator | None = None,
         controls: ControlSpec = None,
+        targets: bool = True,
     ) -> list[int]:
         """A bar-fill sequence: the song with FILL in the (bar index, role) ``slots``, then each
-        slot's notes between FILL_START and FILL_END, in the order the FILLs came, and EOS.
+        slot's notes between FILL_START and FILL_END, in the order the FILLs came, and EOS
+        (``targets=False``: only the header and the bars, the prompt an infill starts from).
         Raises TokenizerError when the vocabulary has no fill tokens or a slot is not a bar
         and enabled role of the song."""
         if not self.config.fill:
@@ -338,7 +340,7 @@ class Tokenizer:
             for role in fill:
                 tail += [start, *self._track_ids(self._bar_notes(bar, role), role), end]
             previous = bar
-        return ids + tail + [self.eos_id]
+        return ids + tail + [self.eos_id] if targets else ids
 
     @staticmethod
     def _order(header: Header, rng: np.random.Generator | None) -> list[str]:

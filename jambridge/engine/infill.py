@@ -1,0 +1,107 @@
+"""Bar infill: regenerate chosen bars of chosen tracks with the music before *and after* them
+as context (v2 models; the MMM / MIDI-GPT bar-fill idea).
+
+The prompt is the header and every bar, the chosen track-bars replaced by ``FILL``; the model
+then writes each slot's notes after ``FILL_START`` until it samples ``FILL_END``. Everything
+outside the slots comes back exactly as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from jambridge.engine.generator import BarGenerator, SamplingSettings
+from jambridge.engine.sampler import sample
+from jambridge.errors import EngineError, TokenizerError
+from jambridge.music import Bar, Song
+from jambridge.roles import default_track
+
+Slot = tuple[int, str]  # (bar index, role)
+
+
+def infill(
+    gen: BarGenerator,
+    song: Song,
+    slots: Collection[Slot],
+    settings: SamplingSettings | None = None,
+    style: str | None = None,
+) -> Song:
+    """``song`` with the (bar index, role) ``slots`` written afresh by the model (row 0 of
+    ``gen``; its streaming context is reset). Raises EngineError when the model has no fill
+    tokens, a slot is not in the song, or the song does not fit the model's context."""
+    tok, settings = gen.tok, settings or SamplingSettings()
+    if not slots:
+        return song
+    try:
+        prompt = tok.encode_fill(song, set(slots), style=style, targets=False,
+                                 controls=settings.control_kinds())  # fmt: skip
+    except TokenizerError as err:
+        raise EngineError(f"cannot infill: {err}") from None
+    if len(prompt) + len(slots) * 64 > gen.decoder.capacity:
+        raise EngineError(
+            f"the song with its slots ({len(prompt)} tokens) does not fit the model's context "
+            f"({gen.decoder.capacity}): infill fewer bars at a time, or a shorter excerpt"
+        )
+    gen.header = None  # the streaming context is gone
+    gen.decoder.reset()
+    state = gen._check_grammar(prompt, gen.grammar.start())
+    logits = gen.decoder.prefill(prompt, 0)
+    ids = list(prompt)
+    start, end = tok.vocab.id("fill", "FILL_START"), tok.vocab.id("fill", "FILL_END")
+    for _ in range(len(slots)):
+        state = gen.grammar.advance(state, start)
+        ids.append(start)
+        logits = gen.decoder.step(np.array([start]))[0].copy()
+        state, logits = _fill_slot(gen, state, logits, ids, settings, end)
+    ids.append(tok.eos_id)
+    try:
+        filled = tok.decode(ids)
+    except TokenizerError as err:  # the grammar mask makes this unreachable
+        raise EngineError(f"infilled sequence does not decode: {err}") from None
+    return _merged(song, filled, set(slots))
+
+
+def _fill_slot(gen: BarGenerator, state, logits, ids: list[int], settings, end: int):
+    """Sample one slot's notes until FILL_END (forced once the slot reaches its budget)."""
+    budget = max(16, min(settings.max_bar_tokens // 2, gen.decoder.capacity - len(ids) - 8))
+    used = 0
+    while True:
+        mask = gen.grammar.allowed(state).copy()
+        mask[gen.tok.eos_id] = False
+        role = state.role
+        if settings.scale is not None and role not in (None, "drums"):
+            mask &= gen._scale_mask(settings.scale, role)
+        if used >= budget or int(gen.decoder.lengths[0]) >= gen.decoder.capacity - 2:
+            mask[:] = False
+            mask[end] = True
+        t = sample(logits, gen.rng, settings.temperature_of(role), settings.top_k,
+                   settings.top_p, mask)  # fmt: skip
+        state = gen.grammar.advance(state, t)
+        ids.append(t)
+        logits = gen.decoder.step(np.array([t]))[0].copy()
+        used += 1
+        if t == end:
+            return state, logits
+
+
+def _merged(song: Song, filled: Song, slots: set[Slot]) -> Song:
+    """``song``'s bars with the slots' tracks taken from ``filled`` (tokenizer-quantized)."""
+    old, new = song.bars(), filled.bars()
+    out: list[Bar] = []
+    for i, bar in enumerate(old):
+        for role in [r for b, r in slots if b == i]:
+            track = new[i].track(role) if i < len(new) else None
+            if track is not None:
+                template = song.track(role) or default_track(role)
+                bar = bar.replace_track(template.with_notes(track.notes))
+        out.append(bar)
+    return Song.from_bars(out, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
+                          tempo_changes=song.tempo_changes, key=song.key, style=song.style,
+                          name=song.name)  # fmt: skip
+
+
+def slots_for(bars: Sequence[int] | range, roles: Sequence[str]) -> set[Slot]:
+    """Every (bar, role) pair of ``bars`` x ``roles``."""
+    return {(b, r) for b in bars for r in roles}
