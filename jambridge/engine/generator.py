@@ -384,7 +384,7 @@ class BarGenerator:
         wanted = settings.controls.get(state.role)
         if not wanted:
             return None
-        for k, kind in enumerate(CONTROL_KINDS[state.ctrl :], start=state.ctrl):
+        for kind in CONTROL_KINDS[state.ctrl :]:
             if kind in wanted:
                 return self.tok.control_id(kind, int(wanted[kind]))
         return None
