@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from jambridge.errors import DataError
+from jambridge.files import check_regular
 from jambridge.progress import Progress
 from jambridge.training.config import TrainConfig
 from jambridge.training.data import ControlDropout, TokenSplit, read_info
@@ -104,13 +106,20 @@ def save_checkpoint(path: Path, payload: dict) -> None:
 
 
 def load_checkpoint(path: str | Path) -> dict:
-    """A checkpoint written by :func:`train`; DataError if it is not one."""
+    """A checkpoint written by :func:`train`; DataError if it is not one. Only tensors and
+    plain data are unpickled (``weights_only=True``): a crafted file cannot run code."""
+    check_regular(path, "a checkpoint", DataError)  # a FIFO would block torch.load
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except FileNotFoundError:
-        raise DataError(f"checkpoint {path} does not exist") from None
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # what torch's restricted unpickler raises for both
+        raise DataError(
+            f"checkpoint {path} cannot be read: not a JamBridge checkpoint (not a torch file, or "
+            "it holds Python objects besides tensors and plain data, which are never loaded)"
+        ) from None
     except Exception as err:  # torch raises many types for a corrupt file
-        raise DataError(f"checkpoint {path} cannot be read ({type(err).__name__}: {err})") from None
+        first = (str(err).strip().splitlines() or [""])[0][:200]
+        why = f"{type(err).__name__}: {first}"
+        raise DataError(f"checkpoint {path} cannot be read ({why})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise DataError(f"{path} is not a JamBridge checkpoint (written by `jambridge train`)")
     return ckpt
