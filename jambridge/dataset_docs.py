@@ -16,6 +16,7 @@ import numpy as np
 
 from jambridge.music import ROLES, Key, Song
 from jambridge.tokenizer import Tokenizer
+from jambridge.tokenizer.codec import ControlSpec
 
 HEADER_TOKENS = 4 + len(ROLES)  # BOS STYLE TEMPO KEY + a density token per role
 
@@ -35,11 +36,13 @@ def transpose(song: Song, semitones: int) -> Song | None:
 
 
 def documents(
-    tok: Tokenizer, song: Song, rng: np.random.Generator, max_tokens: int, stats: Counter
-) -> Iterator[np.ndarray]:
+    tok: Tokenizer, song: Song, rng: np.random.Generator | None, max_tokens: int,
+    stats: Counter, controls: ControlSpec = None,
+) -> Iterator[np.ndarray]:  # fmt: skip
     """Cut a quantized song into documents: a header (for that stretch of bars) and as many
     whole bars as fit in ``max_tokens``; the document holding the last bar ends with EOS. A bar
-    too long for any document is dropped and counted (and splits the stretch)."""
+    too long for any document is dropped and counted (and splits the stretch). ``rng`` shuffles
+    the role order per bar (None: canonical order); ``controls`` as in ``encode_bar``."""
     bars = song.bars()
     enabled = tok.header_for(song).enabled
     budget = max_tokens - HEADER_TOKENS - 1
@@ -47,7 +50,8 @@ def documents(
     used = 0
     for i, bar in enumerate(bars):
         # the role order does not change the length; the bar before adds repetition controls
-        n = len(tok.encode_bar(bar, enabled, previous=bars[i - 1] if i else None))
+        n = len(tok.encode_bar(bar, enabled, previous=bars[i - 1] if i else None,
+                               controls=controls))  # fmt: skip
         if n > budget:
             stats["bars_too_long"] += 1
             chunks.append([])
@@ -70,9 +74,10 @@ def documents(
         ids = tok.encode_header(header)
         for i in chunk:
             order = list(header.enabled)
-            rng.shuffle(order)
+            if rng is not None:
+                rng.shuffle(order)
             previous = bars[i - 1] if i > chunk[0] else None  # only a bar the document holds
-            ids.extend(tok.encode_bar(bars[i], header.enabled, order, previous))
+            ids.extend(tok.encode_bar(bars[i], header.enabled, order, previous, controls))
         if chunk[-1] == len(bars) - 1:
             ids.append(tok.eos_id)
         stats["docs"] += 1

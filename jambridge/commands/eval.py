@@ -49,7 +49,38 @@ def _at_least(low: int):
     return parse
 
 
+def _held_out(text: str) -> tuple[str, str, float]:
+    """NAME=DIR[:FRACTION] -> (name, folder, validation fraction)."""
+    name, sep, rest = text.partition("=")
+    folder, _, fraction = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    try:
+        value = float(fraction) if fraction else 0.05
+    except ValueError:
+        value = -1.0
+    if not sep or not name or not folder or not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=DIR[:FRACTION] with FRACTION in (0, 1], got {text!r}"
+        )
+    return name, folder, value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--held-out",
+        action="append",
+        type=_held_out,
+        default=[],
+        metavar="NAME=DIR[:FRACTION]",
+        help="score --model (and --compare) in nats per note on the files of DIR that the "
+        "dataset builder holds out at FRACTION (default 0.05; 1 = every file); repeatable",
+    )
+    p.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="OTHER.onnx",
+        help="another model scored on the same --held-out songs (e.g. the previous default)",
+    )
     p.add_argument(
         "--real",
         action="append",
@@ -120,7 +151,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
 
+def _note_nll(args: argparse.Namespace) -> dict:
+    from jambridge.engine.session import resolve_model_path
+    from jambridge.evaluation.nll import open_model
+    from jambridge.evaluation.note_nll import compare, held_out_songs
+
+    songs = [s for name, folder, frac in args.held_out
+             for s in held_out_songs(name, folder, frac)]  # fmt: skip
+    paths = [str(resolve_model_path(args.model)), *args.compare]
+    result = compare([(p, open_model(p)) for p in paths], songs)
+    print("NLL in nats per note (content | expressive), unconditioned:")
+    for path, r in result["models"].items():
+        for src in sorted(r["content"]):
+            print(f"  {Path(path).name:<24} {src:<10} {r['content'][src]:7.3f} | "
+                  f"{r['expressive'][src]:6.3f}  ({r['songs'][src]} songs, "
+                  f"{r['notes'][src]:,} notes)")  # fmt: skip
+    for path, change in result["content_change"].items():
+        text = ", ".join(f"{s} {100 * c:+.1f}%" for s, c in sorted(change.items()))
+        print(f"  {Path(path).name} against {Path(result['change_vs']).name}: {text}")
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
+    note_nll = _note_nll(args) if args.held_out else None
+    if note_nll is not None and not (args.real or args.generated):
+        if args.json:
+            print(json.dumps({"note_nll": note_nll}))
+        return 0
     from jambridge.evaluation.baselines import BASELINES
     from jambridge.evaluation.report import to_json
     from jambridge.evaluation.runner import EvalConfig, run_evaluation
@@ -151,5 +208,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"  NLL {name:<16} {r.nll:.4f} nats/token on {r.tokens:,} tokens")
     print(f"report: {path} ({rep.timings_s['total']:.1f} s)")
     if args.json:
-        print(json.dumps(to_json(rep) | {"report": str(path)}))
+        print(json.dumps(to_json(rep) | {"report": str(path), "note_nll": note_nll}))
     return 0

@@ -109,8 +109,8 @@ def open_model(path: str | Path, vocab_hash: str | None = None, threads: int = 2
     return ModelSession(path, SessionConfig(threads=threads), expected_vocab_hash=vocab_hash)
 
 
-def model_nll(session, chunks: Sequence[Chunk]) -> NllResult:
-    """Validation NLL of an ONNX model (a ModelSession) over ``chunks``."""
+def forward_logits(session, ids: np.ndarray) -> np.ndarray:
+    """Logits (T, vocab) of one full-sequence forward of ``ids`` (T,) with an empty past."""
     meta = session.meta
     dtype = np.float16 if meta.dtype == "float16" else np.float32
     past = {
@@ -118,19 +118,25 @@ def model_nll(session, chunks: Sequence[Chunk]) -> NllResult:
         for i in range(meta.n_layer)
         for k in ("key", "value")
     }
+    n = ids.size
+    if n > meta.block_size:
+        raise DataError(f"chunk of {n} tokens exceeds the model's context {meta.block_size}")
+    feeds = {
+        oc.INPUT_IDS: np.asarray(ids, dtype=np.int64).reshape(1, n),
+        oc.SEQLENS_K: np.array([n - 1], dtype=np.int32),
+        oc.TOTAL_SEQUENCE_LENGTH: np.array(n, dtype=np.int32),
+        **past,
+    }
+    return session.session.run([oc.LOGITS], feeds)[0][0]
+
+
+def model_nll(session, chunks: Sequence[Chunk]) -> NllResult:
+    """Validation NLL of an ONNX model (a ModelSession) over ``chunks``."""
     t0 = time.perf_counter()
     losses = []
     for chunk in chunks:
         n = chunk.ids.size
-        if n > meta.block_size:
-            raise DataError(f"chunk of {n} tokens exceeds the model's context {meta.block_size}")
-        feeds = {
-            oc.INPUT_IDS: chunk.ids.reshape(1, n),
-            oc.SEQLENS_K: np.array([n - 1], dtype=np.int32),
-            oc.TOTAL_SEQUENCE_LENGTH: np.array(n, dtype=np.int32),
-            **past,
-        }
-        logits = session.session.run([oc.LOGITS], feeds)[0][0]
+        logits = forward_logits(session, chunk.ids)
         losses.append((log_softmax_nll(logits[:-1], chunk.ids[1:]), n - 1, chunk.source))
     return _result(losses, time.perf_counter() - t0)
 
