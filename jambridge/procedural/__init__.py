@@ -6,22 +6,28 @@ percussion and ghost notes; rolling, off-beat, galloping, 303-acid or dub sub ba
 minor-7th / sus / quartal stabs, dub chords with echo tails, house off-beat chords, pads; arps
 and hooks that repeat with answers and variations; all laid out in intros, builds, drops,
 breaks and outros with fills, crashes and roles entering and leaving. Every style is a row of
-:mod:`~jambridge.procedural.styles`; every pitched note is a scale degree of the key.
+:mod:`~jambridge.procedural.styles`; every pitched note is a scale step above a chord root, the
+chords the style's own progression in the key or real harmony given to it (re-styling).
 
 It serves three ends: genre data for training the model (there is no free techno MIDI corpus),
 the non-learned baseline the model must beat, and ``jambridge generate --engine procedural``.
-The same seed gives the same music; notes sit on the 12-per-beat grid, start inside their bar,
-end by the bar's end, and stay in their role's pitch range.
+The same seed gives the same music; notes sit on the 12-per-beat grid (a feel moves them off it),
+start inside their bar, end by the bar's end, and stay in their role's pitch range.
 
 Public API:
 
 - :data:`STYLES`, :func:`generate_song` (a finished :class:`~jambridge.music.Song`),
-- :class:`ProceduralBarSource` (endless bars for live streaming; any bar can be asked again).
+- :class:`ProceduralBarSource` (endless bars for live streaming; any bar can be asked again),
+- :class:`GivenHarmony` (real chords and bass for ``generate_song(harmony=...)``: re-styling),
+  :class:`Feel` and :func:`style_feel` (swing, human timing and velocity; off the grid).
 
 Modules: ``styles`` (the table), ``arrangement`` (sections, levels, fills), ``drums``,
 ``bass``, ``harmony`` (chords), ``lead`` (arps, hooks), ``theory`` (scale degrees, chord
-shapes, voicing), ``hits`` (grid ticks, density ranks, rendering to notes), ``composer``
-(settings and material; renders one planned bar).
+shapes, voicing), ``chord`` (a chord as a scale above its root), ``hits`` (grid ticks, density
+ranks, rendering to notes), ``feel`` (swing, timing, velocity), ``composer`` (settings and
+material; renders one planned bar). Real harmony: ``given`` (chords per bar), its sources
+``progressions`` (roman numerals), ``pop909`` (chord files), ``analysis`` (a song's own pitch
+classes), and ``restyle`` (a source and a style -> a song).
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ from jambridge.errors import DataError
 from jambridge.music import ROLES, Bar, Key, Song, Track
 from jambridge.procedural.arrangement import Arrangement, BarPlan
 from jambridge.procedural.composer import Composer, empty_track
+from jambridge.procedural.feel import Feel, style_feel
+from jambridge.procedural.given import GivenHarmony
 from jambridge.procedural.hits import TICKS_PER_BAR
 from jambridge.procedural.styles import STYLES
 
 MAX_BARS = 10_000  # longest song generate_song writes (about 77 minutes at 130 BPM)
 
-__all__ = ["STYLES", "ProceduralBarSource", "generate_song"]
+__all__ = ["STYLES", "Feel", "GivenHarmony", "ProceduralBarSource", "generate_song", "style_feel"]
 
 
 def generate_song(
@@ -49,6 +57,8 @@ def generate_song(
     roles: Sequence[str] = ROLES,
     density: Mapping[str, float] | None = None,
     sections: bool = True,
+    harmony: GivenHarmony | None = None,
+    feel: Feel | None = None,
 ) -> Song:
     """A ``bars``-long song in ``style``.
 
@@ -63,6 +73,10 @@ def generate_song(
         density: role -> 0 (sparse) .. 1 (busy); missing roles take the style's default.
         sections: lay the song out in intro / build / drop / break / outro; False makes every
             bar a drop with all asked roles playing (fills still close phrases).
+        harmony: real chords (and bass line) to play instead of the style's progression: bar
+            i plays its bar i (looped); the key defaults to its key. None: the style's own.
+        feel: swing, timing and velocity humanization (notes leave the grid); None: every
+            note on the grid, as the parts wrote it.
 
     Returns:
         A Song with one track per asked role (ROLE_SPECS channel, program and name), its
@@ -73,7 +87,7 @@ def generate_song(
     """
     if not isinstance(bars, int) or isinstance(bars, bool) or not 1 <= bars <= MAX_BARS:
         raise DataError(f"bars must be an integer in range 1..{MAX_BARS}, got {bars!r}")
-    composer = Composer(style, seed, key, bpm, roles, density)
+    composer = Composer(style, seed, key, bpm, roles, density, harmony, feel)
     arrangement = Arrangement(composer.params, seed, composer.roles, bars, sections)
     notes: dict[str, list] = {r: [] for r in composer.roles}
     for index in range(bars):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from jambridge.music import Key
 from jambridge.procedural.arrangement import BarPlan
+from jambridge.procedural.given import Spans, chord_at
 from jambridge.procedural.hits import (
     STEP,
     TICKS_PER_BAR,
@@ -37,7 +38,7 @@ from jambridge.procedural.hits import (
     swing,
 )
 from jambridge.procedural.styles import StyleParams
-from jambridge.procedural.theory import degree_pitch, root_near, tonic_at_or_above
+from jambridge.procedural.theory import tonic_at_or_above
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.0, 0.7, 1.0)  # density multiplier by level: level 1 plays the core only
@@ -220,8 +221,9 @@ def _lengths(kept: list[BassStep], pitches: list[int], kind: BassKind) -> list[i
     return out
 
 
-def bass_bar(line: BassLine, plan: BarPlan, root: int, density: float) -> list[Hit]:
-    """The bass hits of one bar over chord root degree ``root`` at ``density`` (0..1)."""
+def bass_bar(line: BassLine, plan: BarPlan, spans: Spans, density: float) -> list[Hit]:
+    """The bass hits of one bar over the chords (or bass notes) of ``spans`` at ``density``
+    (0..1): each step of the line is a step above the root sounding at its tick."""
     level = plan.level("bass")
     if level == 0:
         return []
@@ -236,9 +238,9 @@ def bass_bar(line: BassLine, plan: BarPlan, root: int, density: float) -> list[H
     kept = [s for s in steps if s.slot.rank <= limit]
     spec = ROLE_SPECS["bass"]
     tonic = tonic_at_or_above(line.key, BASS_TONIC_FROM)
-    base = root_near(line.key, root)
     pitches = [
-        fold(degree_pitch(line.key, tonic, base + s.degree), spec.low, spec.high) for s in kept
+        fold(chord_at(spans, s.slot.tick).pitch(line.key, tonic, s.degree), spec.low, spec.high)
+        for s in kept
     ]
     lengths = _lengths(kept, pitches, kind)
     return [

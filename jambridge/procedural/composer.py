@@ -18,7 +18,9 @@ from jambridge.music import ROLES, Bar, Key, Note, Track
 from jambridge.procedural.arrangement import BarPlan
 from jambridge.procedural.bass import bass_bar, make_bass
 from jambridge.procedural.drums import drum_bar, make_groove
-from jambridge.procedural.harmony import chord_bar, make_harmony
+from jambridge.procedural.feel import Feel, apply_feel
+from jambridge.procedural.given import ChordSpan, GivenHarmony, Spans
+from jambridge.procedural.harmony import Harmony, chord_bar, make_harmony
 from jambridge.procedural.hits import Hit, rng_for, to_notes
 from jambridge.procedural.lead import lead_bar, make_lead
 from jambridge.procedural.styles import StyleParams, style_params
@@ -80,6 +82,8 @@ class Composer:
         bpm: float | None,
         roles: Sequence[str],
         density: Mapping[str, float] | None,
+        harmony: GivenHarmony | None = None,
+        feel: Feel | None = None,
     ) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise DataError(f"seed must be an integer, got {seed!r}")
@@ -89,13 +93,23 @@ class Composer:
             not isinstance(bpm, (int, float)) or not BPM_RANGE[0] <= bpm <= BPM_RANGE[1]
         ):
             raise DataError(f"bpm must be in range {BPM_RANGE[0]:g}..{BPM_RANGE[1]:g}, got {bpm!r}")
+        if harmony is not None and not isinstance(harmony, GivenHarmony):
+            raise DataError(f"harmony must be a GivenHarmony, got {type(harmony).__name__}")
+        if feel is not None and not isinstance(feel, Feel):
+            raise DataError(f"feel must be a Feel, got {type(feel).__name__}")
         self.params = style_params(style)
         self.seed = seed
+        self.given = harmony
+        self.feel = feel
+        if key is None and harmony is not None:
+            key = harmony.key
         self.key = key if key is not None else choose_key(self.params, seed)
         self.bpm = float(bpm) if bpm is not None else self.params.bpm
         self.roles = check_roles(roles)
         self.density = check_density(self.params, density)
+        # the grid shuffle (16th triplets) unless the feel swings the off-16ths itself
         self.shuffle = rng_for(seed, "shuffle").random() < self.params.shuffle
+        self.shuffle = self.shuffle and (feel is None or feel.swing == 0.5)
         self._variants = dict.fromkeys(ROLES, 0)  # new material asked for, per role
         self._material: OrderedDict[tuple[str, int, int], object] = OrderedDict()
 
@@ -125,7 +139,7 @@ class Composer:
         """The hits of every asked role in the bar of ``plan``, after the density filter."""
         m = plan.movement
         harmony = self._get("chords", m, make_harmony)
-        root, chord = harmony.chord_at(plan)
+        spans = self._spans(plan, harmony)
         out: dict[str, list[Hit]] = {}
         for role in self.roles:
             d = self.density[role]
@@ -133,19 +147,32 @@ class Composer:
                 groove = self._get("drums", m // DRUM_EPOCH_MOVEMENTS, make_groove)
                 out[role] = drum_bar(groove, self.params, plan, d, self.seed)
             elif role == "bass":
-                out[role] = bass_bar(self._get("bass", m, make_bass), plan, root, d)
+                bass = self.given.bass_spans(plan.index) if self.given else None
+                out[role] = bass_bar(self._get("bass", m, make_bass), plan, bass or spans, d)
             elif role == "chords":
-                out[role] = chord_bar(harmony, plan, d)
+                out[role] = chord_bar(harmony, plan, spans, d)
             else:
-                out[role] = lead_bar(self._get("lead", m, make_lead), plan, root, chord, d)
+                out[role] = lead_bar(self._get("lead", m, make_lead), plan, spans, d)
         return out
 
+    def _spans(self, plan: BarPlan, harmony: Harmony) -> Spans:
+        """The chords of the bar: the given harmony's (in the song's voicing) or the style's."""
+        if self.given is None:
+            return (ChordSpan(0, harmony.chord_at(plan)),)
+        spans = self.given.chords(plan.index)
+        return tuple(ChordSpan(s.tick, harmony.styled(s.chord)) for s in spans)
+
     def notes(self, plan: BarPlan, offset_ticks: int = 0) -> dict[str, list[Note]]:
-        """The notes of every asked role, moved by ``offset_ticks`` (0: bar-relative)."""
-        return {
-            role: to_notes(hits, ROLE_SPECS[role].low, ROLE_SPECS[role].high, offset_ticks)
-            for role, hits in self.hits(plan).items()
-        }
+        """The notes of every asked role, moved by ``offset_ticks`` (0: bar-relative), played
+        with the composer's feel (swing, timing, velocity) when it has one."""
+        out = {}
+        for role, hits in self.hits(plan).items():
+            notes = to_notes(hits, ROLE_SPECS[role].low, ROLE_SPECS[role].high, offset_ticks)
+            if self.feel is not None:
+                rng = rng_for(self.seed, "feel", role, plan.index)
+                notes = apply_feel(notes, role, self.feel, rng, offset_ticks)
+            out[role] = notes
+        return out
 
     def bar(self, plan: BarPlan) -> Bar:
         """The bar of ``plan``: one track per asked role (empty when the role rests)."""

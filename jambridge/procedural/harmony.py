@@ -19,10 +19,12 @@ stab (the phrase's answer).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from jambridge.music import Key
+from jambridge.music import GRID_PER_BEAT, Key
 from jambridge.procedural.arrangement import BarPlan
+from jambridge.procedural.chord import Chord, diatonic_chord
+from jambridge.procedural.given import Spans, span_end
 from jambridge.procedural.hits import (
     STEP,
     TICKS_PER_BAR,
@@ -35,17 +37,11 @@ from jambridge.procedural.hits import (
     swing,
 )
 from jambridge.procedural.styles import StyleParams
-from jambridge.procedural.theory import (
-    SHAPES,
-    chord_steps,
-    degree_pitch,
-    shape_fits,
-    tonic_at_or_above,
-    voice,
-)
+from jambridge.procedural.theory import SHAPES, chord_steps, shape_fits, tonic_at_or_above, voice
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 1.0, 0.7, 1.0)  # density multiplier by level (level 1 is a pad anyway)
+OPEN_SHAPES = frozenset({"dub", "quartal"})  # shapes voiced open: a given chord's third a tenth
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +122,20 @@ class Harmony:
     variation: tuple[Slot, ...]  # the same for the last bar of a 4-bar phrase
     pad: tuple[Slot, ...]  # the pad's hit (intros, breaks)
 
-    def chord_at(self, plan: BarPlan) -> tuple[int, tuple[int, ...]]:
-        """The root degree and the shape's steps of the chord in the bar of ``plan``."""
+    def chord_at(self, plan: BarPlan) -> Chord:
+        """The chord of the progression in the bar of ``plan``, in the song's shape."""
         prog = self.break_progression if plan.section == "break" else self.progression
         root = prog[(plan.bar_in_section // self.chord_bars) % len(prog)]
-        return root, chord_steps(self.key, root, self.shape)
+        return diatonic_chord(self.key, root, chord_steps(self.key, root, self.shape))
+
+    def styled(self, chord: Chord) -> Chord:
+        """A given chord voiced like the song's shape: open shapes (dub, quartal) lift its second
+        and third an octave (root-fifth-seventh-tenth); others keep its close stack. The pitch
+        classes stay the chord's."""
+        if self.shape not in OPEN_SHAPES:
+            return chord
+        steps = sorted(s + 7 if 0 < s < 3 else s for s in chord.steps)
+        return replace(chord, steps=tuple(steps))
 
 
 def _rhythm(kind: ChordKind, rng: random.Random, shuffle: bool) -> tuple[Slot, ...]:
@@ -193,8 +198,26 @@ def make_harmony(
     )
 
 
-def chord_bar(harmony: Harmony, plan: BarPlan, density: float) -> list[Hit]:
-    """The chord hits of one bar at ``density`` (0..1); a pad at level 1."""
+def _cover(slots: list[Slot], spans: Spans) -> list[Slot]:
+    """``slots`` with the bar's rhythm repeated into each chord span that has no hit, in the
+    same place in the beat (so every chord of the bar sounds)."""
+    if not slots:
+        return slots
+    first = min(s.tick for s in slots)
+    phase = first % GRID_PER_BEAT
+    out = list(slots)
+    for i, span in enumerate(spans):
+        end = span_end(spans, i)
+        if any(span.tick <= s.tick < end for s in out):
+            continue
+        moved = (replace(s, tick=span.tick + phase + s.tick - first) for s in slots)
+        out += [s for s in moved if s.tick < end]
+    return sorted(out, key=lambda s: s.tick)
+
+
+def chord_bar(harmony: Harmony, plan: BarPlan, spans: Spans, density: float) -> list[Hit]:
+    """The chord hits of one bar over the chords of ``spans`` at ``density`` (0..1); a pad at
+    level 1. With more than one chord in the bar, each sounds and is cut where the next begins."""
     level = plan.level("chords")
     if level == 0:
         return []
@@ -203,10 +226,20 @@ def chord_bar(harmony: Harmony, plan: BarPlan, density: float) -> list[Hit]:
         slots = harmony.pad
     else:
         slots = harmony.variation if plan.phrase_pos == 3 else harmony.rhythm
-    root, steps = harmony.chord_at(plan)
     spec = ROLE_SPECS["chords"]
     tonic = tonic_at_or_above(harmony.key, spec.low)
-    pitches = [degree_pitch(harmony.key, tonic, root + s) for s in steps]
-    chord = voice(pitches, kind.center, spec.low, spec.high)
     limit = density * LEVEL_DENSITY[level] + 1e-9
-    return [s.hit(p) for s in slots if s.rank <= limit for p in chord]
+    kept = [s for s in slots if s.rank <= limit]
+    if len(spans) > 1:
+        kept = _cover(kept, spans)
+    hits = []
+    for i, span in enumerate(spans):
+        end = span_end(spans, i)
+        c = span.chord
+        pitches = [c.pitch(harmony.key, tonic, s, near=False) for s in c.steps]
+        chord = voice(pitches, kind.center, spec.low, spec.high)
+        for s in kept:
+            if span.tick <= s.tick < end:
+                ticks = s.ticks if len(spans) == 1 else min(s.ticks, end - s.tick)
+                hits += [Hit(s.tick, p, ticks, s.velocity, s.rank) for p in chord]
+    return hits

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from jambridge.music import Key
 from jambridge.procedural.arrangement import BarPlan
+from jambridge.procedural.given import Spans, chord_at
 from jambridge.procedural.hits import (
     STEP,
     TICKS_PER_BAR,
@@ -34,7 +35,7 @@ from jambridge.procedural.hits import (
     swing,
 )
 from jambridge.procedural.styles import StyleParams
-from jambridge.procedural.theory import degree_pitch, root_near, tonic_at_or_above
+from jambridge.procedural.theory import tonic_at_or_above
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.5, 0.75, 1.0)  # density multiplier by section level 0..3
@@ -162,30 +163,27 @@ def make_lead(
     return Lead(key, kind, 1, _make_motif(MOTIF_KINDS[kind], rng, shuffle))
 
 
-def lead_bar(
-    lead: Lead, plan: BarPlan, root: int, chord: tuple[int, ...], density: float
-) -> list[Hit]:
-    """The lead hits of one bar over the chord (root degree, shape steps) at ``density``."""
+def lead_bar(lead: Lead, plan: BarPlan, spans: Spans, density: float) -> list[Hit]:
+    """The lead hits of one bar over the chords of ``spans`` at ``density`` (0..1)."""
     level = plan.level("lead")
     if level == 0:
         return []
     spec = ROLE_SPECS["lead"]
     low = HOOK_TONIC_FROM if lead.kind != "arp" else ARP_TOP - 12 * lead.octaves - 12
     tonic = tonic_at_or_above(lead.key, low)
-    base = root_near(lead.key, root)
-    if lead.kind == "arp":
-        tones = sorted({s % 7 for s in chord})
-        tones = [t + 7 * o for o in range(lead.octaves) for t in tones]
     limit = density * LEVEL_DENSITY[level] + 1e-9
     hits = []
     for note in lead.phrase[plan.phrase_pos]:
         if note.slot.rank > limit:
             continue
+        chord = chord_at(spans, note.slot.tick)
         if lead.kind == "arp":
+            tones = sorted({s % 7 for s in chord.steps})
+            tones = [t + 7 * o for o in range(lead.octaves) for t in tones]
             octave, index = divmod(note.degree, len(tones))
             step = tones[index] + 7 * octave
         else:
             step = note.degree
-        pitch = fold(degree_pitch(lead.key, tonic, base + step), spec.low, spec.high)
+        pitch = fold(chord.pitch(lead.key, tonic, step), spec.low, spec.high)
         hits.append(note.slot.hit(pitch))
     return hits

@@ -58,6 +58,10 @@ class StyleParams:
     kick_patterns: tuple[str, ...] = (FOUR_ON_THE_FLOOR,)  # 16-step kick patterns to draw from
     kick_extra: float = 0.3  # chance of a ghost kick on a 16th before a beat (rolling kick)
     shuffle: float = 0.05  # chance the song swings its off-16ths onto the triplet grid
+    # with a feel (feel.py): the 16th swing a song draws from (0.5 straight; replaces the grid
+    # shuffle when above 0.5) and the sd of its human timing in beats at human = 1
+    swing: tuple[float, float] = (0.5, 0.5)
+    timing_beats: float = 0.008
     open_hat: float = 0.85  # chance of off-beat open hats
     backbeat: WeightedInt = ((39, 0.6), (38, 0.2), (40, 0.2))  # GM key on beats 2 and 4
     ride: float = 0.5  # chance of a ride layer in the drops
@@ -112,6 +116,7 @@ STYLE_TABLE: dict[str, StyleParams] = {
             density={"drums": 0.5, "bass": 0.45, "chords": 0.3, "lead": 0.35},
             kick_extra=0.2,
             shuffle=0.35,
+            swing=(0.5, 0.56),
             open_hat=0.5,
             backbeat=((39, 0.5), (37, 0.3), (40, 0.2)),
             ride=0.2,
@@ -196,6 +201,8 @@ STYLE_TABLE: dict[str, StyleParams] = {
             density={"drums": 0.65, "bass": 0.55, "chords": 0.55, "lead": 0.35},
             kick_extra=0.1,
             shuffle=0.5,
+            swing=(0.55, 0.62),
+            timing_beats=0.01,
             open_hat=0.9,
             backbeat=((39, 0.6), (38, 0.25), (40, 0.15)),
             ride=0.3,
