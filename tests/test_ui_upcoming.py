@@ -9,78 +9,16 @@ dispatcher thread does.
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 
-from jambridge.bridge.events import BarPlayed, BarQueued, BridgeStatus, TransportChanged
+from jambridge.bridge.events import BarPlayed, BarQueued, TransportChanged
 from jambridge.bridge.sources import pattern_bar
 from jambridge.bridge.timeline import bar_to_plain
 from jambridge.music import BEATS_PER_BAR, ROLES
-from jambridge.ui.app import build_window
 from jambridge.ui.piano_roll import BACKGROUND
-from jambridge.ui.session_adapter import LiveSettings
 
-pytest_plugins = ["tests.ui_fixtures"]  # offscreen Qt, private folders
+pytest_plugins = ["tests.ui_fixtures"]  # offscreen Qt, private folders, the scripted session
 WAIT_MS = 15_000
-
-
-class ScriptedSession:
-    """Stands in for BridgeSession behind the real adapter: the test sets the position and
-    sends events; steering calls are recorded."""
-
-    def __init__(self, settings: LiveSettings, on_event) -> None:
-        self.on_event = on_event
-        self.bar, self.beat = 1, 1  # 1-based song position reported by status()
-        self.calls: list[tuple] = []
-
-    def start(self) -> ScriptedSession:
-        return self
-
-    def stop(self) -> None:
-        pass
-
-    def status(self) -> BridgeStatus:
-        return BridgeStatus(
-            sync="internal", playing=True, bpm=120.0, bar=self.bar, beat=self.beat,
-            clock="internal", gen_ms_last=1.0, gen_ms_max=1.0, underruns=0, late_p99_ms=0.0,
-            late_max_ms=0.0, open_notes=0, notes_on=0, notes_off=0, ignored_input=0,
-            capture_armed=False, latency_ms=0.0, generator_ok=True,
-        )  # fmt: skip
-
-    def send(self, *events) -> None:
-        """Deliver ``events`` from another thread, in order (the dispatcher's way)."""
-        thread = threading.Thread(target=lambda: [self.on_event(e) for e in events])
-        thread.start()
-        thread.join()
-
-    def __getattr__(self, name: str):  # set_track, regenerate, play, ...: record the call
-        return lambda *args, **kw: self.calls.append((name, args, kw))
-
-
-@pytest.fixture
-def scripted(qtbot, ui_home):
-    """(window, session): the real window with a scripted session started."""
-    sessions: list[ScriptedSession] = []
-
-    def factory(settings, on_event):
-        sessions.append(ScriptedSession(settings, on_event))
-        return sessions[-1]
-
-    w = build_window(
-        LiveSettings(engine="pattern"), takes_dir=ui_home / "takes", factory=factory,
-        list_ports=False,
-    )  # fmt: skip
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.mouseClick(w.transport.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.live.running, timeout=WAIT_MS)
-    yield w, sessions[0]
-    w.live.stop()
-    w.live.adapter.wait(WAIT_MS)
-    w.studio.wait(WAIT_MS)
 
 
 def played(index: int, source: int | None = None) -> BarPlayed:

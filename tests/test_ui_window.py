@@ -26,7 +26,7 @@ def notes_by_role(song: Song) -> dict[str, tuple]:
 
 def generate(qtbot, w, engine: str = "procedural", bars: int = 4) -> None:
     """Click Generate and wait until the take is stored and shown."""
-    w.generator.engine_box.setCurrentText(engine)
+    w.generator.set_engine(engine)
     w.generator.bars_box.setValue(bars)
     before = w.takes.list.count()
     qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
@@ -154,7 +154,7 @@ def test_save_as_preset_keeps_the_lanes_and_lists_it(qtbot, window):
     saved = load_preset("my-groove")
     assert saved.name == "My Groove" and saved.bpm == 127.0
     assert saved.tracks["lead"].density == 0.85 and saved.tracks["lead"].channel == 7
-    assert "★" in window.presets.combo.currentText()
+    assert window.presets.combo.currentText() == "My Groove (yours)"
 
 
 def test_stems_export_writes_a_file_per_track(qtbot, window, tmp_path):

@@ -1,6 +1,6 @@
-"""Fixtures for the desktop app's tests: an offscreen Qt, private config/data folders, and the
-real window built on them. A test module uses them with
-``pytest_plugins = ["tests.ui_fixtures"]``.
+"""Fixtures for the desktop app's tests: an offscreen Qt, private config/data folders, the
+real window built on them, and the real window over a scripted bridge session. A test module
+uses them with ``pytest_plugins = ["tests.ui_fixtures"]``.
 
 Qt runs offscreen (no display needed); presets, captures and takes go to ``tmp_path`` so the
 user's own folders are never touched.
@@ -9,6 +9,7 @@ user's own folders are never touched.
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
@@ -26,10 +27,11 @@ def ui_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def make_window(qtbot, ui_home):
+def make_window(qtbot, qapp, ui_home):
     """A factory for the real window (presets loaded); windows are stopped and closed after."""
-    from jambridge.ui.app import build_window
+    from jambridge.ui.app import apply_look, build_window
 
+    apply_look(qapp)  # the app's own style and palette: what is drawn is what users see
     made = []
 
     def make(options=None, preset: str = "techno", takes_dir=None):
@@ -54,3 +56,71 @@ def make_window(qtbot, ui_home):
 def window(make_window):
     """The window with the techno preset loaded and no bridge running."""
     return make_window()
+
+
+class ScriptedSession:
+    """Stands in for BridgeSession behind the real adapter: the test sets the position (and
+    tempo) and sends events; steering calls are recorded."""
+
+    def __init__(self, settings, on_event) -> None:
+        self.settings = settings
+        self.on_event = on_event
+        self.bar, self.beat = 1, 1  # 1-based song position reported by status()
+        self.bpm = 120.0  # tempo reported by status()
+        self.calls: list[tuple] = []
+
+    def start(self) -> ScriptedSession:
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def status(self):
+        from jambridge.bridge.events import BridgeStatus
+
+        return BridgeStatus(
+            sync="internal", playing=True, bpm=self.bpm, bar=self.bar, beat=self.beat,
+            clock="internal", gen_ms_last=1.0, gen_ms_max=1.0, underruns=0, late_p99_ms=0.0,
+            late_max_ms=0.0, open_notes=0, notes_on=0, notes_off=0, ignored_input=0,
+            capture_armed=False, latency_ms=0.0, generator_ok=True,
+        )  # fmt: skip
+
+    def send(self, *events) -> None:
+        """Deliver ``events`` from another thread, in order (the dispatcher's way)."""
+        thread = threading.Thread(target=lambda: [self.on_event(e) for e in events])
+        thread.start()
+        thread.join()
+
+    def __getattr__(self, name: str):  # set_track, regenerate, play, ...: record the call
+        return lambda *args, **kw: self.calls.append((name, args, kw))
+
+
+@pytest.fixture
+def scripted(qtbot, qapp, ui_home):
+    """(window, session): the real window with a scripted session started."""
+    from PyQt6.QtCore import Qt
+
+    from jambridge.ui.app import apply_look, build_window
+
+    apply_look(qapp)
+    from jambridge.ui.session_adapter import LiveSettings
+
+    sessions: list[ScriptedSession] = []
+
+    def factory(settings, on_event):
+        sessions.append(ScriptedSession(settings, on_event))
+        return sessions[-1]
+
+    w = build_window(
+        LiveSettings(engine="pattern"), takes_dir=ui_home / "takes", factory=factory,
+        list_ports=False,
+    )  # fmt: skip
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.studio.preset is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(w.transport.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.live.running, timeout=WAIT_MS)
+    yield w, sessions[0]
+    w.live.stop()
+    w.live.adapter.wait(WAIT_MS)
+    w.studio.wait(WAIT_MS)

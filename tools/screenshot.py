@@ -53,7 +53,7 @@ def _child(engine: str, preset: str) -> int:
 
     def step() -> None:
         if state["phase"] == "preset" and window.studio.preset is not None:
-            window.generator.engine_box.setCurrentText("procedural")
+            window.generator.set_engine("procedural")
             window.generate()
             state["phase"] = "generating"
         elif state["phase"] == "generating" and window.studio.shown_take is not None:

@@ -48,15 +48,20 @@ def application(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(list(argv or sys.argv[:1]))
         app.setApplicationName("JamBridge")
-        app.setStyle("Fusion")
-        palette = QPalette()
-        for role, colour in PALETTE.items():
-            palette.setColor(role, QColor(colour))
-        for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text,
-                     QPalette.ColorRole.WindowText):  # fmt: skip
-            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_TEXT))
-        app.setPalette(palette)
+        apply_look(app)
     return app
+
+
+def apply_look(app: QApplication) -> None:
+    """The app's look: Fusion with the dark palette (tests apply it to their own app too)."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    for role, colour in PALETTE.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.WindowText):  # fmt: skip
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_TEXT))
+    app.setPalette(palette)
 
 
 def build_window(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QPushButton, QSpinBox
 
 from jambridge.ui.offline import BARS_RANGE, ENGINE_CHOICES
 
 SEED_MAX = 2**31 - 1
+ENGINE_LABELS: dict[str, tuple[str, str]] = {  # engine -> (shown as, tooltip)
+    "auto": ("model if installed", "The shipped model; the rule-based generator without it"),
+    "model": ("model only", "The shipped model (an error if it is not installed)"),
+    "procedural": ("rules (procedural)", "The rule-based generator: no model needed"),
+}
 
 
 class GeneratePanel(QGroupBox):
@@ -26,11 +31,18 @@ class GeneratePanel(QGroupBox):
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, SEED_MAX)
         self.seed_box.setPrefix("seed ")
-        self.random_box = QCheckBox("new seed each time")
+        self.seed_box.setToolTip("Random seed: the same seed and settings give the same clip")
+        self.random_box = QCheckBox("new seed")
+        self.random_box.setToolTip("Draw a new seed for every Generate (untick to keep the seed)")
         self.random_box.setChecked(True)
         self.engine_box = QComboBox()
-        self.engine_box.addItems(ENGINE_CHOICES)
-        self.engine_box.setToolTip("auto: the shipped model, or the procedural generator without")
+        for engine in ENGINE_CHOICES:
+            text, tip = ENGINE_LABELS[engine]
+            self.engine_box.addItem(text, engine)
+            self.engine_box.setItemData(
+                self.engine_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+            )
+        self.engine_box.setToolTip("What writes the clip: the model or the rules")
         self.button = QPushButton("Generate")
         self.button.setObjectName("generateButton")
         self.button.clicked.connect(self.generate_clicked.emit)
@@ -48,7 +60,12 @@ class GeneratePanel(QGroupBox):
         return self.seed_box.value()
 
     def engine(self) -> str:
-        return self.engine_box.currentText()
+        """The engine chosen (one of ENGINE_CHOICES)."""
+        return self.engine_box.currentData()
+
+    def set_engine(self, engine: str) -> None:
+        """Choose ``engine`` (one of ENGINE_CHOICES)."""
+        self.engine_box.setCurrentIndex(self.engine_box.findData(engine))
 
     def bars(self) -> int:
         return self.bars_box.value()

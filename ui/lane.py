@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QSlider,
     QSpinBox,
+    QToolButton,
     QWidget,
 )
 
@@ -32,17 +33,23 @@ from jambridge.ui.gm_programs import GM_PROGRAM_NAMES, program_label
 from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
 from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 
-CONTROLS_WIDTH = 270  # px of the controls column
-# slider name -> (label, steps per unit, maximum in units); values are floats in those units
-SLIDERS: dict[str, tuple[str, int, float]] = {
-    "temperature": ("temp", 100, 2.0),
-    "density": ("dens", 100, 1.0),
+CONTROLS_WIDTH = 290  # px of the controls column
+# slider name -> (label, tooltip, steps per unit, maximum in units); values are in those units
+SLIDERS: dict[str, tuple[str, str, int, float]] = {
+    "temperature": ("Temp.", "Temperature: lower is safer, higher is wilder", 100, 2.0),
+    "density": ("Density", "Density: sparse (0) to busy (1)", 100, 1.0),
 }
-TOGGLES: dict[str, tuple[str, str]] = {  # name -> (button text, tooltip)
-    "mute": ("M", "Mute: keep generating, stop sending (next bar line)"),
-    "solo": ("S", "Solo: only soloed tracks play (next bar line)"),
-    "lock": ("L", "Lock: loop the bar playing now (next bar line)"),
+TOGGLES: dict[str, tuple[str, str, str]] = {  # name -> (button text, tooltip, colour when on)
+    "mute": ("Mute", "Mute: keep generating, stop sending (next bar line)", "#ee6055"),
+    "solo": ("Solo", "Solo: only soloed tracks play (next bar line)", "#f4d35e"),
+    "lock": ("Lock", "Lock: loop the bar playing now (next bar line)", "#5bc0eb"),
 }
+# off: a dark outlined button; on: filled with the toggle's colour, dark text
+TOGGLE_STYLE = (
+    "QToolButton {{ background: #2f333d; color: #c8ccd4; border: 1px solid #4a4f5c;"
+    " border-radius: 3px; padding: 1px 5px; }}"
+    " QToolButton:checked {{ background: {on}; color: #111111; border-color: {on}; }}"
+)
 
 
 class Lane(QWidget):
@@ -73,15 +80,16 @@ class Lane(QWidget):
         self.enabled_box = QCheckBox("on")
         self.enabled_box.setToolTip("Generate this track")
         self.enabled_box.toggled.connect(lambda v: self._emit("enabled", v))
-        self.toggles: dict[str, QPushButton] = {}
+        self.toggles: dict[str, QToolButton] = {}
         top = QHBoxLayout()
         top.setSpacing(3)
         top.addWidget(title)
         top.addWidget(self.enabled_box)
-        for name, (text, tip) in TOGGLES.items():
-            button = QPushButton(text)
+        for name, (text, tip, colour) in TOGGLES.items():
+            button = QToolButton()
+            button.setText(text)
             button.setCheckable(True)
-            button.setFixedWidth(26)
+            button.setStyleSheet(TOGGLE_STYLE.format(on=colour))
             button.setToolTip(tip)
             button.setObjectName(f"{name}_{role}")
             button.toggled.connect(lambda v, n=name: self._emit(n, v))
@@ -100,15 +108,18 @@ class Lane(QWidget):
 
         self.sliders: dict[str, QSlider] = {}
         self._slider_labels: dict[str, QLabel] = {}
-        for row, (name, (label, steps, maximum)) in enumerate(SLIDERS.items(), start=1):
+        for row, (name, (label, tip, steps, maximum)) in enumerate(SLIDERS.items(), start=1):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, int(round(maximum * steps)))
             slider.setObjectName(f"{name}_{role}")
+            slider.setToolTip(tip)
             value = QLabel()
             value.setFixedWidth(32)
             slider.valueChanged.connect(lambda _v, n=name: self._slider_moved(n))
             slider.sliderReleased.connect(lambda n=name: self._slider_moved(n))
-            grid.addWidget(QLabel(label), row, 0)
+            caption = QLabel(label)
+            caption.setToolTip(tip)
+            grid.addWidget(caption, row, 0)
             grid.addWidget(slider, row, 1, 1, 2)
             grid.addWidget(value, row, 3)
             self.sliders[name], self._slider_labels[name] = slider, value
@@ -141,7 +152,7 @@ class Lane(QWidget):
 
     def slider_value(self, name: str) -> float:
         """The slider's value in its units (temperature 0..2, density 0..1)."""
-        return self.sliders[name].value() / SLIDERS[name][1]
+        return self.sliders[name].value() / SLIDERS[name][2]
 
     def settings(self) -> TrackSettings:
         """The generation settings shown in this lane."""
@@ -162,7 +173,7 @@ class Lane(QWidget):
         self.program_box.setCurrentIndex(settings.program if self.role != "drums" else 0)
         self.channel_box.setValue(settings.channel)
         for name in SLIDERS:
-            self.sliders[name].setValue(int(round(getattr(settings, name) * SLIDERS[name][1])))
+            self.sliders[name].setValue(int(round(getattr(settings, name) * SLIDERS[name][2])))
             self._show_value(name)
         for w in widgets:
             w.blockSignals(False)
@@ -178,7 +189,7 @@ class Lane(QWidget):
         for name, slider in self.sliders.items():
             if not slider.isSliderDown():
                 slider.blockSignals(True)
-                slider.setValue(int(round(getattr(controls, name) * SLIDERS[name][1])))
+                slider.setValue(int(round(getattr(controls, name) * SLIDERS[name][2])))
                 slider.blockSignals(False)
                 self._show_value(name)
         self._update_dim()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from jambridge.bridge.transport import TICKS_PER_BEAT
+from jambridge.clip_tempo import clip_tempo
 from jambridge.music import BEATS_PER_BAR, Song
 from jambridge.ui.capture_panel import CaptureRequest
 from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
@@ -120,12 +121,13 @@ class Live(QObject):
         self.capture_state.emit(f"{what} ({request.bars} bars into {request.role})")
 
     def keep(self, bars: int) -> None:
-        """Make a take of the last ``bars`` bars played."""
+        """Make a take of the last ``bars`` bars heard in this pass of the transport."""
         song = self.timeline.recent_song(bars, self.bpm or 120.0)
         if song is None:
             self.error.emit("nothing played yet to keep")
             return
-        self.studio.add_take(song, "jam", f"jam {bars} bars", show=True)
+        title = f"jam {song.length_bars} bar{'s' if song.length_bars != 1 else ''}"
+        self.studio.add_take(song, "jam", title, show=True)
 
     # -- display -----------------------------------------------------------------------------
 
@@ -143,6 +145,8 @@ class Live(QObject):
             beats = float((status.bar - 1) * BEATS_PER_BAR + status.beat - 1)
         self.playhead.update(beats, status.bpm if status.playing else None, now)
         self.bpm = status.bpm or self.bpm
+        if status.playing and status.bpm:
+            self.timeline.put_tempo(status.bar - 1, status.bpm)
         if self._generator_ok and not status.generator_ok:
             self.error.emit("the generator or the output port stopped: press Stop, then Start")
         self._generator_ok = status.generator_ok
@@ -181,7 +185,7 @@ class Live(QObject):
         self.error.emit(text)
 
     def _bar(self, index: int, bar, audible) -> None:
-        self.timeline.put_bar(index, bar)
+        self.timeline.put_bar(index, bar, audible)
         self.bars_played += 1
 
     def _queued(self, index: int, bar, audible) -> None:
@@ -189,7 +193,9 @@ class Live(QObject):
 
     def _transport(self, event) -> None:
         self.timeline.clear_upcoming()  # stopped or moved: the queued bar will not play there
-        if event.state == "stopped":
+        if event.state == "playing":
+            self.timeline.new_pass()  # what plays from here is a new pass (see timeline_model)
+        elif event.state == "stopped":
             self.playhead.reset()
 
     def _captured(self, result, bars, path: str) -> None:
@@ -199,7 +205,9 @@ class Live(QObject):
                 self.timeline.put_track(result.start_bar + i, track)
         notes = result.note_count
         self.capture_state.emit(f"captured {len(bars)} bars, {notes} notes into {result.role}")
-        song = Song.from_bars(bars, tempo_bpm=result.bpm or self.bpm or 120.0)
+        measured = result.bpm or self.bpm or 120.0
+        tempo = self.timeline.tempo_over(result.start_bar, len(bars), clip_tempo([measured]))
+        song = Song.from_bars(bars, tempo_bpm=tempo)
         if song.tracks:
             self.studio.add_take(song, "captured", f"{result.role} riff", show=True)
         self.info.emit(f"capture saved to {path}")

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.presets.chosen.connect(studio.load_preset)
         self.presets.chosen.connect(live.set_preset)
         self.presets.save_requested.connect(self.save_preset_as)
-        studio.presets_listed.connect(self.presets.set_names)
+        studio.presets_listed.connect(self.presets.set_presets)
         studio.preset_loaded.connect(self._show_preset)
         # generation and takes
         self.generator.generate_clicked.connect(self.generate)

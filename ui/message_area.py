@@ -1,8 +1,12 @@
-"""Where the window talks to the user: info lines in the status bar, errors in red beside them.
+"""Where the window talks to the user: the latest info line and the error line, side by side in
+the status bar.
 
 Every error (a port that vanished, a missing model, a bad preset) ends up here as one line;
-nothing reaches the user as a traceback. The last lines are kept in :attr:`MessageArea.history`
-(the tooltip shows them, tests read them).
+nothing reaches the user as a traceback. Info and warning lines ("take #1 saved", "cannot list
+MIDI ports") show on the left for a few seconds; the last error stays on the right, in red,
+until the next one or :meth:`MessageArea.clear_error`. Each has its own label, so one never
+hides the other; a line too long for its label is cut with "…" and the labels' tooltip holds
+the last lines in full. The last lines are kept in :attr:`MessageArea.history` (tests read it).
 """
 
 from __future__ import annotations
@@ -11,11 +15,45 @@ import logging
 import time
 from collections import deque
 
-from PyQt6.QtWidgets import QLabel, QStatusBar
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
 log = logging.getLogger("jambridge.ui")
 HISTORY = 50  # lines kept
-INFO_MS = 6000  # how long an info line stays
+INFO_MS = 6000  # how long an info line stays (a warning twice as long)
+INFO_STRETCH, ERROR_STRETCH = 3, 2  # share of the bar when both show
+WARNING_COLOUR = "#f4d35e"
+ERROR_COLOUR = "#ff6b6b"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that cuts its text with "…" to its width instead of growing."""
+
+    def __init__(self, object_name: str) -> None:
+        super().__init__("")
+        self.setObjectName(object_name)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def set_line(self, text: str) -> None:
+        """Show ``text`` (cut to fit); an empty text hides the label."""
+        self._full = text
+        self._fit()
+        self.setVisible(bool(text))
+
+    def line(self) -> str:
+        """The whole text, uncut."""
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = max(self.contentsRect().width(), 0)
+        fitted = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        self.setText(fitted)
 
 
 class MessageArea:
@@ -23,28 +61,33 @@ class MessageArea:
 
     def __init__(self, status_bar: QStatusBar) -> None:
         self.bar = status_bar
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setStyleSheet("color: #ff6b6b; font-weight: bold;")
-        self.error_label.setWordWrap(False)
-        status_bar.addPermanentWidget(self.error_label, 1)
+        self.info_label = ElidedLabel("infoLabel")
+        self.error_label = ElidedLabel("errorLabel")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        status_bar.addWidget(self.info_label, INFO_STRETCH)
+        status_bar.addWidget(self.error_label, ERROR_STRETCH)
+        self.info_label.set_line("")
+        self.error_label.set_line("")
+        self._fade = QTimer(status_bar)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(lambda: self.info_label.set_line(""))
         self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY)  # (level, text)
 
     def info(self, text: str) -> None:
         self._keep("info", text)
-        self.bar.showMessage(text, INFO_MS)
+        self._show_info(text, "", INFO_MS)
 
     def warning(self, text: str) -> None:
         self._keep("warning", text)
-        self.bar.showMessage("⚠ " + text, 2 * INFO_MS)
+        self._show_info("⚠ " + text, WARNING_COLOUR, 2 * INFO_MS)
 
     def error(self, text: str) -> None:
         """Show ``text`` in red until the next error or :meth:`clear_error`."""
         self._keep("error", text)
-        self.error_label.setText("✖ " + text)
+        self.error_label.set_line("✖ " + text)
 
     def clear_error(self) -> None:
-        self.error_label.setText("")
+        self.error_label.set_line("")
 
     def say(self, level: str, text: str) -> None:
         """``info``, ``warning`` or ``error`` by name (the bridge's log lines)."""
@@ -54,8 +97,14 @@ class MessageArea:
         """The error lines kept, oldest first (each starts with its time, HH:MM:SS)."""
         return [t for level, t in self.history if level == "error"]
 
+    def _show_info(self, text: str, colour: str, ms: int) -> None:
+        self.info_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.info_label.set_line(text)
+        self._fade.start(ms)
+
     def _keep(self, level: str, text: str) -> None:
         getattr(log, level)(text)
         self.history.append((level, f"{time.strftime('%H:%M:%S')} {text}"))
-        lines = [f"{lv}: {t}" for lv, t in list(self.history)[-12:]]
-        self.error_label.setToolTip("\n".join(lines))
+        lines = "\n".join(f"{lv}: {t}" for lv, t in list(self.history)[-12:])
+        self.info_label.setToolTip(lines)
+        self.error_label.setToolTip(lines)

@@ -1,14 +1,16 @@
 """Preset picker: the shipped presets and the user's own; save the current settings as one.
 
-The panel shows names and emits choices; loading and saving files is the window's business
-(done off the Qt thread).
+The panel shows each preset by its display name ("Deep House", the preset's ``name``), the
+user's own marked "(yours)", and emits the chosen preset's file name; loading and saving files
+is the window's business (done off the Qt thread).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -19,7 +21,20 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
 )
 
-USER_MARK = " ★"  # shown after a user preset's name
+USER_MARK = " (yours)"  # shown after a user preset's name
+
+
+@dataclass(frozen=True)
+class PresetEntry:
+    """One preset in the picker."""
+
+    name: str  # what load_preset takes: the file name without .json ("deephouse")
+    title: str  # what the user reads: the preset's own name ("Deep House")
+    user: bool  # the user's own (in the user folder), not shipped
+
+    @property
+    def label(self) -> str:
+        return self.title + (USER_MARK if self.user else "")
 
 
 class PresetsPanel(QGroupBox):
@@ -32,7 +47,7 @@ class PresetsPanel(QGroupBox):
         super().__init__("Preset", parent)
         self.combo = QComboBox()
         self.combo.setMinimumWidth(150)
-        self.combo.setToolTip("Shipped presets, and yours (★)")
+        self.combo.setToolTip("Shipped presets, and yours (marked: yours)")
         self.combo.currentIndexChanged.connect(self._picked)
         self.save_button = QPushButton("Save as…")
         self.save_button.setToolTip("Save the current lanes and tempo as your own preset")
@@ -47,12 +62,13 @@ class PresetsPanel(QGroupBox):
         layout.addLayout(row)
         layout.addWidget(self.description)
 
-    def set_names(self, names: Sequence[str], user: Sequence[str], current: str | None) -> None:
-        """List ``names`` (``user`` ones marked) and select ``current`` without emitting."""
+    def set_presets(self, entries: Sequence[PresetEntry], current: str | None) -> None:
+        """List ``entries`` and select the one named ``current`` without emitting."""
         self.combo.blockSignals(True)
         self.combo.clear()
-        for name in names:
-            self.combo.addItem(name + (USER_MARK if name in user else ""), name)
+        for entry in entries:
+            self.combo.addItem(entry.label, entry.name)
+            self.combo.setItemData(self.combo.count() - 1, entry.name, Qt.ItemDataRole.ToolTipRole)
         index = self.combo.findData(current) if current else -1
         self.combo.setCurrentIndex(max(index, 0) if self.combo.count() else -1)
         self.combo.blockSignals(False)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
 from jambridge.errors import JamBridgeError
+from jambridge.ui.timeline_model import heard_from
 from jambridge.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ class SessionAdapter(QObject):
 
         try:
             if isinstance(event, ev.BarPlayed):
-                item = ("bar", event.index, event.bar(), event.audible)
+                item = ("bar", event.index, heard_from(event.bar(), event.from_beat), event.audible)
             elif isinstance(event, ev.BarQueued):
                 item = ("queued", event.index, event.bar(), event.audible)
             elif isinstance(event, ev.CaptureSaved):

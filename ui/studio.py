@@ -12,9 +12,11 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset, list_presets, load_preset, save_preset, user_preset_dir
 from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
+from jambridge.ui.presets_panel import PresetEntry
 from jambridge.ui.take_store import Take, TakeStore
 from jambridge.ui.timeline_model import BarTimeline
 from jambridge.ui.worker import Worker
@@ -25,7 +27,7 @@ DEFAULT_PRESET = "techno"
 class Studio(QObject):
     """Presets, generation and takes (all file and engine work off the Qt thread)."""
 
-    presets_listed = pyqtSignal(list, list, str)  # names, user names, name to select
+    presets_listed = pyqtSignal(list, str)  # PresetEntry list, name to select
     preset_loaded = pyqtSignal(str, object)  # name, Preset
     takes_changed = pyqtSignal(object, object)  # takes (newest first), id to select or None
     song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
@@ -51,14 +53,9 @@ class Studio(QObject):
     def refresh_presets(self, select: str | None = None) -> None:
         """List the presets; then :attr:`presets_listed`."""
 
-        def listing():
-            d = user_preset_dir()
-            user = sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
-            return list_presets(), user
-
         wanted = select or self.preset_name
         self.files.submit(
-            listing, lambda r: self.presets_listed.emit(r[0], r[1], wanted), self.error.emit
+            preset_entries, lambda r: self.presets_listed.emit(r, wanted), self.error.emit
         )
 
     def load_preset(self, name: str) -> None:
@@ -202,6 +199,26 @@ class Studio(QObject):
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Block until both workers are idle (shutdown and tests only)."""
         return self.engine.wait(timeout_ms) and self.files.wait(timeout_ms)
+
+
+def preset_entries() -> list[PresetEntry]:
+    """Every preset by display name, shipped ones first; a preset that does not load is
+    listed by its file name (choosing it then says what is wrong)."""
+    folder = user_preset_dir()
+    user = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+    entries = []
+    for name in list_presets():
+        try:
+            title = load_preset(name).name.strip() or name
+        except JamBridgeError:
+            title = name
+        entries.append(PresetEntry(name, printable(title), name in user))
+    return sorted(entries, key=lambda e: (e.user, e.title.lower()))
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters dropped (a name from a file is shown as is)."""
+    return "".join(c for c in text if c.isprintable())
 
 
 def preset_from_lanes(base: Preset, tracks: dict, bpm: float, name: str | None = None) -> Preset:

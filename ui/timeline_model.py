@@ -6,17 +6,26 @@ fall off after :attr:`BarTimeline.keep_bars`). Live, it also holds the *upcoming
 the bridge has queued for the next bar line (:meth:`BarTimeline.put_upcoming`), kept apart
 from the played ones until that bar is played. :class:`ViewWindow` says which beats are in view
 and where the playhead is, so the piano rolls move with the transport.
+
+Live bars belong to a *pass*: the transport starting (or moving) begins a new one
+(:meth:`BarTimeline.new_pass`) and the last pass's bars are forgotten, so "Keep"
+(:meth:`BarTimeline.recent_song`) saves only bars heard since, each as heard: the tracks that
+were sent (muted ones are shown, dimmed, but not kept) and the tempo measured while they played
+(:func:`~jambridge.clip_tempo.clip_tempo`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from jambridge.clip_tempo import clip_tempo
 from jambridge.music import BEATS_PER_BAR, Bar, Song, Track
 
 LIVE_RECENT_BEATS = 3 * BEATS_PER_BAR  # live view: beats shown behind the playhead
 LIVE_AHEAD_BEATS = 1.5 * BEATS_PER_BAR  # live view: beats shown ahead of it (the next bar)
 MIN_SONG_VIEW_BARS = 4  # a short song is drawn in a window this wide
+TEMPO_SAMPLES_PER_BAR = 400  # tempo readings kept per bar (the display reads 25 a second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,8 @@ class BarTimeline:
     def __init__(self, keep_bars: int = 64) -> None:
         self.keep_bars = keep_bars  # live: bars older than this many behind the newest drop off
         self._bars: dict[int, Bar] = {}
+        self._heard: dict[int, frozenset[str]] = {}  # live: roles sent to the port, per bar
+        self._tempo: dict[int, list[float]] = {}  # live: tempo readings while each bar played
         self._upcoming: dict[int, Bar] = {}  # live: queued for a bar line, not played yet
         self.song: Song | None = None  # the song shown, when it is a whole song (offline/take)
         self.revision = 0  # bumped on every change (lanes repaint when it moves)
@@ -59,8 +70,20 @@ class BarTimeline:
     def clear(self) -> None:
         """Forget every bar."""
         self._bars.clear()
+        self._heard.clear()
+        self._tempo.clear()
         self._upcoming.clear()
         self.song = None
+        self.revision += 1
+
+    def new_pass(self) -> None:
+        """Live: the transport started or moved; the bars played before will not be heard
+        again in this pass (a restart from bar 1 plays new ones at the same indices)."""
+        self._go_live()
+        self._bars.clear()
+        self._heard.clear()
+        self._tempo.clear()
+        self._upcoming.clear()
         self.revision += 1
 
     def set_song(self, song: Song) -> None:
@@ -70,12 +93,18 @@ class BarTimeline:
         self.song = song
         self.revision += 1
 
-    def put_bar(self, index: int, bar: Bar) -> None:
-        """Live: bar ``index`` is (about to be) played as ``bar``; it is upcoming no more."""
+    def put_bar(self, index: int, bar: Bar, heard: Iterable[str] | None = None) -> None:
+        """Live: bar ``index`` is (about to be) played as ``bar``, of which the ``heard`` roles
+        are sent (None: all); it is upcoming no more."""
         self._go_live()
         self._bars[index] = bar
+        if heard is not None:
+            self._heard[index] = frozenset(heard)
         for old in [i for i in self._bars if i <= index - self.keep_bars]:
             del self._bars[old]
+            self._heard.pop(old, None)
+        for old in [i for i in self._tempo if i <= index - self.keep_bars]:
+            del self._tempo[old]
         for old in [i for i in self._upcoming if i <= index]:
             del self._upcoming[old]
         self.revision += 1
@@ -91,6 +120,12 @@ class BarTimeline:
         if self._upcoming:
             self._upcoming.clear()
             self.revision += 1
+
+    def put_tempo(self, index: int, bpm: float) -> None:
+        """Live: the tempo read ``bpm`` while bar ``index`` played."""
+        readings = self._tempo.setdefault(index, [])
+        if len(readings) < TEMPO_SAMPLES_PER_BAR:
+            readings.append(bpm)
 
     def _go_live(self) -> None:
         if self.song is not None:
@@ -135,14 +170,40 @@ class BarTimeline:
 
     def recent_song(self, bars: int, tempo_bpm: float, until: int | None = None) -> Song | None:
         """The last ``bars`` bars up to and including ``until`` (default: the newest) as a
-        song from bar 0; None when nothing is held. Programs and channels come from the bars."""
+        song from bar 0, as heard (muted tracks left out); None when nothing is held. Its tempo
+        is :func:`clip_tempo` of the readings while those bars played, else ``tempo_bpm``.
+        Programs and channels come from the bars."""
         if not self._bars:
             return None
         end = self.newest() if until is None else until
         first = max(min(self._bars), end - bars + 1)
-        chosen = [self._bars.get(i, Bar()) for i in range(first, end + 1)]
-        song = Song.from_bars(chosen, tempo_bpm=tempo_bpm)
+        chosen = [self._heard_bar(i) for i in range(first, end + 1)]
+        readings = [bpm for i in range(first, end + 1) for bpm in self._tempo.get(i, ())]
+        song = Song.from_bars(chosen, tempo_bpm=clip_tempo(readings, tempo_bpm))
         return song if song.tracks else None
+
+    def tempo_over(self, first: int, count: int, fallback: float) -> float:
+        """:func:`clip_tempo` of the readings while bars ``first`` .. ``first + count - 1``
+        played (``fallback`` when there are none)."""
+        readings = [bpm for i in range(first, first + count) for bpm in self._tempo.get(i, ())]
+        return clip_tempo(readings, fallback)
+
+    def _heard_bar(self, index: int) -> Bar:
+        bar = self._bars.get(index, Bar())
+        heard = self._heard.get(index)
+        if heard is None:
+            return bar
+        return Bar(tuple(t for t in bar.tracks if t.role in heard))
+
+
+def heard_from(bar: Bar, from_beat: float) -> Bar:
+    """``bar`` without the notes that start before ``from_beat`` (playback resumed mid-bar:
+    those were not sent)."""
+    if from_beat <= 0:
+        return bar
+    return Bar(
+        tuple(t.with_notes(n for n in t.notes if n.start_beats >= from_beat) for t in bar.tracks)
+    )
 
 
 class Playhead:

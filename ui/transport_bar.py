@@ -1,7 +1,9 @@
 """The transport bar: MIDI ports, sync mode, tempo, sync display, start / stop / panic.
 
-It reports clicks and edits as signals and shows what it is told (:meth:`show_status`); it
-never talks to the bridge itself.
+Two rows, so that it fits a 1,024 px window: the routing (ports, clock, tempo, latency) above,
+what is happening (sync state, BPM, bar:beat) and the Start / Stop / Panic buttons below. It
+reports clicks and edits as signals and shows what it is told (:meth:`show_status`); it never
+talks to the bridge itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +32,7 @@ VIRTUAL_SUFFIX = " (virtual)"
 HAS_VIRTUAL_PORTS = sys.platform != "win32"  # Windows MM has none: loopMIDI ports instead
 CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Internal clock"}
 BPM_RANGE = (40.0, 300.0)
+PORT_NAME_CHARS = 14  # a port picker is at least this many characters wide; longer names elide
 # sync state from the bridge -> (text, colour)
 SYNC_LOOK: dict[str, tuple[str, str]] = {
     "locked": ("locked", "#3ddc84"),  # playing on a steady clock model
@@ -68,7 +73,11 @@ class TransportBar(QWidget):
         self.out_box = QComboBox()
         for box, virtual in ((self.in_box, VIRTUAL_IN), (self.out_box, VIRTUAL_OUT)):
             box.addItem(virtual + VIRTUAL_SUFFIX, None)
-            box.setMinimumWidth(170)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(PORT_NAME_CHARS)
+            box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.in_box.setToolTip("Clock and keyboard come in here (set the DAW's clock out to it)")
         self.out_box.setToolTip("Notes go out here, one MIDI channel per track")
         self.clock_box = QComboBox()
@@ -109,26 +118,22 @@ class TransportBar(QWidget):
         self.stop_button.clicked.connect(self.stop_clicked.emit)
         self.panic_button.clicked.connect(self.panic_clicked.emit)
 
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (
-            QLabel("In"),
-            self.in_box,
-            QLabel("Out"),
-            self.out_box,
-            self.refresh_button,
-            self.clock_box,
-            self.bpm_box,
-            QLabel("early"),
-            self.latency_box,
-            self.sync_label,
-            self.tempo_label,
-            self.position_label,
-        ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
+        routing = QHBoxLayout()
+        for widget in (QLabel("In"), self.in_box, QLabel("Out"), self.out_box,
+                       self.refresh_button, QLabel("Clock"), self.clock_box, self.bpm_box,
+                       QLabel("Latency"), self.latency_box):  # fmt: skip
+            routing.addWidget(widget)
+        state = QHBoxLayout()
+        for widget in (self.sync_label, self.tempo_label, self.position_label):
+            state.addWidget(widget)
+        state.addStretch(1)
         for widget in (self.start_button, self.stop_button, self.panic_button):
-            layout.addWidget(widget)
+            state.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(2)
+        layout.addLayout(routing)
+        layout.addLayout(state)
         self.set_running(False)
         self._clock_changed()
         self.show_status("off", None, None)

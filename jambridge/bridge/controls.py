@@ -116,9 +116,24 @@ class SetTrack:
 
 @dataclass(frozen=True, slots=True)
 class SetPreset:
-    """Switch the preset (regenerates from the next bar line)."""
+    """Switch the preset (regenerates from the next bar line). ``tracks`` carry the new
+    preset's temperature and density per role; mute, solo and lock stay as the producer set
+    them."""
 
     name: str
+    tracks: tuple[TrackControls, ...] = ()  # the preset's values; (): keep the current ones
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tracks, tuple) or not all(
+            isinstance(t, TrackControls) for t in self.tracks
+        ):
+            raise JamBridgeError("SetPreset.tracks must be a tuple of TrackControls")
+
+    def apply(self, controls: Controls) -> Controls:
+        switched = replace(controls, preset=self.name)
+        for t in self.tracks:
+            switched = switched.with_track(t.role, temperature=t.temperature, density=t.density)
+        return switched
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,8 +241,9 @@ class BridgeSession:
         self._post(ctl.SetTrack(role, **changes))
 
     def set_preset(self, name: str) -> None:
-        load_preset(name)  # fail here, clearly, rather than in the generator
-        self._post(ctl.SetPreset(name))
+        """Switch preset from the next bar line, with its temperature and density per track."""
+        preset = load_preset(name)  # fail here, clearly, rather than in the generator
+        self._post(ctl.SetPreset(name, controls_from_preset(preset, name).tracks))
 
     def regenerate(self, role: str) -> None:
         self._post(ctl.Regenerate(role))

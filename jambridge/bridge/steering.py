@@ -10,8 +10,6 @@ once; play/stop/tempo drive the internal master clock.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.events import ControlsChanged, LogLine
 
@@ -27,11 +25,8 @@ class Steering:
             return
         handler(self, cmd, now)
 
-    def _set_controls(self, cmd, now: float) -> None:
-        if isinstance(cmd, ctl.SetPreset):
-            controls = replace(self.feed.controls, preset=cmd.name)
-        else:
-            controls = cmd.apply(self.feed.controls)
+    def _set_controls(self, cmd: ctl.SetTrack | ctl.SetPreset, now: float) -> None:
+        controls = cmd.apply(self.feed.controls)
         self.feed.set_controls(controls)
         self._emit(ControlsChanged(controls))
 
