@@ -45,9 +45,9 @@ from jambridge.errors import DataError, JamBridgeError
 from jambridge.keyfinder import estimate_key
 from jambridge.music import ROLES, Key, Song
 from jambridge.progress import Progress
+from jambridge.song_files import MIDI_SUFFIXES, is_song_file  # noqa: F401 (MIDI_SUFFIXES: API)
 from jambridge.tokenizer import Tokenizer, TokenizerConfig
 
-MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
 # Folder names of well-known corpora -> the style token their songs get.
 STYLE_BY_FOLDER = {"groove": "groove", "pop909": "pop"}
 MIN_DOC_TOKENS = 64  # a header, EOS and a bar of a few notes per role
@@ -61,6 +61,11 @@ class BuildConfig:
     out: str
     procedural: int = 0  # procedural techno songs to add (styles cycle)
     procedural_bars: tuple[int, int] = (16, 64)  # bar count range of procedural songs
+    # re-styled real harmony (jambridge.dataset_restyle): "" = none
+    restyle_progressions: str = ""  # the progressions JSON: each progression in the styles
+    restyle_pop909: str = ""  # a POP909 folder: each song's chords and bass in the styles
+    restyle_songs: str = ""  # a folder of songs: their chords (from pitch classes) in the styles
+    restyle_versions: int = 1  # re-styled songs per progression / song, the style cycling
     transpositions: int = 3  # extra transposed copies of each training song with pitched roles
     transpose_range: tuple[int, int] = (-5, 6)  # semitones, inclusive; 0 excluded
     val_fraction: float = 0.05  # share of files in the validation split (by hash)
@@ -76,6 +81,7 @@ class BuildConfig:
         checks = [  # (field, ok, what it must be)
             ("procedural", self.procedural >= 0, ">= 0"),
             ("procedural_bars", 1 <= b_lo <= b_hi <= 10_000, "a range within 1..10000"),
+            ("restyle_versions", 1 <= self.restyle_versions <= 64, "in range 1..64"),
             ("transpositions", self.transpositions >= 0, ">= 0"),
             ("transpose_range", -24 <= lo <= hi <= 24, "a range within -24..24"),
             ("val_fraction", 0.0 <= self.val_fraction < 1.0, "in range 0..1 (1 excluded)"),
@@ -124,7 +130,8 @@ def parse_source(spec: str) -> tuple[str, str]:
 
 
 def find_midi_files(path: str | Path) -> list[Path]:
-    """``path`` itself when it is a file, else the MIDI files under the folder, sorted.
+    """``path`` itself when it is a file, else the song files (MIDI files and LMMS projects,
+    :data:`jambridge.song_files.SONG_SUFFIXES`) under the folder, sorted.
 
     Raises:
         DataError: ``path`` does not exist.
@@ -134,7 +141,7 @@ def find_midi_files(path: str | Path) -> list[Path]:
         return [p]
     if not p.is_dir():
         raise DataError(f"source {path} is neither a folder nor a file")
-    return sorted(f for f in p.rglob("*") if f.suffix.lower() in MIDI_SUFFIXES and f.is_file())
+    return sorted(f for f in p.rglob("*") if is_song_file(f) and f.is_file())
 
 
 # -- worker side ---------------------------------------------------------------------------------
@@ -174,7 +181,7 @@ def _encode_versions(
 def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
     path, source, style, cfg = job
     result = FileResult(name=path, source=source)
-    from jambridge.midi_io import midi_bytes_to_song  # worker import keeps the parent light
+    from jambridge.song_files import song_bytes_to_song  # MIDI files and LMMS projects
 
     try:
         size = os.path.getsize(path)
@@ -183,7 +190,7 @@ def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
             return result
         data = Path(path).read_bytes()
         digest = hashlib.sha1(data).hexdigest()
-        song, _report = midi_bytes_to_song(data, path)
+        song, _report = song_bytes_to_song(data, path)
         if song.note_count() == 0:
             result.skipped = "no notes after role assignment"
             return result
@@ -202,7 +209,8 @@ def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
 
 def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
     seed, source, style, cfg = job
-    from jambridge.procedural import generate_song
+    from jambridge.procedural import generate_song, style_feel
+    from jambridge.procedural.styles import style_params
 
     rng = np.random.default_rng([cfg.seed, 7, seed])
     roles = list(ROLES)
@@ -221,6 +229,7 @@ def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
         roles=roles,
         density=density,
         sections=bool(rng.random() < 0.7),
+        feel=style_feel(style_params(style), int(seed), float(rng.uniform(0.0, 1.0))),
     )
     digest = hashlib.sha1(f"procedural-{cfg.seed}-{seed}".encode()).hexdigest()
     result = FileResult(name=f"procedural:{style}:{seed}", source=source)
@@ -251,16 +260,21 @@ def _tokenizer() -> Tokenizer:
 
 
 def _dispatch(job):
+    if not isinstance(job, tuple):  # a re-styled song
+        from jambridge.dataset_restyle import process_restyle
+
+        return process_restyle(job)
     return _process_procedural(job) if isinstance(job[0], int) else _process_file(job)
 
 
 # -- parent side ---------------------------------------------------------------------------------
 
 
-def _plan(cfg: BuildConfig) -> tuple[list[dict], list[tuple]]:
-    """The sources (for the report) and a worker job per file and per procedural song."""
+def _plan(cfg: BuildConfig) -> tuple[list[dict], list]:
+    """The sources (for the report) and a worker job per file, per procedural song and per
+    re-styled song (a :class:`~jambridge.dataset_restyle.RestyleJob`)."""
     sources: list[dict] = []
-    jobs: list[tuple] = []
+    jobs: list = []
     for path, style in cfg.sources:
         files = find_midi_files(path)
         name = Path(path).name or str(path)
@@ -273,8 +287,14 @@ def _plan(cfg: BuildConfig) -> tuple[list[dict], list[tuple]]:
             {"name": "procedural", "path": "", "style": "mixed", "files": cfg.procedural}
         )
         jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg) for i in range(cfg.procedural)]
+    if cfg.restyle_progressions or cfg.restyle_pop909 or cfg.restyle_songs:
+        from jambridge.dataset_restyle import plan_restyle
+
+        jobs += plan_restyle(cfg, sources)
     if not jobs:
-        raise DataError("no MIDI files found in the sources and no procedural songs asked for")
+        raise DataError(
+            "no MIDI files found in the sources and no procedural or re-styled songs asked for"
+        )
     return sources, jobs
 
 

@@ -65,7 +65,7 @@ def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) ->
     from bar 5 starts at its first note's bar), at most ``max_bars`` bars.
 
     Args:
-        path: the MIDI file.
+        path: a MIDI file or an LMMS project (.mmp, .mmpz).
         role: the riff's role; None takes the file's bass, else lead, chords, drums. Given,
             the file's track of that role is taken, else its only track (a riff that role
             assignment read differently), else its pitched tracks merged.
@@ -74,12 +74,12 @@ def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) ->
     Raises:
         DataError: unreadable file, a role not in ROLES, or no notes in the chosen track.
     """
-    from jambridge.midi_io import read_midi
+    from jambridge.song_files import read_song
     from jambridge.tokenizer import Tokenizer, default_track
 
     if role is not None and role not in ROLES:
         raise DataError(f"prompt role must be one of {', '.join(ROLES)}, got {role!r}")
-    song, _ = read_midi(path)
+    song, _ = read_song(path)
     tracks = [t for t in song.tracks if t.notes]
     if not tracks:
         raise DataError(f"{path}: the prompt has no notes")

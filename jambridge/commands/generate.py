@@ -55,7 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="ROLE,...",
         help=f"tracks to write, from {','.join(ROLES)} (default: the preset's)",
     )
-    p.add_argument("--prompt", metavar="FILE.mid", help="a riff to continue and accompany")
+    p.add_argument(
+        "--prompt",
+        metavar="FILE",
+        help="a riff to continue and accompany: a MIDI file or an LMMS project (.mmp, .mmpz)",
+    )
     p.add_argument("--prompt-role", choices=ROLES, help="the role of the prompt riff")
     p.add_argument(
         "--variations",

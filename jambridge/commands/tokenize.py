@@ -1,4 +1,5 @@
-"""``jambridge tokenize FILE.mid [--decode OUT.mid]``: show how the model hears a file."""
+"""``jambridge tokenize FILE [--decode OUT.mid]``: show how the model hears a MIDI file or an
+LMMS project."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _count(text: str) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jambridge tokenize``."""
-    p.add_argument("file", help="a MIDI file")
+    p.add_argument("file", help="a MIDI file or an LMMS project (.mmp, .mmpz)")
     p.add_argument("--decode", metavar="OUT.mid", help="write decode(encode(FILE)) here")
     p.add_argument("--tokens", type=_count, default=0, metavar="N", help="print the first N tokens")
     p.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
@@ -28,11 +29,12 @@ def run(args: argparse.Namespace) -> int:
 
     from jambridge.errors import DataError
     from jambridge.keyfinder import estimate_key
-    from jambridge.midi_io import read_midi, write_midi
+    from jambridge.midi_io import write_midi
+    from jambridge.song_files import read_song
     from jambridge.tokenizer import Tokenizer
 
     tok = Tokenizer()
-    song, report = read_midi(args.file)
+    song, report = read_song(args.file)
     if song.note_count() == 0:
         raise DataError(f"{args.file}: no notes to tokenize")
     if song.key is None:

@@ -123,7 +123,7 @@ def load_midi_set(
     """Read the MIDI files under ``path`` (a folder or one file) into a :class:`SongSet`."""
     from jambridge.dataset import STYLE_BY_FOLDER, find_midi_files
     from jambridge.keyfinder import estimate_key
-    from jambridge.midi_io import read_midi
+    from jambridge.song_files import read_song
 
     root = Path(path)
     files = find_midi_files(root)
@@ -137,7 +137,7 @@ def load_midi_set(
             break
         f = files[int(i)]
         try:
-            song, _report = read_midi(f)
+            song, _report = read_song(f)
         except DataError as err:
             out.skipped[_reason(err, f)] += 1
             continue
