@@ -71,7 +71,7 @@ def test_names_axes_and_types_follow_the_contract(exported):
     assert inputs["input_ids"].shape == ["batch_size", "sequence_length"]
     assert inputs["past_key_values.1.value"].shape == ["batch_size", 1, "past_sequence_length", 16]
     assert outputs["present.0.key"].shape == ["batch_size", 1, "total_sequence_length", 16]
-    assert outputs["logits"].shape == ["batch_size", "sequence_length", 606]
+    assert outputs["logits"].shape == ["batch_size", "sequence_length", Tokenizer().vocab_size]
     assert outputs["logits"].type == "tensor(float)"
 
 
@@ -163,7 +163,7 @@ def test_vocab_hash_mismatch_and_missing_metadata(exported, tmp_path):
 
 
 def test_contract_check_reports_each_problem():
-    want_in, want_out = oc.io_specs(2, 1, 16, 606)
+    want_in, want_out = oc.io_specs(2, 1, 16, Tokenizer().vocab_size)
     bad_in = [oc.TensorSpec(s.name, "float32" if s.name == "seqlens_k" else s.dtype, s.shape)
               for s in want_in if s.name != "past_key_values.1.key"]  # fmt: skip
     bad_out = [oc.TensorSpec(s.name, s.dtype, (*s.shape[:-1], 32)) if s.name == "logits" else s

@@ -253,6 +253,9 @@ class BarGenerator:
                 bar = self.tok.decode_bars(ids, self.enabled)[0]
             except (TokenizerError, IndexError) as err:  # the mask makes this unreachable
                 raise EngineError(f"generated bar does not decode: {err}") from None
+            for role, track in per_row[b].items():  # forced tracks play as given, unquantized
+                if role in self.enabled:
+                    bar = bar.replace_track(bar.track(role).with_notes(track.notes))
             row = self._rows[b]
             row.starts.append(starts[b])
             row.bars.append(bar)

@@ -56,7 +56,7 @@ class ModelBarSource:
             self.gen.start(header)
         elif header != self.gen.header:
             self.gen.set_header(header)
-        self._settings = settings_for(preset, temperatures)
+        self._settings = settings_for(preset, temperatures, densities)
         return self._settings
 
     def next_bar(self, request) -> Bar:

@@ -36,8 +36,34 @@ def header_for(preset, roles: Sequence[str], bpm: float | None = None, densities
     return Header(preset.style, bpm or preset.bpm, preset.key, density)
 
 
-def settings_for(preset, temperatures=None) -> SamplingSettings:
-    """Sampling settings for a preset (``temperatures`` role -> 0..2 overrides the tracks')."""
+# Notes per bar in the middle of each header density level (the tokenizer's density_edges:
+# <=1, 1-3, 3-6, 6-10, 10-14, 14-20, 20-28, >28): what a per-bar density control aims at.
+LEVEL_NOTES = (0.5, 2, 4.5, 8, 12, 17, 24, 32)
+
+
+def density_controls(preset, densities=None, tokenizer=None) -> dict[str, dict[str, int]]:
+    """role -> {"density": bin}: the per-bar density control (v2 models) of each enabled
+    track's 0..1 density (``densities`` overrides the preset's), through the same density level
+    the header uses, so one slider moves both."""
+    import bisect
+    from dataclasses import replace
+
+    from jambridge.tokenizer import TokenizerConfig
+
+    edges = (tokenizer.config if tokenizer is not None else TokenizerConfig()).ctrl_density_edges
+    out = {}
+    for r in preset.enabled_roles:
+        settings = preset.tracks[r]
+        if densities and r in densities:
+            settings = replace(settings, density=densities[r])
+        notes = LEVEL_NOTES[min(settings.density_level(r), len(LEVEL_NOTES) - 1)]
+        out[r] = {"density": bisect.bisect_left(edges, notes)}
+    return out
+
+
+def settings_for(preset, temperatures=None, densities=None) -> SamplingSettings:
+    """Sampling settings for a preset (``temperatures`` role -> 0..2 overrides the tracks';
+    ``densities`` role -> 0..1 sets the per-bar density controls, default the preset's)."""
     role_t = {}
     for r in ROLES:
         t = preset.tracks[r].temperature
@@ -45,6 +71,7 @@ def settings_for(preset, temperatures=None) -> SamplingSettings:
             t = temperatures[r]
         role_t[r] = preset.temperature * t
     return SamplingSettings(
+        controls=density_controls(preset, densities),
         temperature=preset.temperature,
         role_temperature=role_t,
         top_k=preset.top_k,
