@@ -62,7 +62,7 @@ def held_out_songs(
     """The songs of ``folder`` that ``jambridge data build`` puts in the validation split at
     ``val_fraction`` (val_fraction 1: every file); unreadable files are skipped."""
     from jambridge.dataset import find_midi_files
-    from jambridge.midi_io import read_midi as read_song  # TODO: any song file
+    from jambridge.song_files import read_song
 
     out = []
     for path in find_midi_files(folder):
