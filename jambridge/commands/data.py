@@ -27,6 +27,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="add N procedural techno songs (styles cycle)",
     )
     b.add_argument(
+        "--restyle-progressions",
+        default="",
+        metavar="FILE",
+        help="re-style each chord progression of FILE (chords/progressions.json) in the styles",
+    )
+    b.add_argument(
+        "--restyle-pop909",
+        default="",
+        metavar="DIR",
+        help="re-style each POP909 song of DIR (its chords and bass line) in the styles",
+    )
+    b.add_argument(
+        "--restyle-songs",
+        default="",
+        metavar="DIR",
+        help="re-style each song of DIR (MIDI, LMMS; chords from its pitch classes)",
+    )
+    b.add_argument(
+        "--restyle-versions",
+        type=int,
+        default=1,
+        metavar="N",
+        help="re-styled songs per progression or song, each in the next style (default 1)",
+    )
+    b.add_argument(
         "--transpositions",
         type=int,
         default=3,
@@ -73,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
         sources=parse_sources(args.sources),
         out=args.out,
         procedural=args.procedural,
+        restyle_progressions=args.restyle_progressions,
+        restyle_pop909=args.restyle_pop909,
+        restyle_songs=args.restyle_songs,
+        restyle_versions=args.restyle_versions,
         transpositions=args.transpositions,
         val_fraction=args.val_fraction,
         max_doc_tokens=args.max_doc_tokens,

@@ -95,7 +95,7 @@ def apply_feel(
         velocity = n.velocity
         if feel.velocity:
             velocity = min(127, max(1, round(n.velocity + rng.gauss(0.0, feel.velocity))))
-        start = min(max(n.start_beats + shift, bar_start), bar_end - MIN_BEATS)
+        start = round(min(max(n.start_beats + shift, bar_start), bar_end - MIN_BEATS), 9)
         moved.append((start, Note(n.pitch, start, n.duration_beats, velocity)))
     moved.sort(key=lambda m: (m[1].pitch, m[0]))
     out = []
@@ -103,6 +103,7 @@ def apply_feel(
         end = min(start + n.duration_beats, bar_end)
         if i + 1 < len(moved) and moved[i + 1][1].pitch == n.pitch:
             end = min(end, moved[i + 1][0])
-        out.append(Note(n.pitch, start, max(end - start, MIN_BEATS), n.velocity))
+        length = math.floor((end - start) * 1e9) / 1e9  # Note keeps 1e-9: never past ``end``
+        out.append(Note(n.pitch, start, max(length, MIN_BEATS), n.velocity))
     out.sort(key=lambda n: (n.start_beats, n.pitch))
     return out
