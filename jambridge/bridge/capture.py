@@ -13,15 +13,20 @@ Notes are quantized to :data:`~jambridge.bridge.transport.TICKS_PER_GRID` ticks 
 grid), and a note belongs to the window its *quantized* start falls in, so a downbeat played a
 hair early is kept. Notes still held when a window closes end at the window's end. The result
 is plain bars (one track, the chosen role) for the generator, and :func:`write_capture` writes
-it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread.
+it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread. The file appears
+whole or not at all (written beside, then renamed); :class:`CaptureWriter` keeps in memory the
+captures a full disk refused, and writes them on a later try.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
+import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +34,9 @@ from pathlib import Path
 from jambridge.bridge.controls import ArmCapture, RetroCapture
 from jambridge.bridge.timeline import PlainBar, PlainNote, plain_to_bar
 from jambridge.bridge.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
+from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
-from jambridge.midi_io import write_midi
+from jambridge.midi_io import song_to_midi_bytes
 from jambridge.music import GRID_PER_BEAT, Song
 from jambridge.roles import ROLE_SPECS
 
@@ -224,24 +230,26 @@ assert TICKS_PER_GRID * GRID_PER_BEAT == TICKS_PER_BEAT
 
 
 def capture_song(result: CaptureResult) -> Song:
-    """A captured riff as a one-track Song."""
+    """A captured riff as a one-track Song, at the DAW's tempo (see :mod:`jambridge.clip_tempo`)."""
     bars = [plain_to_bar(b) for b in result.bars]
-    bpm = result.bpm if result.bpm is not None else 120.0
+    bpm = clip_tempo([result.bpm], 120.0)
     name = f"JamBridge {result.kind} capture ({result.role})"
     return Song.from_bars(bars, tempo_bpm=min(max(bpm, 10.0), 1000.0), name=name)
 
 
 def write_capture(result: CaptureResult, directory: Path | None = None) -> Path:
-    """Write a capture as a type-1 ``.mid`` file; returns its path.
+    """Write a capture as a type-1 ``.mid`` file (never over another one); returns its path.
+    The file appears whole or not at all: a full disk leaves nothing behind.
 
     Raises:
-        DataError: the folder or file cannot be written.
+        DataError: the folder or file cannot be written (the message says why: no space...).
     """
     folder = directory or captures_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(f"{folder}: cannot create the captures folder ({err})") from err
+    data = song_to_midi_bytes(capture_song(result))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     stem = f"{stamp}-{result.kind}-{result.role}-{len(result.bars)}bar"
     path = folder / f"{stem}.mid"
@@ -249,8 +257,69 @@ def write_capture(result: CaptureResult, directory: Path | None = None) -> Path:
     while path.exists():
         n += 1
         path = folder / f"{stem}-{n}.mid"
-    write_midi(capture_song(result), path)
+    _write_whole(data, path)
     return path
+
+
+def _write_whole(data: bytes, path: Path) -> None:
+    """Write ``data`` to a hidden file beside ``path``, flush it to disk, rename it to ``path``;
+    on any failure remove it and raise DataError."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".part", dir=path.parent)
+    except OSError as err:
+        raise DataError(f"{path}: cannot write the capture ({err.strerror or err})") from err
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise DataError(f"{path}: cannot write the capture ({err.strerror or err})") from err
+
+
+class CaptureWriter:
+    """Writes captures to disk; keeps those it could not write (a full disk), oldest first,
+    and writes them on the next :meth:`flush`. One thread uses it (the session's dispatcher).
+
+    At most ``max_unsaved`` are kept; beyond that the oldest is dropped and counted.
+    """
+
+    RETRY_S = 2.0  # how often the session tries again while captures wait
+
+    def __init__(self, folder: Path | None = None, max_unsaved: int = 64) -> None:
+        self.folder = folder  # None: captures_dir()
+        self._unsaved: deque[CaptureResult] = deque()
+        self.max_unsaved = max_unsaved
+        self.dropped = 0  # captures lost because too many were waiting
+
+    @property
+    def unsaved(self) -> tuple[CaptureResult, ...]:
+        """The captures waiting to be written, oldest first."""
+        return tuple(self._unsaved)
+
+    def add(self, result: CaptureResult) -> None:
+        """Queue ``result`` to be written (by the next :meth:`flush`)."""
+        if len(self._unsaved) >= self.max_unsaved:
+            self._unsaved.popleft()
+            self.dropped += 1
+        self._unsaved.append(result)
+
+    def flush(self) -> tuple[list[tuple[CaptureResult, Path]], DataError | None]:
+        """Write the waiting captures, oldest first, until one fails. Returns those written
+        (with their paths) and the error that stopped it (None: every one was written)."""
+        written = []
+        while self._unsaved:
+            result = self._unsaved[0]
+            try:
+                path = write_capture(result, self.folder)
+            except DataError as err:
+                return written, err
+            self._unsaved.popleft()
+            written.append((result, path))
+        return written, None
 
 
 def quantized_notes(bars: Sequence[PlainBar]) -> list[tuple[int, float, float, int]]:

@@ -7,7 +7,9 @@ events. Threads and processes it runs:
 * the real-time thread (:class:`~jambridge.bridge.scheduler.Scheduler`),
 * the generator process (:class:`~jambridge.bridge.streaming.GeneratorProcess`),
 * a dispatcher thread, which takes the scheduler's events off its queue, writes captures to
-  disk, logs, watches connected ports, and hands each event to ``on_event`` (called in the
+  disk (a capture the disk refused is kept and written on a later try:
+  :class:`~jambridge.bridge.capture.CaptureWriter`), logs, watches connected ports, and hands
+  each event to ``on_event`` (called in the
   dispatcher thread: the Qt adapter re-emits it as a queued signal) and to :attr:`events`, a
   bounded queue that drops the oldest event when nobody reads it.
 
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jambridge.bridge import controls as ctl
-from jambridge.bridge.capture import write_capture
+from jambridge.bridge.capture import CaptureWriter
 from jambridge.bridge.ccmap import CcMap
 from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.events import (
@@ -46,7 +48,7 @@ from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
 from jambridge.bridge.streaming import GeneratorLink, GeneratorProcess, SourceSpec
 from jambridge.bridge.timebase import Clock, MonotonicClock
 from jambridge.bridge.transport import Position, TransportState
-from jambridge.errors import DataError, JamBridgeError
+from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 from jambridge.preset import Preset, load_preset
 
@@ -134,6 +136,8 @@ class BridgeSession:
         self._running = False
         self._old_switch: float | None = None
         self.captures: list[Path] = []
+        folder = Path(self.config.capture_dir) if self.config.capture_dir else None
+        self.capture_writer = CaptureWriter(folder)  # the dispatcher's (then stop()'s) alone
         self._reported_lost: set[str] = set()
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -207,6 +211,7 @@ class BridgeSession:
             self._dispatcher = None
         if self.scheduler is not None:
             self._drain_events()
+            self._last_capture_try()
         self._close_io()
         if self._old_switch is not None:
             sys.setswitchinterval(self._old_switch)
@@ -342,6 +347,7 @@ class BridgeSession:
 
     def _dispatch(self) -> None:
         ticks = 0
+        retry_at = 0.0
         while self._running:
             try:
                 event = self.scheduler.events.get(timeout=0.2)
@@ -352,6 +358,9 @@ class BridgeSession:
             ticks += 1
             if ticks % 5 == 0:
                 self._watch_ports()
+            if self.capture_writer.unsaved and time.monotonic() >= retry_at:
+                retry_at = time.monotonic() + CaptureWriter.RETRY_S
+                self._save_captures(say_failure=False)
         self._drain_events()
 
     def _drain_events(self) -> None:
@@ -367,15 +376,35 @@ class BridgeSession:
             log.log(_LEVELS.get(event.level, logging.INFO), event.text)
         self._deliver(event)
         if isinstance(event, CaptureTaken):
-            folder = Path(self.config.capture_dir) if self.config.capture_dir else None
-            try:
-                path = write_capture(event.result, folder)
-            except DataError as err:
-                self._deliver(LogLine("error", f"capture not saved: {err}"))
-                return
+            self.capture_writer.add(event.result)
+            self._save_captures(say_failure=True)
+
+    def _last_capture_try(self) -> None:
+        if not self.capture_writer.unsaved:
+            return
+        self._save_captures(say_failure=False)
+        waiting = len(self.capture_writer.unsaved)
+        if waiting:
+            text = f"{waiting} capture(s) could not be written and are lost (is the disk full?)"
+            log.error(text)
+            self._deliver(LogLine("error", text))
+
+    def _save_captures(self, say_failure: bool) -> None:
+        """Write the captures waiting (see CaptureWriter); a failure is logged (the CLI prints
+        it) and delivered once per capture, the notes kept for the next try."""
+        saved, error = self.capture_writer.flush()
+        for result, path in saved:
             self.captures.append(path)
             log.info("capture saved: %s", path)
-            self._deliver(CaptureSaved(event.result, str(path)))
+            self._deliver(CaptureSaved(result, str(path)))
+        if error is not None and say_failure:
+            waiting = len(self.capture_writer.unsaved)
+            text = (
+                f"capture not saved: {error}; its notes are kept ({waiting} waiting) and "
+                f"written when there is room (tried every {CaptureWriter.RETRY_S:g} s)"
+            )
+            log.error(text)
+            self._deliver(LogLine("error", text))
 
     def _deliver(self, event: BridgeEvent) -> None:
         if self.on_event is not None:
