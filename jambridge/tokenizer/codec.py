@@ -27,13 +27,12 @@ from jambridge.errors import TokenizerError
 from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song
 from jambridge.roles import default_track
 from jambridge.tokenizer.config import CONTROL_KINDS, TokenizerConfig
+from jambridge.tokenizer.controls import QNote, control_values, velocity_tables
 from jambridge.tokenizer.grammar import BETWEEN, Grammar, GrammarState
 from jambridge.tokenizer.vocab import Vocabulary
 
 FORMAT = "jambridge-tokenizer/1"
 
-# (tick in bar, pitch or drum key, duration index, velocity level, shift steps)
-QNote = tuple[int, int, int, int, int]
 # role -> control kinds to write for it (None: every kind, for every role)
 ControlSpec = Mapping[str, Iterable[str]] | None
 
@@ -69,7 +68,7 @@ class Tokenizer:
         c = self.config
         self._dur_mid = [(a + b) / 2 for a, b in zip(c.durations_ticks, c.durations_ticks[1:])]
         vel_mid = [(a + b) / 2 for a, b in zip(c.velocities, c.velocities[1:])]
-        self._vel_level, self._vel_value = _velocity_tables(c, vel_mid)
+        self._vel_level, self._vel_value = velocity_tables(c, vel_mid)
         self._half_shift = c.max_shift
 
     # -- quantization -------------------------------------------------------------------------
@@ -234,38 +233,12 @@ class Tokenizer:
             if previous is None
             else self._quant_track(previous, role, Counter(), max_tick=self._ppb - 1)
         )
-        return self._control_values(q, role, prev)
-
-    def _control_values(
-        self, q: list[QNote], role: str, prev: list[QNote] | None
-    ) -> dict[str, int]:
-        c = self.config
-        out = {"density": bisect.bisect_left(c.ctrl_density_edges, len(q))}
-        if q:
-            ends = [(t, 1) for t, *_ in q]
-            if role == "drums":
-                ends += [(t + 1, -1) for t, *_ in q]
-            else:
-                ends += [(t + c.durations_ticks[d], -1) for t, _, d, _, _ in q]
-            sounding = most = 0
-            for _, step in sorted(ends, key=lambda e: (e[0], e[1])):
-                sounding += step
-                most = max(most, sounding)
-            out["poly"] = bisect.bisect_left(c.ctrl_poly_edges, most)
-            if role != "drums":
-                lengths = sorted(c.durations_ticks[d] for _, _, d, _, _ in q)
-                out["dur"] = bisect.bisect_left(c.ctrl_dur_edges, lengths[len(lengths) // 2])
-        if prev is not None:
-            now, then = {(t, p) for t, p, *_ in q}, {(t, p) for t, p, *_ in prev}
-            union = now | then
-            share = len(now & then) / len(union) if union else 1.0
-            out["rep"] = bisect.bisect_left(c.ctrl_rep_edges, share)
-        return out
+        return control_values(self.config, q, role, prev)
 
     def _control_ids(
         self, q: list[QNote], role: str, prev: list[QNote] | None, kinds: Iterable[str]
     ) -> list[int]:
-        values = self._control_values(q, role, prev)
+        values = control_values(self.config, q, role, prev)
         wanted = set(kinds)
         return [
             self.vocab.id("ctrl", (k, values[kind]))
@@ -487,23 +460,3 @@ class Tokenizer:
         except OSError as err:
             raise TokenizerError(f"cannot read tokenizer file {path}: {err.strerror}") from None
         return cls.from_json(text)
-
-
-def _velocity_tables(config: TokenizerConfig, mids: list[float]) -> tuple[list[int], list[int]]:
-    """(level of every MIDI velocity 0..127, the velocity each level decodes to). A bucket's
-    velocities (those nearest its value) are cut into ``velocity_steps`` equal levels, each
-    decoding to its middle; with one step a level is the bucket and decodes to its value."""
-    steps = config.velocity_steps
-    bucket = [bisect.bisect_left(mids, v) for v in range(128)]
-    level, value = [0] * 128, []
-    for b, centre in enumerate(config.velocities):
-        members = [v for v in range(1, 128) if bucket[v] == b] or [centre]
-        lo, n = members[0], len(members)
-        for v in range(128):
-            if bucket[v] == b:
-                level[v] = b * steps + min(max(v - lo, 0) * steps // n, steps - 1)
-        if steps == 1:
-            value.append(centre)
-        else:
-            value += [lo + (2 * f + 1) * n // (2 * steps) for f in range(steps)]
-    return level, value

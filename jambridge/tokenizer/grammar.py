@@ -17,7 +17,8 @@ Sequence shape::
 - After ``EOS`` only ``BOS`` (next document) or ``PAD``.
 - v2 vocabularies (the kinds are empty in v1, so v1 sequences are unchanged):
   ``CTRL`` tokens right after ``TRACK``, at most one per control kind, in kind order;
-  ``SHIFT`` right after a ``POS`` (that position's notes are off the grid by so many steps);
+  ``SHIFT`` right after a ``POS`` (that position's notes are off the grid by so many steps;
+  never early on position 0);
   ``FILL`` instead of a track's notes marks a slot, and once the bars are done each slot's notes
   follow, in order, between ``FILL_START`` and ``FILL_END``; ``EOS`` only when every slot is
   filled.
@@ -150,8 +151,9 @@ class Grammar:
                         m[self._fill["FILL"]] = True
         elif s.phase == NEED_NOTE:
             m[self._note_start(s.role, 0) : self._note_stop(s.role)] = True
-            if not s.shifted:
-                m[r["shift"].start : r["shift"].stop] = True
+            if not s.shifted:  # on a bar line only late: a note never starts before its bar
+                early = v.config.max_shift if s.pos == 0 else 0
+                m[r["shift"].start + early : r["shift"].stop] = True
         elif s.phase == AFTER_FILL:
             m[self._fill["FILL_START"] if s.fills else sp["EOS"]] = True
         elif s.phase == NEED_DV:
