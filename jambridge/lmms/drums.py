@@ -5,14 +5,17 @@ DrumSynth preset ``drumsynth/tr808/Handclap.ds``) or a synth named "Kick", "Snar
 note's key only transposes the sound, so the sample or the name, not the key, says which drum
 it is. :data:`DRUM_SOUNDS` maps words to GM percussion keys (first match wins: open hats before
 closed hats, rims and claps before snares); :func:`drum_key` applies it to the sample path, then
-to the track name. Samples in a drum folder that name no known drum get
-:data:`GENERIC_PERCUSSION_KEY`.
+to the track name. Samples in a drum folder that name no known drum, and tracks whose name
+:func:`jambridge.roles.name_hint` calls drums ("Perc", "808"), get
+:data:`GENERIC_PERCUSSION_KEY`, so that no LMMS track reaches the drums role with its keys.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from jambridge.roles import name_hint
 
 GENERIC_PERCUSSION_KEY = 75  # GM Claves: a short dry hit for percussion we cannot name
 
@@ -27,7 +30,7 @@ DRUM_SOUNDS: tuple[tuple[re.Pattern[str], int, str], ...] = tuple(
     for pattern, key, name in (
         (rf"{_OPEN}.*\b{_HAT}\b|\b{_HAT}\b.*{_OPEN}", 46, "open hi-hat"),
         (rf"\b{_HAT}\b|\bc ?hi ?hat\b", 42, "closed hi-hat"),
-        (r"\b(?:kick|kik|bd|bassdrum|bass ?drum|boom|k 8 ?bit)\b", 36, "kick"),
+        (r"\b(?:kick\w*|kik|bd|bassdrum|bass ?drum|boom|k 8 ?bit)\b", 36, "kick"),
         (r"\b(?:rim|rims|rimshot|sidestick|side ?stick)\b", 37, "rimshot"),
         (r"clap", 39, "hand clap"),
         (r"snare|snr\b|\bsd\b|snarre|\bs 8 ?bit\b", 38, "snare"),
@@ -52,8 +55,6 @@ DRUM_SOUNDS: tuple[tuple[re.Pattern[str], int, str], ...] = tuple(
 # A sample in one of these folders is percussion even when its name says nothing more
 # (drumsynth/instrument/ holds pitched presets: an e-piano, a bass).
 _DRUM_FOLDER = re.compile(r"(?:^|[/:])(?:drums?|percussion|drumsynth/(?!instrument/)[^/]+)/")
-# A track name that says "drums" without saying which
-_DRUM_NAME = re.compile(r"\b(?:drums?|drumkit|perc|percs|percussion)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,6 @@ def drum_key(sample: str, track_name: str) -> DrumMatch | None:
     found = sound_key(track_name)
     if found:
         return DrumMatch(found[0], f"track name {track_name!r}: {found[1]}")
-    if _DRUM_NAME.search(normalize(track_name)):
+    if name_hint(track_name) == "drums":  # what role assignment would call drums, e.g. "Perc"
         return DrumMatch(GENERIC_PERCUSSION_KEY, f"track name {track_name!r}: percussion")
     return None
