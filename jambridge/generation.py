@@ -133,7 +133,8 @@ def generate(
 
 
 def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | None) -> Song:
-    from jambridge.procedural import generate_song
+    from jambridge.procedural import generate_song, style_feel
+    from jambridge.procedural.styles import style_params
 
     density = {r: preset.tracks[r].density for r in roles}
     song = generate_song(
@@ -145,6 +146,7 @@ def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | No
         roles=roles,
         density=density,
         sections=bars >= 16,
+        feel=style_feel(style_params(preset.style), seed, human=0.0),  # the style's swing
     )
     if prompt is None:
         return song

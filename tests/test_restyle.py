@@ -12,7 +12,7 @@ import pytest
 from jambridge.cli import main
 from jambridge.dataset import BuildConfig, build
 from jambridge.errors import DataError
-from jambridge.midi_io import write_midi
+from jambridge.midi_io import read_midi, write_midi
 from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT, Key, Note, Song, Track
 from jambridge.procedural import STYLES, Feel, generate_song, style_feel
 from jambridge.procedural.analysis import harmony_from_song
@@ -190,6 +190,20 @@ def test_house_swings_and_techno_does_not():
     assert song.note_count() > 0
     for track in song.tracks:  # no swing, no timing: every note still on the grid
         assert all(abs(n.start_beats * GRID_PER_BEAT % 1) < 1e-6 for n in track.notes)
+
+
+@pytest.mark.parametrize(("preset", "swung"), [("deephouse", True), ("techno", False)])
+def test_procedural_presets_swing_where_their_style_does(tmp_path, preset, swung):
+    out = tmp_path / "x.mid"
+    argv = ["generate", "--engine", "procedural", "--preset", preset, "--bars", "8"]
+    assert main([*argv, "--seed", "3", "-o", str(out)]) == 0
+    song, _ = read_midi(out)
+    delays = off_16th_delays(song, CLOSED_HAT)
+    assert delays
+    if swung:  # the file keeps the swing (480 PPQ): 0.55..0.62 -> 0.025..0.06 beats late
+        assert all(0.024 <= d <= 0.061 for d in delays)
+    else:
+        assert all(abs(d) < 1e-6 or abs(d - 1 / 12) < 1e-6 for d in delays)  # grid or shuffle
 
 
 def test_human_timing_moves_notes_a_little_and_keeps_them_in_their_bar():

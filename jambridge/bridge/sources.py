@@ -155,7 +155,8 @@ class ProceduralAdapter:
 
     def _build(self, preset_name: str, position: int):
         from jambridge.preset import load_preset
-        from jambridge.procedural import STYLES, ProceduralBarSource
+        from jambridge.procedural import STYLES, ProceduralBarSource, style_feel
+        from jambridge.procedural.styles import style_params
 
         preset = load_preset(preset_name)
         if preset.style not in STYLES:
@@ -165,8 +166,9 @@ class ProceduralAdapter:
             )
         key = Key.parse(self.spec.key) if self.spec.key else preset.key
         density = {r: preset.tracks[r].density for r in ROLES}
+        feel = style_feel(style_params(preset.style), self.spec.seed, human=0.0)  # its swing
         source = ProceduralBarSource(
-            preset.style, self.spec.seed, key, self.spec.bpm, ROLES, density
+            preset.style, self.spec.seed, key, self.spec.bpm, ROLES, density, feel=feel
         )
         source.seek(position)
         self._preset_name, self._density = preset_name, density

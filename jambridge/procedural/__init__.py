@@ -111,6 +111,9 @@ class ProceduralBarSource:
     drops, break), then break, build and drop cycling forever, with new bass, chords and lead
     after each break (and a new drum groove after every second one).
 
+    ``harmony`` and ``feel`` as for :func:`generate_song` (bar i of the stream plays bar i of
+    the harmony, looped).
+
     Bars depend only on the settings, the seed and the bar number: :meth:`seek` (Song Position
     Pointer, Continue, or a retracted bar) and :meth:`bar_at` give the same bar a plain run
     would have given. :meth:`set_density` and :meth:`regenerate` steer the bars after them.
@@ -125,8 +128,10 @@ class ProceduralBarSource:
         roles: Sequence[str] = ROLES,
         density: Mapping[str, float] | None = None,
         sections: bool = True,
+        harmony: GivenHarmony | None = None,
+        feel: Feel | None = None,
     ) -> None:
-        self._composer = Composer(style, seed, key, bpm, roles, density)
+        self._composer = Composer(style, seed, key, bpm, roles, density, harmony, feel)
         self._arrangement = Arrangement(
             self._composer.params, seed, self._composer.roles, None, sections
         )
