@@ -168,7 +168,7 @@ def test_no_usable_file_is_an_error_that_keeps_the_old_dataset(tmp_path):
 def test_an_unexpected_reader_failure_skips_the_file(corpus, tmp_path, monkeypatch):
     import jambridge.midi_io
 
-    def explode(data, where):
+    def explode(data, where, roles=None):  # the worker reads through song_files.read_song
         raise ZeroDivisionError("a reader bug")
 
     monkeypatch.setattr(jambridge.midi_io, "midi_bytes_to_song", explode)
