@@ -219,7 +219,7 @@ def test_pattern_loops_over_the_longest_kth_pattern_and_clips_cut_it(tmp_path):
 
 def test_muted_tracks_clips_and_pattern_tracks_do_not_play(tmp_path):
     editor = [
-        instrument("k", [clip(0, FOUR)], "audiofileprocessor", KICK),
+        instrument("k", [clip(0, FOUR), clip(192, FOUR[:1])], "audiofileprocessor", KICK),
         instrument(
             "s", [clip(0, [note(57, 48, STEP)])], "audiofileprocessor", "drums/snare01.ogg", muted=1
         ),
@@ -237,6 +237,7 @@ def test_muted_tracks_clips_and_pattern_tracks_do_not_play(tmp_path):
     assert len(notes_of(song, "bass")) == 4 and song.roles == ("drums", "bass")
     assert report.drop_reasons["in a muted clip"] == 4
     assert report.drop_reasons["in a muted track"] == 2  # the lead's note, the snare's
+    assert report.drop_reasons["in a muted pattern track"] == 1  # pattern 1's kick
     assert ("track 3 'Lead'", "muted") in report.dropped
 
 

@@ -72,7 +72,9 @@ def pattern_parts(
             continue
         played: list[Played] = []
         for k, clip in enumerate(clips):
-            if k >= len(tracks) or not spans[k]:
+            if k < len(tracks) and tracks[k].silent:
+                ctx.drop("in a muted pattern track", len(clip.findall("note")))
+            elif k >= len(tracks) or not spans[k]:
                 ctx.drop("in a pattern no pattern track plays", len(clip.findall("note")))
             else:
                 played.extend(_looped(ctx, voice, clip, spans[k], loops[k]))
