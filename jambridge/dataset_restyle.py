@@ -96,18 +96,18 @@ def _song_and_digest(job: RestyleJob, seed: int) -> tuple[Song, str]:
 
         numerals = " ".join(load_progressions(job.path)[job.item].numerals)
         digest = hashlib.sha1(f"progression {numerals}".encode()).hexdigest()
-        return restyle.progression_song(job.path, job.item, job.style, seed), digest
+        return restyle.progression_song(job.path, job.item, job.style, seed).song, digest
     if job.kind == "pop909":
         folder = Path(job.path)
         data = (folder / f"{folder.name}.mid").read_bytes()
-        return restyle.pop909_song(folder, job.style, seed), hashlib.sha1(data).hexdigest()
+        return restyle.pop909_song(folder, job.style, seed).song, hashlib.sha1(data).hexdigest()
     from jambridge.song_files import song_bytes_to_song  # MIDI files and LMMS projects
 
     if Path(job.path).stat().st_size > job.cfg.max_file_bytes:
         raise DataError(f"file larger than {job.cfg.max_file_bytes} bytes")
     data = Path(job.path).read_bytes()
     song, _report = song_bytes_to_song(data, job.path)
-    return restyle.song_restyle(song, job.style, seed), hashlib.sha1(data).hexdigest()
+    return restyle.song_restyle(song, job.style, seed).song, hashlib.sha1(data).hexdigest()
 
 
 def process_restyle(job: RestyleJob) -> FileResult:

@@ -11,6 +11,7 @@ import pytest
 
 from jambridge.cli import main
 from jambridge.dataset import BuildConfig, build
+from jambridge.dataset_restyle import plan_restyle
 from jambridge.errors import DataError
 from jambridge.midi_io import read_midi, write_midi
 from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT, Key, Note, Song, Track
@@ -335,11 +336,11 @@ def test_data_build_mixes_in_restyled_songs_with_counts(tmp_path):
 def test_restyled_songs_are_deterministic_and_cycle_styles(tmp_path):
     progs = tmp_path / "p.json"
     progs.write_text(json.dumps({"prog_maj": ["I IV =x"], "prog_min": [], "prog_modal": []}))
-    a = progression_song(str(progs), 0, "house", 11)
-    assert a == progression_song(str(progs), 0, "house", 11)
+    a = progression_song(str(progs), 0, "house", 11).song
+    assert a == progression_song(str(progs), 0, "house", 11).song
     assert a.style == "house" and a.key.mode == "major"
     cfg = BuildConfig(sources=(), out=str(tmp_path / "o"), restyle_progressions=str(progs),
                       restyle_versions=3, workers=1)  # fmt: skip
+    assert [j.style for j in plan_restyle(cfg, [])] == list(STYLES[:3])
     report = build(cfg, show_progress=False)
     assert report["per_source"][0]["used"] == 3
-    assert set(STYLES[:3]) <= set(STYLES)

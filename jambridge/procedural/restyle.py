@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jambridge.errors import DataError
@@ -32,6 +32,14 @@ from jambridge.procedural.styles import style_params
 PROGRESSION_BARS = (8, 16, 32)  # a progression loops over one of these lengths
 SONG_BARS = (16, 32, 64)  # a window of this many bars of a real song (whole songs are longer)
 LEAD_SHARE = 0.6  # share of re-styled songs with a lead (the harmony lives in bass and chords)
+
+
+@dataclass(frozen=True)
+class Restyled:
+    """A re-styled song and the harmony it plays (bar i of the song plays bar i, looped)."""
+
+    song: Song
+    harmony: GivenHarmony
 
 
 def restyle(
@@ -87,7 +95,7 @@ def _window(harmony: GivenHarmony, rng: random.Random) -> GivenHarmony:
     return harmony.window(start, bars)
 
 
-def progression_song(path: str, index: int, style: str, seed: int) -> Song:
+def progression_song(path: str, index: int, style: str, seed: int) -> Restyled:
     """Progression ``index`` of the file at ``path`` in ``style``: a key from the style's tonics
     in the progression's mode, one or two chords a bar, looped over 8, 16 or 32 bars.
 
@@ -101,10 +109,11 @@ def progression_song(path: str, index: int, style: str, seed: int) -> Song:
     rng = rng_for(seed, "restyle-progression")
     key = Key(rng.choice(style_params(style).tonics), prog.mode)
     harmony = progression_harmony(prog, key, rng.choice((1, 1, 2)))
-    return restyle(harmony, style, seed, rng.choice(PROGRESSION_BARS), **_drawn(rng))
+    song = restyle(harmony, style, seed, rng.choice(PROGRESSION_BARS), **_drawn(rng))
+    return Restyled(song, harmony)
 
 
-def pop909_song(folder: str | Path, style: str, seed: int) -> Song:
+def pop909_song(folder: str | Path, style: str, seed: int) -> Restyled:
     """A window of the POP909 song in ``folder`` in ``style``, in the song's key, its bass the
     piano's lowest voice or the chord roots (drawn).
 
@@ -113,10 +122,10 @@ def pop909_song(folder: str | Path, style: str, seed: int) -> Song:
     """
     rng = rng_for(seed, "restyle-pop909")
     harmony = _window(pop909_harmony(folder, rng.choice(BASS_MODES)), rng)
-    return restyle(harmony, style, seed, len(harmony.bars), **_drawn(rng))
+    return Restyled(restyle(harmony, style, seed, len(harmony.bars), **_drawn(rng)), harmony)
 
 
-def song_restyle(song: Song, style: str, seed: int) -> Song:
+def song_restyle(song: Song, style: str, seed: int) -> Restyled:
     """A window of ``song`` (any read song: MIDI, LMMS) in ``style``: its chords from its pitch
     classes per half bar, its bass line kept as the bass's roots.
 
@@ -125,4 +134,4 @@ def song_restyle(song: Song, style: str, seed: int) -> Song:
     """
     rng = rng_for(seed, "restyle-song")
     harmony = _window(harmony_from_song(song), rng)
-    return restyle(harmony, style, seed, len(harmony.bars), **_drawn(rng))
+    return Restyled(restyle(harmony, style, seed, len(harmony.bars), **_drawn(rng)), harmony)
