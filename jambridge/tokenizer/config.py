@@ -43,8 +43,9 @@ class TokenizerConfig:
     velocity_steps: int = 3
     # Micro-timing: SHIFT steps per grid tick. A position's notes may move off the grid by
     # -h..+h steps, h = (shift_steps - 1) // 2: less than half a tick, so a shifted note still
-    # rounds to its tick (12 steps: 1/144 beat = 3.5 ms at 120 BPM, up to 5 steps either way).
-    shift_steps: int = 12
+    # rounds to its tick. 10 steps: 1/120 beat (4.2 ms at 120 BPM), up to 4 steps either way;
+    # 120 steps per beat divide the written files' 480 PPQ, so a saved clip keeps them exactly.
+    shift_steps: int = 10
     # Per-bar, per-track control tokens after TRACK (density, polyphony, duration, repetition),
     # each optional; training drops them at random so the unconditioned model stays good.
     controls: bool = True

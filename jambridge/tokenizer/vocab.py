@@ -14,7 +14,7 @@ density    (role, level or None = role off)             36     36
 ctrl       (control kind index, bin)                    23     0
 fill       FILL, FILL_START, FILL_END                   3      0
 pos        tick in the bar, 0..47                       48     48
-shift      micro-timing steps, -h..-1, 1..h             10     0
+shift      micro-timing steps, -h..-1, 1..h             8      0
 pitch      MIDI pitch 0..127 (pitched roles)            128    128
 durvel     (duration index, velocity level)             264    88
 drum       (GM key, velocity level)                     732    244
