@@ -3,8 +3,16 @@
 pays for torch or Qt).
 
 A command module provides ``add_arguments(parser)`` and ``run(args) -> int``. Errors that are the
-user's to fix (:class:`~jambridge.errors.JamBridgeError`, and an ``OSError`` a command did not
-turn into one) print one line and exit 1; no traceback.
+user's to fix print one line, ``jambridge COMMAND: error: ...``, never a traceback. Exit status:
+
+* 0: done;
+* 2: a usage error, found before any work: an option value out of its range or options that do
+  not go together -- argparse's own checks (option types in :mod:`jambridge.commands.arg_types`)
+  and :class:`~jambridge.errors.UsageError` from a command alike;
+* 1: a run-time error: a file that is missing or unreadable, a bad preset or model file, a port,
+  the disk (:class:`~jambridge.errors.JamBridgeError`, or an ``OSError`` a command did not turn
+  into one);
+* 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import importlib
 import sys
 
 from jambridge import __version__
-from jambridge.errors import JamBridgeError
+from jambridge.errors import JamBridgeError, UsageError
 
 # name -> (module, one-line help). Order is the order of `jambridge --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -60,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
         return int(module.run(args) or 0)
+    except UsageError as err:
+        print(f"jambridge {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except JamBridgeError as err:
         print(f"jambridge {args.command}: error: {err}", file=sys.stderr)
         return 1

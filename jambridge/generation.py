@@ -12,7 +12,7 @@ the other roles around it in the riff's key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -105,8 +105,10 @@ def generate(
     model_path: str | Path | None = None,
     roles: Sequence[str] | None = None,
     key_from_prompt: bool = True,
+    on_bar: Callable[[int], None] | None = None,
 ) -> Song:
     """A ``bars``-bar song for ``preset`` (tracks limited to ``roles`` when given).
+    ``on_bar`` is told the number of bars done as generation goes (a progress bar).
 
     With a pitched ``prompt``, the song takes the riff's estimated key unless
     ``key_from_prompt`` is False (the user named the key: an estimate from a few notes can
@@ -124,10 +126,12 @@ def generate(
         preset = replace(preset, key=prompt_key)
     if engine == "procedural":
         song = _procedural(preset, bars, seed, roles, prompt)
+        if on_bar is not None:
+            on_bar(bars)
     else:
         from jambridge.engine.offline import generate_with_model
 
-        song = generate_with_model(preset, bars, seed, roles, prompt, model_path)
+        song = generate_with_model(preset, bars, seed, roles, prompt, model_path, on_bar=on_bar)
     song = _apply_track_settings(song, preset)
     return replace(song, name=f"JamBridge {preset.name} ({engine}, seed {seed})")
 

@@ -80,3 +80,13 @@ def test_a_switch_without_values_keeps_the_tracks():
 def test_preset_values_must_be_track_controls(bad):
     with pytest.raises(Exception, match="track"):
         ctl.SetPreset("acid", bad)
+
+
+def test_two_roles_on_one_channel_are_refused_where_the_app_and_cli_open_the_bridge():
+    from jambridge.errors import JamBridgeError
+
+    with pytest.raises(JamBridgeError, match="drums and bass are both on MIDI channel 2"):
+        BridgeConfig(channels={"drums": 1, "bass": 1, "chords": 2, "lead": 3})
+    with pytest.raises(JamBridgeError, match="lead channel must be in range 1..16"):
+        ctl.check_channels({"lead": 16})
+    ctl.check_channels({"drums": 9, "bass": 1, "chords": 2, "lead": 3})  # the defaults are fine

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import mido
 import pytest
 
@@ -10,6 +13,7 @@ from jambridge.generation import load_prompt
 from jambridge.keyfinder import scale_consistency
 from jambridge.midi_io import read_midi
 from jambridge.music import Key
+from jambridge.progress import Progress
 from tests.midi_factory import Part, write_midi_file
 
 
@@ -80,12 +84,6 @@ def test_prompt_riff_opens_the_song_and_sets_the_key(tmp_path):
     [
         (["--preset", "polka"], "no preset named 'polka'"),
         (["--prompt", "/nonexistent.mid"], "cannot read"),
-        (["--key", "H minor"], "key must look like"),
-        (["--bpm", "900"], "bpm must be in range"),
-        (["--temperature", "5"], "temperature must be in range"),
-        (["--temperature", "nan"], "temperature must be in range"),
-        (["--bars", "10001"], "bars must be in range 1..10000, got 10001"),
-        (["--prompt-role", "bass"], "--prompt-role needs --prompt"),
         (["--stems", "/proc/no/stems"], "cannot create the stems folder"),
     ],
 )
@@ -96,12 +94,29 @@ def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, args, message):
     assert not (tmp_path / "x.mid").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--key", "H minor"], "key must look like"),
+        (["--bpm", "900"], "bpm must be in range"),
+        (["--temperature", "5"], "temperature must be in range"),
+        (["--temperature", "nan"], "temperature must be in range"),
+        (["--prompt-role", "bass"], "--prompt-role needs --prompt"),
+    ],
+)
+def test_bad_option_values_are_one_line_and_exit_2(tmp_path, capsys, args, message):
+    rc = main(["generate", "--engine", "procedural", *args, "-o", str(tmp_path / "x.mid")])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "x.mid").exists()
+
+
 def test_missing_output_folder_is_an_error(tmp_path, capsys):
     rc = main(["generate", "--engine", "procedural", "-o", str(tmp_path / "no" / "x.mid")])
     assert rc == 1 and "does not exist" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--bars", "0"], ["--tracks", "kazoo"], []])
+@pytest.mark.parametrize("args", [["--bars", "0"], ["--bars", "10001"], ["--tracks", "kazoo"], []])
 def test_argument_errors_exit_2(tmp_path, args):
     argv = ["generate", "--engine", "procedural", *args]
     if args:
@@ -181,3 +196,47 @@ def test_the_model_continues_an_a_minor_bass_riff_in_key_without_the_scale_lock(
     assert {"drums", "chords", "lead"} <= {t.role for t in after.tracks if t.notes}
     assert after.track("bass").notes  # the riff's role is continued
     assert scale_consistency(after, Key(9, "minor")) >= 0.9
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("engine", ["procedural", "model"])
+def test_a_long_generation_shows_progress_on_a_terminal(tmp_path, monkeypatch, engine):
+    from jambridge.engine.session import default_model_path
+
+    if engine == "model" and not default_model_path(must_exist=False).exists():
+        pytest.skip("the shipped model is not installed")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    seen: list[int] = []
+    update = Progress.update
+    monkeypatch.setattr(Progress, "update", lambda p, n=1, **kw: (seen.append(p.done + n),
+                                                                  update(p, n, **kw)))  # fmt: skip
+    bars = 6 if engine == "model" else 64
+    out = tmp_path / "long.mid"
+    assert main(["generate", "--engine", engine, "--bars", str(bars), "-o", str(out)]) == 0
+    shown = terminal.getvalue()
+    assert f"{bars}/{bars} bars" in shown and "generating long.mid" in shown
+    if engine == "model":
+        assert seen == list(range(1, bars + 1))  # bar by bar, as they are made
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    assert main(["generate", "--engine", "procedural", "--bars", "8", "-o",
+                 str(tmp_path / "x.mid")]) == 0  # fmt: skip
+    assert capsys.readouterr().err == ""
+
+
+def test_stems_are_reported(tmp_path, capsys):
+    stems = tmp_path / "stems"
+    assert main(["generate", "--engine", "procedural", "--bars", "2", "--tracks", "drums,bass",
+                 "--stems", str(stems), "-o", str(tmp_path / "s.mid")]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    written = sorted(stems.iterdir())
+    assert len(written) == 2
+    assert "2 stems" in out and all(str(p) in out for p in written)

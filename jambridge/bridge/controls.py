@@ -8,6 +8,7 @@ construction, with messages that name the range.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from jambridge.errors import JamBridgeError
@@ -28,6 +29,23 @@ def check_role(role: str) -> None:
     """Raise unless ``role`` is one of ROLES."""
     if role not in ROLES:
         raise JamBridgeError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+
+
+def check_channels(channels: Mapping[str, int]) -> None:
+    """Raise unless each role has its own MIDI channel (0-based, 0..15): a DAW track listens
+    to one channel, and two roles on one would play into the same track."""
+    seen: dict[int, str] = {}
+    for role in ROLES:
+        if role not in channels:
+            continue
+        channel = channels[role]
+        _in_range(f"{role} channel", channel + 1, 1, 16)
+        if channel in seen:
+            raise JamBridgeError(
+                f"{seen[channel]} and {role} are both on MIDI channel {channel + 1}: give each "
+                "role its own channel (each DAW track listens to one)"
+            )
+        seen[channel] = role
 
 
 @dataclass(frozen=True, slots=True)

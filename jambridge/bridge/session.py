@@ -89,6 +89,8 @@ class BridgeConfig:
         if self.bpm is not None and not 20 <= self.bpm <= 400:
             raise JamBridgeError(f"bpm must be in range 20..400, got {self.bpm}")
         ctl.SetLatency(self.latency_ms)  # validates the range
+        if self.channels is not None:
+            ctl.check_channels(self.channels)
 
 
 def controls_from_preset(preset: Preset, name: str) -> ctl.Controls:
@@ -149,6 +151,7 @@ class BridgeSession:
         bpm = cfg.bpm or self.preset.bpm
         ccmap = CcMap.load(cfg.ccmap) if cfg.ccmap else CcMap()
         channels = dict(cfg.channels or {r: self.preset.tracks[r].channel - 1 for r in ROLES})
+        ctl.check_channels(channels)  # the preset's own may collide
         try:
             if self._out is None or (self._in is None and self._connect_input):
                 self.api = choose_api(cfg.midi_api)

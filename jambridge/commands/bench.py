@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from jambridge.commands.arg_types import at_least
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="MODEL.onnx", help="model file (default: the shipped one)")
@@ -12,8 +14,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--random", action="store_true", help="random weights of the default size (needs torch)"
     )
     p.add_argument("--config", metavar="MODEL_CFG.json", help="with --random: a ModelConfig JSON")
-    p.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads (1)")
-    p.add_argument("--bars", type=int, default=60, help="bars to generate and time (60)")
+    p.add_argument(
+        "--threads", type=at_least(1), default=1, help="onnxruntime intra-op threads (1)"
+    )
+    p.add_argument("--bars", type=at_least(1), default=60, help="bars to generate and time (60)")
     p.add_argument("--no-compare", action="store_true", help="skip torch / transformers")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
@@ -26,8 +30,6 @@ def run(args: argparse.Namespace) -> int:
     from jambridge.engine.session import default_model_path
     from jambridge.errors import ModelError
 
-    if args.bars < 1:
-        raise ModelError(f"--bars must be >= 1, got {args.bars}")
     model = None if args.random else (args.model or default_model_path(must_exist=False))
     if model is not None and not Path(model).exists():
         if args.model:

@@ -16,6 +16,7 @@ import threading
 import time
 
 from jambridge.commands.live_args import add_live_arguments
+from jambridge.errors import JamBridgeError, UsageError
 from jambridge.music import ROLES
 
 
@@ -110,22 +111,26 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, LogLine) and event.level == "info":
             say(event.text)
 
-    config = BridgeConfig(
-        midi_api=args.midi_api,
-        in_port=args.in_port,
-        out_port=args.out_port,
-        clock=args.clock,
-        bpm=args.bpm,
-        preset=args.preset,
-        engine=args.engine,
-        model=args.model,
-        seed=args.seed,
-        latency_ms=args.latency_ms,
-        channels=_channels(args),
-        ccmap=args.ccmap,
-        capture_dir=args.capture_dir,
-        rt_priority=0 if args.no_realtime else BridgeConfig.rt_priority,
-    )
+    channels = _channels(args)  # reads the preset: a bad one is a run-time error
+    try:
+        config = BridgeConfig(
+            midi_api=args.midi_api,
+            in_port=args.in_port,
+            out_port=args.out_port,
+            clock=args.clock,
+            bpm=args.bpm,
+            preset=args.preset,
+            engine=args.engine,
+            model=args.model,
+            seed=args.seed,
+            latency_ms=args.latency_ms,
+            channels=channels,
+            ccmap=args.ccmap,
+            capture_dir=args.capture_dir,
+            rt_priority=0 if args.no_realtime else BridgeConfig.rt_priority,
+        )
+    except JamBridgeError as err:  # an option value out of range, or two roles on a channel
+        raise UsageError(str(err)) from None
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     session = BridgeSession(config, on_event=on_event)

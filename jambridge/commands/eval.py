@@ -16,15 +16,15 @@ import argparse
 import json
 from pathlib import Path
 
+from jambridge.commands.arg_types import at_least
+
 
 def _generated(text: str) -> tuple[str, str]:
     name, sep, path = text.partition("=")
     if not sep:
         path = text
         name = Path(text.rstrip("/")).name or text
-    if not Path(path).exists():
-        raise argparse.ArgumentTypeError(f"{path} does not exist")
-    return name, path
+    return name, path  # a missing folder is a run-time error (exit 1): see run()
 
 
 def _baselines(text: str) -> tuple[str, ...]:
@@ -37,16 +37,6 @@ def _baselines(text: str) -> tuple[str, ...]:
             f"baselines must be a comma list of {', '.join(BASELINES)} (or none)"
         )
     return names
-
-
-def _at_least(low: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
-        return value
-
-    return parse
 
 
 def _held_out(text: str) -> tuple[str, str, float]:
@@ -117,21 +107,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", default="eval_report", metavar="DIR", help="report folder")
     p.add_argument(
-        "--segment-bars", type=_at_least(1), default=4, help="bars per feature segment (default 4)"
+        "--segment-bars", type=at_least(1), default=4, help="bars per feature segment (default 4)"
     )
     p.add_argument(
-        "--max-bars", type=_at_least(1), default=1024, help="bars read per set (default 1024)"
+        "--max-bars", type=at_least(1), default=1024, help="bars read per set (default 1024)"
     )
     p.add_argument(
         "--max-song-bars",
-        type=_at_least(1),
+        type=at_least(1),
         default=32,
         help="bars kept per song, a random window (default 32)",
     )
-    p.add_argument("--ngram-order", type=_at_least(1), default=6, help="n-gram order (default 6)")
+    p.add_argument("--ngram-order", type=at_least(1), default=6, help="n-gram order (default 6)")
     p.add_argument(
         "--nll-tokens",
-        type=_at_least(2),
+        type=at_least(2),
         default=100_000,
         help="validation tokens scored for NLL (default 100000)",
     )
@@ -173,6 +163,11 @@ def _note_nll(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jambridge.errors import DataError
+
+    for _, path in args.generated:
+        if not Path(path).exists():
+            raise DataError(f"--generated {path} does not exist")
     note_nll = _note_nll(args) if args.held_out else None
     if note_nll is not None and not (args.real or args.generated):
         if args.json:

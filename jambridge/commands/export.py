@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from jambridge.commands.arg_types import at_least
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="ckpt.pt or best.pt from a train run")
@@ -15,7 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--tokenizer", metavar="TOKENIZER.json", help="also write the model's tokenizer file here"
     )
     p.add_argument(
-        "--greedy-tokens", type=int, default=256, help="tokens of greedy decoding to compare (256)"
+        "--greedy-tokens",
+        type=at_least(1),
+        default=256,
+        help="tokens of greedy decoding to compare (256)",
     )
     p.add_argument("--no-validate", action="store_true", help="skip validation (not advised)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
@@ -25,11 +30,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from jambridge.errors import ModelError
     from jambridge.export.onnx_export import export_checkpoint
 
-    if args.greedy_tokens < 1:
-        raise ModelError(f"--greedy-tokens must be >= 1, got {args.greedy_tokens}")
     variant = "int8" if args.int8 else "float16" if args.fp16 else "float32"
     result = export_checkpoint(args.checkpoint, args.output, variant,
                                validate=not args.no_validate,

@@ -1,12 +1,22 @@
-"""``jambridge generate``: a multi-track techno idea as a type-1 .mid file (and stems)."""
+"""``jambridge generate``: a multi-track techno idea as a type-1 .mid file (and stems).
+
+A progress bar (bars done, rate, ETA) runs on stderr when it is a terminal; each file written,
+stems included, is printed on stdout. Option values out of range exit 2, like argparse's own
+checks (see :mod:`jambridge.cli`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
+import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from jambridge.commands.arg_types import at_least, in_range
+from jambridge.generation import MAX_BARS
 from jambridge.music import ROLES
 
 
@@ -18,13 +28,6 @@ def _roles(text: str) -> tuple[str, ...]:
     return roles
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jambridge generate``."""
     p.add_argument(
@@ -32,7 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="techno",
         help="preset name (see presets/) or a preset JSON file (default: techno)",
     )
-    p.add_argument("--bars", type=_positive, default=16, help="bars to generate (default 16)")
+    p.add_argument(
+        "--bars", type=in_range(1, MAX_BARS), default=16, help="bars to generate (default 16)"
+    )
     p.add_argument(
         "--seed", type=int, default=None, help="random seed (default: a new one, printed)"
     )
@@ -63,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt-role", choices=ROLES, help="the role of the prompt riff")
     p.add_argument(
         "--variations",
-        type=_positive,
+        type=at_least(1),
         default=1,
         metavar="K",
         help="write K variations: OUT-1.mid .. OUT-K.mid",
@@ -87,27 +92,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate ``--variations`` songs, write them (and their stems), print a line for each."""
-    from jambridge.errors import DataError
+    from jambridge.errors import JamBridgeError, UsageError
     from jambridge.generation import generate, load_prompt, song_seconds, split_stems
     from jambridge.midi_io import write_midi
     from jambridge.preset import load_preset, with_overrides
 
     t0 = time.perf_counter()
     if args.prompt_role and not args.prompt:
-        raise DataError("--prompt-role needs --prompt FILE.mid (the riff whose role it names)")
-    preset = with_overrides(load_preset(args.preset), args.bpm, args.temperature, args.key)
+        raise UsageError("--prompt-role needs --prompt FILE.mid (the riff whose role it names)")
+    preset = load_preset(args.preset)
+    try:
+        preset = with_overrides(preset, args.bpm, args.temperature, args.key)
+    except JamBridgeError as err:  # an option value out of range: a usage error
+        raise UsageError(str(err)) from None
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     paths = output_paths(args.output, args.variations)
     _check_outputs(paths, args.prompt)
     stems = _stems_folder(args.stems) if args.stems else None
     for k, path in enumerate(paths):
-        song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model, args.tracks,
-                        key_from_prompt=args.key is None)  # fmt: skip
+        with _progress(args.bars, path) as on_bar:
+            song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model,
+                            args.tracks, key_from_prompt=args.key is None,
+                            on_bar=on_bar)  # fmt: skip
         write_midi(song, path)
+        stem_paths = []
         if stems is not None:
             for stem in split_stems(song):
-                write_midi(stem, stems / f"{path.stem}-{stem.tracks[0].role}.mid")
+                stem_paths.append(stems / f"{path.stem}-{stem.tracks[0].role}.mid")
+                write_midi(stem, stem_paths[-1])
         counts = ", ".join(f"{t.role} {len(t.notes)}" for t in song.tracks)
         bars = f"{song.length_bars} bar{'s' if song.length_bars != 1 else ''}"
         print(
@@ -115,7 +128,22 @@ def run(args: argparse.Namespace) -> int:
             f"{song.key.name if song.key else 'no key'}, {preset.name} ({args.engine}, "
             f"seed {seed + k}); notes: {counts}; {time.perf_counter() - t0:.2f} s"
         )
+        if stem_paths:
+            print(f"wrote {len(stem_paths)} stems: {', '.join(str(s) for s in stem_paths)}")
     return 0
+
+
+@contextlib.contextmanager
+def _progress(bars: int, path: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr while ``path``'s song is generated, when stderr is a terminal;
+    yields the ``on_bar`` callback for :func:`~jambridge.generation.generate` (or None)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from jambridge.progress import Progress
+
+    with Progress(bars, "bars", f"generating {path.name}") as progress:
+        yield lambda done: progress.update(done - progress.done)
 
 
 def output_paths(output: str, variations: int) -> list[Path]:

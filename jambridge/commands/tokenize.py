@@ -7,19 +7,16 @@ import argparse
 import json
 from collections import Counter
 
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+from jambridge.commands.arg_types import at_least
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jambridge tokenize``."""
     p.add_argument("file", help="a MIDI file or an LMMS project (.mmp, .mmpz)")
     p.add_argument("--decode", metavar="OUT.mid", help="write decode(encode(FILE)) here")
-    p.add_argument("--tokens", type=_count, default=0, metavar="N", help="print the first N tokens")
+    p.add_argument(
+        "--tokens", type=at_least(0), default=0, metavar="N", help="print the first N tokens"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON (last line)")
 
 

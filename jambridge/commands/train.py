@@ -11,6 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
+from jambridge.commands.arg_types import at_least
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="DIR", help="dataset folder (data build)")
@@ -22,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (checkpoints, log)")
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/ckpt.pt")
     p.add_argument(
-        "--max-steps", type=int, metavar="N", help="train to step N (overrides the config)"
+        "--max-steps", type=at_least(1), metavar="N", help="train to step N (overrides the config)"
     )
     p.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: GPU if any)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
@@ -42,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         cfg = TrainConfig()
     if args.max_steps is not None:
-        if args.max_steps < 1:
-            raise DataError(f"--max-steps must be >= 1, got {args.max_steps}")
         cfg = TrainConfig.from_dict({**cfg.to_dict(), "max_steps": args.max_steps})
     if args.resume and not (out / "ckpt.pt").exists():
         raise DataError(f"--resume: {out / 'ckpt.pt'} does not exist")

@@ -87,9 +87,10 @@ def open_model(model_path: str | Path | None = None, threads: int = 1) -> ModelS
 
 
 def generate_bars(
-    gen: BarGenerator, settings: SamplingSettings, bars: int, prompt=None
+    gen: BarGenerator, settings: SamplingSettings, bars: int, prompt=None, on_bar=None
 ) -> list[list[Bar]]:
-    """``bars`` bars for every row of ``gen`` (already started): the prompt's bars first."""
+    """``bars`` bars for every row of ``gen`` (already started): the prompt's bars first.
+    ``on_bar(n)`` (optional) is called after each bar with the bars done so far."""
     out: list[list[Bar]] = [[] for _ in range(gen.batch_size)]
     prompt_bars = list(prompt.bars)[:bars] if prompt is not None else []
     for i in range(bars):
@@ -99,19 +100,22 @@ def generate_bars(
             forced = {prompt.role: track} if track is not None else None
         for row, bar in zip(out, gen.next_bars(settings, forced), strict=True):
             row.append(bar)
+        if on_bar is not None:
+            on_bar(i + 1)
     return out
 
 
 def generate_with_model(
     preset, bars: int, seed: int, roles: Sequence[str], prompt=None,
-    model_path: str | Path | None = None, variations: int = 1,
+    model_path: str | Path | None = None, variations: int = 1, on_bar=None,
 ) -> Song | list[Song]:  # fmt: skip
-    """A ``bars``-bar song (or ``variations`` songs, generated together as a batch)."""
+    """A ``bars``-bar song (or ``variations`` songs, generated together as a batch);
+    ``on_bar`` as in :func:`generate_bars`."""
     session = open_model(model_path)
     gen = BarGenerator(session, batch_size=variations, seed=seed)
     roles = tuple(r for r in ROLES if r in roles)
     gen.start(header_for(preset, roles))
-    rows = generate_bars(gen, settings_for(preset), bars, prompt)
+    rows = generate_bars(gen, settings_for(preset), bars, prompt, on_bar)
     songs = [
         Song.from_bars(row, tempo_bpm=preset.bpm, key=preset.key, style=preset.style)
         for row in rows
