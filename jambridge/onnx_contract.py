@@ -29,9 +29,11 @@ tokenizer's JSON), :data:`META_CONTRACT` (this contract's version) and :data:`ME
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from jambridge import safe_json
 from jambridge.errors import ModelError
 
 CONTRACT_VERSION = "1"
@@ -181,16 +183,20 @@ class ModelMeta:
         return float(self.config["rope_theta"])
 
 
-_REQUIRED_CONFIG = (
-    "vocab_size",
-    "n_layer",
-    "n_head",
-    "n_kv_head",
-    "head_size",
-    "n_embd",
-    "block_size",
-    "rope_theta",
-)
+# ModelConfig field -> (low, high): the ranges jambridge.training.config.ModelConfig enforces
+_CONFIG_INTS = {
+    "vocab_size": (2, 65535),
+    "n_layer": (1, 64),
+    "n_head": (1, 64),
+    "n_kv_head": (1, 64),
+    "head_size": (1, 256),
+    "n_embd": (8, 8192),
+    "block_size": (16, 65536),
+}
+_REQUIRED_CONFIG = (*_CONFIG_INTS, "rope_theta")
+MAX_CACHE_BYTES = 512 * 2**20  # a full-context KV cache above this is no model we can run live
+_CONFIG_LIMITS = safe_json.JsonLimits(max_bytes=64_000, max_depth=1)  # flat: field -> number
+_TOKENIZER_LIMITS = safe_json.JsonLimits(max_bytes=4_000_000)  # ours is ~10 kB
 
 
 def metadata_props(
@@ -216,23 +222,54 @@ def parse_metadata(props: dict[str, str], source: str = "model") -> ModelMeta:
         )
     if props[META_CONTRACT] != CONTRACT_VERSION:
         raise ModelError(
-            f"{source} uses ONNX contract version {props[META_CONTRACT]!r}; this JamBridge "
+            f"{source} uses ONNX contract version {props[META_CONTRACT]!r:.40}; this JamBridge "
             f"reads version {CONTRACT_VERSION!r} (re-export the checkpoint)"
         )
-    try:
-        config = json.loads(props[META_MODEL_CONFIG])
-    except json.JSONDecodeError as err:
-        raise ModelError(f"{source}: {META_MODEL_CONFIG} is not valid JSON ({err})") from err
-    if not isinstance(config, dict) or any(k not in config for k in _REQUIRED_CONFIG):
-        raise ModelError(
-            f"{source}: {META_MODEL_CONFIG} must hold {', '.join(_REQUIRED_CONFIG)}, got {config!r}"
-        )
+    where = f"{source}: {META_MODEL_CONFIG}"
+    config = safe_json.loads(props[META_MODEL_CONFIG], where, ModelError, _CONFIG_LIMITS)
     dtype = props.get(META_DTYPE, "float32")
     if dtype not in DTYPES:
         raise ModelError(
-            f"{source}: {META_DTYPE} must be one of {', '.join(DTYPES)}, got {dtype!r}"
+            f"{source}: {META_DTYPE} must be one of {', '.join(DTYPES)}, got {dtype!r:.40}"
         )
-    return ModelMeta(config, props[META_VOCAB_HASH], props.get(META_TOKENIZER, ""), dtype)
+    _check_config(config, where, dtype)
+    vocab_hash = props[META_VOCAB_HASH]
+    if not (vocab_hash.isascii() and vocab_hash.isalnum() and len(vocab_hash) <= 64):
+        raise ModelError(
+            f"{source}: {META_VOCAB_HASH} must be a hex digest, got {vocab_hash!r:.40}"
+        )
+    tokenizer_json = props.get(META_TOKENIZER, "")
+    if tokenizer_json:  # the tokenizer parses it later; hostile text stops here
+        safe_json.loads(
+            tokenizer_json, f"{source}: {META_TOKENIZER}", ModelError, _TOKENIZER_LIMITS
+        )
+    return ModelMeta(config, vocab_hash, tokenizer_json, dtype)
+
+
+def _check_config(config: Any, where: str, dtype: str) -> None:
+    """ModelError unless ``config`` holds every required field, as an int in its range (a
+    finite rope_theta > 1), and a full-context cache fits :data:`MAX_CACHE_BYTES`."""
+    if not isinstance(config, dict) or any(k not in config for k in _REQUIRED_CONFIG):
+        raise ModelError(f"{where} must be an object with {', '.join(_REQUIRED_CONFIG)}")
+    for name, (low, high) in _CONFIG_INTS.items():
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ModelError(f"{where}: {name} must be an integer, got {value!r:.40}")
+        if not low <= value <= high:
+            raise ModelError(f"{where}: {name} must be in range {low}..{high}, got {value}")
+    if config["n_head"] % config["n_kv_head"]:
+        raise ModelError(f"{where}: n_kv_head ({config['n_kv_head']}) must divide n_head")
+    theta = config["rope_theta"]
+    if isinstance(theta, bool) or not isinstance(theta, int | float) or not 1 < theta < math.inf:
+        raise ModelError(f"{where}: rope_theta must be a number > 1, got {theta!r:.40}")
+    itemsize = 2 if dtype == "float16" else 4
+    keys = ("n_layer", "n_kv_head", "block_size", "head_size")
+    cache = 2 * itemsize * math.prod(config[k] for k in keys)
+    if cache > MAX_CACHE_BYTES:
+        raise ModelError(
+            f"{where}: a full context would need a {cache / 2**20:,.0f} MiB key/value cache "
+            f"(2 x {' x '.join(keys)} x {itemsize} bytes); at most {MAX_CACHE_BYTES >> 20} MiB"
+        )
 
 
 def rope_tables(head_size: int, rope_theta: float, positions: Any) -> tuple[Any, Any]:

@@ -22,10 +22,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 
+from jambridge import safe_json
 from jambridge.errors import JamBridgeError, PresetError
+from jambridge.files import read_capped
 from jambridge.music import ROLES, Key
 from jambridge.roles import ROLE_SPECS
 
+# a preset is < 2 kB; the cap leaves room for a long description
+PRESET_LIMITS = safe_json.JsonLimits(max_bytes=256_000)
 STYLES = ("techno", "minimal", "acid", "dub", "peak", "house", "electro")
 # density 0..1 -> the tokenizer's per-role density level (notes-per-bar buckets); roles differ
 # in how busy "busy" is: a busy drum bar has ~30 hits, a busy chord part ~12 notes.
@@ -129,7 +133,10 @@ def _check(where: str, name: str, value, rule):
         value, ok = float(value), True
     if not ok:
         article = "an" if kind is int else "a"
-        raise PresetError(f"{where}{name} must be {article} {kind.__name__}, got {value!r}")
+        raise PresetError(f"{where}{name} must be {article} {kind.__name__}, got {value!r:.80}")
+    if kind is str and not all(c.isprintable() or (name == "description" and c in "\n\t")
+                               for c in value):  # fmt: skip
+        raise PresetError(f"{where}{name} must be one line of printable text, got {value!r:.80}")
     if low is not None and not low <= value <= high:
         raise PresetError(f"{where}{name} must be in range {low}..{high}, got {value!r}")
     return value
@@ -242,20 +249,12 @@ def load_preset(name_or_path: str | os.PathLike) -> Preset:
             return _parse(_shipped()[text].read_text(), f"{text}.json")
         else:
             raise PresetError(f"no preset named {text!r}; known: {', '.join(list_presets())}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise PresetError(f"cannot read preset {path}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise PresetError(f"{path.name}: not a preset (not UTF-8 JSON text)") from None
-    return _parse(text, path.name)
+    data = read_capped(path, PRESET_LIMITS.max_bytes, "a preset", PresetError)
+    return _parse(data, path.name)
 
 
-def _parse(text: str, where: str) -> Preset:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise PresetError(f"{where}: not valid JSON ({err.msg} at line {err.lineno})") from None
+def _parse(text: str | bytes, where: str) -> Preset:
+    data = safe_json.loads(text, where, PresetError, PRESET_LIMITS)
     return preset_from_dict(data, where)
 
 

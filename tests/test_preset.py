@@ -87,9 +87,9 @@ def test_save_and_load_round_trip(tmp_path, monkeypatch):
 def test_a_file_that_is_not_text_or_a_folder_is_a_preset_error(tmp_path):
     midi = tmp_path / "riff.mid"
     midi.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0")
-    with pytest.raises(PresetError, match="riff.mid: not a preset"):
+    with pytest.raises(PresetError, match="riff.mid: not UTF-8 text"):
         load_preset(midi)
-    with pytest.raises(PresetError, match="cannot read preset"):
+    with pytest.raises(PresetError, match="it is a folder, not a preset"):
         load_preset(f"{tmp_path}/")
 
 

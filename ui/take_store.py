@@ -5,14 +5,25 @@ No Qt here (it is tested without a display). A take is a folder under the store 
     takes/
       index.json                  # {"version": 1, "next_id": 8, "takes": [{...}, ...]}
       0007/
+        take.json                 # this take's own entry (the index is rebuilt from these)
         song.json                 # the notes, exactly (the source of truth)
         JamBridge 0007 Acid.mid   # the whole take: type-1, tempo, names, programs, ch. 10 drums
         JamBridge 0007 Acid - Bass.mid   # one file per track (what a lane drag drops)
 
 The ``.mid`` files are written when the take is added, so a drag out of the window only points
-at a file that is already there. ``index.json`` is replaced atomically; a take whose folder has
-gone is dropped from the index on load (and reported), and an index that cannot be read is kept
-aside as ``index.json.bad`` and the history starts afresh (reported, never fatal).
+at a file that is already there. Every JSON file is written atomically and read through
+:mod:`jambridge.safe_json`.
+
+The store never loses or overwrites a take, and never touches anything outside its root:
+
+- a new take gets a folder that does not exist yet, numbered above every take folder on disk
+  and the index's ``next_id``, so a lost or damaged index can never renumber over ``0001/``;
+- an index that cannot be read (or holds damaged entries) is kept aside as ``index.json.bad``
+  (``.bad.2``, ... when that exists) and the history is rebuilt from the folders on disk; a
+  folder the index lacks is recovered from its ``take.json`` (or its ``song.json``);
+- a take folder is always a plain ``0007``-style name directly under the root: an entry naming
+  ``../elsewhere`` or ``/abs`` is refused, and a folder that is a symbolic link is left alone
+  (never read, written or deleted).
 """
 
 from __future__ import annotations
@@ -21,20 +32,37 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from jambridge import safe_json
 from jambridge.errors import DataError
 from jambridge.generation import split_stems
 from jambridge.midi_io import write_midi
-from jambridge.music import ROLES, Key, Note, Song, Track
+from jambridge.music import ROLES, Song
 from jambridge.roles import ROLE_SPECS
+from jambridge.ui.take_index import (
+    FOLDER_NAME,
+    INDEX_NAME,
+    INDEX_VERSION,
+    KIND_TAGS,
+    KINDS,
+    MAX_TAKE_ID,
+    SONG_LIMITS,
+    SONG_NAME,
+    Take,
+    read_index,
+    song_from_data,
+    song_to_data,
+    take_from_data,
+)
 
-INDEX_NAME = "index.json"
-SONG_NAME = "song.json"
-INDEX_VERSION = 1
-KINDS = ("generated", "regenerated", "captured", "jam")  # where a take came from
-KIND_TAGS = {"generated": "gen", "regenerated": "regen", "captured": "riff", "jam": "jam"}
+__all__ = [
+    "INDEX_NAME", "INDEX_VERSION", "KINDS", "KIND_TAGS", "SONG_NAME", "Take", "TakeStore",
+    "song_from_data", "song_to_data",
+]  # fmt: skip
+TAKE_NAME = "take.json"
+TRASH_PREFIX = ".deleted-"  # a take being deleted is renamed to this first (one atomic step)
 
 
 def default_takes_dir() -> Path:
@@ -44,80 +72,6 @@ def default_takes_dir() -> Path:
     from jambridge.bridge.capture import captures_dir
 
     return captures_dir().parent / "takes"
-
-
-@dataclass(frozen=True)
-class Take:
-    """One entry of the history (what index.json holds; the notes are in the folder)."""
-
-    id: int  # 1, 2, ... never reused
-    name: str  # shown in the list and used in file names, e.g. "JamBridge 0007 Acid"
-    kind: str  # one of KINDS
-    created: str  # local time, ISO 8601 to the second
-    bpm: float  # tempo written to the files
-    bars: int  # length in bars
-    roles: tuple[str, ...]  # tracks in the take, in ROLES order
-    folder: str  # folder name under the store root
-    preset: str = ""  # preset name it was made with ("" for captures)
-    seed: int | None = None  # generator seed, when there was one
-
-    @property
-    def label(self) -> str:
-        """One line for the list: ``#7 Acid (gen) · 8 bars · 132 BPM``."""
-        what = self.name.split(" ", 2)[-1] if self.name.startswith("JamBridge ") else self.name
-        kind = KIND_TAGS.get(self.kind, self.kind)
-        return f"#{self.id} {what} ({kind}) · {self.bars} bars · {self.bpm:g} BPM"
-
-
-def song_to_data(song: Song) -> dict:
-    """A Song as plain JSON data (exact: grid times survive as floats rounded to 1e-9)."""
-    return {
-        "tempo_bpm": song.tempo_bpm,
-        "key": song.key.name if song.key else None,
-        "style": song.style,
-        "name": song.name,
-        "length_bars": song.length_bars,
-        "tracks": [
-            {
-                "role": t.role,
-                "program": t.program,
-                "channel": t.channel,
-                "name": t.name,
-                "notes": [[n.pitch, n.start_beats, n.duration_beats, n.velocity] for n in t.notes],
-            }
-            for t in song.tracks
-        ],
-    }
-
-
-def song_from_data(data: dict, where: str = SONG_NAME) -> Song:
-    """:func:`song_to_data` backwards.
-
-    Raises:
-        DataError: the data is not a song (names ``where`` and the problem).
-    """
-    try:
-        tracks = tuple(
-            Track(
-                role=t["role"],
-                notes=tuple(Note(*n) for n in t["notes"]),
-                program=t["program"],
-                channel=t["channel"],
-                name=t.get("name", ""),
-            )
-            for t in data["tracks"]
-        )
-        key = Key.parse(data["key"]) if data.get("key") else None
-        return Song(
-            tracks=tracks,
-            tempo_bpm=data["tempo_bpm"],
-            key=key,
-            style=data.get("style", "techno"),
-            name=data.get("name", ""),
-            length_bars=data.get("length_bars", 0),
-        )
-    except (KeyError, TypeError, ValueError) as err:
-        raise DataError(f"{where}: not a JamBridge take ({type(err).__name__}: {err})") from err
 
 
 def _safe(text: str) -> str:
@@ -141,33 +95,38 @@ class TakeStore:
         return self._takes
 
     def load(self) -> list[str]:
-        """Read the index. Returns warnings (takes dropped, index reset); never raises for a
+        """Read the history: the index, checked against the take folders on disk. Returns
+        warnings (takes gone, recovered, a damaged index kept aside); never raises for a
         damaged history."""
+        self._sweep_trash()
         path = self.root / INDEX_NAME
+        index = read_index(path) if path.exists() or path.is_symlink() else None
         warnings: list[str] = []
-        if not path.is_file():
-            self._takes, self._next_id = (), 1
-            return warnings
-        try:
-            data = json.loads(path.read_text())
-            takes = [
-                Take(**{**t, "roles": tuple(t["roles"])})
-                for t in data["takes"]
-                if isinstance(t, dict)
-            ]
-            next_id = int(data.get("next_id", 1))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            bad = path.with_name(INDEX_NAME + ".bad")
-            os.replace(path, bad)
-            self._takes, self._next_id = (), 1
-            return [f"the take history {path} could not be read ({err}); kept it as {bad.name}"]
-        alive = [t for t in takes if (self.root / t.folder / SONG_NAME).is_file()]
-        for t in takes:
-            if t not in alive:
-                warnings.append(f"take #{t.id} ({t.name}) is gone from {self.root / t.folder}")
-        self._takes = tuple(sorted(alive, key=lambda t: -t.id))
-        self._next_id = max([next_id, *(t.id + 1 for t in alive)])
-        if len(alive) != len(takes):
+        kept_aside = True
+        if index is not None and index.damage:
+            kept_aside, warning = self._keep_aside(path, index.damage)
+            warnings.append(warning)
+        on_disk = self._folders()
+        alive = {name for name, p in on_disk.items() if (p / SONG_NAME).is_file()}
+        kept: dict[int, Take] = {}
+        listed: set[str] = set()
+        for take in index.takes if index else ():
+            if take.id in kept or take.folder in listed:
+                warnings.append(f"take #{take.id} is listed twice; kept the first")
+            elif take.folder not in alive:
+                warnings.append(self._gone(take))
+            else:
+                kept[take.id] = take
+                listed.add(take.folder)
+        for folder in sorted(alive - listed):
+            take = self._recover(folder)
+            if take is not None and take.id not in kept:
+                kept[take.id] = take
+                warnings.append(f"take #{take.id} ({take.name}) recovered from its folder")
+        self._takes = tuple(sorted(kept.values(), key=lambda t: -t.id))
+        highest = max([0, *kept, *(int(f) for f in on_disk)])
+        self._next_id = max(index.next_id if index else 1, highest + 1)
+        if kept_aside and (warnings or (index is None and kept)):
             self._write_index()
         return warnings
 
@@ -179,7 +138,8 @@ class TakeStore:
         preset: str = "",
         seed: int | None = None,
     ) -> Take:
-        """Store ``song`` as a new take: notes, the whole .mid and one .mid per track.
+        """Store ``song`` as a new take: notes, the whole .mid and one .mid per track, in a
+        folder that did not exist before.
 
         Raises:
             DataError: ``kind`` is unknown, the song is empty, or the files cannot be written.
@@ -188,9 +148,8 @@ class TakeStore:
             raise DataError(f"take kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if not song.tracks:
             raise DataError("a take needs at least one track")
-        take_id = self._next_id
+        take_id, directory = self._new_folder()
         name = f"JamBridge {take_id:04d} {_safe(title)}"
-        folder = f"{take_id:04d}"
         song = replace(song, name=name, length_bars=max(song.length_bars, 1))
         take = Take(
             id=take_id,
@@ -200,21 +159,17 @@ class TakeStore:
             bpm=song.tempo_bpm,
             bars=song.length_bars,
             roles=tuple(r for r in ROLES if song.track(r) is not None),
-            folder=folder,
+            folder=directory.name,
             preset=preset,
             seed=seed,
         )
-        directory = self.root / folder
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            (directory / SONG_NAME).write_text(json.dumps(song_to_data(song)))
-        except OSError as err:
-            raise DataError(f"cannot write the take to {directory}: {err.strerror}") from err
+        self._next_id = take_id + 1
+        _write_json(directory / SONG_NAME, song_to_data(song))
         write_midi(song, self.midi_path(take))
         for stem in split_stems(song):
             write_midi(stem, self.midi_path(take, stem.tracks[0].role))
+        _write_json(directory / TAKE_NAME, take.to_data())
         self._takes = (take, *self._takes)
-        self._next_id = take_id + 1
         self._write_index()
         return take
 
@@ -222,25 +177,43 @@ class TakeStore:
         """The notes of ``take``.
 
         Raises:
-            DataError: the take's files are gone or damaged.
+            DataError: the take's files are gone or damaged, or its folder is not the store's.
         """
-        path = self.root / take.folder / SONG_NAME
+        path = self._folder(take) / SONG_NAME
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as err:
-            raise DataError(f"take #{take.id}: cannot read {path} ({err})") from err
+            data = safe_json.load_file(path, "a take", DataError, SONG_LIMITS)
+        except DataError as err:
+            raise DataError(f"take #{take.id}: {err}") from None
         return song_from_data(data, str(path))
 
     def midi_path(self, take: Take, role: str | None = None) -> Path:
-        """The whole take's .mid file, or the one of ``role``'s track."""
+        """The whole take's .mid file, or the one of ``role``'s track.
+
+        Raises:
+            DataError: the take's folder is not a take-folder name (never for a stored take).
+        """
         suffix = f" - {ROLE_SPECS[role].track_name}" if role else ""
-        return self.root / take.folder / f"{take.name}{suffix}.mid"
+        return self._folder(take, links_ok=True) / f"{take.name}{suffix}.mid"
 
     def delete(self, take: Take) -> None:
-        """Remove ``take`` and its files."""
-        shutil.rmtree(self.root / take.folder, ignore_errors=True)
+        """Remove ``take`` and its folder (renamed aside first, so a crash leaves either the
+        take or nothing). A folder that is a link, or not the store's, is left alone.
+
+        Raises:
+            DataError: the folder cannot be moved, or is not this store's to delete.
+        """
+        stored = next((t for t in self._takes if t.id == take.id), take)
+        folder = self._folder(stored)
+        trash = self.root / f"{TRASH_PREFIX}{stored.folder}"
+        if folder.exists():
+            try:
+                shutil.rmtree(trash, ignore_errors=True)
+                os.replace(folder, trash)
+            except OSError as err:
+                raise DataError(f"cannot delete take #{take.id}: {err.strerror or err}") from err
         self._takes = tuple(t for t in self._takes if t.id != take.id)
         self._write_index()
+        shutil.rmtree(trash, ignore_errors=True)
 
     def export_stems(self, take: Take, folder: Path | str) -> list[Path]:
         """Copy the take's per-track .mid files into ``folder`` (created if needed).
@@ -250,6 +223,7 @@ class TakeStore:
         """
         out = Path(folder)
         written = []
+        self._folder(take)  # a link is not followed
         try:
             out.mkdir(parents=True, exist_ok=True)
             for role in take.roles:
@@ -261,16 +235,128 @@ class TakeStore:
             raise DataError(f"cannot export stems to {out}: {err.strerror or err}") from err
         return written
 
+    # -- the folders -----------------------------------------------------------------------------
+
+    def _folder(self, take: Take, links_ok: bool = False) -> Path:
+        """The take's folder, checked: a plain take-folder name right under the root, and not
+        a link unless ``links_ok`` (for a path that is only shown or dragged)."""
+        path = self.root / take.folder
+        if not FOLDER_NAME.fullmatch(take.folder):
+            raise DataError(f"take #{take.id}: {take.folder!r:.60} is not a take folder name")
+        if links_ok:
+            return path
+        if path.is_symlink() or path.resolve().parent != self.root.resolve():
+            raise DataError(f"take #{take.id}: {path} is a link; the store does not follow it")
+        return path
+
+    def _folders(self) -> dict[str, Path]:
+        """Take folders on disk: plain, numbered, real folders (links are skipped)."""
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return {}
+        return {
+            e.name: Path(e.path)
+            for e in entries
+            if FOLDER_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+        }
+
+    def _new_folder(self) -> tuple[int, Path]:
+        """The next id whose folder does not exist yet, and that folder, created."""
+        take_id = self._next_id
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            while take_id <= MAX_TAKE_ID:
+                directory = self.root / f"{take_id:04d}"
+                try:
+                    directory.mkdir()
+                    return take_id, directory
+                except FileExistsError:
+                    take_id += 1  # a folder (or link) the index did not know: never reuse it
+        except OSError as err:
+            raise DataError(f"cannot write a take to {self.root}: {err.strerror or err}") from err
+        raise DataError(f"the take history in {self.root} is full ({MAX_TAKE_ID} takes)")
+
+    def _recover(self, folder: str) -> Take | None:
+        """The entry of a take folder the index lacks: its take.json, else its song.json."""
+        path = self.root / folder
+        try:
+            data = safe_json.load_file(path / TAKE_NAME, "a take entry", DataError)
+            take = take_from_data(data)
+            if take.folder == folder:
+                return take
+        except DataError:
+            pass
+        try:
+            song = song_from_data(safe_json.load_file(path / SONG_NAME, "a take", DataError,
+                                                      SONG_LIMITS), str(path))  # fmt: skip
+            created = time.localtime((path / SONG_NAME).stat().st_mtime)
+        except (DataError, OSError):
+            return None  # not a take: left alone
+        take_id = int(folder)
+        return Take(
+            id=take_id,
+            name=song.name if song.name.isprintable() and song.name else f"JamBridge {folder}",
+            kind="recovered",
+            created=time.strftime("%Y-%m-%dT%H:%M:%S", created),
+            bpm=song.tempo_bpm,
+            bars=song.length_bars,
+            roles=tuple(r for r in ROLES if song.track(r) is not None),
+            folder=folder,
+        )
+
+    def _gone(self, take: Take) -> str:
+        path = self.root / take.folder
+        if path.is_symlink():
+            return f"take #{take.id}: {path} is a link; left alone and dropped from the history"
+        return f"take #{take.id} ({take.name}) is gone from {path}"
+
+    def _sweep_trash(self) -> None:
+        """Finish deletes a crash interrupted (folders renamed aside, never links)."""
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return
+        for e in entries:
+            if e.name.startswith(TRASH_PREFIX) and e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+
+    # -- the index -------------------------------------------------------------------------------
+
+    def _keep_aside(self, path: Path, damage: tuple[str, ...]) -> tuple[bool, str]:
+        """Move the damaged index to the first free ``index.json.bad[.N]``: (moved, warning)."""
+        more = f" (and {len(damage) - 1} more problem(s))" if len(damage) > 1 else ""
+        n = 1
+        while (bad := path.with_name(INDEX_NAME + ".bad" + (f".{n}" if n > 1 else ""))).exists():
+            n += 1
+        try:
+            os.replace(path, bad)
+        except OSError as err:
+            return False, f"{damage[0]}{more}; it could not be kept aside ({err.strerror or err})"
+        return True, f"{damage[0]}{more}; kept it as {bad.name}, rebuilt from the take folders"
+
     def _write_index(self) -> None:
         data = {
             "version": INDEX_VERSION,
             "next_id": self._next_id,
-            "takes": [{**asdict(t), "roles": list(t.roles)} for t in self._takes],
+            "takes": [t.to_data() for t in self._takes],
         }
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / (INDEX_NAME + ".tmp")
-        try:
-            tmp.write_text(json.dumps(data, indent=1))
-            os.replace(tmp, self.root / INDEX_NAME)
-        except OSError as err:
-            raise DataError(f"cannot write the take history {tmp}: {err.strerror}") from err
+        _write_json(self.root / INDEX_NAME, data, indent=1)
+
+
+def _write_json(path: Path, data: object, indent: int | None = None) -> None:
+    """Write atomically: a temporary file, flushed to disk, then renamed over ``path``.
+
+    Raises:
+        DataError: the file cannot be written (the message says where and why).
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=indent))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        raise DataError(f"cannot write {path}: {err.strerror or err}") from err

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jambridge import safe_json
 from jambridge.bridge.controls import (
     DENSITY_RANGE,
     TEMPERATURE_RANGE,
@@ -52,6 +53,7 @@ from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 
 PRESS = 64  # a button value at or above this is "down"
+CC_MAP_LIMITS = safe_json.JsonLimits(max_bytes=64_000)  # a full map of 120 controls is ~4 kB
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,46 +166,81 @@ class CcMap:
 
     @classmethod
     def from_dict(cls, data: dict, where: str = "CC map") -> CcMap:
-        """Build from the JSON shape in the module docstring (channels 1-based)."""
+        """Build from the JSON shape in the module docstring (channels 1-based). Types are
+        strict: ``1.9`` or ``true`` where an integer belongs is an error, never truncated."""
         if not isinstance(data, dict):
             raise JamBridgeError(f"{where}: must be a JSON object")
-        unknown = set(data) - {"channel", "capture_bars", "capture_role", "capture_channel",
-                               "controls"}  # fmt: skip
+        unknown = set(data) - set(_FIELDS)
         if unknown:
-            raise JamBridgeError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise JamBridgeError(
+                f"{where}: unknown field(s) {', '.join(map(repr, sorted(unknown)))}"
+            )
         try:
-            controls = {int(k): str(v) for k, v in data.get("controls", DEFAULT_CONTROLS).items()}
+            for name, value in data.items():
+                _FIELDS[name](name, value)
+            controls = _controls(data.get("controls", DEFAULT_CONTROLS))
             return cls(
                 controls=controls,
                 channel=_channel(data.get("channel")),
-                capture_bars=int(data.get("capture_bars", 2)),
-                capture_role=str(data.get("capture_role", "bass")),
+                capture_bars=data.get("capture_bars", 2),
+                capture_role=data.get("capture_role", "bass"),
                 capture_channel=_channel(data.get("capture_channel")),
             )
-        except (ValueError, TypeError, AttributeError) as err:
-            raise JamBridgeError(f"{where}: {err}") from err
         except JamBridgeError as err:
-            raise JamBridgeError(f"{where}: {err}") from err
+            raise JamBridgeError(f"{where}: {err}") from None
 
     def save(self, path: str | os.PathLike[str]) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> CcMap:
-        """Read a CC map file; errors name the file."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as err:
-            raise JamBridgeError(f"{path}: cannot read the CC map ({err.strerror})") from err
-        except json.JSONDecodeError as err:
-            raise JamBridgeError(f"{path}: not valid JSON ({err})") from err
+        """Read a CC map file (through :mod:`jambridge.safe_json`); errors name the file."""
+        data = safe_json.load_file(path, "the CC map", JamBridgeError, CC_MAP_LIMITS)
         return cls.from_dict(data, where=str(path))
 
 
-def _channel(value) -> int | None:
+def _int(name: str, value, optional: bool = False) -> None:
+    """JamBridgeError unless ``value`` is a JSON integer (a bool or a float is not)."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        also = " or null" if optional else ""
+        raise JamBridgeError(f"{name} must be an integer{also}, got {value!r:.40}")
+
+
+def _text(name: str, value) -> None:
+    if not isinstance(value, str):
+        raise JamBridgeError(f"{name} must be text, got {value!r:.40}")
+
+
+def _object(name: str, value) -> None:
+    if not isinstance(value, dict):
+        raise JamBridgeError(f'{name} must be an object of "CC number": "action"')
+
+
+_FIELDS: dict[str, Callable[[str, object], None]] = {  # field -> its type check
+    "channel": lambda n, v: _int(n, v, optional=True),
+    "capture_bars": _int,
+    "capture_role": _text,
+    "capture_channel": lambda n, v: _int(n, v, optional=True),
+    "controls": _object,
+}
+
+
+def _controls(table: dict) -> dict[int, str]:
+    """``{"20": "arm_capture"}`` -> ``{20: "arm_capture"}``; keys are decimal CC numbers."""
+    out = {}
+    for key, name in table.items():
+        if isinstance(key, str) and not (key.isascii() and key.isdigit() and len(key) <= 3):
+            raise JamBridgeError(f"controls: {key!r:.40} is not a CC number 0..119")
+        _text(f"controls.{key}", name)
+        out[int(key)] = name
+    return out
+
+
+def _channel(value: int | None) -> int | None:
     if value is None:
         return None
-    ch = int(value)
-    if not 1 <= ch <= 16:
-        raise JamBridgeError(f"channel must be in range 1..16, got {ch}")
-    return ch - 1
+    if not 1 <= value <= 16:
+        raise JamBridgeError(f"channel must be in range 1..16, got {value}")
+    return value - 1
