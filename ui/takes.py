@@ -3,7 +3,8 @@
 Dragging a row drags the whole take (the type-1 file the store wrote: tempo, track names, GM
 programs, drums on channel 10). A lane's grip drags one track of the take on show. "Stems…"
 copies the per-track files of the selected take into a folder; "Keep 8 bars" turns the last
-bars of the live stream into a take. File work happens in the window's worker, not here.
+bars of the live stream into a take; "Delete" (or the Delete key) asks before it deletes. File
+work happens in the window's worker, not here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import QMimeData, Qt, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -19,6 +21,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
 )
@@ -90,6 +93,10 @@ class TakesPanel(QGroupBox):
         self.stems_button = QPushButton("Stems…")
         self.stems_button.setToolTip("Export one .mid per track of the selected take")
         self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected take and its files (asks first)")
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self._delete)
         self.keep_button.clicked.connect(self.keep_clicked.emit)
         self.stems_button.clicked.connect(self._ask_folder)
         self.delete_button.clicked.connect(self._delete)
@@ -123,5 +130,14 @@ class TakesPanel(QGroupBox):
 
     def _delete(self) -> None:
         take = self.current_take()
-        if take is not None:
+        if take is None:
+            return
+        reply = QMessageBox.question(
+            self,
+            "Delete take",
+            f"Delete take {take.label!r} and its files? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if reply == QMessageBox.StandardButton.Yes:
             self.delete_requested.emit(take)
