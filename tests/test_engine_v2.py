@@ -79,3 +79,39 @@ def test_infill_after_streaming_restarts_cleanly(model):
     assert song.length_bars == 4
     with pytest.raises(EngineError, match="start"):
         gen.next_bar()  # the stream's context is gone: start again
+
+
+def test_generate_infill_rewrites_only_the_chosen_bars(tmp_path, model):
+    from jambridge.cli import main
+    from jambridge.midi_io import read_midi, write_midi
+
+    src = tmp_path / "song.mid"
+    write_midi(synthetic_song(5, bars=8), src)
+    out = tmp_path / "filled.mid"
+    args = ["generate", "--infill", str(src), "--bars", "3-4", "--tracks", "bass",
+            "--model", str(model.path), "--seed", "1", "-o", str(out)]  # fmt: skip
+    assert main(args) == 0
+    before, after = read_midi(src)[0].bars(), read_midi(out)[0].bars()
+    assert len(after) == len(before)
+    for i, (a, b) in enumerate(zip(before, after)):
+        for role in ROLES:
+            if not (role == "bass" and i in (2, 3)):
+                assert a.track(role).notes == b.track(role).notes, (i, role)
+
+
+def test_a_v1_model_cannot_infill(tmp_path, capsys):
+    from jambridge.cli import main
+    from jambridge.export.onnx_export import export_random
+    from jambridge.midi_io import write_midi
+    from jambridge.tokenizer import Tokenizer, TokenizerConfig
+    from tests.model_factory import tiny_config
+
+    v1 = Tokenizer(TokenizerConfig.legacy())
+    path = export_random(tiny_config(vocab_size=v1.vocab_size), tmp_path / "v1.onnx",
+                         v1.vocab_hash, v1.to_json())  # fmt: skip
+    src = tmp_path / "song.mid"
+    write_midi(synthetic_song(5, bars=4), src)
+    args = ["generate", "--infill", str(src), "--bars", "2", "--model", str(path), "-o",
+            str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 1
+    assert "no fill tokens" in capsys.readouterr().err

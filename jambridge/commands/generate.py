@@ -13,6 +13,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from jambridge.commands.arg_types import at_least, in_range
@@ -28,6 +29,20 @@ def _roles(text: str) -> tuple[str, ...]:
     return roles
 
 
+def _bars(text: str) -> int | range:
+    """``N`` (a count, or with --infill one bar) or ``A-B`` (bars A..B, 1-based, inclusive)."""
+    first, sep, last = text.partition("-")
+    try:
+        lo, hi = int(first), int(last) if sep else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or A-B, got {text!r}") from None
+    if hi is None:
+        return in_range(1, MAX_BARS)(text)
+    if not 1 <= lo <= hi <= MAX_BARS:
+        raise argparse.ArgumentTypeError(f"bar range must be A-B with 1 <= A <= B, got {text!r}")
+    return range(lo - 1, hi)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jambridge generate``."""
     p.add_argument(
@@ -36,7 +51,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="preset name (see presets/) or a preset JSON file (default: techno)",
     )
     p.add_argument(
-        "--bars", type=in_range(1, MAX_BARS), default=16, help="bars to generate (default 16)"
+        "--bars",
+        type=_bars,
+        default=16,
+        help="bars to generate (default 16); with --infill, the bars to write afresh: N or A-B "
+        "(1-based, inclusive)",
     )
     p.add_argument(
         "--seed", type=int, default=None, help="random seed (default: a new one, printed)"
@@ -66,6 +85,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a riff to continue and accompany: a MIDI file or an LMMS project (.mmp, .mmpz)",
     )
     p.add_argument("--prompt-role", choices=ROLES, help="the role of the prompt riff")
+    p.add_argument(
+        "--infill",
+        metavar="FILE",
+        help="write --bars of --tracks of FILE (MIDI or LMMS) afresh, with the music before and "
+        "after them as context; everything else stays as it is (v2 models)",
+    )
     p.add_argument(
         "--variations",
         type=at_least(1),
@@ -98,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     from jambridge.preset import load_preset, with_overrides
 
     t0 = time.perf_counter()
+    if args.infill:
+        return _run_infill(args, t0)
+    if isinstance(args.bars, range):
+        raise UsageError("--bars A-B is a bar range for --infill; give a count to generate")
     if args.prompt_role and not args.prompt:
         raise UsageError("--prompt-role needs --prompt FILE.mid (the riff whose role it names)")
     preset = load_preset(args.preset)
@@ -130,6 +159,35 @@ def run(args: argparse.Namespace) -> int:
         )
         if stem_paths:
             print(f"wrote {len(stem_paths)} stems: {', '.join(str(s) for s in stem_paths)}")
+    return 0
+
+
+def _run_infill(args: argparse.Namespace, t0: float) -> int:
+    """``--infill FILE --bars A-B --tracks ROLES``: the file with those bars written afresh."""
+    from jambridge.engine.generator import BarGenerator
+    from jambridge.engine.infill import infill_song
+    from jambridge.engine.offline import open_model, settings_for
+    from jambridge.errors import UsageError
+    from jambridge.midi_io import write_midi
+    from jambridge.preset import load_preset, with_overrides
+    from jambridge.song_files import read_song
+
+    if args.prompt or args.variations != 1 or args.engine != "model":
+        raise UsageError("--infill works alone: no --prompt, --variations or --engine")
+    song, _ = read_song(args.infill)
+    bars = args.bars if isinstance(args.bars, range) else range(args.bars - 1, args.bars)
+    roles = args.tracks or tuple(t.role for t in song.tracks if t.notes)
+    preset = with_overrides(load_preset(args.preset), None, args.temperature, None)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    gen = BarGenerator(open_model(args.model), seed=seed)
+    settings = replace(settings_for(preset), controls={})  # the song's own density, not a preset's
+    filled = infill_song(gen, song, bars, roles, settings, style=song.style or preset.style)
+    path = output_paths(args.output, 1)[0]
+    _check_outputs([path], args.infill)
+    write_midi(filled, path)
+    print(f"wrote {path}: bars {bars.start + 1}-{bars.stop} of {', '.join(roles)} written "
+          f"afresh (seed {seed}), the rest of {args.infill} as it was; "
+          f"{time.perf_counter() - t0:.2f} s")  # fmt: skip
     return 0
 
 

@@ -105,3 +105,40 @@ def _merged(song: Song, filled: Song, slots: set[Slot]) -> Song:
 def slots_for(bars: Sequence[int] | range, roles: Sequence[str]) -> set[Slot]:
     """Every (bar, role) pair of ``bars`` x ``roles``."""
     return {(b, r) for b in bars for r in roles}
+
+
+def infill_song(
+    gen: BarGenerator,
+    song: Song,
+    bars: range,
+    roles: Sequence[str],
+    settings: SamplingSettings | None = None,
+    style: str | None = None,
+    context_bars: int = 4,
+) -> Song:
+    """``song`` with ``bars`` (0-based) of ``roles`` infilled, seeing up to ``context_bars``
+    bars on each side (fewer when the window would not fit the model's context); the rest of
+    the song comes back exactly as given."""
+    n = song.length_bars
+    if not bars or bars.start < 0 or bars.stop > n:
+        raise EngineError(f"bars {bars.start + 1}-{bars.stop} are not in the song (1-{n})")
+    bad = [r for r in roles if song.track(r) is None]
+    if bad:
+        raise EngineError(f"the song has no {', '.join(bad)} track to infill")
+    all_bars = song.bars()
+    for reach in range(context_bars, -1, -1):
+        lo, hi = max(0, bars.start - reach), min(n, bars.stop + reach)
+        window = Song.from_bars(all_bars[lo:hi], tracks=song.tracks, tempo_bpm=song.tempo_bpm,
+                                key=song.key, style=song.style)  # fmt: skip
+        slots = slots_for(range(bars.start - lo, bars.stop - lo), roles)
+        try:
+            filled = infill(gen, window, slots, settings, style)
+        except EngineError as err:
+            if "does not fit" in str(err) and reach:
+                continue
+            raise
+        merged = all_bars[:lo] + filled.bars() + all_bars[hi:]
+        return Song.from_bars(merged, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
+                              tempo_changes=song.tempo_changes, key=song.key, style=song.style,
+                              name=song.name)  # fmt: skip
+    raise EngineError("unreachable")  # pragma: no cover
