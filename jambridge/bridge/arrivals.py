@@ -1,4 +1,4 @@
-"""Arrival times from a MIDI driver's delta times, on our monotonic clock.
+"""Arrival times of polled MIDI input, on our monotonic clock.
 
 Why not stamp in a callback: python-rtmidi calls a Python callback from the driver's thread --
 with JACK, the JACK process thread -- and the callback needs the GIL. When another thread holds
@@ -8,47 +8,51 @@ BPM, and a Start. Without a callback, rtmidi queues each message in C++ with the
 delta time (JACK: ``jack_get_time`` when the cycle is processed), and the real-time thread polls
 the queue -- no Python in the driver's thread, nothing lost.
 
-The deltas give every message's time relative to the first one; :class:`ArrivalClock` finds
-the offset to our clock. A message polled at ``now`` cannot have arrived later than ``now``, so
-``now - relative_time`` is an upper bound of the offset for each poll; the smallest bound seen
-is the estimate, and it comes within the poll interval's jitter of the truth after a few
-polls. The estimate may creep up by ``creep`` seconds per second (50 ppm by default), so a
-driver clock that runs slow against ours is followed too.
+Each message is stamped inside the window of the poll that found it: it arrived after the
+previous poll looked (else that poll would have had it) and no later than this one, less the
+delta times of the messages that came after it in this poll. Within that window its stamp is
+the previous stamp plus its delta time, so stamps are as fine as the driver's clock and come to
+the earliest the polls allow; but no stamp ever leaves its window. Delta times that skip
+messages (rtmidi's JACK input times a message from the last event it saw, swallowed ones
+included) or a driver clock that drifts cost at most one poll interval, once, instead of
+skewing every later stamp.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ArrivalClock:
-    """Turns driver delta times into arrival times on the caller's clock."""
+    """Stamps the messages each poll finds (see the module docstring)."""
 
-    def __init__(self, creep: float = 50e-6) -> None:
-        self.creep = creep  # how fast (s/s) the offset may rise towards a later bound
-        self._relative = 0.0  # time of the latest message since the first, by the deltas
-        self._offset: float | None = None  # our clock minus the driver's relative clock
-        self._updated_at = 0.0
+    def __init__(self) -> None:
+        self._looked: float | None = None  # when the previous complete poll looked
+        self._last: float | None = None  # the previous message's stamp
         self.messages = 0
 
-    def add(self, delta_s: float) -> float:
-        """A message with ``delta_s`` since the previous one; returns its relative time."""
-        if self.messages:
-            self._relative += max(0.0, delta_s)
-        self.messages += 1
-        return self._relative
-
-    def observe(self, now: float) -> None:
-        """The messages added so far were all polled at ``now``: tighten the offset."""
-        if not self.messages:
-            return
-        bound = now - self._relative
-        if self._offset is None:
-            self._offset = bound
-        else:
-            allowed = self._offset + self.creep * max(0.0, now - self._updated_at)
-            self._offset = min(bound, allowed)
-        self._updated_at = now
-
-    def time_of(self, relative_s: float) -> float:
-        """Our clock's time of a message at ``relative_s`` (after :meth:`observe`)."""
-        assert self._offset is not None, "observe() first"
-        return self._offset + relative_s
+    def stamp(self, deltas: Sequence[float], now: float, complete: bool = True) -> list[float]:
+        """Arrival times of the messages a poll at ``now`` found, from the driver's delta time
+        of each (seconds since the message before it). ``complete``: the poll emptied the
+        queue (else the messages left arrived before ``now`` too, and the next poll's window
+        starts where this one's did)."""
+        n = len(deltas)
+        latest = [0.0] * n
+        t = now
+        for k in range(n - 1, -1, -1):
+            latest[k] = t
+            t -= max(0.0, deltas[k])
+        earliest = self._looked
+        out = []
+        prev = self._last
+        for k in range(n):
+            guess = latest[k] if prev is None else prev + max(0.0, deltas[k])
+            if earliest is not None and guess < earliest:
+                guess = earliest
+            prev = min(guess, latest[k])
+            out.append(prev)
+        self._last = prev
+        if complete:
+            self._looked = now
+        self.messages += n
+        return out

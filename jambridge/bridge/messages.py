@@ -1,9 +1,16 @@
-"""MIDI message shapes on the input port: a table of status bytes, and a checker.
+"""MIDI message shapes on the input port: a table of status bytes, a splitter, and a checker.
 
 Everything that arrives on "JamBridge In" passes :func:`check` first. A message that is not a
 complete, well-formed MIDI message (a bare data byte from running status, a truncated note, a
 data byte with bit 7 set, an undefined status byte) comes back as ``(None, reason)``: the caller
 logs the reason and drops the message, so bad input changes nothing but the log.
+
+A driver may hand over several messages glued into one (python-rtmidi's JACK input appends
+every event after an unterminated sysex to it until some event ends in ``0xF7``).
+:func:`split_stream` takes such bytes apart as a MIDI receiver does, resynchronising on every
+status byte: a real-time byte (``0xF8``-``0xFF``) is a message of its own wherever it is, even
+inside a sysex; any other status byte ends the message before it (an unterminated sysex
+included) and starts the next.
 """
 
 from __future__ import annotations
@@ -56,6 +63,50 @@ def spec_of(status: int) -> Spec | None:
     if status >= 0x80:
         return CHANNEL_SPECS[status & 0xF0]
     return None
+
+
+def is_plain(msg: Sequence[int]) -> bool:
+    """No status byte after the first (a sysex may end in ``0xF7``): nothing to split."""
+    end = len(msg) - 1 if len(msg) > 1 and msg[0] == 0xF0 and msg[-1] == 0xF7 else len(msg)
+    return all(0 <= b < 0x80 for b in msg[1:end])
+
+
+def split_stream(data: Sequence[int]) -> list[list[int]]:
+    """The messages in ``data``, resynchronised on every status byte (see the module doc).
+
+    Data bytes with no status byte before them come out as a fragment of their own (which
+    :func:`check` rejects); an unterminated sysex comes out as it stands, without ``0xF7``.
+    """
+    out: list[list[int]] = []
+    cur: list[int] | None = None
+    for b in data:
+        if b >= 0xF8:  # real time: a message of its own, anywhere
+            out.append([b])
+        elif b == 0xF7 and cur is not None and cur[0] == 0xF0:
+            cur.append(b)
+            out.append(cur)
+            cur = None
+        elif b >= 0x80:
+            if cur is not None:
+                out.append(cur)
+            cur = [b]
+        elif cur is None or (cur[0] != 0xF0 and len(cur) >= _length(cur[0])):
+            if cur is not None:
+                out.append(cur)
+            cur = [b]  # a data byte after a complete message: a fragment (running status)
+        else:
+            cur.append(b)
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+def _length(status: int) -> int:
+    """Bytes in a message with this first byte (data bytes count as fragments of any size)."""
+    spec = spec_of(status)
+    if spec is None:
+        return 1 if status >= 0x80 else 1 << 30
+    return spec.length or 1 << 30
 
 
 def check(msg: Sequence[int]) -> tuple[str | None, str]:

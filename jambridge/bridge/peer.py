@@ -21,7 +21,10 @@ scheduling where allowed, as a DAW's clock thread does. The script is JSON, a li
 * ``["send", [bytes]]``: send a message now (right after the last pulse);
 * ``["idle", seconds]``: send nothing for a while (the grid restarts after it);
 * ``["wait"]``: wait for another line on stdin (a recorder waits to be told to stop);
-* ``["hang"]``: stop sending and wait to be killed (a DAW that died mid-note).
+* ``["hang"]``: stop sending and wait to be killed (a DAW that died mid-note);
+* ``["repeat", n, [steps]]``: run ``steps`` ``n`` times (button presses between pulses);
+* ``["junk", n]``: send ``n`` messages of 1-4 random bytes, any values, back to back;
+* ``["sysex", n, size]``: send ``n`` system exclusive messages of ``size`` bytes.
 """
 
 from __future__ import annotations
@@ -51,10 +54,9 @@ class Recorder:
             return
         got = []
         while (item := self.midi_in.get_message()) is not None:
-            got.append((self.arrivals.add(item[1]), item[0]))
-        if got:
-            self.arrivals.observe(time.perf_counter())
-            self.heard += [(self.arrivals.time_of(rel), msg) for rel, msg in got]
+            got.append(item)
+        stamps = self.arrivals.stamp([d for _, d in got], time.perf_counter())
+        self.heard += [(t, msg) for t, (msg, _) in zip(stamps, got, strict=True)]
 
 
 def _wait_until(t: float, rec: Recorder) -> None:
@@ -74,39 +76,67 @@ def _wait_for_line(rec: Recorder) -> None:
     rec.pump()
 
 
-def run_script(out, script: list, sent: list, rec: Recorder) -> None:
-    """Run ``script`` on the output ``out``, logging (time, message) of each send in ``sent``."""
-    period = 60.0 / (120.0 * 24)
-    next_t = time.perf_counter() + 0.05
-    wander, rng = 0.0, random.Random(0)
+class Player:
+    """Runs a script on an output, logging (time, message) of each send in ``sent``."""
 
-    def send(msg: list[int]) -> None:
-        out.send_message(msg)
-        sent.append((time.perf_counter(), msg))
+    def __init__(self, out, sent: list, rec: Recorder) -> None:
+        self.out = out
+        self.sent = sent
+        self.rec = rec
+        self.period = 60.0 / (120.0 * 24)
+        self.next_t = time.perf_counter() + 0.05
+        self.wander, self.rng = 0.0, random.Random(0)
+        self.junk_rng = random.Random(1)
 
-    for step in script:
+    def send(self, msg: list[int], log: bool = True) -> None:
+        self.out.send_message(msg)
+        if log:
+            self.sent.append((time.perf_counter(), msg))
+
+    def run(self, script: list) -> None:
+        for step in script:
+            self.step(step)
+
+    def step(self, step: list) -> None:
         op = step[0]
         if op == "clock":
             for _ in range(int(step[1])):
-                _wait_until(next_t, rec)
-                send([0xF8])
-                next_t += period * (1.0 + rng.uniform(-wander, wander))
+                _wait_until(self.next_t, self.rec)
+                self.send([0xF8])
+                self.next_t += self.period * (1.0 + self.rng.uniform(-self.wander, self.wander))
         elif op == "wander":
-            wander, rng = float(step[1]), random.Random(int(step[2]))
+            self.wander, self.rng = float(step[1]), random.Random(int(step[2]))
         elif op == "tempo":
-            period = 60.0 / (float(step[1]) * 24)
+            self.period = 60.0 / (float(step[1]) * 24)
         elif op == "send":
-            send(list(step[1]))
+            self.send(list(step[1]))
         elif op == "idle":
-            _wait_until(time.perf_counter() + float(step[1]), rec)
-            next_t = time.perf_counter() + period
+            _wait_until(time.perf_counter() + float(step[1]), self.rec)
+            self.next_t = time.perf_counter() + self.period
         elif op == "wait":
-            _wait_for_line(rec)
+            _wait_for_line(self.rec)
         elif op == "hang":
             while True:
                 time.sleep(3600)
+        elif op == "repeat":
+            for _ in range(int(step[1])):
+                self.run(step[2])
+        elif op == "junk":  # not logged: the log is for the clock and the notes
+            r = self.junk_rng
+            for _ in range(int(step[1])):
+                self.send([r.randrange(256) for _ in range(r.randint(1, 4))], log=False)
+        elif op == "sysex":
+            body = [0x7E] + [i % 128 for i in range(max(0, int(step[2]) - 3))]
+            for _ in range(int(step[1])):
+                self.send([0xF0, *body, 0xF7], log=False)
         else:
             raise ValueError(f"unknown peer step {op!r}")
+
+
+def run_script(out, script: list, sent: list, rec: Recorder) -> None:
+    """Run ``script`` on the output ``out``, logging (time, message) of each send in ``sent``
+    (random junk and sysex storms are not logged)."""
+    Player(out, sent, rec).run(script)
 
 
 def main(argv: list[str] | None = None) -> int:

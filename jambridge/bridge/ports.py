@@ -10,9 +10,13 @@ existing ports by name.
   unique case-insensitive substring; the error lists what there is.
 
 Input is polled, not called back (Python in JACK's process thread waits for the GIL and makes
-JACK drop events; see :mod:`jambridge.bridge.arrivals`); arrival times come from the driver's
-delta times. Clock messages are let through (``ignore_types(timing=False)``; rtmidi drops them
-by default).
+JACK drop events; see :mod:`jambridge.bridge.arrivals`): each poll stamps what it finds inside
+its own window of our clock, takes apart messages the driver glued together
+(:func:`~jambridge.bridge.messages.split_stream`), and takes at most ``limit`` messages, so a
+flood cannot hold the real-time thread. Clock messages are let through
+(``ignore_types(timing=False)``; rtmidi drops them by default). On JACK the ports carry the
+guards of :mod:`jambridge.bridge.jack_guards` (a stuck sysex is flushed; the output refuses to
+send into a server that is gone or not cycling rather than freeze the process).
 rtmidi is imported lazily so the rest of the bridge (and its tests) do not need it.
 """
 
@@ -26,11 +30,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jambridge.bridge.arrivals import ArrivalClock
+from jambridge.bridge.jack_guards import JackWatch, SysexFlush
+from jambridge.bridge.messages import is_plain, split_stream
 from jambridge.bridge.priority import thread_ids
 from jambridge.errors import PortError
 
 OUT_NAME = "JamBridge Out"  # virtual output port (and its client, where clients have names)
 IN_NAME = "JamBridge In"  # virtual input port
+SENDS_PER_CYCLE = 1000  # JACK: sends allowed before a new cycle must be seen (the output ring
+# holds ~2,300 three-byte messages and is emptied once a cycle; a full one freezes the sender)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +68,9 @@ class InPort(Protocol):
 
     name: str
 
-    def poll(self, now: float) -> list[tuple[float, list[int]]]:
-        """Messages that arrived since the last poll: (arrival time, bytes)."""
+    def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
+        """Messages that arrived since the last poll, at most ``limit`` of the driver's (the
+        rest wait for the next poll): (arrival time, bytes)."""
         ...
 
     def close(self) -> None: ...
@@ -199,11 +208,21 @@ def _no_virtual(api: str) -> PortError:
 
 
 class RtMidiOut:
-    """An rtmidi output: a virtual port, or a connection to an existing one."""
+    """An rtmidi output: a virtual port, or a connection to an existing one.
 
-    def __init__(self, api: str, port: str | None = None) -> None:
+    On JACK it refuses to send once the server is gone (:class:`PortError`) and drops what
+    it is asked to send beyond :data:`SENDS_PER_CYCLE` while the server's cycles stand still
+    (counted in :attr:`dropped`): rtmidi would wait for them forever, holding the GIL.
+    """
+
+    def __init__(self, api: str, port: str | None = None, watch: JackWatch | None = None) -> None:
         rtmidi = _rtmidi()
         self.api = api
+        self._own_watch = watch is None and api == "jack"
+        self.watch = JackWatch() if self._own_watch else watch
+        self._sent = 0  # sends since the cycle below was seen
+        self._cycle: int | None = None
+        self.dropped = 0  # sends dropped while the JACK cycles stood still
         before = thread_ids()
         try:
             self._out = rtmidi.MidiOut(_api_const(api), name=OUT_NAME)
@@ -226,6 +245,17 @@ class RtMidiOut:
         self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
 
     def send(self, msg: list[int]) -> None:
+        watch = self.watch
+        if watch is not None:
+            if watch.gone.is_set():
+                raise PortError(f"{self.name}: the JACK server went away")
+            self._sent += 1
+            if self._sent > SENDS_PER_CYCLE:
+                cycle = watch.cycle()
+                if cycle == self._cycle:
+                    self.dropped += 1
+                    return
+                self._cycle, self._sent = cycle, 1
         try:
             self._out.send_message(msg)
         except Exception as err:
@@ -244,20 +274,28 @@ class RtMidiOut:
         with contextlib.suppress(Exception):
             self._out.close_port()
         self._out.delete()
+        if self._own_watch:
+            self.watch.close()
 
 
 class RtMidiIn:
     """An rtmidi input, polled by the real-time thread (no callback: see :mod:`arrivals`).
 
     :meth:`poll` returns the messages queued since the last poll with their arrival times on
-    our monotonic clock, from the driver's delta times.
+    our monotonic clock (see the module docstring). On JACK a :class:`SysexFlush` keeps
+    rtmidi's parser from sticking in an unterminated sysex.
     """
 
-    def __init__(self, api: str, port: str | None = None) -> None:
+    def __init__(self, api: str, port: str | None = None, watch: JackWatch | None = None) -> None:
         rtmidi = _rtmidi()
         self.api = api
         self.arrivals = ArrivalClock()
+        self._own_watch = watch is None and api == "jack"
+        self.watch = JackWatch() if self._own_watch else watch  # the flush stops once it is gone
+        self._flush: SysexFlush | None = None
         before = thread_ids()
+        guard = rtmidi.MidiOut(_api_const(api), name=f"{IN_NAME} guard") if api == "jack" else None
+        ports_before = guard.get_ports() if guard is not None else []
         try:
             self._in = rtmidi.MidiIn(_api_const(api), name=IN_NAME, queue_size_limit=8192)
             if port is None:
@@ -276,24 +314,46 @@ class RtMidiIn:
             raise
         except Exception as err:
             raise PortError(f"cannot open the input port on {APIS[api].label}: {err}") from err
+        if guard is not None:
+            ours = [p for p in guard.get_ports() if p not in ports_before]
+            ours = [p for p in ours if p.endswith(f":{IN_NAME}")]
+            if len(ours) == 1:
+                self._flush = SysexFlush(guard, ours[0])
+            else:
+                guard.delete()
         self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
         self._in.ignore_types(sysex=False, timing=False, active_sense=True)
 
-    def poll(self, now: float) -> list[tuple[float, list[int]]]:
-        """Messages that arrived since the last poll, as (arrival time, bytes)."""
-        got = []
+    def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
+        """Messages that arrived since the last poll, as (arrival time, bytes); at most
+        ``limit`` of the driver's messages are taken (the rest wait for the next poll)."""
+        msgs, deltas = [], []
         get = self._in.get_message
+        complete = True
         while True:
+            if limit is not None and len(msgs) >= limit:
+                complete = False
+                break
             item = get()
             if item is None:
                 break
-            msg, delta = item
-            got.append((self.arrivals.add(delta), msg))
-        if not got:
-            return []
-        self.arrivals.observe(now)
-        time_of = self.arrivals.time_of
-        return [(time_of(rel), msg) for rel, msg in got]
+            msgs.append(item[0])
+            deltas.append(item[1])
+        stamps = self.arrivals.stamp(deltas, now, complete)
+        flush = self._flush
+        out: list[tuple[float, list[int]]] = []
+        for t, msg in zip(stamps, msgs, strict=True):
+            if is_plain(msg):
+                if flush is None or msg != [0xF7]:  # a lone 0xF7 is our flush coming back
+                    out.append((t, msg))
+                continue
+            parts = split_stream(msg)
+            if flush is not None and parts[-1] == [0xF7]:
+                parts.pop()
+            out += [(t, m) for m in parts]
+        if flush is not None and not self.watch.gone.is_set():
+            flush.tick(now, bool(out))
+        return out
 
     def still_there(self) -> bool:
         if self.virtual:
@@ -304,9 +364,14 @@ class RtMidiIn:
             return False
 
     def close(self) -> None:
+        if self._flush is not None:
+            with contextlib.suppress(Exception):
+                self._flush.close()
         with contextlib.suppress(Exception):
             self._in.close_port()
         self._in.delete()
+        if self._own_watch:
+            self.watch.close()
 
 
 def jack_port_name(port: str) -> str:

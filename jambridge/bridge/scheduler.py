@@ -15,10 +15,15 @@ one is.
 
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
 polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
-for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). A deadline that is only a
-look for a pulse a note waits on is blocked for, not spun (spun on Windows, whose timed waits
-wake on a 1-16 ms timer tick). The bar feed is polled only with ``slack_s`` to spare, so while
-a note waits for its pulse (a few ms) the generator's reply waits too.
+for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). A step takes in at most
+``max_input_per_step`` messages (and as many commands); when there were more (a flood), the
+wait that follows blocks, without spinning, for up to ``flood_rest_s``: a real-time thread that
+never blocks would starve the threads below it -- JACK's, which empty the output's ring buffer
+(python-rtmidi waits for room holding the GIL), and the main thread that handles Ctrl-C. A
+deadline that is only a look for a pulse a note waits on is blocked for, not spun (spun on
+Windows, whose timed waits wake on a 1-16 ms timer tick). The bar feed is polled only with
+``slack_s`` to spare, so while a note waits for its pulse (a few ms) the generator's reply
+waits too.
 
 Stop, clock loss, relocation, panic, port errors and the end of the thread all end every
 sounding note (note-off, then CC 123 on each channel used).
@@ -76,6 +81,8 @@ class SchedulerConfig:
     pulse_poll_s: float = 0.0002  # ... while a note waits for its pulse
     early_s: float = 0.00002  # an event this close to due goes now
     slack_s: float = 0.002  # generator replies are read only with this much time to spare
+    max_input_per_step: int = 64  # input messages (and commands) one step takes in; more wait
+    flood_rest_s: float = 0.001  # after a step that left input waiting: block this long
     retro_bars: int = 8  # bars the retro capture buffer keeps
     rt_priority: int = 0  # > 0: SCHED_FIFO at most this, below the port threads (see priority)
 
@@ -113,6 +120,8 @@ class Scheduler(Steering):
         self._cc_last: dict[tuple[int, int], int] = {}
         self._stash: list = []
         self._deadline: float | None = None
+        self._flooded = False  # the last step left input waiting
+        self.floods = 0  # steps that left input waiting (a flood)
         self._stopping = False
         self._thread: threading.Thread | None = None
         if not self.internal:
@@ -173,6 +182,13 @@ class Scheduler(Steering):
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
+        if self._flooded:  # rest, blocked: the threads below ours must run (see the docstring)
+            timeout = self.config.flood_rest_s
+            if deadline is not None:
+                timeout = min(timeout, max(0.0, deadline - now))
+            with contextlib.suppress(queue.Empty):
+                self._stash.append(self.inbox.get(timeout=timeout))
+            return
         if self.output.awaiting_pulse and deadline is not None and not _COARSE_TIMERS:
             timeout = max(0.0, deadline - now)  # a poll, not a send: no need to spin
             if self.midi_in is not None:
@@ -208,15 +224,23 @@ class Scheduler(Steering):
         return self._deadline
 
     def _drain(self, now: float) -> None:
+        budget = self.config.max_input_per_step
+        flooded = False
         if self.midi_in is not None:
-            for t_s, msg in self.midi_in.poll(now):
+            got = self.midi_in.poll(now, budget)
+            flooded = len(got) >= budget
+            for t_s, msg in got:
                 self._midi_in(t_s, msg)
         items, self._stash = self._stash, []
-        while True:
+        while len(items) < budget:
             try:
                 items.append(self.inbox.get_nowait())
             except queue.Empty:
                 break
+        else:
+            flooded = True
+        self._flooded = flooded
+        self.floods += flooded
         for item in items:
             if item is _STOP:
                 self._stopping = True
