@@ -7,9 +7,10 @@ playhead and the transport shows locked / BPM / bar:beat. When the live bar sour
 start (no model, procedural source not wired), the shot shows the generated take instead and
 says so. The picture is taken from the X server with ImageMagick's ``import``.
 
-Usage: ``python tools/screenshot.py [--out docs/screenshot.png] [--engine auto] [--preset acid]``
-(``tools/screenshot.sh`` runs it with the project's venv). Needs Xvfb and ImageMagick; JACK
-is optional (without it the shot shows the generated take).
+Usage: ``python tools/screenshot.py [--out docs/screenshot.png] [--engine auto] [--preset acid]
+[--size 1024x640]`` (``tools/screenshot.sh`` runs it with the project's venv). ``--size`` is the
+screen and the window (default 1280x760; 1024x640 is the smallest the app is laid out for).
+Needs Xvfb and ImageMagick; JACK is optional (without it the shot shows the generated take).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SCREEN = "1280x760x24"  # the window's size: the shot is the window
+SIZE = "1280x760"  # default screen and window size: the shot is the window
 LIVE_BARS = 4  # bars streamed before the shot
 
 
@@ -34,7 +35,7 @@ def _free_display() -> int:
     raise SystemExit("no free X display number in :90..:139")
 
 
-def _child(engine: str, preset: str) -> int:
+def _child(engine: str, preset: str, size: str) -> int:
     """In the app's process: generate, stream, print "ready", wait for a line on stdin."""
     from PyQt6.QtCore import QTimer
 
@@ -48,6 +49,8 @@ def _child(engine: str, preset: str) -> int:
         list_ports=False,
     )  # fmt: skip
     window.move(0, 0)
+    width, height = (int(n) for n in size.split("x"))
+    window.resize(width, height)
     window.show()
     state = {"phase": "preset", "mode": "take"}
 
@@ -96,15 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="docs/screenshot.png", help="PNG to write")
     p.add_argument("--engine", default="auto", help="live bar source (auto, procedural, ...)")
     p.add_argument("--preset", default="acid", help="preset to show (default acid)")
+    p.add_argument("--size", default=SIZE, help=f"screen and window, WxH (default {SIZE})")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        return _child(args.engine, args.preset)
+        return _child(args.engine, args.preset, args.size)
     for tool in ("Xvfb", "import"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (Debian: apt install xvfb imagemagick)")
     display = f":{_free_display()}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", SCREEN, "-nolisten", "tcp"])
+    screen = f"{args.size}x24"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp"])
     server = None
     tmp = tempfile.TemporaryDirectory()
     env = {
@@ -130,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.engine,
                 "--preset",
                 args.preset,
+                "--size",
+                args.size,
             ],  # fmt: skip
             env=env,
             stdin=subprocess.PIPE,

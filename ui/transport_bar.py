@@ -32,7 +32,8 @@ VIRTUAL_SUFFIX = " (virtual)"
 HAS_VIRTUAL_PORTS = sys.platform != "win32"  # Windows MM has none: loopMIDI ports instead
 CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Internal clock"}
 BPM_RANGE = (40.0, 300.0)
-PORT_NAME_CHARS = 14  # a port picker is at least this many characters wide; longer names elide
+PORT_NAME_CHARS = 20  # a port picker is at least this many characters wide; longer names elide
+PORT_BOX_MAX_PX = 320  # ... and grows with the window up to this width
 # sync state from the bridge -> (text, colour)
 SYNC_LOOK: dict[str, tuple[str, str]] = {
     "locked": ("locked", "#3ddc84"),  # playing on a steady clock model
@@ -78,6 +79,7 @@ class TransportBar(QWidget):
             )
             box.setMinimumContentsLength(PORT_NAME_CHARS)
             box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            box.setMaximumWidth(PORT_BOX_MAX_PX)
         self.in_box.setToolTip("Clock and keyboard come in here (set the DAW's clock out to it)")
         self.out_box.setToolTip("Notes go out here, one MIDI channel per track")
         self.clock_box = QComboBox()
@@ -123,7 +125,9 @@ class TransportBar(QWidget):
                        self.refresh_button, QLabel("Clock"), self.clock_box, self.bpm_box,
                        QLabel("Latency"), self.latency_box):  # fmt: skip
             routing.addWidget(widget)
+        routing.addStretch(1)
         state = QHBoxLayout()
+        state.setSpacing(12)
         for widget in (self.sync_label, self.tempo_label, self.position_label):
             state.addWidget(widget)
         state.addStretch(1)
