@@ -225,3 +225,24 @@ def test_following_a_daw_clock_shows_locked_then_stopped(qtbot, jack_server, liv
     qtbot.waitUntil(lambda: "stopped" in w.transport.sync_label.text(), timeout=WAIT_MS)
     assert w.transport.position_label.text() == "-:-"
     peer.join(timeout=30)
+
+
+def test_a_preset_switch_while_running_moves_the_sliders_to_the_new_preset(
+    qtbot, jack_server, live_window
+):
+    from jambridge.preset import load_preset
+
+    w = live_window
+    start(qtbot, w)
+    qtbot.waitUntil(lambda: w.live.bars_played >= 1, timeout=WAIT_MS)
+    acid = load_preset("acid")
+    with qtbot.waitSignal(w.live.controls_changed, timeout=WAIT_MS,
+                          check_params_cb=lambda c: c.preset == "acid"):  # fmt: skip
+        w.presets.select("acid")  # the user picks another preset while it plays
+    qtbot.wait(200)  # anything else the bridge says comes in
+    for role, lane in w.lanes.items():
+        shown = (lane.slider_value("temperature"), lane.slider_value("density"))
+        wanted = (min(acid.track_temperature(role), 2.0), acid.tracks[role].density)
+        assert shown == pytest.approx(wanted, abs=0.01), role
+        bridge = w.live.adapter.status().controls.track(role)
+        assert (bridge.temperature, bridge.density) == pytest.approx(wanted, abs=0.01), role
