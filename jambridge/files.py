@@ -34,8 +34,8 @@ def size_text(n: int) -> str:
 def _check_mode(path: Path, mode: int, what: str, error: type[JamBridgeError]) -> None:
     if stat.S_ISREG(mode):
         return
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    raise error(f"{path}: is {kind}, not a file; {what} must be a regular file")
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    raise error(f"{path}: cannot read the file: it is {kind}, not {what}")
 
 
 def check_regular(
@@ -47,9 +47,9 @@ def check_regular(
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise error(f"{path} does not exist") from None
+        raise error(f"{path}: cannot read the file: it does not exist") from None
     except OSError as err:
-        raise error(f"{path}: cannot read {what} ({err.strerror or err})") from None
+        raise error(f"{path}: cannot read the file ({err.strerror or err})") from None
     _check_mode(path, mode, what, error)
 
 
@@ -74,9 +74,9 @@ def read_capped(
         _check_mode(path, os.stat(path).st_mode, what, error)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise error(f"{path} does not exist") from None
+        raise error(f"{path}: cannot read the file: it does not exist") from None
     except OSError as err:
-        raise error(f"{path}: cannot read {what} ({err.strerror or err})") from None
+        raise error(f"{path}: cannot read the file ({err.strerror or err})") from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         _check_mode(path, info.st_mode, what, error)  # swapped between stat and open
@@ -88,7 +88,7 @@ def read_capped(
         try:
             data = f.read(max_bytes + 1)
         except OSError as err:
-            raise error(f"{path}: cannot read {what} ({err.strerror or err})") from None
+            raise error(f"{path}: cannot read the file ({err.strerror or err})") from None
     if len(data) > max_bytes:  # it grew after the check
         raise error(f"{path}: more than the {size_text(max_bytes)} {what} may have")
     return data

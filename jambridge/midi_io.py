@@ -10,6 +10,8 @@ Groove). Streams are split per (track, channel, program), so type-0 files come a
 Every problem with the input is a :class:`~jambridge.errors.DataError` naming the file: empty,
 not MIDI, truncated, corrupt, type 2, SMPTE or zero division, no notes, or a note beyond
 :data:`MAX_SONG_BARS` (a corrupt delta time would otherwise make a song of millions of bars).
+Before mido parses, the path must be a regular file (a FIFO would block) and the bytes keep
+within :mod:`jambridge.midi_scan`'s size, track and event limits (memory stays bounded).
 Non-4/4 meters are read as 4/4 beats and flagged in the :class:`ReadReport`.
 """
 
@@ -24,6 +26,8 @@ from pathlib import Path
 import mido
 
 from jambridge.errors import DataError
+from jambridge.files import read_capped
+from jambridge.midi_scan import MAX_MIDI_BYTES, check_midi_bytes
 from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT, Key, Note, Song
 from jambridge.roles import (
     DEFAULT_ROLE_CONFIG,
@@ -96,10 +100,7 @@ def read_midi(
         DataError: the file cannot be read, is not a usable MIDI file, or has no usable notes;
             the message names the file and the problem.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise DataError(f"{path}: cannot read the file ({err.strerror or err})") from err
+    data = read_capped(path, MAX_MIDI_BYTES, "a MIDI file")  # a FIFO or device is refused
     return midi_bytes_to_song(data, str(path), roles)
 
 
@@ -108,6 +109,7 @@ def midi_bytes_to_song(
 ) -> tuple[Song, ReadReport]:
     """:func:`read_midi` for bytes in memory (a dropped clip); ``where`` names it in errors."""
     data, (file_type, ntracks, ppq) = _checked_header(data, where)
+    check_midi_bytes(data, where, ntracks)  # size, tracks and events, before mido's objects
     try:
         midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except EOFError as err:
