@@ -382,12 +382,17 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     return report
 
 
-def load_split(path: str | Path, split: str) -> tuple[np.memmap, np.ndarray]:
-    """(tokens memmap, docs table) of a built split."""
+def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(tokens memmap, docs table) of a built split; a split with no documents (a small
+    corpus can leave ``train`` empty) gives empty arrays, not an error."""
     d = Path(path)
     try:
-        tokens = np.memmap(d / f"{split}.bin", dtype=np.uint16, mode="r")
         docs = np.load(d / f"{split}_docs.npy")
+        tokens_path = d / f"{split}.bin"
+        if tokens_path.stat().st_size == 0:  # np.memmap cannot map an empty file
+            tokens = np.zeros(0, dtype=np.uint16)
+        else:
+            tokens = np.memmap(tokens_path, dtype=np.uint16, mode="r")
     except (OSError, ValueError) as err:
         raise DataError(f"{d} is not a built dataset ({err})") from None
     return tokens, docs

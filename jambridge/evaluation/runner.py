@@ -179,14 +179,19 @@ def run_evaluation(cfg: EvalConfig, progress=print) -> tuple[Report, Path]:
     clock.lap("read")
 
     templates = bl.templates_from(real.songs, tok)
+    from jambridge.dataset import load_split
+
     ngram = None
-    if dataset is not None:  # the n-gram's NLL is reported whenever there is a dataset
+    has_train = dataset is not None and len(load_split(dataset, "train")[1]) > 0
+    if dataset is not None and not has_train:
+        notes.append("n-gram baseline and train reference skipped: the train split is empty")
+    elif dataset is not None:  # the n-gram's NLL is reported whenever there is a dataset
         ngram = _fit_ngram(cfg, dataset, tok, notes)
         clock.lap("ngram_fit")
     elif "ngram" in cfg.baselines:
         notes.append("n-gram baseline and NLL skipped: no built dataset (--dataset)")
     sets += _baseline_sets(cfg, real, templates, ngram, tok, clock)
-    if cfg.train_reference and dataset is not None and real.songs:
+    if cfg.train_reference and has_train and real.songs:
         sets.append((load_dataset_set(dataset, "train", "real (train split)", limits), "reference"))
         clock.lap("read")
     if session is not None and cfg.sample_model and templates:
