@@ -274,6 +274,73 @@ def test_tempo_change_is_followed_within_a_beat(before, after, jitter_s):
     assert f.bpm == pytest.approx(after, rel=0.01)
 
 
+def quantized_clock(f: ClockFollower, t: float, bpm: float, pulses: int, quantum_s: float):
+    """Feed ``pulses`` at ``bpm`` from ``t``, stamped on driver cycles; return the next t."""
+    events = []
+    for _ in range(pulses):
+        events += f.feed(math.ceil(t / quantum_s) * quantum_s, CLOCK)
+        t += period_of(bpm)
+    return t, events
+
+
+@pytest.mark.parametrize("quantum_s", [0.0, 128 / 48000])
+def test_a_normal_clock_after_1000_bpm_is_followed_within_a_bar(quantum_s):
+    """5 s of a 1,000 BPM clock, then 128 BPM: within a bar the tempo is 128 and the next
+    pulse is predicted within a JACK period (it stayed at 997.6 BPM for 20 s)."""
+    f = ClockFollower()
+    q = quantum_s or 1e-9
+    t, _ = quantized_clock(f, 10.0, 1000, 2000, q)
+    f.feed(t, START)
+    t, _ = quantized_clock(f, t + period_of(128), 128, 96, q)
+    assert f.bpm == pytest.approx(128, rel=0.005)
+    assert f.locked and abs(f.time_of_tick(f.pulse_tick + 1) - t) < max(1e-6, quantum_s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=1.5, max_value=1500), st.floats(min_value=20, max_value=400),
+    st.sampled_from([0.0, 64 / 48000, 256 / 48000]),
+)  # fmt: skip
+def test_any_tempo_is_followed_within_a_bar_after_any_other(before, after, quantum_s):
+    """Whatever clock came before (1.5-1,500 BPM), a clock in range is measured within a bar."""
+    f = ClockFollower()
+    q = quantum_s or 1e-9
+    t, _ = quantized_clock(f, 10.0, before, 48 if before > 10 else 4, q)
+    quantized_clock(f, t + period_of(after), after, 96, q)
+    assert f.bpm == pytest.approx(after, rel=0.01 + 2 * quantum_s / period_of(after) / 96)
+
+
+@pytest.mark.parametrize("bpm", [1000, 600, 12, 1])
+def test_a_clock_out_of_range_is_refused_and_play_resumes_where_the_pulses_are(bpm):
+    f, fd = make(128)
+    fd.send(START)
+    fd.pulse(96)
+    fd.events.clear()
+    fd.bpm = bpm
+    fd.pulse(24 if bpm > 10 else 4)
+    assert [e.kind for e in fd.events] == ["tempo out of range"]
+    assert f.state is TransportState.STOPPED and f.tempo_refused
+    assert any("outside 20-400 BPM" in line for line in fd.logs)
+    fd.events.clear()
+    fd.bpm = 128
+    fd.pulse(8)
+    # every pulse counted, refused or not, and play goes on within a few pulses (the first
+    # gap of a slow-down cannot be told from lost pulses: it may count up to max_skip more)
+    at = 96 + (24 if bpm > 10 else 4) + 7
+    assert at <= f.pulse_tick <= at + (f.config.max_skip if bpm < 20 else 0)
+    assert [e.kind for e in fd.events] == ["continue"]
+    assert f.pulse_tick - fd.events[0].tick <= 4 and not f.tempo_refused
+
+
+def test_a_stopped_sender_at_an_absurd_tempo_stays_stopped():
+    f, fd = make(1000)
+    fd.pulse(200)
+    assert f.tempo_refused and f.state is TransportState.STOPPED
+    fd.bpm = 128
+    fd.pulse(8)
+    assert fd.events == [] and f.state is TransportState.STOPPED and not f.tempo_refused
+
+
 def wandering_errors(config: TempoConfig, bpm=90.0, wander=0.1, pulses=1500, seed=5):
     """Pulses whose intervals each err by up to ``wander`` (jack_midi_clock -J): errors of
     predicting each pulse from the ones before it, stamped on 1.33 ms driver cycles."""

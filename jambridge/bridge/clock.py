@@ -19,6 +19,7 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
   playing with a locked tempo, a gap of ``skip_ratio`` periods or more counts the pulses it
   should have held; if the next pulses then sit a pulse early on the model's grid (the gap was
   a stall and they are catching up: nothing was lost) each one undoes a pulse of that count.
+  A gap right after such a gap is not counted (pulses lost twice in a row: a slower clock).
 * A clock that wanders (its intervals err independently, so the errors add up; see
   :mod:`tempo`) is its own grid: :meth:`ClockFollower.pulse_wait_s` tells the scheduler to
   send each note when the pulse of its tick arrives (waiting at most a quarter pulse, and
@@ -28,6 +29,10 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
   ``loss_min_s``): the transport stops, with ``Stop(kind="clock lost")``. If pulses come back
   without a Stop (the sender or the MIDI driver stalled), play goes on from the position the
   pulses reach, as after a Continue; a Stop, Start, Continue or SPP ends that.
+* An absurd tempo: a clock the tempo model measures outside ``bpm_range``
+  (:data:`~jambridge.bridge.transport.BPM_RANGE`, 20-400 BPM) is not followed: the transport
+  stops (``Stop(kind="tempo out of range")``, logged), its pulses still count the song
+  position, and play goes on from there as soon as the tempo is back in range.
 
 Everything else that is not a channel message -- sysex, undefined status bytes, running-status
 fragments, malformed SPP, Continue while playing -- is logged (rate-limited) and ignored.
@@ -41,6 +46,7 @@ from dataclasses import dataclass, field
 from jambridge.bridge.messages import Complaints, check
 from jambridge.bridge.tempo import TempoConfig, TempoModel
 from jambridge.bridge.transport import (
+    BPM_RANGE,
     TICKS_PER_SIXTEENTH,
     Locate,
     Play,
@@ -63,6 +69,7 @@ class FollowerConfig:
     skip_after_pulses: int = 12  # ... once the tempo model has this many pulses
     pulse_wait_periods: float = 0.25  # a wandering clock: a note waits this long for its pulse
     pulse_wait_max_s: float = 0.008  # ... (in pulse periods, at most this long) past the model
+    bpm_range: tuple[float, float] = BPM_RANGE  # a clock measured outside this is not followed
 
 
 class ClockFollower:
@@ -80,6 +87,8 @@ class ClockFollower:
         self._pending_kind = "start"  # what the next first pulse will be reported as
         self._last_pulse_t: float | None = None
         self._lost = False  # stopped by clock loss, not by the sender: pulses resume play
+        self._refused = False  # the latest pulse measured a tempo out of bpm_range
+        self._resume = False  # ... and the transport was rolling: play on when back in range
         self._skipped = 0  # pulses counted as lost before the newest one, not yet undone
         self.recovered = 0  # lost pulses counted in (net), for the log and tests
         self.ignored = 0  # messages dropped as bad or out of place
@@ -129,6 +138,16 @@ class ClockFollower:
             missed = 0
         index = self.tempo.add(t_s, skip=missed)
         self._last_pulse_t = t_s
+        bpm = self.tempo.bpm if self.tempo.locked else None
+        low, high = self.config.bpm_range
+        if bpm is not None and not low <= bpm <= high:
+            return self._refuse(t_s, bpm)
+        if self._refused:
+            self._refused = False
+            if self._resume:  # back in range: play on from the position the pulses reached
+                self._resume = False
+                self._state = TransportState.WAITING
+                self._pending_kind = "continue"
         if self._lost:  # the clock stalled and came back without Stop: play on from here
             self._lost = False
             self._state = TransportState.WAITING
@@ -142,6 +161,24 @@ class ClockFollower:
             events.append(Play(self._next_tick, t_s, self._pending_kind))
         if self._state is TransportState.PLAYING:
             self._next_tick += 1 + missed
+        return events
+
+    def _refuse(self, t_s: float, bpm: float) -> list[TransportEvent]:
+        """A pulse of a clock out of ``bpm_range``: stop, but count it (see the docstring)."""
+        events: list[TransportEvent] = []
+        if self._state is TransportState.PLAYING:
+            events.append(Stop(t_s, "tempo out of range"))
+        if self._state is not TransportState.STOPPED or self._lost:
+            self._resume = True
+            self._lost = False
+            self._to_stopped()
+        self._refused = True
+        if self._resume:
+            self._next_tick += 1
+        low, high = self.config.bpm_range
+        self._complain(
+            t_s, "tempo", f"MIDI clock at {bpm:.0f} BPM is outside {low:g}-{high:g} BPM: not played"
+        )
         return events
 
     def _missed_before(self, t_s: float) -> int:
@@ -161,6 +198,7 @@ class ClockFollower:
                 self._skipped -= 1
                 return -1
             self._skipped = 0
+            return 0  # gaps in a row are a slower clock, not pulses lost again and again
         ratio = (t_s - last[1]) / period
         if ratio < self.config.skip_ratio:
             return 0
@@ -170,7 +208,7 @@ class ClockFollower:
         return missed
 
     def _start(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
-        self._lost = False
+        self._lost = self._resume = False
         events: list[TransportEvent] = []
         if self._state is TransportState.PLAYING:
             events.append(Stop(t_s, "restart"))
@@ -190,7 +228,7 @@ class ClockFollower:
         return []
 
     def _stop(self, t_s: float, msg: Sequence[int]) -> list[TransportEvent]:
-        self._lost = False
+        self._lost = self._resume = False
         if self._state is TransportState.STOPPED:
             return []  # DAWs repeat Stop; nothing to do
         self._to_stopped()
@@ -233,6 +271,11 @@ class ClockFollower:
     @property
     def state(self) -> TransportState:
         return self._state
+
+    @property
+    def tempo_refused(self) -> bool:
+        """The latest pulse measured a tempo out of ``bpm_range``: the clock is not played."""
+        return self._refused
 
     @property
     def song_tick(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from jambridge.bridge.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 
@@ -227,7 +228,7 @@ class SetBpm:
     bpm: float
 
     def __post_init__(self) -> None:
-        _in_range("bpm", self.bpm, 20.0, 400.0)
+        _in_range("bpm", self.bpm, *BPM_RANGE)
 
 
 Command = (

@@ -113,7 +113,8 @@ BridgeEvent = (
 class BridgeStatus:
     """A snapshot for status lines and the app's sync display."""
 
-    sync: str  # "playing", "waiting", "stopped", "no clock" (external) or "internal"
+    sync: str  # "locked", "playing", "waiting", "stopped", "no clock", "bad tempo" (a clock out
+    # of BPM_RANGE), "port lost" (the JACK server went away), or "internal"
     playing: bool
     bpm: float | None  # None: no clock
     bar: int  # 1-based bar of the song position

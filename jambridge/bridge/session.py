@@ -47,7 +47,7 @@ from jambridge.bridge.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
 from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
 from jambridge.bridge.streaming import GeneratorLink, GeneratorProcess, SourceSpec
 from jambridge.bridge.timebase import Clock, MonotonicClock
-from jambridge.bridge.transport import Position, TransportState
+from jambridge.bridge.transport import BPM_RANGE, Position, TransportState
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 from jambridge.preset import Preset, load_preset
@@ -86,8 +86,10 @@ class BridgeConfig:
             raise JamBridgeError(
                 f"clock must be one of {', '.join(CLOCK_MODES)}, got {self.clock!r}"
             )
-        if self.bpm is not None and not 20 <= self.bpm <= 400:
-            raise JamBridgeError(f"bpm must be in range 20..400, got {self.bpm}")
+        if self.bpm is not None and not BPM_RANGE[0] <= self.bpm <= BPM_RANGE[1]:
+            raise JamBridgeError(
+                f"bpm must be in range {BPM_RANGE[0]:g}..{BPM_RANGE[1]:g}, got {self.bpm}"
+            )
         ctl.SetLatency(self.latency_ms)  # validates the range
         if self.channels is not None:
             ctl.check_channels(self.channels)

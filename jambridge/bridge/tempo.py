@@ -3,44 +3,23 @@
 Pulse ``i`` (counted since the model was made, whatever the transport does) arrived at ``t_i``.
 The model is the least-squares line ``t = mean_t + period * (i - mean_i)`` over the last
 ``window`` pulses, so one jittery pulse moves a prediction by about ``jitter * 4 / window``
-rather than by its whole jitter (a follower that fires on each pulse inherits all of it).
+rather than by its whole jitter. What keeps it honest (docs/clock-following.md has the why):
 
-Two things keep it honest:
-
-* **Steps.** When the newest ``change_points`` pulses all fall on the same side of the line
-  through the older ones, on average further out than ``change_sigmas`` times the older ones'
-  spread (six times the spread of a mean of six: noise does not do that), the line has moved:
-  a tempo change, or a phase step (a JACK driver that lost time, a DAW relocating its grid).
-  The window keeps only the pulses after the step and refits with the old period as the
-  prior, so a phase step is followed at once and a tempo step within about half a beat; a
-  slow ramp is followed within ``window`` pulses (2 beats by default).
-* **Stalls.** Pulses held back by a stalled driver come late and then in a burst. Burst pulses
-  (less than ``burst_periods`` after the previous one) are counted but kept out of the fit.
-* **Gaps.** A pulse later than ``gap_periods`` periods after the previous one (the sender
-  stopped clocking) starts a fresh window. The old period stays as a *prior*: the slope is
-  pulled towards it with the weight of a few pulses, so the first notes after a restart are not
-  timed from two noisy pulses; the prior's pull fades as the window fills.
-
-**Phase.** A straight line is the right model of a clock whose pulses scatter around a steady
-grid (a DAW's clock through a USB driver: each pulse late by its own amount). Some clocks
-wander instead: each *interval* is off by its own amount and the errors add up, so the pulses
-drift from any line by far more than one interval's error (``jack_midi_clock -J 10`` at 90
-BPM: intervals within +-2.8 ms, pulses 13 ms off the best line within 8 s). For such a clock
-the newest pulse is the best estimate of where the grid is, and the line is not. The model
-does not guess which kind it has: a small bank of phase filters with gains ``phase_gains``
-(0: the line as it is; 1: the line moved onto the newest pulse) each predict every pulse before
-it arrives, and predictions come from the one whose recent squared errors are smallest
-(averaged over ``phase_memory`` pulses, two beats of them before any choice; the line keeps
-the job unless another filter's errors are clearly smaller, ``phase_margin``, and gets it back
-only when they no longer are, ``phase_release``; every error counts at most ``phase_clip``
-times the best filter's typical error, so the few pulses of a tempo step cost all filters
-alike). One look-alike is ruled out by hand: a steady clock whose stamps sit on a driver's
-cycles (JACK) beats against them in a slow sawtooth that the newest pulse predicts well, but
-the sawtooth is the stamps' error; such stamps (two interval values a whole number of cycles
-apart, all within one cycle of the line) keep the line. The slope -- the tempo shown -- stays
-the line's, so a wandering clock's BPM is as steady as any other's.
-:attr:`TempoModel.follows_pulses` says the full-gain filter won: the scheduler then sends
-notes on their pulse rather than ahead of it.
+* **Steps**: ``change_points`` pulses in a row off the line on one side (beyond
+  ``change_sigmas`` spreads): the window restarts after the step, the old period as its prior.
+* **Stalls**: burst pulses (closer than ``burst_periods``) are counted, not fitted.
+* **Gaps**: a pulse ``gap_periods`` late starts a fresh window, the old period its *prior*.
+* **Re-lock**: a run of pulses that each stayed out of the fit or started a window alone says
+  the period is wrong by far (1,000 BPM, then 128): three of them evenly spaced
+  (``relock_evenness``), or ``relock_pulses`` at any spacing, become a fresh window with their
+  mean interval as the prior. A stall's burst is too tightly packed to pass for a clock.
+* **Phase**: a bank of phase filters (``phase_gains``; 0 is the line itself) predicts each
+  pulse; the one with the smallest recent errors (``phase_memory``, with hysteresis
+  ``phase_margin``/``phase_release``, errors clipped at ``phase_clip``) gives the predictions,
+  so a clock that wanders (its intervals err and add up) is followed pulse by pulse. Stamps on a
+  driver's cycles (two interval values, all within a cycle of the line) keep the line. The
+  slope -- the tempo shown -- stays the line's. :attr:`TempoModel.follows_pulses` says the
+  full-gain filter won: the scheduler then sends notes on their pulse.
 """
 
 from __future__ import annotations
@@ -77,8 +56,12 @@ class TempoConfig:
     # error (a tempo step is the line's large error for a few pulses, not news about the clock)
     phase_floor_s: float = 0.00005  # ... and at least this (a clean clock's errors are ~0)
     quantum_tol_s: float = 0.0002  # stamp intervals this close are one value (see _on_a_grid)
-    min_period_s: float = 60.0 / (TICKS_PER_BEAT * 999.0)  # faster than 999 BPM: not a clock
-    max_period_s: float = 60.0 / (TICKS_PER_BEAT * 10.0)  # slower than 10 BPM: not a clock
+    relock_evenness: float = 0.35  # misfits this evenly spaced (fraction of the mean) re-lock
+    relock_pulses: int = 8  # ... and this many re-lock at any spacing (see the docstring)
+    # Periods the model measures: wider than the tempos played (transport.BPM_RANGE), so that a
+    # clock out of that range is measured, and refused, rather than mistaken for another tempo.
+    min_period_s: float = 60.0 / (TICKS_PER_BEAT * 2000.0)  # faster than 2,000 BPM: not a clock
+    max_period_s: float = 60.0 / (TICKS_PER_BEAT * 1.0)  # slower than 1 BPM: not a clock
 
 
 class TempoModel:
@@ -100,9 +83,11 @@ class TempoModel:
         # What time_of/index_at read: (mean index, mean time + phase, slope) or None, replaced
         # whole after every change, so another thread (the status line) never sees half of one.
         self._view: tuple[float, float, float] | None = None
+        self._misfits: deque[tuple[int, float]] = deque(maxlen=self.config.relock_pulses)
         self.changes = 0  # tempo changes detected (window cut short)
         self.outliers = 0  # pulses counted but kept out of the fit (stalls)
         self.gaps = 0  # fresh windows started after a gap
+        self.relocks = 0  # fresh windows from a run of misfits (the period was wrong)
 
     # -- feeding -------------------------------------------------------------------------------
 
@@ -118,10 +103,18 @@ class TempoModel:
             too_late = period is not None and t_s - last_t > limit * period
             if too_late or t_s - last_t > self.config.max_period_s * limit:
                 self.gaps += 1
+                alone = len(self._points) == 1 and self._misfits  # the last gap left it alone
+                if not alone:
+                    self._misfits.clear()
                 self._restart()
+                if self._misfit(index, t_s):
+                    return index
             elif period is not None and t_s - last_t < self.config.burst_periods * period:
                 self.outliers += 1  # part of a burst after a stall: counted, not fitted
+                self._misfit(index, t_s)
                 return index
+            else:
+                self._misfits.clear()
         self._score_phases(index, t_s)
         self._points.append((index, t_s))
         self._fit()
@@ -139,6 +132,32 @@ class TempoModel:
             self._fit()
         self._publish()
         return index
+
+    def _misfit(self, index: int, t_s: float) -> bool:
+        """Pulse ``index`` stayed out of the fit (or started a window alone); re-lock on a run
+        of such pulses that looks like a clock (see the module docstring). Returns whether it
+        did."""
+        run = self._misfits
+        run.append((index, t_s))
+        if len(run) < 3:
+            return False
+        (i0, t0), (i1, t1) = run[0], run[-1]
+        mean = (t1 - t0) / (i1 - i0) if i1 > i0 else 0.0
+        cfg = self.config
+        if not cfg.min_period_s <= mean <= cfg.max_period_s:
+            return False
+        steps = [(tb - ta) / (ib - ia) for (ia, ta), (ib, tb) in zip(run, list(run)[1:]) if ib > ia]
+        even = all(abs(s - mean) <= cfg.relock_evenness * mean for s in steps)
+        if not even and len(run) < cfg.relock_pulses:
+            return False
+        self.relocks += 1
+        self._restart()
+        self._prior_period = mean
+        self._points.extend(run)
+        run.clear()
+        self._fit()
+        self._publish()
+        return True
 
     def reindex_last(self, delta: int) -> None:
         """Move the newest pulse's index by ``delta`` (a pulse taken for lost came late)."""
@@ -161,6 +180,7 @@ class TempoModel:
     def reset(self) -> None:
         """Forget every pulse, the prior and what the phase filters learnt (another clock)."""
         self._points.clear()
+        self._misfits.clear()
         self._prior_period = None
         self._slope = None
         self._clear_phase()

@@ -18,6 +18,11 @@ TICKS_PER_BEAT = 24  # MIDI clock: 24 pulses per quarter note
 TICKS_PER_BAR = TICKS_PER_BEAT * BEATS_PER_BAR  # 96 in 4/4
 TICKS_PER_SIXTEENTH = 6  # one Song Position Pointer unit ("MIDI beat")
 TICKS_PER_GRID = TICKS_PER_BEAT // GRID_PER_BEAT  # 2: capture quantizes onto this many ticks
+# Tempos the bridge plays at, as master or following a clock. Above 400 BPM a pulse is under
+# 6.25 ms, a few JACK periods or USB MIDI frames: its stamps no longer resolve the grid (a 1,000
+# BPM clock arrives in driver-cycle clumps). Below 20 BPM a pulse is 125 ms and a bar 12 s: a
+# clock that slow is more likely a stalled or broken one than music.
+BPM_RANGE = (20.0, 400.0)
 assert TICKS_PER_BEAT % GRID_PER_BEAT == 0
 
 
