@@ -27,6 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--max-steps", type=at_least(1), metavar="N", help="train to step N (overrides the config)"
     )
     p.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: GPU if any)")
+    p.add_argument(
+        "--init",
+        metavar="MODEL.onnx",
+        help="start from an exported model's weights (same size; a newer vocabulary keeps the "
+        "old tokens' embeddings)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -50,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.resume and (out / "ckpt.pt").exists():
         raise DataError(f"{out} already holds a run; pass --resume to continue it or pick --out")
     trainer = Trainer(args.data, cfg, out, resume=args.resume, device=args.device,
-                      show_progress=not args.no_progress)  # fmt: skip
+                      show_progress=not args.no_progress, init_from=args.init)  # fmt: skip
+    if trainer.init_report and trainer.dist.main:
+        r = trainer.init_report
+        print(f"initialised from {args.init}: {r['tensors']} tensors, {r['token_rows']} token "
+              f"embeddings carried over, {r['new_rows']} new")  # fmt: skip
     try:
         if trainer.dist.main:
             m = trainer.cfg.model

@@ -136,6 +136,7 @@ class Trainer:
         resume: bool = False,
         device: str | None = None,
         show_progress: bool = True,
+        init_from: str | Path | None = None,
     ) -> None:
         self.info = read_info(data_dir)
         self.cfg = cfg.with_model(vocab_size=self.info.vocab_size)
@@ -154,6 +155,14 @@ class Trainer:
         self.model = GPT(self.cfg.model).to(self.dist.device)
         self.opt = make_optimizer(self.model, self.cfg)
         self.step, self.best_val = 0, float("inf")
+        self.init_report = None
+        if init_from is not None and not resume:  # before the optimizer sees the weights
+            from jambridge.tokenizer import Tokenizer
+            from jambridge.training.warm_start import load_into
+
+            tok = Tokenizer.from_json(self.info.tokenizer_json)
+            self.init_report = load_into(self.model, init_from, tok)
+            self.opt = make_optimizer(self.model, self.cfg)
         if resume:
             self._resume()
         elif self.dist.main:
