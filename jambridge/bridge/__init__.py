@@ -12,15 +12,17 @@ Map (one noun per module):
 - ``transport``      ticks, positions, transport state and events
 - ``timeline``       note events on the tick axis, the open-note book, plain bars
 - ``lookahead``      the bar feed: one bar ahead, underrun repeats, steering at bar lines
-- ``streaming``      the generator process and the :class:`BarSource` seam
+- ``streaming``      the generator process and the :class:`BarSource` seam; ``pending``: the
+                     requests waiting for its window, coalesced
 - ``sources``        test pattern, procedural adapter, riff looping, busy wrapper
 - ``capture``        armed and retro capture, quantized, written as .mid
 - ``ccmap``          controller map (table + JSON)
 - ``controls``       steering values and the commands that change them
 - ``events``         what the real-time thread reports; :class:`BridgeStatus`
 - ``ports``          rtmidi APIs and ports (virtual "JamBridge Out"/"JamBridge In")
-- ``arrivals``       arrival times from driver delta times (input is polled, not called back)
+- ``arrivals``       arrival times of polled input, each inside its poll's window
 - ``messages``       input message table and checks; ``timebase``: the injected clock
+- ``jack_guards``    guards around python-rtmidi's JACK code (stuck sysex, dead server)
 - ``jack``, ``peer`` JACK tooling and a scripted peer for tests, benchmark and soak
-- ``bench_timing``, ``soak``  ``python -m`` measurement commands
+- ``bench_timing``, ``soak``, ``attack``  ``python -m`` measurement commands
 """

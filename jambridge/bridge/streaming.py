@@ -13,9 +13,16 @@ live in :mod:`jambridge.bridge.sources`; the model engine provides
 ``jambridge.engine.live:model_bar_source``.
 
 Pipe protocol (parent -> child): ``("generate", id, BarRequest, replace)`` -- ``replace``
-first retracts the last bar returned (it was never played); ``("prompt", bars, role,
+first retracts the last bar returned (it was never played); ``("prompt", id, bars, role,
 retract_last)``; ``("stop",)``. Child -> parent: ``("ready", load_ms)``, ``("failed", text)``,
-``("bar", id, PlainBar, gen_ms)``, ``("error", id, text)``.
+``("bar", id, PlainBar, gen_ms)``, ``("error", id, text)``, ``("prompted", id)``.
+
+**A bounded window.** At most ``window`` messages are out with the child unanswered; the rest
+wait in the parent (:mod:`~jambridge.bridge.pending`), where a newer request replaces an older
+one not sent yet. So the real-time thread never blocks in ``send``: a retro-capture button
+pressed 100 times a second against a generator that makes 5 bars a second costs a few replaced
+requests, not a pipe full of them that both processes wait on (the parent's send blocked while
+the child's reply did).
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import select
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -31,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jambridge.bridge.controls import Controls
+from jambridge.bridge.pending import PendingRequests
 from jambridge.bridge.timeline import PlainBar, bar_to_plain, plain_to_bar
 from jambridge.errors import EngineError
 from jambridge.music import Bar, Track
@@ -42,6 +52,7 @@ SOURCES: dict[str, str] = {
     "model": "jambridge.engine.live:model_bar_source",
 }
 GENERATOR_NICE = 5  # the child runs at lower CPU priority than the scheduler's process
+WINDOW = 2  # messages the child may have unanswered: the bar it makes and the next request
 
 
 @dataclass(frozen=True)
@@ -149,10 +160,15 @@ def _serve(conn, source: BarSource) -> None:
                 reply = ("error", req_id, f"{type(err).__name__}: {err}")
             conn.send(reply)
         elif op == "prompt":
-            _, plain_bars, role, retract_last = msg
-            if retract_last:
-                source.retract()
-            source.prompt([plain_to_bar(b) for b in plain_bars], role)
+            _, req_id, plain_bars, role, retract_last = msg
+            try:
+                if retract_last:
+                    source.retract()
+                source.prompt([plain_to_bar(b) for b in plain_bars], role)
+            except Exception as err:  # the old riff plays on
+                conn.send(("error", req_id, f"prompt: {type(err).__name__}: {err}"))
+                continue
+            conn.send(("prompted", req_id))
 
 
 # -- the parent side ---------------------------------------------------------------------------
@@ -172,14 +188,19 @@ class GeneratorLink(Protocol):
 
 class GeneratorProcess:
     """The bar source in a child process. Methods are called from the scheduler thread only
-    (after :meth:`start`, which the session calls before the thread runs)."""
+    (after :meth:`start`, which the session calls before the thread runs); none blocks."""
 
-    def __init__(self, spec: SourceSpec, ready_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self, spec: SourceSpec, ready_timeout_s: float = 120.0, window: int = WINDOW
+    ) -> None:
         self.spec = spec
         self._ready_timeout_s = ready_timeout_s
+        self.window = window  # messages the child may have unanswered
         self._ids = 0
         self._conn = None
         self._proc = None
+        self._pending = PendingRequests()
+        self._out: set[int] = set()  # ids sent and not answered
         self.load_ms: float | None = None
         self.dead = False
 
@@ -215,11 +236,21 @@ class GeneratorProcess:
 
     def request(self, request: BarRequest, replace: bool) -> int:
         self._ids += 1
-        self._send(("generate", self._ids, request, replace))
+        self._pending.generate(self._ids, request, replace)
+        self._flush()
         return self._ids
 
     def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None:
-        self._send(("prompt", tuple(bars), role, retract_last))
+        self._ids += 1
+        self._pending.prompt(self._ids, tuple(bars), role, retract_last)
+        self._flush()
+
+    def _flush(self) -> None:
+        """Send what waits, while the window has room (and the pipe takes it at once)."""
+        while self._pending and len(self._out) < self.window and _writable(self._conn):
+            msg = self._pending.pop()
+            self._out.add(msg[1])
+            self._send(msg)
 
     def _send(self, msg: tuple) -> None:
         if self.dead or self._conn is None:
@@ -229,6 +260,11 @@ class GeneratorProcess:
         except (OSError, EOFError):
             self.dead = True
 
+    @property
+    def coalesced(self) -> int:
+        """Requests replaced before they were sent."""
+        return self._pending.dropped
+
     def poll(self) -> list[tuple]:
         """Replies that have arrived (never blocks). A dead child yields one ("dead", text)."""
         out: list[tuple] = []
@@ -236,22 +272,30 @@ class GeneratorProcess:
             return out
         try:
             while self._conn.poll():
-                out.append(self._conn.recv())
+                reply = self._conn.recv()
+                if reply[0] in ("bar", "error", "prompted"):
+                    self._out.discard(reply[1])
+                if reply[0] != "prompted":
+                    out.append(reply)
         except (EOFError, OSError):
             self.dead = True
             out.append(("dead", "the generator process ended"))
+        self._flush()
         return out
 
     def close(self) -> None:
-        """Ask the child to stop, then make sure it is gone."""
-        if self._conn is not None:
+        """Ask the child to stop, then make sure it is gone (within about a second: a child
+        busy with a slow bar is terminated)."""
+        if self._conn is not None and _writable(self._conn):
             with contextlib.suppress(OSError, EOFError):
                 self._conn.send(("stop",))
         if self._proc is not None and self._proc.pid is not None:
-            self._proc.join(timeout=3.0)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(timeout=3.0)
+            self._proc.join(timeout=0.4)
+            for end in (self._proc.terminate, self._proc.kill):
+                if not self._proc.is_alive():
+                    break
+                end()
+                self._proc.join(timeout=0.4)
         if self._conn is not None:
             self._conn.close()
         self._conn = None
@@ -260,6 +304,17 @@ class GeneratorProcess:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+
+def _writable(conn) -> bool:
+    """Will a send on ``conn`` (a pipe end) go through at once? (Assumed where there is no
+    ``select`` for pipes: the window alone bounds what is in flight.)"""
+    if conn is None or sys.platform == "win32":
+        return conn is not None
+    try:
+        return bool(select.select([], [conn.fileno()], [], 0)[1])
+    except (OSError, ValueError):
+        return False
 
 
 class InlineGenerator:

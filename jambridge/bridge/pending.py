@@ -1,0 +1,70 @@
+"""Requests for the generator process that wait for room in its window, coalesced.
+
+:class:`~jambridge.bridge.streaming.GeneratorProcess` keeps at most a few messages out with its
+child; the rest wait here, and a newer request replaces an older one not sent yet:
+
+* a bar request replaces the bar request before it (the child would have retracted that bar
+  anyway): the newer one takes the older one's ``replace`` flag -- whether the bar *before*
+  the dropped one is to be retracted -- and its regenerated roles;
+* a prompt replaces the bar request before it and the prompt before that (a newer riff
+  supersedes an older one): it takes the retract flag of the earliest message it drops.
+
+So what the child does equals what it would have done with every message, less the work whose
+result would have been thrown away. Pure: no pipes, no processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jambridge.bridge.streaming import BarRequest
+
+
+class PendingRequests:
+    """Messages for the generator process not sent yet, coalesced (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._msgs: list[tuple] = []  # in order; generate: (op, id, request, replace), prompt:
+        # (op, id, bars, role, retract_last)
+        self._carry: frozenset[str] = frozenset()  # regenerated roles of dropped requests
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._msgs)
+
+    def _drop_last(self, op: str) -> tuple | None:
+        if self._msgs and self._msgs[-1][0] == op:
+            self.dropped += 1
+            return self._msgs.pop()
+        return None
+
+    def generate(self, req_id: int, request: BarRequest, replace: bool) -> None:
+        """A bar request (``replace``: retract the last bar returned first)."""
+        old = self._drop_last("generate")
+        if old is not None:  # never sent: its replace flag is the one that counts
+            replace = old[3]
+            self._carry |= old[2].regenerate
+        if self._carry:
+            request = dataclasses.replace(request, regenerate=request.regenerate | self._carry)
+            self._carry = frozenset()
+        self._msgs.append(("generate", req_id, request, replace))
+
+    def prompt(self, req_id: int, bars: tuple, role: str, retract_last: bool) -> None:
+        """A prompt (``retract_last``: retract the last bar returned first)."""
+        first = None  # the earliest message dropped: its retract flag counts
+        old = self._drop_last("generate")
+        if old is not None:
+            first = old[3]
+            self._carry |= old[2].regenerate
+        old = self._drop_last("prompt")
+        if old is not None:
+            first = old[4]
+        if first is not None:
+            retract_last = first
+        self._msgs.append(("prompt", req_id, bars, role, retract_last))
+
+    def pop(self) -> tuple:
+        """The oldest message, to send now."""
+        return self._msgs.pop(0)
