@@ -194,6 +194,9 @@ _CONFIG_INTS = {
     "block_size": (16, 65536),
 }
 _REQUIRED_CONFIG = (*_CONFIG_INTS, "rope_theta")
+# The shipped model is 6 MB; 256 MB is a 65M-parameter float32 model, far past what decodes a
+# bar in time on a CPU. The cap keeps a stray huge file from being read into memory whole.
+MAX_MODEL_BYTES = 256_000_000
 MAX_CACHE_BYTES = 512 * 2**20  # a full-context KV cache above this is no model we can run live
 _CONFIG_LIMITS = safe_json.JsonLimits(max_bytes=64_000, max_depth=1)  # flat: field -> number
 _TOKENIZER_LIMITS = safe_json.JsonLimits(max_bytes=4_000_000)  # ours is ~10 kB

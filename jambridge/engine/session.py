@@ -24,6 +24,7 @@ import onnxruntime as ort
 
 from jambridge import onnx_contract as oc
 from jambridge.errors import ModelError
+from jambridge.files import read_capped
 
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
@@ -157,12 +158,7 @@ class ModelSession:
 
     @staticmethod
     def _read(path: Path) -> bytes:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ModelError(f"model file {path} does not exist") from None
-        except OSError as err:
-            raise ModelError(f"cannot read model file {path}: {err.strerror or err}") from None
+        data = read_capped(path, oc.MAX_MODEL_BYTES, "a model file", ModelError)  # no FIFO
         if not data:
             raise ModelError(f"model file {path} is empty")
         return data
