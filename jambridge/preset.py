@@ -50,6 +50,10 @@ class TrackSettings:
     channel: int = 1  # MIDI channel 1..16 as a DAW shows it
     density: float = 0.5  # 0 sparse .. 1 busy
     temperature: float = 1.0  # sampling temperature 0..2 (0 = always the likeliest token)
+    groove: float = 1.0  # micro-timing kept: 0 every onset on the grid .. 1 as the model plays
+    # Per-bar controls besides density (v2 models): "poly", "dur", "rep" -> bin (see
+    # jambridge.tokenizer.config); a kind left out is "any", the model chooses.
+    controls: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def default(cls, role: str) -> TrackSettings:
@@ -108,6 +112,8 @@ _TRACK_RULES = {  # field -> (type, low, high)
     "channel": (int, 1, 16),
     "density": (float, 0.0, 1.0),
     "temperature": (float, 0.0, 2.0),
+    "groove": (float, 0.0, 1.0),
+    "controls": (dict, None, None),
 }
 _PRESET_RULES = {
     "name": (str, None, None),
@@ -173,10 +179,32 @@ def preset_from_dict(data: dict, where: str = "preset") -> Preset:
             if k not in _TRACK_RULES:
                 raise PresetError(f"{where}: unknown field tracks.{role}.{k}")
             t = {**t, k: _check(where, f"tracks.{role}.{k}", v, _TRACK_RULES[k])}
+        if "controls" in t:
+            t["controls"] = check_controls(t["controls"], f"{where}: tracks.{role}.controls")
         tracks[role] = replace(tracks[role], **t)
     if not any(t.enabled for t in tracks.values()):
         raise PresetError(f"{where}: tracks: at least one track must be enabled")
     return Preset(tracks=tracks, **values)
+
+
+def check_controls(controls: dict, where: str) -> dict[str, int]:
+    """Per-track controls checked: kinds poly, dur, rep (density has its own slider), each an
+    integer bin in the tokenizer's range. PresetError names the first bad one."""
+    from jambridge.tokenizer import TokenizerConfig
+
+    config = TokenizerConfig()
+    out = {}
+    for kind, value in controls.items():
+        if kind not in SETTABLE_CONTROLS:
+            raise PresetError(
+                f"{where}: {kind!r} is not a control ({', '.join(SETTABLE_CONTROLS)})"
+            )
+        top = config.control_bins(kind) - 1
+        out[kind] = _check(where, kind, value, (int, 0, top))
+    return out
+
+
+SETTABLE_CONTROLS = ("poly", "dur", "rep")
 
 
 def with_overrides(
@@ -184,10 +212,13 @@ def with_overrides(
     bpm: float | None = None,
     temperature: float | None = None,
     key: str | Key | None = None,
+    controls: dict[str, dict[str, int]] | None = None,
+    groove: dict[str, float] | None = None,
 ) -> Preset:
     """``preset`` with command-line overrides, checked by the preset's own rules: ``bpm``,
-    ``temperature`` (every track's, the preset-wide factor reset to 1) and ``key`` (a Key or
-    text for :meth:`Key.parse`). None leaves a setting as it is.
+    ``temperature`` (every track's, the preset-wide factor reset to 1), ``key`` (a Key or
+    text for :meth:`Key.parse`), ``controls`` (role -> {kind: bin}) and ``groove`` (role ->
+    0..1). None leaves a setting as it is.
 
     Raises:
         PresetError: a value out of range (the message names the option and the range).
@@ -201,6 +232,12 @@ def with_overrides(
         preset = replace(preset, temperature=1.0, tracks=tracks)
     if key is not None:
         preset = replace(preset, key=key if isinstance(key, Key) else Key.parse(key))
+    for role, wanted in (controls or {}).items():
+        merged = {**preset.tracks[role].controls, **check_controls(wanted, f"--control {role}")}
+        preset = preset.with_track(role, controls=merged)
+    for role, amount in (groove or {}).items():
+        preset = preset.with_track(role, groove=_check("", "--groove", amount,
+                                                       _TRACK_RULES["groove"]))  # fmt: skip
     return preset
 
 

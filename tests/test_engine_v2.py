@@ -115,3 +115,31 @@ def test_a_v1_model_cannot_infill(tmp_path, capsys):
             str(tmp_path / "o")]  # fmt: skip
     assert main(args) == 1
     assert "no fill tokens" in capsys.readouterr().err
+
+
+def test_preset_controls_and_groove_reach_the_sampler_and_the_song(tmp_path, model):
+    from jambridge.engine.offline import settings_for
+    from jambridge.generation import generate
+    from jambridge.music import GRID_PER_BEAT
+    from jambridge.preset import load_preset, with_overrides
+
+    preset = with_overrides(load_preset("techno"), controls={"chords": {"poly": 2}},
+                            groove={r: 0.0 for r in ROLES})  # fmt: skip
+    settings = settings_for(preset)
+    assert settings.controls["chords"]["poly"] == 2 and "density" in settings.controls["chords"]
+    song = generate(preset, 4, seed=3, model_path=model.path)
+    for t in song.tracks:
+        for n in t.notes:  # random weights play off the grid; groove 0 puts them back on it
+            assert abs(n.start_beats * GRID_PER_BEAT - round(n.start_beats * GRID_PER_BEAT)) < 1e-6
+
+
+def test_preset_json_controls_are_checked():
+    from jambridge.errors import PresetError
+    from jambridge.preset import preset_from_dict
+
+    good = preset_from_dict({"name": "x", "tracks": {"bass": {"controls": {"rep": 4}}}})
+    assert good.tracks["bass"].controls == {"rep": 4}
+    for bad, why in (({"rep": 5}, "range"), ({"density": 1}, "not a control"),
+                     ({"poly": 1.5}, "integer|int")):  # fmt: skip
+        with pytest.raises(PresetError, match=why):
+            preset_from_dict({"name": "x", "tracks": {"bass": {"controls": bad}}})

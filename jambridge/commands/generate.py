@@ -43,6 +43,31 @@ def _bars(text: str) -> int | range:
     return range(lo - 1, hi)
 
 
+def _control(text: str) -> tuple[str, str, int]:
+    """``ROLE.KIND=BIN`` -> (role, kind, bin); the range is checked with the preset's rules."""
+    target, sep, value = text.partition("=")
+    role, dot, kind = target.partition(".")
+    try:
+        bin_ = int(value)
+    except ValueError:
+        bin_ = -1
+    if not (sep and dot and role in ROLES and kind and bin_ >= 0):
+        raise argparse.ArgumentTypeError(f"expected ROLE.KIND=BIN (e.g. bass.poly=0), got {text!r}")
+    return role, kind, bin_
+
+
+def _groove(text: str) -> tuple[tuple[str, ...], float]:
+    """``AMOUNT`` (every track) or ``ROLE=AMOUNT`` -> (roles, amount)."""
+    role, sep, value = text.rpartition("=")
+    try:
+        amount = float(value)
+    except ValueError:
+        amount = -1.0
+    if (sep and role not in ROLES) or not 0.0 <= amount <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected AMOUNT or ROLE=AMOUNT in 0..1, got {text!r}")
+    return ((role,) if sep else ROLES), amount
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jambridge generate``."""
     p.add_argument(
@@ -85,6 +110,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a riff to continue and accompany: a MIDI file or an LMMS project (.mmp, .mmpz)",
     )
     p.add_argument("--prompt-role", choices=ROLES, help="the role of the prompt riff")
+    p.add_argument(
+        "--control",
+        action="append",
+        type=_control,
+        default=[],
+        metavar="ROLE.KIND=BIN",
+        help="a per-bar control the model obeys (v2 models): poly, dur or rep, e.g. "
+        "chords.poly=2 (3 notes at once), bass.dur=0 (16ths), lead.rep=4 (loops); repeatable",
+    )
+    p.add_argument(
+        "--groove",
+        action="append",
+        type=_groove,
+        default=[],
+        metavar="[ROLE=]AMOUNT",
+        help="micro-timing kept, 0 (on the grid) .. 1 (as the model plays it); repeatable",
+    )
     p.add_argument(
         "--infill",
         metavar="FILE",
@@ -131,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--prompt-role needs --prompt FILE.mid (the riff whose role it names)")
     preset = load_preset(args.preset)
     try:
-        preset = with_overrides(preset, args.bpm, args.temperature, args.key)
+        preset = with_overrides(preset, args.bpm, args.temperature, args.key,
+                                _controls_of(args), _grooves_of(args))  # fmt: skip
     except JamBridgeError as err:  # an option value out of range: a usage error
         raise UsageError(str(err)) from None
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
@@ -160,6 +203,17 @@ def run(args: argparse.Namespace) -> int:
         if stem_paths:
             print(f"wrote {len(stem_paths)} stems: {', '.join(str(s) for s in stem_paths)}")
     return 0
+
+
+def _controls_of(args: argparse.Namespace) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for role, kind, value in args.control:
+        out.setdefault(role, {})[kind] = value
+    return out
+
+
+def _grooves_of(args: argparse.Namespace) -> dict[str, float]:
+    return {r: amount for roles, amount in args.groove for r in roles}
 
 
 def _run_infill(args: argparse.Namespace, t0: float) -> int:

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
-from jambridge.engine.offline import header_for, open_model, settings_for
+from jambridge.engine.offline import grooves, header_for, open_model, settings_for
+from jambridge.groove import bar_with_groove
 from jambridge.music import ROLES, Bar, Key
 
 
@@ -36,6 +37,7 @@ class ModelBarSource:
         self._presets: dict[str, object] = {}
         self._retracted: Bar | None = None
         self._settings = SamplingSettings()
+        self._groove: dict[str, float] = {}
 
     def _preset(self, name: str):
         preset = self._presets.get(name)
@@ -57,6 +59,7 @@ class ModelBarSource:
         elif header != self.gen.header:
             self.gen.set_header(header)
         self._settings = settings_for(preset, temperatures, densities)
+        self._groove = grooves(preset)
         return self._settings
 
     def next_bar(self, request) -> Bar:
@@ -69,7 +72,8 @@ class ModelBarSource:
                 if t.role not in request.regenerate and t.role not in forced:
                     forced[t.role] = t
         self._retracted = None
-        return self.gen.next_bar(settings, forced, last)
+        bar = self.gen.next_bar(settings, forced, last)  # the context keeps the model's own
+        return bar_with_groove(bar, self._groove)
 
     def retract(self) -> None:
         self._retracted = self.gen.retract()[0]

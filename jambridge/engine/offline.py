@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
 from jambridge.engine.session import ModelSession, SessionConfig, resolve_model_path
+from jambridge.groove import bar_with_groove
 from jambridge.music import ROLES, Bar, Song
 
 
@@ -70,8 +71,11 @@ def settings_for(preset, temperatures=None, densities=None) -> SamplingSettings:
         if temperatures and r in temperatures:
             t = temperatures[r]
         role_t[r] = preset.temperature * t
+    controls = density_controls(preset, densities)
+    for r, c in controls.items():
+        c.update(preset.tracks[r].controls)  # poly / dur / rep as the preset sets them
     return SamplingSettings(
-        controls=density_controls(preset, densities),
+        controls=controls,
         temperature=preset.temperature,
         role_temperature=role_t,
         top_k=preset.top_k,
@@ -79,6 +83,11 @@ def settings_for(preset, temperatures=None, densities=None) -> SamplingSettings:
         scale=preset.key if preset.scale_lock else None,
         no_empty_tracks=True,
     )
+
+
+def grooves(preset) -> dict[str, float]:
+    """role -> groove amount (0 on the grid .. 1 as the model plays) of each track."""
+    return {r: preset.tracks[r].groove for r in ROLES}
 
 
 def open_model(model_path: str | Path | None = None, threads: int = 1) -> ModelSession:
@@ -116,8 +125,14 @@ def generate_with_model(
     roles = tuple(r for r in ROLES if r in roles)
     gen.start(header_for(preset, roles))
     rows = generate_bars(gen, settings_for(preset), bars, prompt, on_bar)
+    groove = grooves(preset)
     songs = [
-        Song.from_bars(row, tempo_bpm=preset.bpm, key=preset.key, style=preset.style)
+        Song.from_bars(
+            [bar_with_groove(b, groove) for b in row],
+            tempo_bpm=preset.bpm,
+            key=preset.key,
+            style=preset.style,
+        )  # fmt: skip
         for row in rows
     ]
     return songs[0] if variations == 1 else songs
