@@ -89,6 +89,17 @@ def test_the_rebuild_keeps_what_each_take_was(three):
     assert sorted(store.takes, key=lambda t: t.id) == takes  # kind, preset, created survive
 
 
+def test_takes_from_before_take_json_are_rebuilt_as_they_were(three):
+    root, takes = three
+    for t in takes:
+        (root / t.folder / "take.json").unlink()  # a store written by an older version
+    TakeStore(root).load()
+    (root / INDEX_NAME).write_text("{")
+    store = TakeStore(root)
+    store.load()
+    assert sorted(store.takes, key=lambda t: t.id) == takes
+
+
 def test_an_older_bad_index_is_never_overwritten(three):
     root, _ = three
     (root / "index.json.bad").write_text("the first damage")

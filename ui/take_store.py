@@ -32,6 +32,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -124,6 +125,10 @@ class TakeStore:
                 kept[take.id] = take
                 warnings.append(f"take #{take.id} ({take.name}) recovered from its folder")
         self._takes = tuple(sorted(kept.values(), key=lambda t: -t.id))
+        for take in self._takes:  # takes from before take.json: the rebuild needs it
+            if not (on_disk[take.folder] / TAKE_NAME).exists():
+                with suppress(DataError):  # best effort: the index still has the entry
+                    _write_json(on_disk[take.folder] / TAKE_NAME, take.to_data())
         highest = max([0, *kept, *(int(f) for f in on_disk)])
         self._next_id = max(index.next_id if index else 1, highest + 1)
         if kept_aside and (warnings or (index is None and kept)):
