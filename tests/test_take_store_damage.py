@@ -159,6 +159,21 @@ def test_an_entry_pointing_outside_the_store_is_never_touched(three, tmp_path, w
     assert (outside / "precious.txt").read_text() == "keep me"
 
 
+def test_a_take_name_carrying_a_path_is_refused(three, tmp_path):
+    root, _ = three
+    outside = _outside(tmp_path)
+    (outside / "x - Drums.mid").write_bytes(b"MThd")
+    data = json.loads((root / INDEX_NAME).read_text())
+    data["takes"][0]["name"] = "../../elsewhere/x"
+    (root / INDEX_NAME).write_text(json.dumps(data))
+    store = TakeStore(root)
+    assert any("name must be" in w for w in store.load())
+    hostile = Take(9, "../../elsewhere/x", "generated", "", 120.0, 1, ("drums",), "0001")
+    with pytest.raises(DataError, match="is not a take name"):
+        store.export_stems(hostile, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_take_folder_that_is_a_link_is_never_written_or_deleted(three, tmp_path):
     root, takes = three
     outside = _outside(tmp_path)

@@ -76,9 +76,15 @@ def _is_text(value: object, limit: int = 200) -> bool:
     return isinstance(value, str) and len(value) <= limit and value.isprintable()
 
 
+def is_take_name(value: object) -> bool:
+    """True for a name fit for file names: letters, digits, space, - and _ (what the store
+    writes); a name from a file is never allowed to carry a path."""
+    return _is_text(value) and bool(value) and all(c.isalnum() or c in " -_" for c in value)
+
+
 _FIELDS = {  # field -> (check, what it must be)
     "id": (lambda v: _is_int(v) and 1 <= v <= MAX_TAKE_ID, f"an integer 1..{MAX_TAKE_ID}"),
-    "name": (_is_text, "one line of text"),
+    "name": (is_take_name, "letters, digits, spaces, - and _"),
     "kind": (lambda v: v in KINDS, f"one of {', '.join(KINDS)}"),
     "created": (lambda v: _is_text(v, 40), "a date"),
     "bpm": (

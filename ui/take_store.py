@@ -52,6 +52,7 @@ from jambridge.ui.take_index import (
     SONG_LIMITS,
     SONG_NAME,
     Take,
+    is_take_name,
     read_index,
     song_from_data,
     song_to_data,
@@ -195,9 +196,12 @@ class TakeStore:
         """The whole take's .mid file, or the one of ``role``'s track.
 
         Raises:
-            DataError: the take's folder is not a take-folder name (never for a stored take).
+            DataError: the take's folder or name is not one the store writes (never for a
+                stored take).
         """
         suffix = f" - {ROLE_SPECS[role].track_name}" if role else ""
+        if not is_take_name(take.name):
+            raise DataError(f"take #{take.id}: {take.name!r:.60} is not a take name")
         return self._folder(take, links_ok=True) / f"{take.name}{suffix}.mid"
 
     def delete(self, take: Take) -> None:
@@ -229,10 +233,10 @@ class TakeStore:
         out = Path(folder)
         written = []
         self._folder(take)  # a link is not followed
+        sources = [self.midi_path(take, role) for role in take.roles]
         try:
             out.mkdir(parents=True, exist_ok=True)
-            for role in take.roles:
-                source = self.midi_path(take, role)
+            for source in sources:
                 target = out / source.name
                 shutil.copyfile(source, target)
                 written.append(target)
@@ -301,7 +305,7 @@ class TakeStore:
         take_id = int(folder)
         return Take(
             id=take_id,
-            name=song.name if song.name.isprintable() and song.name else f"JamBridge {folder}",
+            name=song.name if is_take_name(song.name) else f"JamBridge {folder}",
             kind="recovered",
             created=time.strftime("%Y-%m-%dT%H:%M:%S", created),
             bpm=song.tempo_bpm,
