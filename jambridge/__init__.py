@@ -5,6 +5,9 @@ Map of the library (no Qt, no torch on this side):
 - ``jambridge.music``       Note, Track, Bar, Song, Key: immutable values, times in beats
 - ``jambridge.roles``       the role table (drums, bass, chords, lead): channels, programs, ranges
 - ``jambridge.midi_io``     read any MIDI file / write type-1 files (mido)
+- ``jambridge.midi_scan``   size, track and event limits checked on a MIDI file's bytes first
+- ``jambridge.files``       reading a user's file safely: regular files only, size-capped
+- ``jambridge.safe_json``   the one JSON reader for outside files (presets, CC maps, takes, models)
 - ``jambridge.tokenizer``   bar-major multi-track tokens, vocabulary, grammar (sampling mask)
 - ``jambridge.procedural``  seeded rule-based techno generator (training data, baseline)
 - ``jambridge.keyfinder``   key estimation and scale consistency

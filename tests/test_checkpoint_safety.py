@@ -56,4 +56,4 @@ def test_a_fifo_given_as_a_checkpoint_is_refused_at_once(tmp_path, capsys):
     fifo = tmp_path / "ckpt.pt"
     os.mkfifo(fifo)
     assert main(["export", str(fifo), "-o", str(tmp_path / "m.onnx")]) == 1
-    assert "not a file" in capsys.readouterr().err
+    assert "it is a FIFO" in capsys.readouterr().err
