@@ -22,6 +22,12 @@ GRID_PER_BEAT = 12
 ROLES: tuple[str, ...] = ("drums", "bass", "chords", "lead")  # canonical order everywhere
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+# Tonics as musicians write the key (fewest accidentals; F# major and Eb minor where the flat
+# and sharp spellings tie at six): Bb major, not A# major; F# minor, not Gb minor.
+_KEY_SPELLING = {
+    "major": ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"),
+    "minor": ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"),
+}
 _SCALES = {  # semitone offsets from the tonic
     "minor": (0, 2, 3, 5, 7, 8, 10),
     "major": (0, 2, 4, 5, 7, 9, 11),
@@ -109,7 +115,14 @@ class Key:
 
     @property
     def name(self) -> str:
-        """``"A minor"``, ``"F# major"`` (sharps; :meth:`parse` reads it back)."""
+        """The key as musicians write it: ``"A minor"``, ``"Bb major"``, ``"F# minor"``,
+        ``"Eb major"`` (:meth:`parse` reads it back)."""
+        return f"{_KEY_SPELLING[self.mode][self.tonic]} {self.mode}"
+
+    @property
+    def token_name(self) -> str:
+        """``"A# major"``: sharps only. The tokenizer's KEY token names (and so the vocabulary
+        hash of every trained model) are built from it: never change it."""
         return f"{_NOTE_NAMES[self.tonic]} {self.mode}"
 
     @classmethod

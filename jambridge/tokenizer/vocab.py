@@ -111,7 +111,7 @@ class Vocabulary:
         if kind == "ctrl":
             return f"CTRL_{CONTROL_KINDS[value[0]]}_{value[1]}"
         if kind == "key":
-            return "KEY_NONE" if value is None else f"KEY_{value.name.replace(' ', '_')}"
+            return "KEY_NONE" if value is None else f"KEY_{value.token_name.replace(' ', '_')}"
         if kind == "density":
             role, level = value
             return f"DENS_{role}_{'OFF' if level is None else level}"
