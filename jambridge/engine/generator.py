@@ -28,7 +28,7 @@ from jambridge.engine.session import ModelSession
 from jambridge.errors import EngineError, TokenizerError
 from jambridge.music import Bar, Key, Track
 from jambridge.tokenizer.config import CONTROL_KINDS
-from jambridge.tokenizer.grammar import IN_TRACK
+from jambridge.tokenizer.grammar import BAR_OPEN, IN_TRACK
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
 CACHE_SIZE = 4096  # entries per transition / mask cache; cleared when full (bounded memory)
@@ -364,7 +364,9 @@ class BarGenerator:
             m[self.tok.bar_id] = False
             if state.pos >= 0:
                 m[self._pos_range.start + state.pos + 2 : self._pos_range.stop] = False
-        if wrap:  # only the next TRACK or BAR (hold gives way: the bar must end)
+        # only the next TRACK or BAR (hold gives way: the bar must end); a note already begun
+        # (after POS or PITCH) is finished first, under the same locks
+        if wrap and state.phase in (IN_TRACK, BAR_OPEN):
             structural = np.zeros_like(m)
             structural[self.tok.bar_id] = True
             for r in state.roles_left:
