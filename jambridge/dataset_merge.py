@@ -22,9 +22,21 @@ def _meta(path: Path) -> dict:
         (path / "tokenizer.json").read_text()
     except (OSError, ValueError) as err:
         raise DataError(f"{path} is not a built dataset ({err})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("sources"), list):
-        raise DataError(f"{path}/meta.json has no source list")
+    if not isinstance(meta, dict) or not isinstance(meta.get("sources", []), list):
+        raise DataError(f"{path}/meta.json: sources must be a list")
+    if "sources" not in meta:  # an older or hand-made dataset: sources by index
+        _, docs = _docs(path)
+        meta["sources"] = [
+            {"name": f"source {i}"} for i in range(int(docs[:, 2].max(initial=-1)) + 1)
+        ]
     return meta
+
+
+def _docs(path: Path):
+    from jambridge.dataset import load_split
+
+    tokens, docs = load_split(path, "train")
+    return tokens, np.asarray(docs, dtype=np.int64).reshape(-1, 3)
 
 
 def merge(inputs: Sequence[str | Path], out: str | Path) -> dict:
