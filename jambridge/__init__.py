@@ -10,9 +10,10 @@ Map of the library (no Qt, no torch on this side):
 - ``jambridge.safe_json``   the one JSON reader for outside files (presets, CC maps, takes, models)
 - ``jambridge.tokenizer``   bar-major multi-track tokens, vocabulary, grammar (sampling mask)
 - ``jambridge.procedural``  seeded rule-based techno generator (training data, baseline)
-- ``jambridge.keyfinder``   key estimation and scale consistency
+- ``jambridge.keyfinder``   key finding (a key signature the notes agree with, else an estimate)
 - ``jambridge.preset``      presets (JSON): style, tempo, key, per-track settings, validation
 - ``jambridge.dataset``     MIDI folders -> memory-mapped token arrays (+ dataset_docs, _report)
+- ``jambridge.prompt``      a riff file as bars of its roles, its key and tempo, report, warnings
 - ``jambridge.generation``  offline generation: preset (+ prompt riff) -> Song, model or procedural
 - ``jambridge.onnx_contract``  the ONNX input/output contract shared by export and engine
 - ``jambridge.engine``      ONNX inference with a KV cache, sampler, bar-by-bar generation

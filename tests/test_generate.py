@@ -161,9 +161,9 @@ def test_named_key_wins_over_the_prompts_estimate(tmp_path):
 
 def test_prompt_starts_at_its_first_note_and_a_named_role_takes_that_track(tmp_path):
     prompt = _bass_riff(tmp_path, start_beats=8.0)  # a clip exported from bar 3
-    default = load_prompt(prompt)
-    assert default.role == "bass"
-    assert [n.pitch for n in default.bars[0].tracks[0].notes] == [45, 48, 52, 45]
+    default = load_prompt(prompt)  # every track, the bass line the riff's main role
+    assert default.role == "bass" and default.roles == ("drums", "bass")
+    assert [n.pitch for n in default.bars[0].track("bass").notes] == [45, 48, 52, 45]
     as_drums = load_prompt(prompt, "drums")  # the file's drum track, not everything merged
     assert {n.pitch for b in as_drums.bars for n in b.tracks[0].notes} == {36}
     as_lead = load_prompt(prompt, "lead")  # the pitched notes only: kicks are not pitches

@@ -91,11 +91,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="sampling temperature for every track (default: the preset's)",
     )
-    p.add_argument("--bpm", type=float, default=None, help="tempo (default: the preset's)")
+    p.add_argument(
+        "--bpm", type=float, default=None, help="tempo (default: the prompt's, else the preset's)"
+    )
     p.add_argument(
         "--key",
         default=None,
-        help="key, e.g. 'A minor', 'Am', 'Bb major' (default: the preset's, or the prompt's)",
+        help="key, e.g. 'A minor', 'Am', 'Bb major' (default: the prompt's, else the preset's)",
     )
     p.add_argument(
         "--tracks",
@@ -107,9 +109,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--prompt",
         metavar="FILE",
-        help="a riff to continue and accompany: a MIDI file or an LMMS project (.mmp, .mmpz)",
+        help="a riff to continue and accompany, every track in its role: a MIDI file or an "
+        "LMMS project (.mmp, .mmpz)",
     )
-    p.add_argument("--prompt-role", choices=ROLES, help="the role of the prompt riff")
+    p.add_argument(
+        "--prompt-role",
+        choices=ROLES,
+        help="take only the prompt's track of this role (or its only track, played as this role)",
+    )
     p.add_argument(
         "--control",
         action="append",
@@ -178,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
     except JamBridgeError as err:  # an option value out of range: a usage error
         raise UsageError(str(err)) from None
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
+    if prompt is not None:
+        _report_prompt(prompt, preset.key if args.key else None, args.bpm)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     paths = output_paths(args.output, args.variations)
     _check_outputs(paths, args.prompt)
@@ -186,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         with _progress(args.bars, path) as on_bar:
             song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model,
                             args.tracks, key_from_prompt=args.key is None,
-                            on_bar=on_bar)  # fmt: skip
+                            on_bar=on_bar, tempo_from_prompt=args.bpm is None)  # fmt: skip
         write_midi(song, path)
         stem_paths = []
         if stems is not None:
@@ -203,6 +212,17 @@ def run(args: argparse.Namespace) -> int:
         if stem_paths:
             print(f"wrote {len(stem_paths)} stems: {', '.join(str(s) for s in stem_paths)}")
     return 0
+
+
+def _report_prompt(prompt, key, bpm: float | None) -> None:
+    """What the prompt became on stdout (tracks and roles, key, tempo); each contradiction
+    with ``key`` / ``--prompt-role`` as one ``warning:`` line on stderr."""
+    from jambridge.prompt import prompt_warnings, report_lines
+
+    for line in report_lines(prompt, bpm):
+        print(line)
+    for line in prompt_warnings(prompt, key):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _controls_of(args: argparse.Namespace) -> dict[str, dict[str, int]]:

@@ -98,16 +98,14 @@ def open_model(model_path: str | Path | None = None, threads: int = 1) -> ModelS
 def generate_bars(
     gen: BarGenerator, settings: SamplingSettings, bars: int, prompt=None, on_bar=None
 ) -> list[list[Bar]]:
-    """``bars`` bars for every row of ``gen`` (already started): the prompt's bars first.
+    """``bars`` bars for every row of ``gen`` (already started): the prompt's bars first, every
+    prompt role forced as given, bar by bar (a bar where a role rests is forced silent).
     ``on_bar(n)`` (optional) is called after each bar with the bars done so far."""
     out: list[list[Bar]] = [[] for _ in range(gen.batch_size)]
     prompt_bars = list(prompt.bars)[:bars] if prompt is not None else []
     for i in range(bars):
-        forced = None
-        if i < len(prompt_bars):
-            track = prompt_bars[i].track(prompt.role)
-            forced = {prompt.role: track} if track is not None else None
-        for row, bar in zip(out, gen.next_bars(settings, forced), strict=True):
+        forced = {t.role: t for t in prompt_bars[i].tracks} if i < len(prompt_bars) else None
+        for row, bar in zip(out, gen.next_bars(settings, forced or None), strict=True):
             row.append(bar)
         if on_bar is not None:
             on_bar(i + 1)
