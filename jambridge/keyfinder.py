@@ -122,6 +122,15 @@ def estimate_key(song: Song, min_weight_beats: float = 4.0) -> Key | None:
     return max(scores, key=scores.__getitem__)
 
 
+def krumhansl_schmuckler(song: Song, min_weight_beats: float = 4.0) -> Key | None:
+    """The plain Krumhansl-Schmuckler estimate (the best profile correlation alone): the
+    baseline :mod:`jambridge.evaluation.key_check` measures :func:`estimate_key` against."""
+    hist = pitch_class_histogram(song)
+    if hist.sum() < min_weight_beats or np.ptp(hist) == 0:
+        return None
+    return _KEYS[int(np.argmax(_standardized(_PROFILES) @ _standardized(hist)))]
+
+
 def scale_share(song: Song, key: Key) -> float:
     """Share of the pitched note time (durations capped) inside ``key``'s scale; 1.0 when
     there is none."""

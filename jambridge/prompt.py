@@ -3,8 +3,9 @@
 :func:`load_prompt` reads a MIDI file or an LMMS project. Without a role it takes every track
 the file's reader assigned a role (a drum loop with its bass line is a two-role prompt); with
 one it takes the file's track of that role (else its only track, else its pitched tracks
-merged). The :class:`Prompt` keeps which of the file's tracks became which role, the key found
-(the file's key signature when its notes agree, else an estimate) and the file's tempo, so
+merged). The :class:`Prompt` keeps which of the file's tracks became which role, the file's key
+(its key signature when its notes agree, else an estimate over the whole file: on POP909 songs
+that is right for 95 of 100, from the prompt's first 8 bars alone for 79) and tempo, so
 that :func:`report_lines` can say what was done and :func:`prompt_warnings` what contradicts
 the user's options.
 """
@@ -114,7 +115,7 @@ def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) ->
     kept = tuple(Bar(tuple(templates[r].with_notes(b.track(r).notes) for r in held)) for b in bars)
     parts = tuple(_part(c, kept, report) for c in chosen if c.track.role in held)
     main = min(held, key=_PROMPT_ROLE_ORDER.index)
-    finding = find_key(replace(Song.from_bars(kept), key=song.key), min_weight_beats=1.0)
+    finding = find_key(song, min_weight_beats=1.0)  # the whole file: more to go on than 8 bars
     return Prompt(main, kept, song.tempo_bpm, finding, parts, role, str(path))
 
 
