@@ -42,7 +42,7 @@ import numpy as np
 from jambridge.dataset_docs import documents, fill_documents, song_stats, transpose
 from jambridge.dataset_report import make_report
 from jambridge.errors import DataError, JamBridgeError
-from jambridge.keyfinder import estimate_key
+from jambridge.keyfinder import find_key
 from jambridge.music import ROLES, Key, Song
 from jambridge.progress import Progress
 from jambridge.song_files import MIDI_SUFFIXES, is_song_file  # noqa: F401 (MIDI_SUFFIXES: API)
@@ -194,7 +194,7 @@ def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
         if song.note_count() == 0:
             result.skipped = "no notes after role assignment"
             return result
-        song = replace(song, style=style, key=song.key or estimate_key(song))
+        song = replace(song, style=style, key=find_key(song).key)  # a wrong signature loses
         result.split = _split_of(digest, cfg.val_fraction)
         _encode_versions(_tokenizer(), song, digest, cfg, result.split, result)
     except JamBridgeError as err:
