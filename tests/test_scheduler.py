@@ -633,3 +633,24 @@ def test_thread_runs_and_stops_cleanly_on_the_real_clock():
     )
     assert sounding <= 0 and any(m == [0xFC] for _, m in out.sent)
     assert math.isfinite(sched.output.late_max_s)
+
+
+def test_a_flood_is_taken_in_bounded_steps_that_rest_blocked():
+    """10,000 junk messages at once: a step takes in at most max_input_per_step of them, and
+    the wait after it blocks (a real-time thread that never blocks starves JACK's threads and
+    the one that handles Ctrl-C); the clock keeps the notes going meanwhile."""
+    sim = started(120)
+    cap = sim.sched.config.max_input_per_step
+    now = sim.clock.now()
+    for i in range(10_000):
+        sim.sched.post_midi(now, [0xF4] if i % 2 else [0x3C, 0x40])
+    sim.sched.step(now)
+    assert sim.sched.inbox.qsize() >= 10_000 - cap
+    assert sim.sched._flooded
+    waited = time.perf_counter()
+    sim.sched._wait(None)  # the real wait: blocks (the inbox has input, so it returns at once)
+    assert time.perf_counter() - waited < 0.05
+    before = len(sim.note_ons())
+    sim.run_beats(4)
+    assert sim.sched.inbox.qsize() == 0 and sim.sched.floods >= 10_000 // cap - 1
+    assert len(sim.note_ons()) > before

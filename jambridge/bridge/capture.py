@@ -84,8 +84,11 @@ class _Armed:
 class CaptureRecorder:
     """Turns input notes at song ticks into captured bars (see the module docstring)."""
 
-    def __init__(self, retro_bars: int = 8, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, retro_bars: int = 8, log: Callable[[str], None] | None = None, max_notes: int = 4096
+    ) -> None:
         self.retro_bars = retro_bars  # bars the retro buffer keeps
+        self.max_notes = max_notes  # ... and at most this many notes (a flood keeps the newest)
         self._log = log or (lambda line: None)
         # [start_tick, end_tick or None while held, channel, pitch, velocity]
         self._notes: list[list] = []
@@ -103,6 +106,8 @@ class CaptureRecorder:
         note = [tick, None, channel, pitch, velocity]
         self._notes.append(note)
         self._held[(channel, pitch)] = note
+        if len(self._notes) > 2 * self.max_notes:  # trimmed now and then (amortized O(1))
+            self._notes = self._notes[-self.max_notes :]
 
     def note_off(self, tick: float, channel: int, pitch: int) -> None:
         """A key went up at song tick ``tick``."""

@@ -23,7 +23,8 @@ scheduling where allowed, as a DAW's clock thread does. The script is JSON, a li
 * ``["wait"]``: wait for another line on stdin (a recorder waits to be told to stop);
 * ``["hang"]``: stop sending and wait to be killed (a DAW that died mid-note);
 * ``["repeat", n, [steps]]``: run ``steps`` ``n`` times (button presses between pulses);
-* ``["junk", n]``: send ``n`` messages of 1-4 random bytes, any values, back to back;
+* ``["junk", n]``: send ``n`` messages of 1-3 random bytes, any values, back to back (one in
+  five is ``0xF0`` and 1-8 random bytes: a sysex that may not end, with status bytes inside);
 * ``["sysex", n, size]``: send ``n`` system exclusive messages of ``size`` bytes.
 """
 
@@ -124,7 +125,11 @@ class Player:
         elif op == "junk":  # not logged: the log is for the clock and the notes
             r = self.junk_rng
             for _ in range(int(step[1])):
-                self.send([r.randrange(256) for _ in range(r.randint(1, 4))], log=False)
+                n = r.randint(1, 3)  # rtmidi sends longer messages only as sysex
+                head = [0xF0] if r.random() < 0.2 else []  # ... of random bytes, any values
+                if head:
+                    n = r.randint(1, 8)
+                self.send(head + [r.randrange(256) for _ in range(n)], log=False)
         elif op == "sysex":
             body = [0x7E] + [i % 128 for i in range(max(0, int(step[2]) - 3))]
             for _ in range(int(step[1])):

@@ -15,15 +15,13 @@ one is.
 
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
 polled that often -- until about ``spin_s`` before the next deadline, then spin on the clock
-for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). A step takes in at most
-``max_input_per_step`` messages (and as many commands); when there were more (a flood), the
-wait that follows blocks, without spinning, for up to ``flood_rest_s``: a real-time thread that
-never blocks would starve the threads below it -- JACK's, which empty the output's ring buffer
-(python-rtmidi waits for room holding the GIL), and the main thread that handles Ctrl-C. A
-deadline that is only a look for a pulse a note waits on is blocked for, not spun (spun on
-Windows, whose timed waits wake on a 1-16 ms timer tick). The bar feed is polled only with
-``slack_s`` to spare, so while a note waits for its pulse (a few ms) the generator's reply
-waits too.
+for the last stretch, yielding the GIL on each turn (FIELD-NOTES.md). After a step that left
+input waiting (a flood: at most ``max_input_per_step`` messages a step), it blocks for up to
+``flood_rest_s`` instead: a real-time thread that never blocks starves the ones below it (JACK's,
+which empty the output's ring buffer; the main thread, which handles Ctrl-C). A look for a
+pulse a note waits on is blocked for, not spun (spun on Windows: its timed waits are coarse).
+The bar feed is polled only with ``slack_s`` to spare, so while a note waits for its pulse (a
+few ms) the generator's reply waits too.
 
 Stop, clock loss, relocation, panic, port errors and the end of the thread all end every
 sounding note (note-off, then CC 123 on each channel used).
@@ -120,8 +118,8 @@ class Scheduler(Steering):
         self._cc_last: dict[tuple[int, int], int] = {}
         self._stash: list = []
         self._deadline: float | None = None
-        self._flooded = False  # the last step left input waiting
-        self.floods = 0  # steps that left input waiting (a flood)
+        self._flooded = False  # the last step left input waiting (a flood)
+        self.floods = 0  # steps that did
         self._stopping = False
         self._thread: threading.Thread | None = None
         if not self.internal:
@@ -145,6 +143,13 @@ class Scheduler(Steering):
             self.timing.begin(self.clock.now() + 0.01)
         self._thread = threading.Thread(target=self.run, name="jambridge-scheduler", daemon=True)
         self._thread.start()
+
+    def use_ports(self, out: OutPort, midi_in: InPort | None) -> None:
+        """New ports (the old ones' server went away); call while the thread is not running."""
+        assert not self.alive, "use_ports() while the real-time thread runs"
+        self.out, self.midi_in = out, midi_in
+        self.output.port, self.output.port_ok = out, True
+        self._stopping = False
 
     def stop(self, block: bool = True) -> None:
         """End the thread; every sounding note ends first."""
@@ -182,17 +187,12 @@ class Scheduler(Steering):
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
-        if self._flooded:  # rest, blocked: the threads below ours must run (see the docstring)
-            timeout = self.config.flood_rest_s
+        look = self.output.awaiting_pulse and deadline is not None and not _COARSE_TIMERS
+        if self._flooded or look:  # a rest after a flood, or a look for a pulse: block, no spin
+            cap = self.config.flood_rest_s if self._flooded else self.config.poll_s
+            timeout = cap if self._flooded or self.midi_in is not None else float("inf")
             if deadline is not None:
                 timeout = min(timeout, max(0.0, deadline - now))
-            with contextlib.suppress(queue.Empty):
-                self._stash.append(self.inbox.get(timeout=timeout))
-            return
-        if self.output.awaiting_pulse and deadline is not None and not _COARSE_TIMERS:
-            timeout = max(0.0, deadline - now)  # a poll, not a send: no need to spin
-            if self.midi_in is not None:
-                timeout = min(timeout, self.config.poll_s)
             with contextlib.suppress(queue.Empty):
                 self._stash.append(self.inbox.get(timeout=timeout))
             return
@@ -243,7 +243,7 @@ class Scheduler(Steering):
         self.floods += flooded
         for item in items:
             if item is _STOP:
-                self._stopping = True
+                continue  # stop() set _stopping; the sentinel only woke the wait
             elif isinstance(item, tuple):
                 self._midi_in(*item)
             else:

@@ -42,8 +42,10 @@ from jambridge.bridge.events import (
     LogLine,
 )
 from jambridge.bridge.internal_clock import InternalClock
+from jambridge.bridge.jack_guards import JackWatch
 from jambridge.bridge.lookahead import BarFeed
 from jambridge.bridge.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
+from jambridge.bridge.reconnect import JackReconnect
 from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
 from jambridge.bridge.streaming import GeneratorLink, GeneratorProcess, SourceSpec
 from jambridge.bridge.timebase import Clock, MonotonicClock
@@ -80,6 +82,7 @@ class BridgeConfig:
     rt_priority: int = 20  # highest SCHED_FIFO priority of the real-time thread (allowed); 0: off
     event_queue_size: int = 256  # events kept for a reader of .events before dropping
     first_bar_timeout_s: float = 10.0  # start() waits this long for the first generated bar
+    reconnect_s: float = 1.0  # JACK server gone: look for it again this often
 
     def __post_init__(self) -> None:
         if self.clock not in CLOCK_MODES:
@@ -109,7 +112,7 @@ def controls_from_preset(preset: Preset, name: str) -> ctl.Controls:
     return ctl.Controls(preset=name, tracks=tracks)
 
 
-class BridgeSession:
+class BridgeSession(JackReconnect):
     """Runs the bridge. Use as a context manager, or call :meth:`start` and :meth:`stop`.
 
     ``out_port``, ``in_port``, ``generator`` and ``clock`` replace the real ones (tests, tools).
@@ -143,6 +146,10 @@ class BridgeSession:
         folder = Path(self.config.capture_dir) if self.config.capture_dir else None
         self.capture_writer = CaptureWriter(folder)  # the dispatcher's (then stop()'s) alone
         self._reported_lost: set[str] = set()
+        self._watch: JackWatch | None = None  # JACK, ports opened here: hears the server go
+        self._port_lost = False  # the JACK server went away; reconnecting (see JackReconnect)
+        self._next_probe = 0.0
+        self._answers = 0  # probes in a row a JACK server answered
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -158,7 +165,8 @@ class BridgeSession:
             if self._out is None or (self._in is None and self._connect_input):
                 self.api = choose_api(cfg.midi_api)
             if self._out is None:
-                self._out = RtMidiOut(self.api, cfg.out_port)
+                self._watch = JackWatch() if self.api == "jack" else None
+                self._out = RtMidiOut(self.api, cfg.out_port, self._watch)
             if self._generator is None:
                 spec = SourceSpec(
                     engine=cfg.engine,
@@ -180,7 +188,7 @@ class BridgeSession:
                 rt_priority=cfg.rt_priority,
             )
             if self._connect_input:
-                self._in = RtMidiIn(self.api, cfg.in_port)
+                self._in = RtMidiIn(self.api, cfg.in_port, self._watch)
             self.scheduler = Scheduler(
                 self._out, self.clock, feed, timing, sched_cfg, ccmap, midi_in=self._in
             )
@@ -208,13 +216,12 @@ class BridgeSession:
 
     def stop(self) -> None:
         """End every note, stop the threads and the generator, close the ports. Idempotent."""
-        if self.scheduler is not None:
-            self.scheduler.stop()
-        self._running = False
+        self._running = False  # the dispatcher first: it may restart the real-time thread
         if self._dispatcher is not None:
             self._dispatcher.join(timeout=5.0)
             self._dispatcher = None
         if self.scheduler is not None:
+            self.scheduler.stop()
             self._drain_events()
             self._last_capture_try()
         self._close_io()
@@ -223,15 +230,23 @@ class BridgeSession:
             self._old_switch = None
 
     def _close_io(self) -> None:
-        if self._in is not None:
-            self._in.close()
-            self._in = None
+        self._close_ports()
         if self._generator is not None:
             self._generator.close()
             self._generator = None
         if self._out is not None:
             self._out.close()
             self._out = None
+
+    def _close_ports(self) -> None:
+        """Close the ports this session opened (and the watch: before any new JACK client)."""
+        if self._in is not None:
+            self._in.close()
+            self._in = None
+        if self._watch is not None:
+            self._out.close()
+            self._out = None
+            self._watch.close()
 
     def __enter__(self) -> BridgeSession:
         return self.start()
@@ -294,7 +309,9 @@ class BridgeSession:
         now = self.clock.now()
         timing = s.timing
         state = timing.state
-        if s.internal:
+        if self._port_lost:
+            sync, bpm, state = "port lost", None, TransportState.STOPPED
+        elif s.internal:
             sync, bpm = "internal", timing.bpm
         else:
             bpm = timing.bpm_at(now)
@@ -361,6 +378,7 @@ class BridgeSession:
             if event is not None:
                 self._handle(event)
             ticks += 1
+            self._watch_jack()
             if ticks % 5 == 0:
                 self._watch_ports()
             if self.capture_writer.unsaved and time.monotonic() >= retry_at:

@@ -61,7 +61,7 @@ class TempoConfig:
     # Periods the model measures: wider than the tempos played (transport.BPM_RANGE), so that a
     # clock out of that range is measured, and refused, rather than mistaken for another tempo.
     min_period_s: float = 60.0 / (TICKS_PER_BEAT * 2000.0)  # faster than 2,000 BPM: not a clock
-    max_period_s: float = 60.0 / (TICKS_PER_BEAT * 1.0)  # slower than 1 BPM: not a clock
+    max_period_s: float = 60.0 / (TICKS_PER_BEAT * 0.5)  # slower than 0.5 BPM: not a clock
 
 
 class TempoModel:

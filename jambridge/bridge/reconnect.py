@@ -1,0 +1,85 @@
+"""A JACK server that goes away and comes back: a port error, then the ports reopened.
+
+A part of :class:`~jambridge.bridge.session.BridgeSession` (a mixin, run by its dispatcher
+thread), for the JACK ports the session opened itself. When the server goes away
+(:class:`~jambridge.bridge.jack_guards.JackWatch` hears it shut down) the dispatcher
+
+1. reports it as a port error (a log line at level "error"; the status says ``"port lost"``),
+2. stops the real-time thread (its last note-offs are refused quietly by the dead ports) and
+   reports the transport stopped (``TransportChanged("stopped", "port lost", None)``),
+3. closes the dead ports and the watch before any new JACK client is opened (a client of the
+   dead server closed later closes one of the new ones); python-rtmidi waits a second per
+   output for a cycle that never comes, holding the GIL: once, while there is no server,
+4. asks every ``reconnect_s`` whether a JACK server answers, and when one has twice in a row
+   opens the ports under the same names (or connects to the same named ports), hands them to
+   the real-time thread and starts it again where it was; a log line says so. The DAW
+   connects to them again as to any new ports (a restarted JACK server remembers none).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from jambridge.bridge.events import LogLine, TransportChanged
+from jambridge.bridge.jack_guards import JackWatch, jack_server_running
+from jambridge.bridge.ports import RtMidiIn, RtMidiOut
+from jambridge.errors import JamBridgeError
+
+log = logging.getLogger("jambridge.bridge")
+
+
+class JackReconnect:
+    """The session's JACK loss and reconnection (see the module docstring)."""
+
+    def _watch_jack(self) -> None:
+        """The JACK server went away: report, close, and reconnect when it is back."""
+        if self._watch is None or not self._running:
+            return
+        if not self._port_lost:
+            if self._watch.gone.is_set():
+                self._server_gone()
+            return
+        if time.monotonic() < self._next_probe:
+            return
+        self._next_probe = time.monotonic() + self.config.reconnect_s
+        self._answers = self._answers + 1 if jack_server_running() else 0
+        if self._answers >= 2:  # twice in a row: a server that is up, not one starting
+            self._reconnect()
+
+    def _server_gone(self) -> None:
+        self._port_lost = True
+        self._answers = 0
+        names = f"{self.out_name!r} and {self.in_name!r}" if self._in else repr(self.out_name)
+        self._handle(LogLine(
+            "error", f"port error: the JACK server went away, and {names} with it; "
+            "JamBridge reopens them when a JACK server runs again",
+        ))  # fmt: skip
+        self.scheduler.stop()  # its last notes fail quietly (the ports refuse)
+        self._drain_events()
+        self._deliver(TransportChanged("stopped", "port lost", None))
+        self._close_ports()
+        self._next_probe = time.monotonic() + self.config.reconnect_s
+
+    def _reconnect(self) -> None:
+        cfg = self.config
+        watch = JackWatch()
+        out = midi_in = None
+        try:
+            out = RtMidiOut(self.api, cfg.out_port, watch)
+            if self._connect_input:
+                midi_in = RtMidiIn(self.api, cfg.in_port, watch)
+        except JamBridgeError as err:  # not yet (a port to connect to is not there): later
+            for port in (midi_in, out):
+                if port is not None:
+                    port.close()
+            watch.close()
+            log.info("JACK is back, ports not yet: %s", err)
+            return
+        self._watch, self._out, self._in = watch, out, midi_in
+        self.scheduler.use_ports(out, midi_in)
+        self._port_lost = False
+        self._reported_lost.clear()
+        self.scheduler.start()
+        names = f"{out.name!r} and {midi_in.name!r}" if midi_in else repr(out.name)
+        self._handle(LogLine("info", f"the JACK server is back: {names} reopened"))

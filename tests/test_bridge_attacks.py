@@ -1,0 +1,323 @@
+"""Integration: the live bridge under attack, on a real JACK server (issue 15, items 6-10).
+
+Each test is one regression from the attack on the first hour of use: retro-capture spam
+against the generator pipe, input floods, an unterminated sysex, an absurd tempo, and a JACK
+server that dies and comes back. The clock peer and recorder are those of
+``test_bridge_jack`` (``python -m jambridge.bridge.peer``); the bridge runs in this process
+where its notes are measured, and as ``jambridge bridge`` (the CLI) where SIGINT is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+from test_bridge_jack import (
+    CONT,
+    DRUMS,
+    START,
+    STOP,
+    Peer,
+    TapOut,
+    mostly,
+    on_grid,
+    run_peer,
+)
+
+from jambridge.bridge.events import LogLine, TransportChanged
+from jambridge.bridge.jack import JackServer, popen
+from jambridge.bridge.ports import IN_NAME, OUT_NAME, SENDS_PER_CYCLE, RtMidiOut, jack_port_name
+from jambridge.bridge.session import BridgeConfig, BridgeSession
+from jambridge.bridge.sources import CRASH, KICK
+from jambridge.errors import PortError
+
+pytestmark = pytest.mark.jack
+
+RETRO_PRESS = [["send", [0xB0, 21, 127]], ["send", [0xB0, 21, 0]]]  # CC 21: retro capture
+
+
+def _session(config: BridgeConfig, tap: bool = True) -> BridgeSession:
+    out = TapOut() if tap else None
+    session = BridgeSession(config, out_port=out).start()
+    session.tap = out
+    return session
+
+
+def _gaps(times: list[float]) -> float:
+    return max((b - a for a, b in zip(times, times[1:])), default=float("inf"))
+
+
+class CliBridge:
+    """``jambridge bridge`` in its own process (stopped with SIGINT, as from a terminal)."""
+
+    def __init__(self, server, tmp_path, engine: str = "pattern") -> None:
+        cmd = [sys.executable, "-m", "jambridge.cli", "bridge", "--midi-api", "jack",
+               "--engine", engine, "--quiet", "--capture-dir", str(tmp_path)]  # fmt: skip
+        self.proc = popen(
+            cmd, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        server.wait_for_port(jack_port_name(IN_NAME), timeout_s=60)
+        server.wait_for_port(jack_port_name(OUT_NAME), timeout_s=60)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in list(self.lines))
+
+    def interrupt(self) -> float:
+        """SIGINT; seconds until the process has ended (killed, and inf, after 10 s)."""
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return float("inf")
+        return time.monotonic() - t0
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _drive(jack_server, script: list, name: str) -> Peer:
+    peer = Peer(jack_server, name, script)
+    jack_server.connect(f"{name}:out", jack_port_name(IN_NAME))
+    peer.tell()
+    return peer
+
+
+# -- item 6: the generator pipe ----------------------------------------------------------------
+
+
+def test_retro_capture_spam_never_stops_the_music(jack_server, tmp_path):
+    """100 retro presses a second for 3 s against a slow generator (150 ms a bar): every press
+    is a prompt and a new bar, far more than the generator can make; the bars repeat while it
+    catches up, and the notes never stop."""
+    config = BridgeConfig(midi_api="jack", engine="pattern", busy_ms=150, capture_dir=str(tmp_path))
+    bridge = _session(config)
+    try:
+        riff = [["send", [0x90, 40, 100]], ["clock", 6], ["send", [0x80, 40, 0]], ["clock", 6]]
+        script = [["tempo", 240], ["clock", 24], ["send", START], ["repeat", 8, riff]]
+        script += [["repeat", 300, [["clock", 1], *RETRO_PRESS]], ["clock", 96 * 2], ["send", STOP]]
+        take = run_peer(jack_server, bridge, script)
+        ons = [t for t, _ in take.note_ons(DRUMS)]
+        assert len(ons) > 100
+        assert _gaps(ons) < 0.25, f"the drums stopped for {_gaps(ons):.2f} s"
+        assert take.stuck_notes() == 0
+        t0 = time.monotonic()
+    finally:
+        bridge.stop()
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_sigint_stops_the_bridge_during_retro_spam(jack_server, tmp_path):
+    """8 retro presses a second with the model engine: Ctrl-C still ends the bridge."""
+    bridge = CliBridge(jack_server, tmp_path, engine="model")
+    riff = [["send", [0x90, 40, 100]], ["clock", 6], ["send", [0x80, 40, 0]], ["clock", 6]]
+    script = [["tempo", 120], ["clock", 24], ["send", START], ["repeat", 8, riff]]
+    script += [["repeat", 40, [["clock", 6], *RETRO_PRESS]], ["hang"]]
+    peer = _drive(jack_server, script, f"spam{uuid.uuid4().hex[:6]}")
+    try:
+        time.sleep(0.5 + 8 * 12 * 60 / (120 * 24) + 40 * 6 * 60 / (120 * 24))
+        took = bridge.interrupt()
+    finally:
+        peer.kill()
+    assert took < 2.0, f"the bridge took {took:.2f} s to stop: {bridge.output()[-800:]}"
+
+
+# -- item 7: floods ----------------------------------------------------------------------------
+
+
+def test_sigint_stops_the_bridge_within_a_second_under_a_flood(jack_server, tmp_path):
+    """Random bytes, a sysex storm and a 1,000 BPM clock at once: Ctrl-C ends it within 1 s."""
+    bridge = CliBridge(jack_server, tmp_path)
+    flood = [["clock", 4], ["junk", 40], ["sysex", 4, 512]]
+    script = [["tempo", 1000], ["send", START], ["repeat", 100_000, flood]]
+    peer = _drive(jack_server, script, f"flood{uuid.uuid4().hex[:6]}")
+    try:
+        time.sleep(4.0)
+        took = bridge.interrupt()
+    finally:
+        peer.kill()
+    assert took < 1.0, f"the bridge took {took:.2f} s to stop: {bridge.output()[-800:]}"
+
+
+def test_a_stalled_jack_server_freezes_no_sender(tmp_path):
+    """jackd stopped (SIGSTOP: no cycles, so nobody empties python-rtmidi's output ring): 5,000
+    sends return at once, the ones past what a cycle takes are dropped and counted (rtmidi
+    spun forever holding the GIL); a server gone is a port error."""
+    server = JackServer(period=128).start()
+    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    os.environ.update({"JACK_DEFAULT_SERVER": server.name, "JACK_NO_START_SERVER": "1"})
+    out = RtMidiOut("jack")
+    try:
+        server._proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.1)
+        done = threading.Event()
+
+        def send() -> None:
+            for _ in range(5000):
+                out.send([0x90, 60, 100])
+            done.set()
+
+        threading.Thread(target=send, daemon=True).start()
+        assert done.wait(5.0), "the sender froze"
+        assert out.dropped >= 5000 - 2 * SENDS_PER_CYCLE
+        server._proc.send_signal(signal.SIGCONT)
+        server.stop()
+        assert _wait(out.watch.gone.is_set, 5)
+        with pytest.raises(PortError, match="JACK server went away"):
+            out.send([0x80, 60, 0])
+    finally:
+        if server._proc is not None:
+            server._proc.send_signal(signal.SIGCONT)
+            server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# -- item 8: an unterminated sysex -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bridge(jack_server, tmp_path_factory):
+    config = BridgeConfig(
+        midi_api="jack", engine="pattern", capture_dir=str(tmp_path_factory.mktemp("cap"))
+    )
+    session = _session(config)
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def test_an_unterminated_sysex_swallows_nothing_after_it(jack_server, bridge):
+    """``F0 7E 01`` and no ``F7``: the clock, Start and the bars after it are all followed."""
+    take = run_peer(
+        jack_server,
+        bridge,
+        [
+            ["tempo", 240],
+            ["clock", 24],
+            ["send", [0xF0, 0x7E, 0x01]],
+            ["clock", 24],
+            ["send", START],
+            ["clock", 96 * 2 + 12],
+            ["send", STOP],
+            ["clock", 24],
+            ["send", CONT],
+            ["clock", 48],
+            ["send", STOP],
+        ],  # fmt: skip
+    )
+    mostly(on_grid(take.note_ons(DRUMS, CRASH), 96), [0, 96, 192])
+    mostly(on_grid(take.note_ons(DRUMS, KICK), 24), list(range(0, 11 * 24, 24)))
+    kinds = [e.kind for e in take.events if isinstance(e, TransportChanged)]
+    assert kinds[:2] == ["start", "stop"] and "continue" in kinds
+    assert take.stuck_notes() == 0
+
+
+# -- item 9: an absurd tempo -------------------------------------------------------------------
+
+
+def test_a_normal_clock_after_1000_bpm_is_followed_within_a_bar(jack_server, bridge):
+    """5 s of a 1,000 BPM clock (refused, with a message), then 128 BPM and Start: the bars
+    sit on the 128 BPM grid from the first bar on."""
+    take = run_peer(
+        jack_server,
+        bridge,
+        [
+            ["tempo", 1000],
+            ["send", START],
+            ["clock", 2000],
+            ["tempo", 128],
+            ["clock", 12],
+            ["send", STOP],
+            ["send", START],
+            ["clock", 96 * 3 + 12],
+            ["send", STOP],
+        ],  # fmt: skip
+    )
+    texts = [e.text for e in take.events if isinstance(e, LogLine)]
+    assert any("BPM" in t and "400" in t for t in texts), texts
+    assert bridge.scheduler.timing.tempo.bpm == pytest.approx(128, abs=1.0)
+    # (the first pulses after the fast Start may play a note or two before the tempo is known)
+    start = take.segments[-1].times[0] - 0.005
+
+    def after(notes):
+        return [(t, tick) for t, tick in notes if t >= start]
+
+    mostly(on_grid(after(take.note_ons(DRUMS, CRASH)), 96), [0, 96, 192, 288])
+    mostly(on_grid(after(take.note_ons(DRUMS, KICK)), 24), list(range(0, 13 * 24, 24)))
+    assert take.stuck_notes() == 0
+
+
+# -- item 10: the JACK server dies and comes back ----------------------------------------------
+
+
+def _wait(predicate, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
+    """jackd killed under ``jambridge bridge``: a port error is reported (not only a lost
+    clock). jackd started again under the same name: the ports come back with the same names
+    and the clock is followed again. (The bridge runs in its own process: one process's
+    libjack serves one JACK server.)"""
+    # one fixed name: a jackd killed leaves its name registered until one runs under it again
+    server = JackServer(name="jambridge-reconnect-test", period=128).start()
+    bridge = recorder = clock = None
+    script = [["tempo", 240], ["clock", 24], ["send", START], ["clock", 96 * 8]]
+    try:
+        bridge = CliBridge(server, tmp_path)
+        clock = _drive(server, script, "clk1")
+        assert _wait(lambda: bridge.said("transport: start"), 5), bridge.output()
+        server._proc.kill()  # jackd dies (SIGKILL: no goodbye)
+        server._proc.wait()
+        server._proc = None
+        clock.kill()
+        assert _wait(lambda: bridge.said("port error: the JACK server went away"), 3), (
+            bridge.output()
+        )
+        server.start()  # the same name again
+        ours = {jack_port_name(IN_NAME), jack_port_name(OUT_NAME)}
+        assert _wait(lambda: ours <= set(server.ports()), 10), server.ports()
+        assert _wait(lambda: bridge.said("the JACK server is back"), 5), bridge.output()
+        recorder = Peer(server, "rec", [["wait"]], record=True)
+        server.connect(jack_port_name(OUT_NAME), "rec-rec:in")
+        recorder.tell()
+        clock = _drive(server, script[:4] + [["clock", 96 * 2]], "clk2")
+        clock.log()
+        time.sleep(0.3)
+        recorder.tell()
+        heard = recorder.log()["heard"]
+        kicks = [m for _, m in heard if m[0] == 0x90 | DRUMS and m[1] == KICK and m[2] > 0]
+        print(bridge.output())
+        assert len(kicks) >= 6, heard[:20]
+        assert bridge.interrupt() < 2.0
+    finally:
+        for peer in (clock, recorder):
+            if peer is not None:
+                peer.kill()
+        if bridge is not None and bridge.proc.poll() is None:
+            bridge.proc.kill()
+        server.stop()
