@@ -280,7 +280,7 @@ def _metrics_figure(plt, rep: Report, path: Path) -> None:
     plt.close(fig)
 
 
-def _piano_roll(ax, song, bars: int) -> None:
+def piano_roll(ax, song, bars: int) -> None:
     """One song's first ``bars`` bars: pitched roles as lines at their pitch, drums as dots in
     a band below pitch 0, one row per kit piece."""
     from jambridge.evaluation.metrics import DRUM_CLASSES, drum_class
@@ -318,7 +318,7 @@ def _piano_rolls_figure(plt, sets: Sequence[SetFeatures], path: Path, bars: int 
         axes[r, 0].set_ylabel(sf.name, fontsize=8)
         for c in range(cols):
             if c < len(sf.samples):
-                _piano_roll(axes[r, c], sf.samples[c], bars)
+                piano_roll(axes[r, c], sf.samples[c], bars)
             else:
                 axes[r, c].axis("off")
     fig.subplots_adjust(left=0.08, right=0.99, top=0.96, bottom=0.03, hspace=0.45, wspace=0.15)
