@@ -183,6 +183,7 @@ def test_a_stalled_jack_server_freezes_no_sender(tmp_path):
         if server._proc is not None:
             server._proc.send_signal(signal.SIGCONT)
             server.stop()
+        out.close()  # now: a client of a dead server closed after new ones closes one of them
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

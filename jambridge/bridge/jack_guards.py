@@ -107,6 +107,10 @@ class JackWatch:
         if self._client is not None:
             self._lib.jack_client_close(self._client)
             self._client = None
+            _CLOSED.append(self)  # libjack may still hold its callback: never free it
+
+
+_CLOSED: list[JackWatch] = []  # closed watches, kept (a few bytes each, one per server lost)
 
 
 def jack_server_running() -> bool:
