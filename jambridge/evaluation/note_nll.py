@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +60,10 @@ def held_out_songs(
     source: str, folder: str | Path, val_fraction: float, limit: int | None = None
 ) -> list[HeldOut]:
     """The songs of ``folder`` that ``jambridge data build`` puts in the validation split at
-    ``val_fraction`` (val_fraction 1: every file); unreadable files are skipped."""
+    ``val_fraction`` (val_fraction 1: every file), with the key the builder gives them;
+    unreadable files are skipped."""
     from jambridge.dataset import find_midi_files
+    from jambridge.keyfinder import find_key
     from jambridge.song_files import read_song
 
     out = []
@@ -73,8 +75,8 @@ def held_out_songs(
             song, _ = read_song(path)
         except (OSError, JamBridgeError):
             continue
-        if song.note_count():
-            out.append(HeldOut(str(path), source, song))
+        if song.note_count():  # the header gets the key the data builder gives the song
+            out.append(HeldOut(str(path), source, replace(song, key=find_key(song).key)))
         if limit and len(out) >= limit:
             break
     return out
