@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -111,6 +113,20 @@ class JackWatch:
 
 
 _CLOSED: list[JackWatch] = []  # closed watches, kept (a few bytes each, one per server lost)
+
+
+def jack_server_answers(timeout_s: float = 5.0) -> bool:
+    """Does a JACK server answer? Asked from a child process: a client opened while a server
+    starts up can be left half-allocated, and libjack's clean-up of it at the next open closes
+    that client's number on the new server -- one of ours, if it is in this process."""
+    code = "from jambridge.bridge.jack_guards import jack_server_running as r; exit(not r())"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], timeout=timeout_s, capture_output=True, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def jack_server_running() -> bool:

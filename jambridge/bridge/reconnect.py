@@ -7,10 +7,13 @@ thread), for the JACK ports the session opened itself. When the server goes away
 1. reports it as a port error (a log line at level "error"; the status says ``"port lost"``),
 2. stops the real-time thread (its last note-offs are refused quietly by the dead ports) and
    reports the transport stopped (``TransportChanged("stopped", "port lost", None)``),
-3. closes the dead ports and the watch before any new JACK client is opened (a client of the
-   dead server closed later closes one of the new ones); python-rtmidi waits a second per
-   output for a cycle that never comes, holding the GIL: once, while there is no server,
-4. asks every ``reconnect_s`` whether a JACK server answers, and when one has twice in a row
+3. half a second later (libjack has shut each client down by then), closes the dead ports
+   and the watch, and lets libjack clean up what it still counts, before any new JACK client
+   is opened (a client of the dead server closed later closes one of the new ones);
+   python-rtmidi waits a second per output for a cycle that never comes, holding the GIL:
+   once, while there is no server,
+4. asks every ``reconnect_s`` whether a JACK server answers (from a child process:
+   :func:`~jambridge.bridge.jack_guards.jack_server_answers`), and when one has twice in a row
    opens the ports under the same names (or connects to the same named ports), hands them to
    the real-time thread and starts it again where it was; a log line says so. The DAW
    connects to them again as to any new ports (a restarted JACK server remembers none).
@@ -22,7 +25,7 @@ import logging
 import time
 
 from jambridge.bridge.events import LogLine, TransportChanged
-from jambridge.bridge.jack_guards import JackWatch, jack_server_running
+from jambridge.bridge.jack_guards import JackWatch, jack_server_answers, jack_server_running
 from jambridge.bridge.ports import RtMidiIn, RtMidiOut
 from jambridge.errors import JamBridgeError
 
@@ -31,6 +34,8 @@ log = logging.getLogger("jambridge.bridge")
 
 class JackReconnect:
     """The session's JACK loss and reconnection (see the module docstring)."""
+
+    LIBJACK_SETTLE_S = 0.5  # after the loss, libjack's own shutdown of each client ends
 
     def _watch_jack(self) -> None:
         """The JACK server went away: report, close, and reconnect when it is back."""
@@ -43,7 +48,7 @@ class JackReconnect:
         if time.monotonic() < self._next_probe:
             return
         self._next_probe = time.monotonic() + self.config.reconnect_s
-        self._answers = self._answers + 1 if jack_server_running() else 0
+        self._answers = self._answers + 1 if jack_server_answers() else 0
         if self._answers >= 2:  # twice in a row: a server that is up, not one starting
             self._reconnect()
 
@@ -58,7 +63,12 @@ class JackReconnect:
         self.scheduler.stop()  # its last notes fail quietly (the ports refuse)
         self._drain_events()
         self._deliver(TransportChanged("stopped", "port lost", None))
+        time.sleep(self.LIBJACK_SETTLE_S)
         self._close_ports()
+        # A client libjack still counts (one it was shutting down as we closed it) would be
+        # cleaned up at the next open -- by closing its number on whatever server runs then,
+        # one of our new ports if the server is back. An open now, with no server, does it.
+        jack_server_running()
         self._next_probe = time.monotonic() + self.config.reconnect_s
 
     def _reconnect(self) -> None:
