@@ -156,9 +156,9 @@ def _note_nll(args: argparse.Namespace) -> dict:
             print(f"  {Path(path).name:<24} {src:<10} {r['content'][src]:7.3f} | "
                   f"{r['expressive'][src]:6.3f}  ({r['songs'][src]} songs, "
                   f"{r['notes'][src]:,} notes)")  # fmt: skip
-    for path, change in result["content_change"].items():
-        text = ", ".join(f"{s} {100 * c:+.1f}%" for s, c in sorted(change.items()))
-        print(f"  {Path(path).name} against {Path(result['change_vs']).name}: {text}")
+    for path, change in result["content_change"].items():  # the first model against the rest
+        text = ", ".join(f"{s} {100 * (1 / (1 + c) - 1):+.1f}%" for s, c in sorted(change.items()))
+        print(f"  {Path(result['change_vs']).name} against {Path(path).name} (content): {text}")
     return result
 
 
