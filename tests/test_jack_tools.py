@@ -87,3 +87,16 @@ def test_the_benchmark_measures_from_the_start_that_took():
               (7.0, (0xF8,))]  # fmt: skip
     assert _started(events) == events[3:6]
     assert _started([(0.0, (0xF8,))]) == []
+
+
+def test_stale_jack_registry_is_cleared_only_when_no_jackd_runs(tmp_path, monkeypatch):
+    from jambridge.bridge import jack as jack_module
+
+    for name in ("jack-shm-registry", "jack_old_0_0", "jack_sem.0_old_x", "other"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setattr(jack_module, "SHM", tmp_path)
+    monkeypatch.setattr(jack_module, "_jackd_running", lambda: True)
+    assert jack_module.clear_stale_registry() == 0
+    monkeypatch.setattr(jack_module, "_jackd_running", lambda: False)
+    assert jack_module.clear_stale_registry() == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["other"]

@@ -79,6 +79,32 @@ def _end(proc: subprocess.Popen, sig: int) -> None:
         proc.wait(timeout=5)
 
 
+SHM = Path("/dev/shm")
+
+
+def _jackd_running() -> bool:
+    """True if any jackd process runs on this machine (read from /proc)."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() in ("jackd", "jackdmp"):
+                return True
+    return False
+
+
+def clear_stale_registry() -> int:
+    """With no jackd running, remove JACK's shared-memory files (``/dev/shm/jack*``): a jackd
+    that was killed leaves its name registered, and after 8 such names every new server fails
+    with "Too many servers already active" (FIELD-NOTES). Returns the files removed."""
+    if not SHM.is_dir() or _jackd_running():
+        return 0
+    removed = 0
+    for path in SHM.glob("jack*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
 class JackServer:
     """A private JACK server with the dummy driver. Use as a context manager."""
 
@@ -109,6 +135,7 @@ class JackServer:
         """
         if shutil.which("jackd") is None:
             raise PortError("jackd is not installed (Debian: apt install jackd2)")
+        clear_stale_registry()
         mode = ["--realtime"] if self.realtime else ["--no-realtime"]
         cmd = ["jackd", *mode, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)]
         self._proc = popen(cmd, env=self.env, stdout=self._log, stderr=self._log)
