@@ -95,13 +95,12 @@ class Grammar:
         v = vocab
         self._special = {name: v.id("special", name) for name in ("PAD", "BOS", "EOS", "BAR")}
         self._track_id = {r: v.id("track", r) for r in v.config.roles}
-        r = {k: v.ranges[k] for k in ("ctrl",)}
         self._cache: dict[GrammarState, np.ndarray] = {}
         self._n_vel = v.config.velocity_levels
-        fills = r["fill"] = v.ranges["fill"]
+        fills, ctrl = v.ranges["fill"], v.ranges["ctrl"]
         self._fill = {v.values[i]: i for i in range(fills.start, fills.stop)}  # empty in v1
         self._ctrl_start: dict[int, int] = {}  # control kind index -> its first id
-        for i in range(r["ctrl"].start, r["ctrl"].stop):
+        for i in range(ctrl.start, ctrl.stop):
             self._ctrl_start.setdefault(v.values[i][0], i)
 
     # -- masks ---------------------------------------------------------------------------------
