@@ -15,7 +15,7 @@ import numpy as np
 from jambridge.engine.generator import BarGenerator, SamplingSettings
 from jambridge.engine.sampler import sample
 from jambridge.errors import EngineError, TokenizerError
-from jambridge.music import Bar, Song
+from jambridge.music import ROLES, Bar, Song
 from jambridge.roles import default_track
 
 Slot = tuple[int, str]  # (bar index, role)
@@ -29,10 +29,17 @@ def infill(
     style: str | None = None,
 ) -> Song:
     """``song`` with the (bar index, role) ``slots`` written afresh by the model (row 0 of
-    ``gen``; its streaming context is reset). Raises EngineError when the model has no fill
-    tokens, a slot is not in the song, or the song does not fit the model's context."""
+    ``gen``; its streaming context is reset), one role at a time. Raises EngineError when the
+    model has no fill tokens, a slot is not in the song, or the song does not fit the model's
+    context."""
     tok, settings = gen.tok, settings or SamplingSettings()
     if not slots:
+        return song
+    roles = sorted({r for _, r in slots}, key=ROLES.index)
+    if len(roles) > 1:  # one role per pass: the fill section names no role, and a small model
+        # mixes up slots of several roles (a lead slot got a bass line); each pass hears the last
+        for role in roles:
+            song = infill(gen, song, {s for s in slots if s[1] == role}, settings, style)
         return song
     try:
         prompt = tok.encode_fill(song, set(slots), style=style, targets=False,
