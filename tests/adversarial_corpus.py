@@ -20,6 +20,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tests.midi_factory import var_len
+
 CASE_SECONDS = 10  # a case that takes longer is a hang
 
 SHIPPED_MODEL = (
@@ -39,15 +41,6 @@ class Case:
 # -- MIDI ---------------------------------------------------------------------------------------
 
 
-def _var_len(value: int) -> bytes:
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(reversed(out))
-
-
 def _smf(body: bytes, ntracks: int = 1, division: int = 96, file_type: int = 1) -> bytes:
     track = b"MTrk" + struct.pack(">L", len(body)) + body
     return b"MThd" + struct.pack(">LHHH", 6, file_type, ntracks, division) + track
@@ -57,10 +50,10 @@ NOTE = bytes([0, 0x90, 60, 100, 96, 0x80, 60, 0])
 END = bytes([0, 0xFF, 0x2F, 0])
 
 
-SYSEX_1MB = bytes([0, 0xF0]) + _var_len(999_000) + bytes(999_000)
+SYSEX_1MB = bytes([0, 0xF0]) + var_len(999_000) + bytes(999_000)
 
 
-SYSEX = bytes([0, 0xF0]) + _var_len(999_000) + bytes(999_000)  # one ~1 MB sysex message
+SYSEX = bytes([0, 0xF0]) + var_len(999_000) + bytes(999_000)  # one ~1 MB sysex message
 DENSE = bytes([1, 60, 0, 1, 60, 100])  # a note off and on, running status: 3 bytes an event
 ACCEPTED = " (within the caps)"  # a case named so is the largest input that must still read
 
@@ -78,12 +71,12 @@ def _midi_cases() -> dict[str, bytes]:
         "size bomb 20 MB": _smf(NOTE + DENSE * 3_400_000 + END),
         "event bomb 3 MB": _smf(NOTE + DENSE * 500_000 + END),
         "sysex bomb 15 MB": _smf(NOTE + SYSEX * 15 + END),
-        "meta length 256 MB": _smf(NOTE + bytes([0, 0xFF, 0x01]) + _var_len(2**28) + b"x" * 100),
+        "meta length 256 MB": _smf(NOTE + bytes([0, 0xFF, 0x01]) + var_len(2**28) + b"x" * 100),
         "endless delta time": _smf(NOTE + b"\xff" * 100_000),
         "running status without status": _smf(bytes([0, 60, 100]) + END),
         "undefined status 0xF4": _smf(NOTE + bytes([0, 0xF4, 1, 2]) + END),
         "note beyond the bar limit": _smf(
-            bytes([0, 0x90, 60, 100]) + _var_len(2**27) + bytes([0x80, 60, 0]) + END
+            bytes([0, 0x90, 60, 100]) + var_len(2**27) + bytes([0x80, 60, 0]) + END
         ),
         "300,000 stacked note-ons": _smf(bytes([0, 0x90, 60, 100]) + bytes([0, 60, 100]) * 300_000),
         "type 2": _smf(NOTE + END, file_type=2),
