@@ -108,7 +108,10 @@ def test_training_lowers_the_loss_and_writes_the_run(dataset, tmp_path):
     ckpt = load_checkpoint(tmp_path / "run" / "ckpt.pt")
     assert ckpt["step"] == 30 and ckpt["vocab_hash"] == read_info(dataset).vocab_hash
     assert (tmp_path / "run" / "best.pt").exists()
-    assert TrainConfig.load(tmp_path / "run" / "config.json").model.vocab_size == read_info(dataset).vocab_size
+    assert (
+        TrainConfig.load(tmp_path / "run" / "config.json").model.vocab_size
+        == read_info(dataset).vocab_size
+    )
 
 
 def test_resume_continues_exactly(dataset, tmp_path):
