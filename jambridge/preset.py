@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,7 @@ from jambridge.errors import JamBridgeError, PresetError
 from jambridge.files import read_capped
 from jambridge.music import ROLES, Key
 from jambridge.roles import ROLE_SPECS
+from jambridge.user_dirs import presets_dir
 
 # a preset is < 2 kB; the cap leaves room for a long description
 PRESET_LIMITS = safe_json.JsonLimits(max_bytes=256_000)
@@ -242,14 +242,8 @@ def with_overrides(
 
 
 def user_preset_dir() -> Path:
-    """Where the user's own presets live (created on save)."""
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support" / "JamBridge"
-    elif os.name == "nt":
-        base = Path(os.environ.get("APPDATA", Path.home())) / "JamBridge"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "jambridge"
-    return base / "presets"
+    """Where the user's own presets live (created on save): see :mod:`jambridge.user_dirs`."""
+    return presets_dir()
 
 
 def _shipped() -> dict[str, resources.abc.Traversable]:

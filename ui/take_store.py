@@ -58,6 +58,7 @@ from jambridge.ui.take_index import (
     song_to_data,
     take_from_data,
 )
+from jambridge.user_dirs import takes_dir
 
 __all__ = [
     "INDEX_NAME", "INDEX_VERSION", "KINDS", "KIND_TAGS", "SONG_NAME", "Take", "TakeStore",
@@ -68,12 +69,8 @@ TRASH_PREFIX = ".deleted-"  # a take being deleted is renamed to this first (one
 
 
 def default_takes_dir() -> Path:
-    """``takes/`` next to the bridge's ``captures/`` in the platform data folder
-    (``$XDG_DATA_HOME/jambridge`` on Linux, ``~/Library/Application Support/JamBridge`` on
-    macOS, ``%APPDATA%/JamBridge`` on Windows)."""
-    from jambridge.bridge.capture import captures_dir
-
-    return captures_dir().parent / "takes"
+    """``takes/`` next to the bridge's ``captures/`` (see :mod:`jambridge.user_dirs`)."""
+    return takes_dir()
 
 
 def _safe(text: str) -> str:

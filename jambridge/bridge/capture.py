@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import sys
 import tempfile
 import time
 from collections import deque
@@ -39,24 +38,7 @@ from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
 from jambridge.music import GRID_PER_BEAT, Song
 from jambridge.roles import ROLE_SPECS
-
-# sys.platform prefix -> (environment variable, fallback under the home folder, app folder)
-DATA_DIRS: dict[str, tuple[str, str, str]] = {
-    "linux": ("XDG_DATA_HOME", ".local/share", "jambridge"),
-    "darwin": ("", "Library/Application Support", "JamBridge"),
-    "win32": ("APPDATA", "AppData/Roaming", "JamBridge"),
-}
-
-
-def captures_dir() -> Path:
-    """Where captures are written: ``$XDG_DATA_HOME/jambridge/captures`` on Linux,
-    ``~/Library/Application Support/JamBridge/captures`` on macOS,
-    ``%APPDATA%/JamBridge/captures`` on Windows."""
-    key = next((k for k in DATA_DIRS if sys.platform.startswith(k)), "linux")
-    env, fallback, app = DATA_DIRS[key]
-    base = os.environ.get(env) if env else None
-    root = Path(base) if base else Path.home() / fallback
-    return root / app / "captures"
+from jambridge.user_dirs import captures_dir
 
 
 @dataclass(frozen=True)
