@@ -25,7 +25,6 @@ Song -> documents lives in :mod:`jambridge.dataset_docs`, the report in
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -328,9 +327,7 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
     skipped: Counter = Counter()
     skipped_examples: dict[str, str] = {}
     with (
-        Progress(
-            len(jobs), "files", "data build", stream=None if show_progress else io.StringIO()
-        ) as bar,
+        Progress(len(jobs), "files", "data build", enabled=show_progress) as bar,
         ProcessPoolExecutor(max_workers=cfg.workers) as pool,
     ):
         for r in pool.map(_dispatch, jobs, chunksize=8):

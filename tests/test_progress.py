@@ -1,10 +1,12 @@
-"""Progress bar: throttled redraws, the last update always drawn, rate and ETA, on a fake clock."""
+"""Progress bar (tqdm): throttled redraws, plain log lines, the shown fields, on a fake clock."""
 
 from __future__ import annotations
 
 import io
 
-from jambridge.progress import Progress, format_duration
+import pytest
+
+from jambridge.progress import Progress
 
 
 class FakeClock:
@@ -20,45 +22,50 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_terminal_redraws_in_place_at_most_every_interval():
-    clock, term = FakeClock(), Terminal()
-    with Progress(10, "files", "build", stream=term, min_interval_s=1.0, clock=clock) as p:
-        for _ in range(9):
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr("tqdm.std.time", fake)  # tqdm reads its clock from here
+    return fake
+
+
+def test_terminal_redraws_in_place_at_most_every_interval(clock):
+    term = Terminal()
+    with Progress(10, "files", "build", stream=term, min_interval_s=1.0) as p:
+        for _ in range(10):
             clock.now_s += 0.25
             p.update(1, skipped=0)
-        clock.now_s += 0.25
-        p.update(1, loss=2.34567)
     frames = term.getvalue().split("\r")[1:]
-    assert len(frames) == 1 + 2 + 1  # first update, two more per elapsed second, the last
-    last = frames[-1]
-    assert last.startswith("build [####################] 10/10 files 4.0 files/s ETA 00:00")
-    assert "loss=2.346" in last and last.endswith("\x1b[K\n")
+    # the start, one per elapsed second (at 4 and 8 files), and the final state on close
+    assert [f.split("] ")[1].split(" ")[0] for f in frames] == ["0/10", "4/10", "8/10", "10/10"]
+    assert term.getvalue().endswith("\n") and "\n" not in term.getvalue()[:-1]
 
 
-def test_log_stream_gets_plain_lines_every_five_seconds_and_the_last():
-    clock, log = FakeClock(), io.StringIO()
-    p = Progress(100, "steps", stream=log, clock=clock)
-    for _ in range(100):
-        clock.now_s += 0.2
-        p.update(1)
-    p.close()
-    lines = log.getvalue().splitlines()
+def test_the_line_shows_label_bar_count_rate_eta_and_fields(clock):
+    term = Terminal()
+    with Progress(10, "files", "build", stream=term, min_interval_s=0) as p:
+        clock.now_s += 1.0
+        p.update(4, loss=2.34567)
+    line = term.getvalue().split("\r")[2].rstrip()
+    assert line == "build [########            ] 4/10 files  4.00 files/s ETA 00:01, loss=2.35"
+
+
+def test_log_stream_gets_plain_lines_every_five_seconds_and_the_last(clock):
+    log = io.StringIO()
+    with Progress(100, "steps", stream=log) as p:
+        for _ in range(100):
+            clock.now_s += 0.2
+            p.update(1)
     assert "\r" not in log.getvalue()
-    # the first update, then one when 5 s have passed since the last line, and the last
-    assert [int(line.split("] ")[1].split("/")[0]) for line in lines] == [1, 26, 51, 76, 100]
-    assert "ETA 00:19" in lines[0]  # 1 step at 5/s, 99 to go
-    assert lines[-1].startswith("[####################] 100/100 steps 5.0 steps/s ETA 00:00")
+    lines = log.getvalue().splitlines()
+    assert [line.split("] ")[1].split(" ")[0] for line in lines] == [
+        "0/100", "25/100", "50/100", "75/100", "100/100"
+    ]  # fmt: skip
+    assert lines[-1] == "[####################] 100/100 steps  5.00 steps/s ETA 00:00"
 
 
-def test_overshooting_the_total_keeps_the_bar_full_not_longer():
-    clock, log = FakeClock(), io.StringIO()
-    p = Progress(2, stream=log, clock=clock)
-    clock.now_s += 1
-    p.update(3)
-    assert "[####################] 3/2" in log.getvalue() and "ETA 00:00" in log.getvalue()
-
-
-def test_format_duration():
-    assert format_duration(-5) == "00:00"
-    assert format_duration(75) == "01:15"
-    assert format_duration(3 * 3600 + 62) == "3:01:02"
+def test_disabled_shows_nothing_but_counts(clock):
+    log = Terminal()
+    with Progress(3, "bars", stream=log, enabled=False) as p:
+        p.update(2)
+    assert log.getvalue() == "" and p.done == 2

@@ -302,9 +302,8 @@ class Trainer:
         self.model.train()
         start_step, t0 = self.step, time.monotonic()
         tokens, last_loss, val, saved = 0, float("nan"), None, self.step
-        stream = None if self.show_progress else _Null()
         try:
-            with Progress(stop - start_step, "steps", "train", stream=stream) as bar:
+            with Progress(stop - start_step, "steps", "train", enabled=self.show_progress) as bar:
                 while self.step < stop:
                     last_loss, n = self.train_step()
                     tokens += n
@@ -338,14 +337,3 @@ class Trainer:
             # under a peer that is still inside it aborts the process ("terminate called...").
             dist.barrier()
             dist.destroy_process_group()
-
-
-class _Null:
-    def write(self, _text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
