@@ -20,6 +20,11 @@ BEATS_PER_BAR = 4  # 4/4 only: the genre lives there, and the clock follower cou
 # Quantization grid: 16ths (3), 8th triplets (4), 16th triplets (2); divides the 24 PPQN clock.
 GRID_PER_BEAT = 12
 ROLES: tuple[str, ...] = ("drums", "bass", "chords", "lead")  # canonical order everywhere
+# The style names, written here only. STYLES: what presets and the procedural generator play
+# (jambridge.procedural.styles has one row of parameters for each); CORPUS_STYLES: what the data
+# build calls real music (Groove, POP909, the rest). The tokenizer conditions on both.
+STYLES: tuple[str, ...] = ("techno", "minimal", "acid", "dub", "peak", "house", "electro")
+CORPUS_STYLES: tuple[str, ...] = ("groove", "pop", "other")
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 # Tonics as musicians write the key (fewest accidentals; F# major and Eb minor where the flat

@@ -24,13 +24,12 @@ from pathlib import Path
 from jambridge import safe_json
 from jambridge.errors import JamBridgeError, PresetError
 from jambridge.files import read_capped
-from jambridge.music import ROLES, Key
+from jambridge.music import ROLES, STYLES, Key
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import presets_dir
 
 # a preset is < 2 kB; the cap leaves room for a long description
 PRESET_LIMITS = safe_json.JsonLimits(max_bytes=256_000)
-STYLES = ("techno", "minimal", "acid", "dub", "peak", "house", "electro")
 # density 0..1 -> the tokenizer's per-role density level (notes-per-bar buckets); roles differ
 # in how busy "busy" is: a busy drum bar has ~30 hits, a busy chord part ~12 notes.
 DENSITY_LEVELS: dict[str, tuple[int, int]] = {

@@ -18,9 +18,15 @@ from jambridge.errors import JamBridgeError
 from jambridge.evaluation.metrics import four_on_the_floor
 from jambridge.music import GRID_PER_BEAT, Song
 from jambridge.preset import list_presets, load_preset
+from jambridge.procedural.styles import STYLE_TABLE
 
 KICKS = (35, 36)
-TECHNO_STYLES = ("techno", "minimal", "acid", "dub", "peak", "house")  # all four-on-the-floor
+# the styles whose every kick pattern has a kick on each beat (all but electro)
+TECHNO_STYLES = tuple(
+    name
+    for name, params in STYLE_TABLE.items()
+    if all(p[::4] == "xxxx" for p in params.kick_patterns)
+)
 
 
 def check_song(song: Song, enabled: tuple[str, ...]) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jambridge.errors import DataError
+from jambridge.music import STYLES
 
 Weighted = tuple[tuple[str, float], ...]  # (name, weight) pairs
 WeightedInt = tuple[tuple[int, float], ...]  # (number, weight) pairs
@@ -47,7 +48,8 @@ PEAK_TEMPLATE = (  # peak time: in fast, long drops
 
 @dataclass(frozen=True)
 class StyleParams:
-    """Parameters of one style. Pitch classes 0..11 (0 = C); GM drum keys for drums."""
+    """Parameters of one style (a row per :data:`~jambridge.music.STYLES` name). Pitch classes
+    0..11 (0 = C); GM drum keys for drums."""
 
     name: str  # the style's name, one of STYLES
     bpm: float  # default tempo
@@ -246,7 +248,6 @@ STYLE_TABLE: dict[str, StyleParams] = {
         ),
     )
 }
-STYLES: tuple[str, ...] = tuple(STYLE_TABLE)
 
 
 def style_params(style: str) -> StyleParams:

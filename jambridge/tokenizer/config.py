@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 from jambridge.errors import TokenizerError
-from jambridge.music import GRID_PER_BEAT, ROLES
+from jambridge.music import CORPUS_STYLES, GRID_PER_BEAT, ROLES, STYLES
 
 
 @dataclass(frozen=True)
@@ -14,9 +14,7 @@ class TokenizerConfig:
     """What the vocabulary is made of. Changing any field changes the vocabulary hash."""
 
     # Style conditioning: presets map onto these; real corpora get "groove" / "pop" / "other".
-    styles: tuple[str, ...] = (
-        "techno", "minimal", "acid", "dub", "peak", "house", "electro", "groove", "pop", "other",
-    )  # fmt: skip
+    styles: tuple[str, ...] = STYLES + CORPUS_STYLES
     # Tempo buckets (BPM); a song takes the nearest. Dense where techno lives (120-140).
     tempos_bpm: tuple[int, ...] = (
         60, 70, 80, 90, 100, 108, 114, 118, 122, 125, 128, 131, 134, 138, 142, 150, 160, 174, 190,
