@@ -208,8 +208,9 @@ def test_no_empty_tracks_masks_leaving_a_track_before_its_first_note(model):
     for t in [*header, tok.bar_id, tok.vocab.id("track", "drums")]:
         state = tok.grammar.advance(state, t)
     bass = tok.vocab.id("track", "bass")
-    free = gen._mask(state, SamplingSettings(), frozenset(), False, False)
-    strict = gen._mask(state, SamplingSettings(no_empty_tracks=True), frozenset(), False, False)
+    free = gen.masks.mask(state, SamplingSettings(), frozenset(), False, False)
+    strict_settings = SamplingSettings(no_empty_tracks=True)
+    strict = gen.masks.mask(state, strict_settings, frozenset(), False, False)
     assert free[bass] and not strict[bass] and not strict[tok.bar_id]
     assert strict[tok.vocab.id("pos", 0)]
     bars = [gen.next_bar(SamplingSettings(temperature=1.2, no_empty_tracks=True)) for _ in range(4)]

@@ -23,56 +23,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jambridge.engine.decoder import Decoder
-from jambridge.engine.sampler import check_settings, sample
+from jambridge.engine.masks import SamplingMasks
+from jambridge.engine.sampler import sample
 from jambridge.engine.session import ModelSession
+from jambridge.engine.settings import SamplingSettings
 from jambridge.errors import EngineError, TokenizerError
-from jambridge.music import Bar, Key, Track
-from jambridge.tokenizer.config import CONTROL_KINDS
-from jambridge.tokenizer.grammar import BAR_OPEN, IN_TRACK
+from jambridge.music import Bar, Track
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
-CACHE_SIZE = 4096  # entries per transition / mask cache; cleared when full (bounded memory)
+CACHE_SIZE = 4096  # grammar transitions kept; cleared when full (bounded memory)
 
-
-@dataclass(frozen=True)
-class SamplingSettings:
-    """How tokens are drawn. Per-track temperature applies to the notes of that track."""
-
-    temperature: float = 1.0  # every track's temperature unless role_temperature names it
-    role_temperature: Mapping[str, float] = field(default_factory=dict)  # role -> temperature
-    top_k: int = 0  # 0 = off
-    top_p: float = 0.95  # nucleus; 1 = off
-    scale: Key | None = None  # scale lock for pitched tracks; None = off
-    max_bar_tokens: int = 400  # past this, the bar is wrapped up (remaining tracks empty)
-    # Benchmarks with random weights: until a bar has this many tokens, BAR is held back and
-    # positions advance one step at a time, so bars reach a realistic length (0 = off).
-    min_bar_tokens: int = 0
-    # Every enabled track plays at least one note in every bar (a producer asked for the part).
-    no_empty_tracks: bool = False
-    # Per-bar controls the model must obey (v2 models): role -> {kind: bin}, kinds from
-    # jambridge.tokenizer.config.CONTROL_KINDS. Kinds left out are "any" (the model chooses).
-    controls: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        check_settings(self.temperature, self.top_k, self.top_p)
-        for t in self.role_temperature.values():
-            check_settings(t, 0, 1.0)
-        if not 16 <= self.max_bar_tokens <= 4096:
-            raise EngineError(
-                f"max_bar_tokens must be in range 16..4096, got {self.max_bar_tokens}"
-            )
-        if not 0 <= self.min_bar_tokens <= self.max_bar_tokens:
-            raise EngineError(
-                f"min_bar_tokens must be in range 0..max_bar_tokens ({self.max_bar_tokens}), "
-                f"got {self.min_bar_tokens}"
-            )
-
-    def control_kinds(self) -> dict[str, tuple[str, ...]]:
-        """role -> the control kinds set for it (what context bars are written with)."""
-        return {r: tuple(c) for r, c in self.controls.items()}
-
-    def temperature_of(self, role: str | None) -> float:
-        return self.role_temperature.get(role, self.temperature) if role else self.temperature
+__all__ = ["BarGenerator", "Forced", "SamplingSettings"]
 
 
 @dataclass
@@ -114,14 +75,7 @@ class BarGenerator:
         self.enabled: tuple[str, ...] = ()
         self._rows: list[_Row] = []
         self.last_bar_ids: list[list[int]] = []  # token ids of each row's last bar (from BAR)
-        self._track_ids = {r: self.tok.vocab.id("track", r) for r in self.tok.config.roles}
-        self._masks: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
-        self._mask_count = 0  # entries in _masks (cleared when it reaches CACHE_SIZE)
-        self._scale_masks: dict[tuple[Key, str], np.ndarray] = {}
-        self._pos_range = self.tok.vocab.ranges["pos"]
-        v = self.tok.vocab
-        self._fill_ids = list(range(v.ranges["fill"].start, v.ranges["fill"].stop))
-        self._ctrl_range = v.ranges["ctrl"]
+        self.masks = SamplingMasks(self.tok)
         self._controls: dict[str, tuple[str, ...]] = {}  # kinds the context is written with
         self._next: dict[tuple, object] = {}  # (state, token) -> state: grammar transitions seen
 
@@ -323,89 +277,6 @@ class BarGenerator:
             return self.decoder.step(np.array([f[0] for f in feeds], dtype=np.int64)).copy()
         return np.stack([self.decoder.prefill(f, b) for b, f in enumerate(feeds)])
 
-    def _mask(
-        self, state, settings: SamplingSettings, last: frozenset, wrap: bool, hold: bool
-    ) -> np.ndarray:
-        """The grammar's mask, with EOS off, the scale lock, deferred roles, wrap-up (only
-        structure tokens) or hold (no BAR yet); cached per grammar mask and options."""
-        base = self.grammar.allowed(state)
-        role = (
-            state.role if settings.scale is not None and state.role not in (None, "drums") else None
-        )
-        need_note = (
-            settings.no_empty_tracks and not wrap and state.phase == IN_TRACK and state.pos < 0
-        )
-        control = self._control_choice(state, settings) if not wrap else None
-        key = (settings.scale, role, last, wrap, hold, need_note, control)
-        if self._mask_count >= CACHE_SIZE:  # bounded memory in an endless stream
-            self._masks.clear()
-            self._mask_count = 0
-        cache = self._masks.setdefault(key, {})
-        hit = cache.get(id(base))
-        if hit is not None and hit[0] is base:
-            return hit[1]
-        m = base.copy()
-        m[self.tok.eos_id] = False
-        m[self._fill_ids] = False  # streaming never opens fill slots
-        m[self._ctrl_range.start : self._ctrl_range.stop] = False  # controls: only as set
-        if control is not None and base[control]:
-            m[:] = False
-            m[control] = True
-        if role is not None:
-            m &= self._scale_mask(settings.scale, role)
-        if last and any(r not in last for r in state.roles_left):
-            for r in last:
-                m[self._track_ids[r]] = False
-        if need_note:  # a track just opened: its first position, not the next track
-            m[self.tok.bar_id] = False
-            for r in state.roles_left:
-                m[self._track_ids[r]] = False
-        if hold:
-            m[self.tok.bar_id] = False
-            if state.pos >= 0:
-                m[self._pos_range.start + state.pos + 2 : self._pos_range.stop] = False
-        # only the next TRACK or BAR (hold gives way: the bar must end); a note already begun
-        # (after POS or PITCH) is finished first, under the same locks
-        if wrap and state.phase in (IN_TRACK, BAR_OPEN):
-            structural = np.zeros_like(m)
-            structural[self.tok.bar_id] = True
-            for r in state.roles_left:
-                structural[self._track_ids[r]] = True
-            m = m & structural if (m & structural).any() else base & structural
-        if not m.any():  # never leave the sampler nothing: fall back to the grammar alone
-            m = base.copy()
-            m[self.tok.eos_id] = False
-            if not m.any():
-                m = base
-        m.setflags(write=False)
-        self._mask_count += 1
-        cache[id(base)] = (base, m)  # keeps base alive, so its id stays unique
-        return m
-
-    def _control_choice(self, state, settings: SamplingSettings) -> int | None:
-        """The control token the producer set that comes next in an opened track, if any."""
-        if not len(self._ctrl_range) or state.phase != IN_TRACK or state.pos >= 0:
-            return None
-        wanted = settings.controls.get(state.role)
-        if not wanted:
-            return None
-        for kind in CONTROL_KINDS[state.ctrl :]:
-            if kind in wanted:
-                return self.tok.control_id(kind, int(wanted[kind]))
-        return None
-
-    def _scale_mask(self, scale: Key, role: str) -> np.ndarray:
-        m = self._scale_masks.get((scale, role))
-        if m is None:
-            m = np.ones(self.tok.vocab_size, dtype=bool)
-            pcs = scale.pitch_classes
-            for i in self.tok.pitch_ids(role):
-                pitch = self.tok.pitch_of(int(i))
-                if pitch is not None and pitch % 12 not in pcs:
-                    m[i] = False
-            self._scale_masks[(scale, role)] = m
-        return m
-
     def _sample_bars(
         self, logits: np.ndarray, states: list, bar_ids: list[list[int]],
         settings: SamplingSettings, last: frozenset, closed: list[bool],
@@ -426,7 +297,7 @@ class BarGenerator:
                 size = len(bar_ids[b])
                 wrap = size >= limit or closed[b]
                 closed[b] = False
-                mask = self._mask(s, settings, last, wrap, size < hold_until)
+                mask = self.masks.mask(s, settings, last, wrap, size < hold_until)
                 t = sample(logits[b], rng, settings.temperature_of(s.role), settings.top_k,
                            settings.top_p, mask)  # fmt: skip
                 if t == bar_id:

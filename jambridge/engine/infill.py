@@ -79,7 +79,7 @@ def _fill_slot(gen: BarGenerator, state, logits, ids: list[int], settings, end: 
         mask[gen.tok.eos_id] = False
         role = state.role
         if settings.scale is not None and role not in (None, "drums"):
-            mask &= gen._scale_mask(settings.scale, role)
+            mask &= gen.masks.scale(settings.scale, role)
         if used >= budget or int(gen.decoder.lengths[0]) >= gen.decoder.capacity - 2:
             mask[:] = False
             mask[end] = True
