@@ -6,7 +6,7 @@ it applies the rotary embedding, appends the new keys/values into a past/present
 the engine shares between input and output (IO binding), and attends over only the first
 ``seqlens_k + 1`` positions. A traced ``torch.onnx.export`` of plain attention concatenates
 and returns a growing cache instead, and each step's cost grows with the context (see
-``jambridge.engine`` for the measurement). Causal masking happens inside the operator; no
+docs/engine-decode-speed.md for the measurement). Causal masking happens inside the operator; no
 ``Trilu``.
 
 Inputs and outputs follow :mod:`jambridge.onnx_contract`. The weights come in as NumPy arrays

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 
@@ -112,10 +111,3 @@ def export_random(
     proto = to_onnx(random_model(config, seed), vocab_hash, tokenizer_json)
     onnx.save(proto, str(out))
     return Path(out)
-
-
-def max_abs_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, tuple[int, ...]]:
-    """The worst absolute difference and where it is."""
-    d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-    idx = np.unravel_index(int(np.argmax(d)), d.shape)
-    return float(d[idx]), tuple(int(i) for i in idx)

@@ -36,10 +36,6 @@ class PortError(JamBridgeError):
     """A MIDI port cannot be opened, or vanished."""
 
 
-class SyncError(JamBridgeError):
-    """The MIDI clock was lost or is unusable."""
-
-
 class UsageError(JamBridgeError):
     """Command-line options that cannot work: a value out of its range, options that do not go
     together. The CLI exits 2 for it, as argparse does for its own checks."""

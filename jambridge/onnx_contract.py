@@ -68,22 +68,6 @@ def present_name(layer: int, kind: str) -> str:
     return f"present.{layer}.{kind}"
 
 
-def input_names(n_layer: int) -> list[str]:
-    """All graph input names in order."""
-    names = [INPUT_IDS, SEQLENS_K, TOTAL_SEQUENCE_LENGTH]
-    for i in range(n_layer):
-        names += [past_name(i, "key"), past_name(i, "value")]
-    return names
-
-
-def output_names(n_layer: int) -> list[str]:
-    """All graph output names in order."""
-    names = [LOGITS]
-    for i in range(n_layer):
-        names += [present_name(i, "key"), present_name(i, "value")]
-    return names
-
-
 @dataclass(frozen=True)
 class TensorSpec:
     """One graph input or output: name, element type and shape (ints or axis names)."""

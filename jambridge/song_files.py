@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
 LMMS_SUFFIXES = (".mmp", ".mmpz")  # XML, and qCompress'd XML
 SONG_SUFFIXES = MIDI_SUFFIXES + LMMS_SUFFIXES
-# For file dialogs (Qt's filter syntax): the song files the app can open.
-SONG_FILE_FILTER = (
-    "Songs (*.mid *.midi *.mmp *.mmpz);;MIDI files (*.mid *.midi);;"
-    "LMMS projects (*.mmp *.mmpz);;All files (*)"
-)
 
 
 def is_lmms(path: str | os.PathLike[str]) -> bool:

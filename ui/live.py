@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from jambridge.bridge.transport import TICKS_PER_BEAT
 from jambridge.clip_tempo import clip_tempo
 from jambridge.music import BEATS_PER_BAR, Song
 from jambridge.ui.capture_panel import CaptureRequest
@@ -138,11 +137,7 @@ class Live(QObject):
             return
         now = self.clock()
         position = f"{status.bar}:{status.beat}"
-        tick = getattr(status, "tick", None)  # fractional song tick, when the session has it
-        if tick is not None:
-            beats = tick / TICKS_PER_BEAT
-        else:
-            beats = float((status.bar - 1) * BEATS_PER_BAR + status.beat - 1)
+        beats = float((status.bar - 1) * BEATS_PER_BAR + status.beat - 1)
         self.playhead.update(beats, status.bpm if status.playing else None, now)
         self.bpm = status.bpm or self.bpm
         if status.playing and status.bpm:

@@ -22,7 +22,6 @@ grammar mask (:mod:`jambridge.evaluation.sampling`) its samples always decode.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -261,8 +260,3 @@ def fit_on_split(
     new_lengths = docs[keep, 1]
     new_docs = np.stack([np.cumsum(new_lengths) - new_lengths, new_lengths], axis=1)
     return NGramModel.fit(stream, new_docs, vocab_size, order)
-
-
-def uniform_nll(vocab_size: int) -> float:
-    """The NLL per token (nats) of guessing uniformly: ln(vocab_size)."""
-    return math.log(vocab_size)

@@ -105,11 +105,6 @@ def swing(tick: int, shuffle: bool) -> int:
     return tick + 1 if shuffle and tick % (2 * STEP) == STEP else tick
 
 
-def thin(hits: Iterable[Hit], density: float) -> list[Hit]:
-    """The hits that play at ``density`` (0..1)."""
-    return [h for h in hits if h.rank <= density + 1e-9]
-
-
 def to_notes(hits: Iterable[Hit], low: int, high: int, offset_ticks: int = 0) -> list[Note]:
     """Turn hits into notes that a single MIDI channel can play.
 

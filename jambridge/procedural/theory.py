@@ -73,13 +73,6 @@ def chord_steps(key: Key, root: int, shape: str) -> tuple[int, ...]:
     return SHAPES["octave"]
 
 
-def root_near(key: Key, degree: int) -> int:
-    """``degree`` moved by an octave when that puts it closer to the tonic (a bass or lead line
-    moving to VI goes down a third, not up a sixth)."""
-    d = degree % 7
-    return d - 7 if degree_pitch(key, 0, d) > 6 else d
-
-
 def voice(pitches: list[int], center: int, low: int, high: int) -> tuple[int, ...]:
     """A voicing of ``pitches`` (any octave) inside ``low..high`` whose mean is nearest
     ``center``: every inversion at every octave is tried."""

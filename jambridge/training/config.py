@@ -67,7 +67,7 @@ def _check(name: str, ok: bool, allowed: str, value: Any) -> None:
 @dataclass(frozen=True)
 class ModelConfig(_JsonConfig):
     """The decoder's shape. Defaults are the shipped model's size (chosen by measurement:
-    see ``jambridge.engine`` for the speed trade-off)."""
+    see docs/engine-decode-speed.md for the speed trade-off)."""
 
     vocab_size: int = 1024  # token ids 0..vocab_size-1; set from the dataset's tokenizer
     # Size chosen by measurement on a 2-core CPU (jambridge.engine docstring has the table):

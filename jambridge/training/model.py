@@ -182,7 +182,3 @@ class GPT(nn.Module):
             out.append(nxt)
             logits, past = self(nxt, past)
         return torch.cat(out, dim=1)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
