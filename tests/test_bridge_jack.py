@@ -537,3 +537,14 @@ def test_bad_input_changes_nothing_but_the_log(jack_server, bridge):
     assert after.playing is False and after.bar == before.bar and after.beat == before.beat
     assert after.ignored_input - before.ignored_input == len(junk)
     assert after.notes_on == before.notes_on
+
+
+def test_a_session_on_real_jack_ports_stops_twice(jack_server, tmp_path):
+    """stop() is idempotent with JamBridge's own JACK ports (the soak's finally calls it again)."""
+    session = BridgeSession(
+        BridgeConfig(midi_api="jack", engine="pattern", capture_dir=str(tmp_path))
+    )
+    session.start()
+    session.stop()
+    session.stop()
+    assert session.status().playing is False

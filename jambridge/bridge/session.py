@@ -243,10 +243,12 @@ class BridgeSession(JackReconnect):
         if self._in is not None:
             self._in.close()
             self._in = None
-        if self._watch is not None:
-            self._out.close()
-            self._out = None
+        if self._watch is not None:  # the output before the watch; both once (stop is idempotent)
+            if self._out is not None:
+                self._out.close()
+                self._out = None
             self._watch.close()
+            self._watch = None
 
     def __enter__(self) -> BridgeSession:
         return self.start()
