@@ -15,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jambridge.errors import DataError
 from jambridge.music import BEATS_PER_BAR, ROLES, Song
 from jambridge.preset import Preset
 from jambridge.prompt import Prompt, load_prompt
+
+if TYPE_CHECKING:
+    from jambridge.riff import RiffSettings
 
 __all__ = ["ENGINES", "MAX_BARS", "Prompt", "generate", "load_prompt", "song_seconds",
            "split_stems"]  # fmt: skip
@@ -39,13 +43,16 @@ def generate(
     key_from_prompt: bool = True,
     on_bar: Callable[[int], None] | None = None,
     tempo_from_prompt: bool = True,
+    riff: RiffSettings | None = None,
 ) -> Song:
     """A ``bars``-bar song for ``preset`` (tracks limited to ``roles`` when given; a prompt's
     roles always play). ``on_bar`` is told the number of bars done as generation goes.
 
     With a ``prompt``, the song takes the prompt's key (found in its file: the key signature
     or an estimate) unless ``key_from_prompt`` is False, and the file's tempo unless
-    ``tempo_from_prompt`` is False (the user named them: they win).
+    ``tempo_from_prompt`` is False (the user named them: they win). ``riff`` says how the
+    prompt plays (:mod:`jambridge.riff`: keep, develop or continue, drumify); None: the
+    prompt opens the song and each engine goes on as it always has.
     """
     if not 1 <= bars <= MAX_BARS:  # the same limit for both engines
         raise DataError(f"bars must be in range 1..{MAX_BARS}, got {bars}")
@@ -60,7 +67,9 @@ def generate(
     prompt_tempo = prompt.tempo if prompt is not None and tempo_from_prompt else None
     if prompt_tempo is not None:
         preset = replace(preset, bpm=prompt_tempo)
-    if engine == "procedural":
+    if riff is not None and prompt is not None:
+        song = _riff_song(preset, bars, seed, engine, roles, prompt, riff, model_path, on_bar)
+    elif engine == "procedural":
         song = _procedural(preset, bars, seed, roles, prompt)
         if on_bar is not None:
             on_bar(bars)
@@ -70,6 +79,19 @@ def generate(
         song = generate_with_model(preset, bars, seed, roles, prompt, model_path, on_bar=on_bar)
     song = _apply_track_settings(song, preset)
     return replace(song, name=f"JamBridge {preset.name} ({engine}, seed {seed})")
+
+
+def _riff_song(preset, bars, seed, engine, roles, prompt, riff, model_path, on_bar) -> Song:
+    """The prompt played as ``riff`` says against the engine (drumify adds the drums)."""
+    from jambridge.riff import ModelBars, Riff, SongBars, riff_song
+
+    if riff.drumify:
+        roles = tuple(r for r in ROLES if r in (*roles, "drums"))
+    if engine == "procedural":
+        source = SongBars(_procedural(preset, bars, seed, roles, None))
+    else:
+        source = ModelBars.open(preset, roles, seed, model_path)
+    return riff_song(source, Riff.from_prompt(prompt), riff, bars, seed, preset.key, on_bar)
 
 
 def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | None) -> Song:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from jambridge.errors import DataError
 from jambridge.keyfinder import KeyFinding, find_key, scale_share
-from jambridge.music import ROLES, Bar, Key, Song, Track
+from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT, ROLES, Bar, Key, Note, Song, Track
 
 if TYPE_CHECKING:
     from jambridge.midi_io import ReadReport
@@ -51,6 +51,8 @@ class Prompt:
     parts: tuple[PromptPart, ...] = ()  # per role, where it came from (empty: not from a file)
     named_role: str | None = None  # the role the user named for it, if any
     path: str = ""  # the file it was read from
+    # The same bars as played, before quantization (empty: only the quantized bars are known).
+    played: tuple[Bar, ...] = ()
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -113,10 +115,29 @@ def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) ->
     held = [t.role for t in quantized.tracks if any(b.track(t.role).notes for b in bars)]
     templates = {r: default_track(r) for r in held}
     kept = tuple(Bar(tuple(templates[r].with_notes(b.track(r).notes) for r in held)) for b in bars)
+    played = _played_bars([c.track for c in chosen if c.track.role in held], first, len(kept))
     parts = tuple(_part(c, kept, report) for c in chosen if c.track.role in held)
     main = min(held, key=_PROMPT_ROLE_ORDER.index)
     finding = find_key(song, min_weight_beats=1.0)  # the whole file: more to go on than 8 bars
-    return Prompt(main, kept, song.tempo_bpm, finding, parts, role, str(path))
+    return Prompt(main, kept, song.tempo_bpm, finding, parts, role, str(path), played)
+
+
+def _played_bars(tracks: list[Track], first: int, count: int) -> tuple[Bar, ...]:
+    """Bars ``first`` .. ``first + count - 1`` of ``tracks`` as played: each note in the bar
+    its onset quantizes into (a note played just before the first bar line starts on it)."""
+    from jambridge.tokenizer import default_track
+
+    per_bar: list[dict[str, list[Note]]] = [{t.role: [] for t in tracks} for _ in range(count)]
+    for t in tracks:
+        for n in t.notes:
+            i = round(n.start_beats * GRID_PER_BEAT) // (BEATS_PER_BAR * GRID_PER_BEAT) - first
+            if 0 <= i < count:
+                start = max(n.start_beats - (first + i) * BEATS_PER_BAR, 0.0)
+                per_bar[i][t.role].append(replace(n, start_beats=start))
+    order = [r for r in ROLES if any(t.role == r for t in tracks)]
+    return tuple(
+        Bar(tuple(default_track(r).with_notes(d[r]) for r in order)) for d in per_bar
+    )  # fmt: skip
 
 
 class _Choice(NamedTuple):

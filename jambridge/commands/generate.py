@@ -16,152 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from jambridge.commands.arg_types import at_least, in_range
-from jambridge.generation import MAX_BARS
-from jambridge.music import ROLES
+from jambridge.commands.generate_args import add_arguments, riff_settings
 
-
-def _roles(text: str) -> tuple[str, ...]:
-    roles = tuple(r.strip() for r in text.split(",") if r.strip())
-    bad = [r for r in roles if r not in ROLES]
-    if bad or not roles:
-        raise argparse.ArgumentTypeError(f"tracks must be a comma list of {', '.join(ROLES)}")
-    return roles
-
-
-def _bars(text: str) -> int | range:
-    """``N`` (a count, or with --infill one bar) or ``A-B`` (bars A..B, 1-based, inclusive)."""
-    first, sep, last = text.partition("-")
-    try:
-        lo, hi = int(first), int(last) if sep else None
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected N or A-B, got {text!r}") from None
-    if hi is None:
-        return in_range(1, MAX_BARS)(text)
-    if not 1 <= lo <= hi <= MAX_BARS:
-        raise argparse.ArgumentTypeError(f"bar range must be A-B with 1 <= A <= B, got {text!r}")
-    return range(lo - 1, hi)
-
-
-def _control(text: str) -> tuple[str, str, int]:
-    """``ROLE.KIND=BIN`` -> (role, kind, bin); the range is checked with the preset's rules."""
-    target, sep, value = text.partition("=")
-    role, dot, kind = target.partition(".")
-    try:
-        bin_ = int(value)
-    except ValueError:
-        bin_ = -1
-    if not (sep and dot and role in ROLES and kind and bin_ >= 0):
-        raise argparse.ArgumentTypeError(f"expected ROLE.KIND=BIN (e.g. bass.poly=0), got {text!r}")
-    return role, kind, bin_
-
-
-def _groove(text: str) -> tuple[tuple[str, ...], float]:
-    """``AMOUNT`` (every track) or ``ROLE=AMOUNT`` -> (roles, amount)."""
-    role, sep, value = text.rpartition("=")
-    try:
-        amount = float(value)
-    except ValueError:
-        amount = -1.0
-    if (sep and role not in ROLES) or not 0.0 <= amount <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected AMOUNT or ROLE=AMOUNT in 0..1, got {text!r}")
-    return ((role,) if sep else ROLES), amount
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``jambridge generate``."""
-    p.add_argument(
-        "--preset",
-        default="techno",
-        help="preset name (see presets/) or a preset JSON file (default: techno)",
-    )
-    p.add_argument(
-        "--bars",
-        type=_bars,
-        default=16,
-        help="bars to generate (default 16); with --infill, the bars to write afresh: N or A-B "
-        "(1-based, inclusive)",
-    )
-    p.add_argument(
-        "--seed", type=int, default=None, help="random seed (default: a new one, printed)"
-    )
-    p.add_argument(
-        "--temperature",
-        type=float,
-        default=None,
-        help="sampling temperature for every track (default: the preset's)",
-    )
-    p.add_argument(
-        "--bpm", type=float, default=None, help="tempo (default: the prompt's, else the preset's)"
-    )
-    p.add_argument(
-        "--key",
-        default=None,
-        help="key, e.g. 'A minor', 'Am', 'Bb major' (default: the prompt's, else the preset's)",
-    )
-    p.add_argument(
-        "--tracks",
-        type=_roles,
-        default=None,
-        metavar="ROLE,...",
-        help=f"tracks to write, from {','.join(ROLES)} (default: the preset's)",
-    )
-    p.add_argument(
-        "--prompt",
-        metavar="FILE",
-        help="a riff to continue and accompany, every track in its role: a MIDI file or an "
-        "LMMS project (.mmp, .mmpz)",
-    )
-    p.add_argument(
-        "--prompt-role",
-        choices=ROLES,
-        help="take only the prompt's track of this role (or its only track, played as this role)",
-    )
-    p.add_argument(
-        "--control",
-        action="append",
-        type=_control,
-        default=[],
-        metavar="ROLE.KIND=BIN",
-        help="a per-bar control the model obeys (v2 models): poly, dur or rep, e.g. "
-        "chords.poly=2 (3 notes at once), bass.dur=0 (16ths), lead.rep=4 (loops); repeatable",
-    )
-    p.add_argument(
-        "--groove",
-        action="append",
-        type=_groove,
-        default=[],
-        metavar="[ROLE=]AMOUNT",
-        help="micro-timing kept, 0 (on the grid) .. 1 (as the model plays it); repeatable",
-    )
-    p.add_argument(
-        "--infill",
-        metavar="FILE",
-        help="write --bars of --tracks of FILE (MIDI or LMMS) afresh, with the music before and "
-        "after them as context; everything else stays as it is (v2 models)",
-    )
-    p.add_argument(
-        "--variations",
-        type=at_least(1),
-        default=1,
-        metavar="K",
-        help="write K variations: OUT-1.mid .. OUT-K.mid",
-    )
-    p.add_argument("--stems", metavar="DIR", help="also write one .mid per track into DIR")
-    p.add_argument(
-        "--engine",
-        choices=("model", "procedural"),
-        default="model",
-        help="the shipped model (default) or the rule-based generator",
-    )
-    p.add_argument("--model", metavar="MODEL.onnx", help="use this model instead of the default")
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUT.mid",
-        help="output file (.mid added if missing)",
-    )
+__all__ = ["add_arguments", "output_paths", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -173,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     if args.infill:
+        riff_settings(args)  # a riff option without --prompt is refused here too
         return _run_infill(args, t0)
     if isinstance(args.bars, range):
         raise UsageError("--bars A-B is a bar range for --infill; give a count to generate")
@@ -185,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     except JamBridgeError as err:  # an option value out of range: a usage error
         raise UsageError(str(err)) from None
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
+    riff = _checked_riff(args, prompt)
     if prompt is not None:
-        _report_prompt(prompt, preset.key if args.key else None, args.bpm)
+        _report_prompt(prompt, preset.key if args.key else None, args.bpm, riff)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     paths = output_paths(args.output, args.variations)
     _check_outputs(paths, args.prompt)
@@ -195,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         with _progress(args.bars, path) as on_bar:
             song = generate(preset, args.bars, seed + k, args.engine, prompt, args.model,
                             args.tracks, key_from_prompt=args.key is None,
-                            on_bar=on_bar, tempo_from_prompt=args.bpm is None)  # fmt: skip
+                            on_bar=on_bar, tempo_from_prompt=args.bpm is None,
+                            riff=riff)  # fmt: skip
         write_midi(song, path)
         stem_paths = []
         if stems is not None:
@@ -214,13 +74,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_prompt(prompt, key, bpm: float | None) -> None:
-    """What the prompt became on stdout (tracks and roles, key, tempo); each contradiction
-    with ``key`` / ``--prompt-role`` as one ``warning:`` line on stderr."""
+def _checked_riff(args: argparse.Namespace, prompt):
+    """The riff settings, refused (a usage error) when they cannot work with this prompt."""
+    from jambridge.errors import UsageError
+    from jambridge.riff import Riff
+
+    riff = riff_settings(args, prompt.roles if prompt is not None else ())
+    if riff is not None and riff.mode == "develop" and riff.return_every:
+        length = Riff.from_prompt(prompt).length_bars
+        if riff.return_every <= length:
+            raise UsageError(
+                f"--riff-return {riff.return_every} must be longer than the prompt's riff "
+                f"({length} bar{'s' if length != 1 else ''}): no bar would be developed"
+            )
+    return riff
+
+
+def _report_prompt(prompt, key, bpm: float | None, riff) -> None:
+    """What the prompt became on stdout (tracks and roles, key, tempo, how the riff plays);
+    each contradiction with ``key`` / ``--prompt-role`` as one ``warning:`` line on stderr."""
     from jambridge.prompt import prompt_warnings, report_lines
+    from jambridge.riff import Riff
 
     for line in report_lines(prompt, bpm):
         print(line)
+    if riff is not None:
+        print(riff.describe(Riff.from_prompt(prompt)))
     for line in prompt_warnings(prompt, key):
         print(f"warning: {line}", file=sys.stderr)
 
