@@ -18,13 +18,13 @@ The validation split is chosen by a hash of the file's bytes (procedural songs: 
 so adding files never moves an old file between splits. Corrupt or hostile files are skipped and
 counted with their reason; they never stop the build.
 
-Song -> documents lives in :mod:`jambridge.dataset_docs`, the report in
-:mod:`jambridge.dataset_report`; this module is the config, the workers and the build.
+Song -> documents lives in :mod:`jambridge.dataset_docs`, a worker's job in
+:mod:`jambridge.dataset_jobs`, the report in :mod:`jambridge.dataset_report`; this module is the
+config, the sources, the plan and the build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,17 +32,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
-from itertools import chain
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from jambridge.dataset_docs import documents, fill_documents, song_stats, transpose
+from jambridge.dataset_jobs import dispatch
 from jambridge.dataset_report import make_report
-from jambridge.errors import DataError, JamBridgeError
-from jambridge.keyfinder import find_key
-from jambridge.music import ROLES, Key, Song
+from jambridge.errors import DataError
 from jambridge.progress import Progress
 from jambridge.song_files import MIDI_SUFFIXES, is_song_file  # noqa: F401 (MIDI_SUFFIXES: API)
 from jambridge.tokenizer import Tokenizer, TokenizerConfig
@@ -95,18 +92,6 @@ class BuildConfig:
                 raise DataError(f"{name} must be {rule}, got {getattr(self, name)!r}")
 
 
-@dataclass
-class FileResult:
-    """What one worker job returns (picklable)."""
-
-    name: str
-    source: int
-    split: str = "train"
-    skipped: str = ""  # reason, when skipped
-    docs: list[np.ndarray] = field(default_factory=list)
-    stats: Counter = field(default_factory=Counter)
-
-
 def parse_source(spec: str) -> tuple[str, str]:
     """``PATH[:STYLE]`` -> (path, style); the style defaults from the folder name.
 
@@ -141,132 +126,6 @@ def find_midi_files(path: str | Path) -> list[Path]:
     if not p.is_dir():
         raise DataError(f"source {path} is neither a folder nor a file")
     return sorted(f for f in p.rglob("*") if is_song_file(f) and f.is_file())
-
-
-# -- worker side ---------------------------------------------------------------------------------
-
-
-def _split_of(digest: str, val_fraction: float) -> str:
-    return "val" if int(digest[:8], 16) % 10_000 < val_fraction * 10_000 else "train"
-
-
-def _encode_versions(
-    tok: Tokenizer, song: Song, digest: str, cfg: BuildConfig, split: str, result: FileResult
-) -> None:
-    """The song's documents (and, in train, its transposed copies') into ``result``."""
-    rng = np.random.default_rng([cfg.seed, int(digest[:12], 16)])
-    song_stats(tok, song, result.stats)
-    versions = [song]
-    pitched = any(t.role != "drums" and t.notes for t in song.tracks)
-    if split == "train" and pitched and cfg.transpositions > 0:
-        lo, hi = cfg.transpose_range
-        shifts = [s for s in range(lo, hi + 1) if s != 0]
-        for s in rng.choice(shifts, size=min(cfg.transpositions, len(shifts)), replace=False):
-            t = transpose(song, int(s))
-            if t is not None:
-                versions.append(t)
-    for v in versions:
-        q = tok.quantize_song(v)
-        fills = -(-q.length_bars // cfg.fill_every_bars) if cfg.fill_every_bars else 0
-        for doc in chain(
-            documents(tok, q, rng, cfg.max_doc_tokens, result.stats),
-            fill_documents(tok, q, rng, cfg.max_doc_tokens, fills, result.stats),
-        ):
-            result.docs.append(doc)
-            result.stats["tokens"] += len(doc)
-    result.stats["versions"] += len(versions)
-
-
-def _process_file(job: tuple[str, int, str, BuildConfig]) -> FileResult:
-    path, source, style, cfg = job
-    result = FileResult(name=path, source=source)
-    from jambridge.song_files import song_bytes_to_song  # MIDI files and LMMS projects
-
-    try:
-        size = os.path.getsize(path)
-        if size > cfg.max_file_bytes:
-            result.skipped = f"file larger than {cfg.max_file_bytes} bytes"
-            return result
-        data = Path(path).read_bytes()
-        digest = hashlib.sha1(data).hexdigest()
-        song, _report = song_bytes_to_song(data, path)
-        if song.note_count() == 0:
-            result.skipped = "no notes after role assignment"
-            return result
-        song = replace(song, style=style, key=find_key(song).key)  # a wrong signature loses
-        result.split = _split_of(digest, cfg.val_fraction)
-        _encode_versions(_tokenizer(), song, digest, cfg, result.split, result)
-    except JamBridgeError as err:
-        result.skipped = _reason(err, path)
-    except Exception as err:  # a hostile file must never stop the build; the exception's
-        # type names the skip reason, so a bug in the reader still shows in the report
-        result.skipped = f"unreadable ({type(err).__name__})"
-    if result.skipped:
-        result.docs.clear()
-    return result
-
-
-def _process_procedural(job: tuple[int, int, str, BuildConfig]) -> FileResult:
-    seed, source, style, cfg = job
-    from jambridge.procedural import generate_song, style_feel
-    from jambridge.procedural.styles import style_params
-
-    rng = np.random.default_rng([cfg.seed, 7, seed])
-    roles = list(ROLES)
-    if rng.random() < 0.25:  # teach the model songs with some roles off
-        drop = rng.choice(ROLES[1:], size=int(rng.integers(1, 3)), replace=False)
-        roles = [r for r in roles if r not in drop]
-    density = {r: float(rng.uniform(0.15, 0.95)) for r in roles}
-    tonic = int(rng.integers(0, 12))
-    key = Key(tonic, "minor" if rng.random() < 0.85 else "major")
-    bars = int(rng.integers(cfg.procedural_bars[0], cfg.procedural_bars[1] + 1))
-    song = generate_song(
-        style=style,
-        bars=bars,
-        seed=int(seed),
-        key=key,
-        roles=roles,
-        density=density,
-        sections=bool(rng.random() < 0.7),
-        feel=style_feel(style_params(style), int(seed), float(rng.uniform(0.0, 1.0))),
-    )
-    digest = hashlib.sha1(f"procedural-{cfg.seed}-{seed}".encode()).hexdigest()
-    result = FileResult(name=f"procedural:{style}:{seed}", source=source)
-    result.split = _split_of(digest, cfg.val_fraction)
-    # Procedural songs already cover all keys: no transposed copies.
-    _encode_versions(
-        _tokenizer(), song, digest, replace(cfg, transpositions=0), result.split, result
-    )
-    return result
-
-
-def _reason(err: Exception, path: str) -> str:
-    """A skip reason that groups files: the message without its leading file name."""
-    text = str(err)
-    if text.startswith(f"{path}: "):
-        text = text[len(path) + 2 :]
-    return f"{type(err).__name__}: {text[:100]}"
-
-
-_TOKENIZER: Tokenizer | None = None
-
-
-def _tokenizer() -> Tokenizer:
-    global _TOKENIZER  # one per worker process
-    if _TOKENIZER is None:
-        _TOKENIZER = Tokenizer()
-    return _TOKENIZER
-
-
-def _dispatch(job):
-    if not isinstance(job, tuple):  # a re-styled song
-        from jambridge.dataset_restyle import process_restyle
-
-        return process_restyle(job)
-    return _process_procedural(job) if isinstance(job[0], int) else _process_file(job)
-
-
-# -- parent side ---------------------------------------------------------------------------------
 
 
 def _plan(cfg: BuildConfig) -> tuple[list[dict], list]:
@@ -330,7 +189,7 @@ def build(cfg: BuildConfig, show_progress: bool = True) -> dict:
         Progress(len(jobs), "files", "data build", enabled=show_progress) as bar,
         ProcessPoolExecutor(max_workers=cfg.workers) as pool,
     ):
-        for r in pool.map(_dispatch, jobs, chunksize=8):
+        for r in pool.map(dispatch, jobs, chunksize=8):
             bar.update(1, skipped=sum(skipped.values()))
             if r.skipped:
                 skipped[r.skipped] += 1

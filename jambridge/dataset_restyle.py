@@ -23,14 +23,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jambridge.dataset import (
-    BuildConfig,
+from jambridge.dataset import BuildConfig, find_midi_files
+from jambridge.dataset_jobs import (
     FileResult,
-    _encode_versions,
-    _reason,
-    _split_of,
-    _tokenizer,
-    find_midi_files,
+    encode_versions,
+    skip_reason,
+    split_of,
+    worker_tokenizer,
 )
 from jambridge.errors import DataError, JamBridgeError
 from jambridge.music import Song
@@ -118,11 +117,11 @@ def process_restyle(job: RestyleJob) -> FileResult:
     seed = int(hashlib.sha1(text.encode()).hexdigest()[:12], 16)
     try:
         song, digest = _song_and_digest(job, seed)
-        result.split = _split_of(digest, job.cfg.val_fraction)
+        result.split = split_of(digest, job.cfg.val_fraction)
         cfg = replace(job.cfg, transpositions=0)
-        _encode_versions(_tokenizer(), song, digest, cfg, result.split, result)
+        encode_versions(worker_tokenizer(), song, digest, cfg, result.split, result)
     except (JamBridgeError, OSError) as err:
-        result.skipped = _reason(err, job.path)
+        result.skipped = skip_reason(err, job.path)
     except Exception as err:  # as for files: a bug or a hostile file is a counted skip
         result.skipped = f"unreadable ({type(err).__name__})"
     if result.skipped:

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from jambridge.dataset import BuildConfig, _process_file, build, load_split, parse_source
+from jambridge.dataset import BuildConfig, build, load_split, parse_source
+from jambridge.dataset_jobs import process_file
 from jambridge.errors import DataError
 from jambridge.tokenizer import Tokenizer
-from tests.midi_factory import Part, write_midi_file, write_raw
+from tests.support.midi_factory import Part, write_midi_file, write_raw
 
 
 def _song_parts(shift: int) -> list[Part]:
@@ -173,7 +174,7 @@ def test_an_unexpected_reader_failure_skips_the_file(corpus, tmp_path, monkeypat
 
     monkeypatch.setattr(jambridge.midi_io, "midi_bytes_to_song", explode)
     cfg = BuildConfig(sources=(), out=str(tmp_path), workers=1)
-    result = _process_file((str(corpus / "song0.mid"), 0, "other", cfg))
+    result = process_file((str(corpus / "song0.mid"), 0, "other", cfg))
     assert result.skipped == "unreadable (ZeroDivisionError)" and not result.docs
 
 

@@ -74,9 +74,24 @@ class Lane(QWidget):
         grid = QGridLayout(controls)
         grid.setContentsMargins(4, 2, 4, 2)
         grid.setVerticalSpacing(2)
+        grid.addLayout(self._top_row(drag_provider), 0, 0, 1, 4)
+        self._add_sliders(grid)
+        self._add_output_boxes(grid)
+        grid.setRowStretch(4, 1)
 
-        title = QLabel(ROLE_SPECS[role].track_name)
-        title.setStyleSheet(f"font-weight: bold; color: {ROLE_COLORS[role]};")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(controls)
+        layout.addWidget(self.roll, 1)
+        self.apply_settings(TrackSettings.default(role))
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _top_row(self, drag_provider: Callable[[], Path | None]) -> QHBoxLayout:
+        """Title, on/off, mute/solo/lock, regenerate and the drag handle."""
+        title = QLabel(ROLE_SPECS[self.role].track_name)
+        title.setStyleSheet(f"font-weight: bold; color: {ROLE_COLORS[self.role]};")
         self.enabled_box = QCheckBox("on")
         self.enabled_box.setToolTip("Generate this track")
         self.enabled_box.toggled.connect(lambda v: self._emit("enabled", v))
@@ -91,7 +106,7 @@ class Lane(QWidget):
             button.setCheckable(True)
             button.setStyleSheet(TOGGLE_STYLE.format(on=colour))
             button.setToolTip(tip)
-            button.setObjectName(f"{name}_{role}")
+            button.setObjectName(f"{name}_{self.role}")
             button.toggled.connect(lambda v, n=name: self._emit(n, v))
             self.toggles[name] = button
             top.addWidget(button)
@@ -101,17 +116,19 @@ class Lane(QWidget):
         self.regen_button.clicked.connect(lambda: self.regenerate_clicked.emit(self.role))
         top.addWidget(self.regen_button)
         self.drag_handle = DragHandle(drag_provider, "⠿")
-        self.drag_handle.setToolTip(f"Drag the {role} track into a DAW track as a .mid clip")
+        self.drag_handle.setToolTip(f"Drag the {self.role} track into a DAW track as a .mid clip")
         top.addWidget(self.drag_handle)
         top.addStretch(1)
-        grid.addLayout(top, 0, 0, 1, 4)
+        return top
 
+    def _add_sliders(self, grid: QGridLayout) -> None:
+        """One row per :data:`SLIDERS` entry: caption, slider, value."""
         self.sliders: dict[str, QSlider] = {}
         self._slider_labels: dict[str, QLabel] = {}
         for row, (name, (label, tip, steps, maximum)) in enumerate(SLIDERS.items(), start=1):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, int(round(maximum * steps)))
-            slider.setObjectName(f"{name}_{role}")
+            slider.setObjectName(f"{name}_{self.role}")
             slider.setToolTip(tip)
             value = QLabel()
             value.setFixedWidth(32)
@@ -124,14 +141,16 @@ class Lane(QWidget):
             grid.addWidget(value, row, 3)
             self.sliders[name], self._slider_labels[name] = slider, value
 
+    def _add_output_boxes(self, grid: QGridLayout) -> None:
+        """The GM program (dragged clips) and the MIDI channel."""
         self.program_box = QComboBox()
-        if role == "drums":  # drums play the GM kit on channel 10; the program is not used
+        if self.role == "drums":  # drums play the GM kit on channel 10; the program is not used
             self.program_box.addItem("GM drum kit")
         else:
             self.program_box.addItems([program_label(p) for p in range(len(GM_PROGRAM_NAMES))])
         self.program_box.setToolTip("GM program written to dragged clips")
         self.program_box.currentIndexChanged.connect(lambda p: self._emit("program", p))
-        self.program_box.setEnabled(role != "drums")
+        self.program_box.setEnabled(self.role != "drums")
         self.channel_box = QSpinBox()
         self.channel_box.setRange(1, 16)
         self.channel_box.setPrefix("ch ")
@@ -139,14 +158,6 @@ class Lane(QWidget):
         self.channel_box.valueChanged.connect(lambda c: self._emit("channel", c))
         grid.addWidget(self.program_box, 3, 0, 1, 3)
         grid.addWidget(self.channel_box, 3, 3)
-        grid.setRowStretch(4, 1)
-
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(controls)
-        layout.addWidget(self.roll, 1)
-        self.apply_settings(TrackSettings.default(role))
 
     # -- values --------------------------------------------------------------------------------
 

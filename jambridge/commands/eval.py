@@ -55,6 +55,14 @@ def _held_out(text: str) -> tuple[str, str, float]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    _add_sets(p)
+    p.add_argument("--out", default="eval_report", metavar="DIR", help="report folder")
+    _add_sizes(p)
+    _add_report_options(p)
+
+
+def _add_sets(p: argparse.ArgumentParser) -> None:
+    """What is scored: held-out songs, real and generated music, models, baselines."""
     p.add_argument(
         "--held-out",
         action="append",
@@ -105,7 +113,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help="procedural,ngram,shuffled (default: all) or none",
     )
-    p.add_argument("--out", default="eval_report", metavar="DIR", help="report folder")
+
+
+def _add_sizes(p: argparse.ArgumentParser) -> None:
+    """How much is read, scored and sampled, and the seed."""
     p.add_argument(
         "--segment-bars", type=at_least(1), default=4, help="bars per feature segment (default 4)"
     )
@@ -132,6 +143,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="sampling temperature of the n-gram and the model (default 1)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of subsets, baselines and sampling")
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    """What the report leaves out, and the JSON line."""
     p.add_argument(
         "--no-train-reference",
         action="store_true",

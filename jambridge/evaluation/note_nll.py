@@ -51,9 +51,9 @@ class NoteNll:
 
 def is_held_out(data: bytes, val_fraction: float) -> bool:
     """The dataset builder's validation rule (a hash of the file's bytes)."""
-    from jambridge.dataset import _split_of
+    from jambridge.dataset_jobs import split_of
 
-    return _split_of(hashlib.sha1(data).hexdigest(), val_fraction) == "val"
+    return split_of(hashlib.sha1(data).hexdigest(), val_fraction) == "val"
 
 
 def held_out_songs(
