@@ -178,9 +178,9 @@ class _Scan:
                 queue = open_notes.setdefault((msg.channel, msg.note), [])
                 queue.append((tick, msg.velocity, programs[msg.channel]))
             elif kind == "note_off" or kind == "note_on":
-                queue = open_notes.get((msg.channel, msg.note))
-                if queue:  # a note-off without a note-on is ignored
-                    start, velocity, program = queue.pop(0)
+                pending = open_notes.get((msg.channel, msg.note))
+                if pending:  # a note-off without a note-on is ignored
+                    start, velocity, program = pending.pop(0)
                     notes = streams.setdefault((msg.channel, program), [])
                     notes.append((start, tick, msg.note, velocity))
             elif kind == "program_change":

@@ -129,10 +129,10 @@ def count_events(
                 length, pos = _var_len(data, pos + (status == 0xFF))  # meta: a type byte first
                 payload += length
             else:
-                length = _DATA_BYTES.get(status >> 4 if status < 0xF0 else status)
-                if length is None:
+                data_bytes = _DATA_BYTES.get(status >> 4 if status < 0xF0 else status)
+                if data_bytes is None:
                     return count, payload
-                length = max(0, length - peeked)
+                length = max(0, data_bytes - peeked)
             pos += length
             count += 1
             if count > max_events or payload > max_payload or pos > end:

@@ -313,9 +313,9 @@ def _merge(role: str, sources: list[Source]) -> tuple[Track, int]:
     notes = (n for s in sources for n in s.notes)
     if role == "drums":
         notes = (replace(n, pitch=DRUM_KEY_MAP.get(n.pitch, n.pitch)) for n in notes)
-    notes, duplicates = tidy_notes(notes)
+    tidied, duplicates = tidy_notes(notes)
     track = Track(role=role, program=main.program, channel=main.channel, name=main.name)
-    return track.with_notes(notes), duplicates
+    return track.with_notes(tidied), duplicates
 
 
 def _unique_channels(tracks: dict[str, Track], derived: frozenset[str]) -> list[Track]:
