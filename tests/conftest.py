@@ -47,3 +47,11 @@ def jack_server():
             else:
                 os.environ[key] = value
         server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses ``qtbot`` as ``qt`` (tools/check.sh runs those after the fast
+    tests)."""
+    for item in items:
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.qt)
