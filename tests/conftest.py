@@ -28,7 +28,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def jack_server():
-    from jambridge.bridge.jack import missing_tools, start_server
+    from jambridge.bench.jack import missing_tools, start_server
 
     missing = missing_tools()
     if missing:

@@ -3,8 +3,8 @@ bombs, FIFOs, devices), JSON (presets, CC maps, the take index, model metadata) 
 (corrupt ONNX, the shipped model with hostile metadata). Whatever comes in, what comes out is
 nothing but one-line errors of the package's own classes, within 1 GB of memory and 10 s a case.
 
-The corpus (tests/adversarial_corpus.py) runs in a fresh process so its peak RSS is its own; a
-case that blocks or loops is cut by an alarm and reported as a hang. Hypothesis adds random
+The corpus (tests/support/adversarial_corpus.py) runs in a fresh process so its peak RSS is its own;
+a case that blocks or loops is cut by an alarm and reported as a hang. Hypothesis adds random
 structured data straight into the validators.
 """
 
@@ -26,7 +26,7 @@ from jambridge.onnx_contract import parse_metadata
 from jambridge.preset import preset_from_dict
 from jambridge.safe_json import loads
 from jambridge.ui.take_index import take_from_data
-from tests.adversarial_corpus import ACCEPTED, CASE_SECONDS, Case, make_corpus
+from tests.support.adversarial_corpus import ACCEPTED, CASE_SECONDS, Case, make_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK_LIMIT_MB = 1024
@@ -40,7 +40,7 @@ def verdicts(tmp_path_factory) -> tuple[list[dict], float]:
     manifest = folder / "manifest.json"
     manifest.write_text(json.dumps([c.__dict__ for c in cases]))
     done = subprocess.run(
-        [sys.executable, "-m", "tests.adversarial_corpus", str(manifest)],
+        [sys.executable, "-m", "tests.support.adversarial_corpus", str(manifest)],
         capture_output=True, text=True, timeout=len(cases) * CASE_SECONDS + 60, cwd=ROOT,
     )  # fmt: skip
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]

@@ -1,6 +1,6 @@
 """The timing benchmark's yardstick: the clock-derived ideal of a note (pure, synthetic pulses).
 
-The benchmark itself needs JACK and minutes; ``python -m jambridge.bridge.bench_timing`` runs it.
+The benchmark itself needs JACK and minutes; ``python -m jambridge.bench.timing`` runs it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 
-from jambridge.bridge.bench_timing import _local_errors, clock_gain
+from jambridge.bench.timing import _local_errors, clock_gain
 
 CLOCK, PERIOD_MS = (0xF8,), 1.333
 

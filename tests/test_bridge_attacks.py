@@ -3,7 +3,7 @@
 Each test is one regression from the attack on the first hour of use: retro-capture spam
 against the generator pipe, input floods, an unterminated sysex, an absurd tempo, and a JACK
 server that dies and comes back. The clock peer and recorder are those of
-``test_bridge_jack`` (``python -m jambridge.bridge.peer``); the bridge runs in this process
+``test_bridge_jack`` (``python -m jambridge.bench.peer``); the bridge runs in this process
 where its notes are measured, and as ``jambridge bridge`` (the CLI) where SIGINT is.
 """
 
@@ -29,11 +29,11 @@ from test_bridge_jack import (
     run_peer,
 )
 
+from jambridge.bench.jack import JackServer, popen
 from jambridge.bridge.events import LogLine, TransportChanged
-from jambridge.bridge.jack import JackServer, popen
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, SENDS_PER_CYCLE, jack_port_name
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, SENDS_PER_CYCLE, jack_port_name
+from jambridge.bridge.playback.sources import CRASH, KICK
 from jambridge.bridge.session import BridgeConfig, BridgeSession
-from jambridge.bridge.sources import CRASH, KICK
 
 pytestmark = pytest.mark.jack
 
@@ -153,7 +153,7 @@ def test_sigint_stops_the_bridge_within_a_second_under_a_flood(jack_server, tmp_
 
 _STALLED_SENDER = """
 import os, signal, sys, time
-from jambridge.bridge.ports import RtMidiOut
+from jambridge.bridge.io.ports import RtMidiOut
 out = RtMidiOut("jack")
 os.kill(int(sys.argv[1]), signal.SIGSTOP)  # jackd stopped: no cycles, nobody empties the ring
 time.sleep(0.1)

@@ -1,6 +1,6 @@
 """Integration: the bridge on a real JACK server (dummy driver), peer processes as the DAW.
 
-A clock peer (``python -m jambridge.bridge.peer``) sends clock, Start/Stop/Continue/SPP and
+A clock peer (``python -m jambridge.bench.peer``) sends clock, Start/Stop/Continue/SPP and
 notes into "JamBridge In" and logs what it sent and when; the bridge's output port is tapped
 (what it sent, when), and a recorder peer listens to "JamBridge Out" (what the DAW heard: stuck
 notes are judged there). All use ``time.perf_counter``, the machine's monotonic clock, so the
@@ -9,7 +9,7 @@ JACK drops a message or the dummy driver's frame clock wanders on a loaded machi
 time at every xrun, so frame times are not used here).
 The bar source is the test pattern (kick every beat, crash on the downbeat, a lead note
 counting bars), generated in its own process as in production. Tolerances are loose (a loaded
-2-core machine); ``python -m jambridge.bridge.bench_timing`` measures the exact numbers.
+2-core machine); ``python -m jambridge.bench.timing`` measures the exact numbers.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from jambridge.bench.jack import popen
 from jambridge.bridge.events import CaptureSaved, TransportChanged
-from jambridge.bridge.jack import popen
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, RtMidiOut, jack_port_name
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, RtMidiOut, jack_port_name
+from jambridge.bridge.playback.sources import CRASH, KICK
 from jambridge.bridge.session import BridgeConfig, BridgeSession
-from jambridge.bridge.sources import CRASH, KICK
 from jambridge.midi_io import read_midi
 
 pytestmark = pytest.mark.jack
@@ -77,10 +77,10 @@ def bridge(jack_server, tmp_path_factory):
 
 
 class Peer:
-    """A peer subprocess (see jambridge.bridge.peer)."""
+    """A peer subprocess (see jambridge.bench.peer)."""
 
     def __init__(self, jack_server, name: str, script: list, record: bool = False) -> None:
-        cmd = [sys.executable, "-m", "jambridge.bridge.peer", "--name", name,
+        cmd = [sys.executable, "-m", "jambridge.bench.peer", "--name", name,
                "--script", json.dumps(script)] + (["--record"] if record else [])  # fmt: skip
         self.name = name
         self.proc = popen(

@@ -22,9 +22,9 @@ from jambridge.bridge import capture as capture_module
 from jambridge.bridge.capture import CaptureRecorder, CaptureWriter, write_capture
 from jambridge.bridge.controls import ArmCapture
 from jambridge.bridge.events import CaptureSaved, LogLine
+from jambridge.bridge.playback.sources import PatternSource
+from jambridge.bridge.playback.streaming import InlineGenerator
 from jambridge.bridge.session import BridgeConfig, BridgeSession
-from jambridge.bridge.sources import PatternSource
-from jambridge.bridge.streaming import InlineGenerator
 from jambridge.errors import DataError
 from jambridge.midi_io import read_midi
 

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from jambridge.cli import main  # noqa: E402
 from jambridge.training.trainer import CHECKPOINT_FORMAT  # noqa: E402
-from tests.model_factory import write_dataset  # noqa: E402
+from tests.support.model_factory import write_dataset  # noqa: E402
 
 
 class _Payload:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jambridge.bridge.clock import ClockFollower
-from jambridge.bridge.messages import check
-from jambridge.bridge.tempo import TempoConfig, TempoModel
-from jambridge.bridge.transport import (
+from jambridge.bridge.io.messages import check
+from jambridge.bridge.timing.clock import ClockFollower
+from jambridge.bridge.timing.tempo import TempoConfig, TempoModel
+from jambridge.bridge.timing.transport import (
     TICKS_PER_BAR,
     Locate,
     Play,

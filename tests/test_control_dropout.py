@@ -4,7 +4,7 @@ import numpy as np
 
 from jambridge.tokenizer import Tokenizer
 from jambridge.training.data import ControlDropout, _ControlIds
-from tests.model_factory import synthetic_song
+from tests.support.model_factory import synthetic_song
 
 TOK = Tokenizer()
 IDS = _ControlIds(TOK.to_json())

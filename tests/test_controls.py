@@ -7,13 +7,13 @@ import pytest
 
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.events import ControlsChanged
-from jambridge.bridge.internal_clock import InternalClock
-from jambridge.bridge.lookahead import BarFeed
-from jambridge.bridge.scheduler import Scheduler
+from jambridge.bridge.playback.lookahead import BarFeed
+from jambridge.bridge.playback.scheduler import Scheduler
+from jambridge.bridge.playback.sources import PatternSource
+from jambridge.bridge.playback.streaming import InlineGenerator
 from jambridge.bridge.session import BridgeConfig, BridgeSession, controls_from_preset
-from jambridge.bridge.sources import PatternSource
-from jambridge.bridge.streaming import InlineGenerator
-from jambridge.bridge.timebase import FakeClock
+from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.timebase import FakeClock
 from jambridge.preset import load_preset
 
 

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from jambridge.dataset import BuildConfig, build, load_split, parse_source
+from jambridge.dataset import BuildConfig, build, load_split
 from jambridge.dataset_jobs import process_file
+from jambridge.dataset_sources import parse_source
 from jambridge.errors import DataError
 from jambridge.tokenizer import Tokenizer
 from tests.support.midi_factory import Part, write_midi_file, write_raw

@@ -9,7 +9,7 @@ from jambridge.cli import main
 from jambridge.dataset import load_split
 from jambridge.errors import DataError
 from jambridge.training.data import TokenSplit, read_info
-from tests.model_factory import write_dataset
+from tests.support.model_factory import write_dataset
 
 
 def _name(path, names):

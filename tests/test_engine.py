@@ -14,7 +14,7 @@ from jambridge.errors import EngineError
 from jambridge.export.validate import run_full
 from jambridge.music import ROLES, Key
 from jambridge.tokenizer import Header
-from tests.model_factory import bass_riff, one_track_bar, random_onnx
+from tests.support.model_factory import bass_riff, one_track_bar, random_onnx
 
 HEADER = Header("techno", 130, Key(9, "minor"), {"drums": 4, "bass": 3, "chords": 2, "lead": 3})
 
@@ -253,7 +253,7 @@ def test_retract_rewinds_the_cache(model):
 
 def test_live_source_follows_requests(model):
     from jambridge.bridge.controls import Controls
-    from jambridge.bridge.streaming import BarRequest, SourceSpec, build_source
+    from jambridge.bridge.playback.streaming import BarRequest, SourceSpec, build_source
 
     source = build_source(SourceSpec(engine="model", preset="techno", seed=1, model=model.path))
     controls = Controls()

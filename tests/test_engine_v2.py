@@ -11,7 +11,7 @@ from jambridge.engine.session import ModelSession
 from jambridge.errors import EngineError
 from jambridge.music import ROLES, Song
 from jambridge.tokenizer import Header
-from tests.model_factory import random_onnx, synthetic_song
+from tests.support.model_factory import random_onnx, synthetic_song
 
 pytest.importorskip("torch")
 
@@ -104,7 +104,7 @@ def test_a_v1_model_cannot_infill(tmp_path, capsys):
     from jambridge.export.onnx_export import export_random
     from jambridge.midi_io import write_midi
     from jambridge.tokenizer import Tokenizer, TokenizerConfig
-    from tests.model_factory import tiny_config
+    from tests.support.model_factory import tiny_config
 
     v1 = Tokenizer(TokenizerConfig.legacy())
     path = export_random(tiny_config(vocab_size=v1.vocab_size), tmp_path / "v1.onnx",

@@ -8,7 +8,7 @@ import pytest
 
 from jambridge.cli import main
 from jambridge.dataset import load_split
-from tests.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_file
 
 
 @pytest.fixture(scope="module")

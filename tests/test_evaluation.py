@@ -19,7 +19,7 @@ from jambridge.evaluation.overlap import distance_overlap, kl_divergence, overla
 from jambridge.evaluation.sampling import NGramTokens, SampleConfig, sample_documents
 from jambridge.music import Key, Note, Song, Track
 from jambridge.tokenizer import Tokenizer
-from tests.midi_factory import Part, write_midi_file, write_raw
+from tests.support.midi_factory import Part, write_midi_file, write_raw
 
 C_MAJOR = [60, 62, 64, 65, 67, 69, 71]
 

@@ -19,7 +19,7 @@ from jambridge.export.validate import validate_export
 from jambridge.tokenizer import Tokenizer
 from jambridge.training.config import TrainConfig
 from jambridge.training.trainer import Trainer
-from tests.model_factory import tiny_config, write_dataset
+from tests.support.model_factory import tiny_config, write_dataset
 
 
 @pytest.fixture(scope="module")

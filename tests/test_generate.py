@@ -14,7 +14,7 @@ from jambridge.keyfinder import scale_consistency
 from jambridge.midi_io import read_midi
 from jambridge.music import Key
 from jambridge.progress import Progress
-from tests.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_file
 
 
 def _tracks(path) -> dict[str, mido.MidiTrack]:

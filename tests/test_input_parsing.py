@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jambridge.bridge.arrivals import ArrivalClock
-from jambridge.bridge.messages import check, is_plain, split_stream
+from jambridge.bridge.io.arrivals import ArrivalClock
+from jambridge.bridge.io.messages import check, is_plain, split_stream
 
 
 def test_real_time_bytes_inside_an_unterminated_sysex_are_delivered_and_the_rest_resyncs():

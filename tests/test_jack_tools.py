@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from jambridge.bridge import jack
-from jambridge.bridge.bench_timing import _started
+from jambridge.bench import jack
+from jambridge.bench.timing import _started
 from jambridge.errors import PortError
 
 
@@ -90,7 +90,7 @@ def test_the_benchmark_measures_from_the_start_that_took():
 
 
 def test_stale_jack_registry_is_cleared_only_when_no_jackd_runs(tmp_path, monkeypatch):
-    from jambridge.bridge import jack as jack_module
+    from jambridge.bench import jack as jack_module
 
     for name in ("jack-shm-registry", "jack_old_0_0", "jack_sem.0_old_x", "other"):
         (tmp_path / name).write_text("")

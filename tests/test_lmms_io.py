@@ -18,7 +18,7 @@ from jambridge.lmms import LmmsReadReport, lmms_bytes_to_song, read_lmms
 from jambridge.lmms.drums import DRUM_SOUNDS, GENERIC_PERCUSSION_KEY
 from jambridge.midi_io import read_midi
 from jambridge.song_files import read_song, song_bytes_to_song
-from tests.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_file
 
 # --- a small project writer -------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from jambridge.midi_io import (
 )
 from jambridge.music import Key, Note, Song, Track
 from jambridge.roles import RoleConfig
-from tests.midi_factory import Part, header_chunk, midi_bytes, write_midi_file, write_raw
+from tests.support.midi_factory import Part, header_chunk, midi_bytes, write_midi_file, write_raw
 
 KICKS = [(36, float(b), 0.25, 110) for b in range(8)]
 BASS_LINE = [(36 + (i % 3), i * 0.5 + 0.25, 0.25, 90) for i in range(16)]

@@ -17,7 +17,7 @@ import pytest
 from jambridge.errors import DataError
 from jambridge.midi_io import midi_bytes_to_song, read_midi
 from jambridge.midi_scan import MAX_EVENTS, MAX_MIDI_BYTES, MAX_TRACKS, count_events
-from tests.midi_factory import header_chunk, track_chunk, var_len, write_raw
+from tests.support.midi_factory import header_chunk, track_chunk, var_len, write_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTE = [(0, 3, bytes([0x90, 60, 100])), (96, 2, bytes([0x80, 60, 0]))]

@@ -9,7 +9,7 @@ import torch
 from jambridge.errors import DataError
 from jambridge.training.config import ModelConfig, TrainConfig
 from jambridge.training.model import GPT, apply_rope, rope_tables
-from tests.model_factory import tiny_config
+from tests.support.model_factory import tiny_config
 
 
 def test_model_config_json_round_trip(tmp_path):

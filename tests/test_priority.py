@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from jambridge.bridge.priority import take_realtime, thread_ids
+from jambridge.bridge.playback.priority import take_realtime, thread_ids
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_setscheduler"), reason="no POSIX scheduling here"

@@ -3,14 +3,13 @@ one warning line per contradiction with --key / --prompt-role."""
 
 from __future__ import annotations
 
-from midi_factory import Part, write_midi_file
-
 from jambridge.cli import main
 from jambridge.generation import generate
 from jambridge.midi_io import read_midi
 from jambridge.music import Key
 from jambridge.preset import load_preset
 from jambridge.prompt import load_prompt, prompt_warnings, report_lines
+from tests.support.midi_factory import Part, write_midi_file
 
 A_MINOR_RIFF = [45, 48, 52, 45, 43, 45, 50, 48]  # A C E A G A D C
 

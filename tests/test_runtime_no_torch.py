@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from tests.model_factory import random_onnx
+from tests.support.model_factory import random_onnx
 
 SCRIPT = textwrap.dedent(
     """
@@ -26,7 +26,8 @@ SCRIPT = textwrap.dedent(
 
     sys.meta_path.insert(0, Block())
 
-    from jambridge.engine import bench, live, offline  # noqa: F401  (imports must be clean)
+    from jambridge.bench import engine as bench  # noqa: F401  (imports must be clean)
+    from jambridge.engine import live, offline
     from jambridge.engine.generator import BarGenerator, SamplingSettings
     from jambridge.engine.session import ModelSession
     from jambridge.generation import Prompt
@@ -65,7 +66,7 @@ def test_generation_imports_no_torch(tmp_path):
                       "training": []}  # fmt: skip
 
 
-RUNTIME_MODULES = ["jambridge.engine.generator", "jambridge.engine.live", "jambridge.engine.bench",
+RUNTIME_MODULES = ["jambridge.engine.generator", "jambridge.engine.live", "jambridge.bench.engine",
                    "jambridge.onnx_contract"]  # fmt: skip
 
 

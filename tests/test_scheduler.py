@@ -13,7 +13,6 @@ import time
 import pytest
 
 from jambridge.bridge import controls as ctl
-from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.events import (
     BarPlayed,
     BarQueued,
@@ -21,12 +20,13 @@ from jambridge.bridge.events import (
     TransportChanged,
     Underrun,
 )
-from jambridge.bridge.internal_clock import InternalClock
-from jambridge.bridge.lookahead import BarFeed
-from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
-from jambridge.bridge.sources import CLOSED_HAT, CRASH, KICK, PatternSource, RiffLoop
-from jambridge.bridge.streaming import InlineGenerator
-from jambridge.bridge.timebase import FakeClock
+from jambridge.bridge.playback.lookahead import BarFeed
+from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
+from jambridge.bridge.playback.sources import CLOSED_HAT, CRASH, KICK, PatternSource, RiffLoop
+from jambridge.bridge.playback.streaming import InlineGenerator
+from jambridge.bridge.timing.clock import ClockFollower
+from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.timebase import FakeClock
 from jambridge.errors import PortError
 
 DRUMS, BASS, CHORDS, LEAD = 9, 1, 2, 3  # default 0-based channels
@@ -616,7 +616,7 @@ def test_stopped_announces_nothing():
 
 
 def test_thread_runs_and_stops_cleanly_on_the_real_clock():
-    from jambridge.bridge.timebase import MonotonicClock
+    from jambridge.bridge.timing.timebase import MonotonicClock
 
     out = FakeOut(FakeClock())
     gen = InlineGenerator(RiffLoop(PatternSource()))

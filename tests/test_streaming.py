@@ -6,10 +6,10 @@ import threading
 import time
 
 from jambridge.bridge import controls as ctl
-from jambridge.bridge.pending import PendingRequests
-from jambridge.bridge.sources import PATTERN_LEAD_BASE, PatternSource, RiffLoop
-from jambridge.bridge.streaming import BarRequest, GeneratorProcess, SourceSpec
-from jambridge.bridge.timeline import bar_to_plain, plain_to_bar
+from jambridge.bridge.playback.pending import PendingRequests
+from jambridge.bridge.playback.sources import PATTERN_LEAD_BASE, PatternSource, RiffLoop
+from jambridge.bridge.playback.streaming import BarRequest, GeneratorProcess, SourceSpec
+from jambridge.bridge.playback.timeline import bar_to_plain, plain_to_bar
 from jambridge.music import Note
 
 REQ = BarRequest(ctl.Controls())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jambridge.bridge.sources import pattern_bar
+from jambridge.bridge.playback.sources import pattern_bar
 from jambridge.errors import DataError
 from jambridge.music import Key, Song
 from jambridge.ui.take_store import INDEX_NAME, Take, TakeStore

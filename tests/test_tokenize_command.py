@@ -9,7 +9,7 @@ import pytest
 from jambridge.cli import main
 from jambridge.midi_io import read_midi
 from jambridge.tokenizer import Tokenizer
-from tests.midi_factory import Part, midi_bytes, write_midi_file, write_raw
+from tests.support.midi_factory import Part, midi_bytes, write_midi_file, write_raw
 
 KICKS = [(36, float(b), 0.25, 110) for b in range(8)]
 BASS = [(33 + (i % 3), i * 0.5 + 0.25, 0.25, 90) for i in range(16)]

@@ -18,7 +18,7 @@ from jambridge.errors import DataError
 from jambridge.training.config import TrainConfig
 from jambridge.training.data import HEADER_TOKENS, TokenSplit, read_info
 from jambridge.training.trainer import Trainer, load_checkpoint, lr_at
-from tests.model_factory import TINY, tiny_config, write_dataset
+from tests.support.model_factory import TINY, tiny_config, write_dataset
 
 
 @pytest.fixture(scope="module")

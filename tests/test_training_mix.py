@@ -7,7 +7,7 @@ import pytest
 from jambridge.dataset import BuildConfig, build
 from jambridge.errors import DataError
 from jambridge.training.data import TokenSplit, read_info
-from tests.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_file
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 in the current pass -- not an earlier pass's, not a muted track, not the notes before a mid-bar
 resume -- at the DAW's tempo when the clock was steady.
 
-The real window runs over the scripted session of ``tests.ui_fixtures``: the bridge's own event
-values go through the production adapter, live controller and timeline.
+The real window runs over the scripted session of ``tests.support.ui_fixtures``: the bridge's own
+event values go through the production adapter, live controller and timeline.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import pytest
 from PyQt6.QtCore import Qt
 
 from jambridge.bridge.events import BarPlayed, TransportChanged
-from jambridge.bridge.sources import pattern_bar
-from jambridge.bridge.timeline import bar_to_plain
+from jambridge.bridge.playback.sources import pattern_bar
+from jambridge.bridge.playback.timeline import bar_to_plain
 from jambridge.music import ROLES, Bar, Song
 
-pytest_plugins = ["tests.ui_fixtures"]  # offscreen Qt, private folders, the scripted session
+pytest_plugins = [
+    "tests.support.ui_fixtures"
+]  # offscreen Qt, private folders, the scripted session
 WAIT_MS = 15_000
 
 

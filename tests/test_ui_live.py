@@ -18,10 +18,10 @@ import mido
 import pytest
 from PyQt6.QtCore import Qt, QTimer
 
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.ui.session_adapter import LiveSettings
 
-pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a bar or a capture
 
 pytestmark = pytest.mark.jack
@@ -130,7 +130,7 @@ def run_peer(jack_server, script: list, playing: threading.Event | None = None):
             [
                 sys.executable,
                 "-m",
-                "jambridge.bridge.peer",
+                "jambridge.bench.peer",
                 "--name",
                 name,
                 "--script",

@@ -24,7 +24,7 @@ from jambridge.ui.drag import DragHandle
 from jambridge.ui.lane import TOGGLES
 from jambridge.ui.piano_roll import PianoRoll
 
-pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000
 SMALL = (1024, 640)  # the smallest window the app is laid out for
 CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider, QLabel, QListWidget, PianoRoll,

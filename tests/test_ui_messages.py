@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QLabel
 
-pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 
 
 def shown_labels(bar) -> dict[str, QLabel]:

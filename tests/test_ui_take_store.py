@@ -8,7 +8,7 @@ import json
 import mido
 import pytest
 
-from jambridge.bridge.sources import pattern_bar
+from jambridge.bridge.playback.sources import pattern_bar
 from jambridge.errors import DataError
 from jambridge.midi_io import read_midi
 from jambridge.music import Key, Song

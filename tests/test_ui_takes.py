@@ -6,7 +6,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QMessageBox
 
-pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000
 
 

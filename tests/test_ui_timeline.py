@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jambridge.bridge.sources import pattern_bar
+from jambridge.bridge.playback.sources import pattern_bar
 from jambridge.music import Bar, Note, Song
 from jambridge.roles import default_track
 from jambridge.ui.timeline_model import (

@@ -12,12 +12,14 @@ from __future__ import annotations
 from PyQt6.QtGui import QColor
 
 from jambridge.bridge.events import BarPlayed, BarQueued, TransportChanged
-from jambridge.bridge.sources import pattern_bar
-from jambridge.bridge.timeline import bar_to_plain
+from jambridge.bridge.playback.sources import pattern_bar
+from jambridge.bridge.playback.timeline import bar_to_plain
 from jambridge.music import BEATS_PER_BAR, ROLES
 from jambridge.ui.piano_roll import BACKGROUND
 
-pytest_plugins = ["tests.ui_fixtures"]  # offscreen Qt, private folders, the scripted session
+pytest_plugins = [
+    "tests.support.ui_fixtures"
+]  # offscreen Qt, private folders, the scripted session
 WAIT_MS = 15_000
 
 

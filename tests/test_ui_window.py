@@ -15,7 +15,7 @@ from jambridge.music import ROLES, Song
 from jambridge.preset import load_preset, user_preset_dir
 from jambridge.ui.session_adapter import LiveSettings
 
-pytest_plugins = ["tests.ui_fixtures"]  # the window fixtures
+pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a worker result (a loaded 2-core machine)
 
 

@@ -11,7 +11,7 @@ from jambridge.export.onnx_export import export_random  # noqa: E402
 from jambridge.tokenizer import Tokenizer, TokenizerConfig  # noqa: E402
 from jambridge.training.model import GPT  # noqa: E402
 from jambridge.training.warm_start import load_into, old_ids  # noqa: E402
-from tests.model_factory import tiny_config  # noqa: E402
+from tests.support.model_factory import tiny_config  # noqa: E402
 
 V1, V2 = Tokenizer(TokenizerConfig.legacy()), Tokenizer()
 

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "XDG_CONFIG_HOME": os.path.join(tmp.name, "config"),
     }
     try:
-        from jambridge.bridge.jack import JackServer, missing_tools
+        from jambridge.bench.jack import JackServer, missing_tools
 
         if not missing_tools():
             server = JackServer().start()

@@ -17,6 +17,6 @@ tested without a display, and the widgets only show values and report clicks:
   :mod:`~jambridge.ui.generate_panel`, :mod:`~jambridge.ui.capture_panel`,
   :mod:`~jambridge.ui.takes`, :mod:`~jambridge.ui.drag`, :mod:`~jambridge.ui.message_area`;
 - :mod:`~jambridge.ui.app` (QApplication, :func:`~jambridge.ui.app.build_window`, ``main``);
-- benchmarks: ``python -m jambridge.ui.bench_startup`` and ``python -m
-  jambridge.ui.bench_stream``.
+- benchmarks: ``python -m jambridge.bench.startup`` and ``python -m
+  jambridge.bench.stream``.
 """

@@ -244,7 +244,7 @@ class SessionAdapter(QObject):
         """List existing MIDI ports (off the Qt thread); then :attr:`ports_listed`."""
 
         def listing() -> tuple[list[str], list[str]]:
-            from jambridge.bridge.ports import choose_api, list_ports
+            from jambridge.bridge.io.ports import choose_api, list_ports
 
             return list_ports(choose_api(midi_api))
 
@@ -325,6 +325,6 @@ class SessionAdapter(QObject):
 
 
 def _plain_bars(plain_bars):
-    from jambridge.bridge.timeline import plain_to_bar
+    from jambridge.bridge.playback.timeline import plain_to_bar
 
     return (plain_to_bar(b) for b in plain_bars)

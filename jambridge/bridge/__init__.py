@@ -1,28 +1,18 @@
 """The real-time bridge: generated bars played into the DAW over MIDI, locked to its clock.
 
-Map (one noun per module):
+The path, MIDI in -> clock -> scheduler -> MIDI out, one folder a stage:
 
-- ``session``        :class:`BridgeSession`, :class:`BridgeConfig`: the facade the CLI and the
-                     app drive (start/stop, steering, captures, status, events)
-- ``scheduler``      the one real-time thread: clock in, bars out, every note ended
-- ``output``         the thread's output: the note timeline sent on the clock's times
-- ``steering``       the thread's command handlers (what each command changes)
-- ``clock``          MIDI clock follower (pure state machine); ``tempo``: the tempo model
-- ``internal_clock`` JamBridge as the clock master (``--clock internal``)
-- ``transport``      ticks, positions, transport state and events
-- ``timeline``       note events on the tick axis, the open-note book, plain bars
-- ``lookahead``      the bar feed: one bar ahead, underrun repeats, steering at bar lines
-- ``streaming``      the generator process and the :class:`BarSource` seam; ``pending``: the
-                     requests waiting for its window, coalesced
-- ``sources``        test pattern, procedural adapter, riff looping, busy wrapper
-- ``capture``        armed and retro capture, quantized, written as .mid
-- ``ccmap``          controller map (table + JSON)
-- ``controls``       steering values and the commands that change them
-- ``events``         what the real-time thread reports; :class:`BridgeStatus`
-- ``ports``          rtmidi APIs and ports (virtual "JamBridge Out"/"JamBridge In")
-- ``arrivals``       arrival times of polled input, each inside its poll's window
-- ``messages``       input message table and checks; ``timebase``: the injected clock
-- ``jack_guards``    guards around python-rtmidi's JACK code (stuck sysex, dead server)
-- ``jack``, ``peer`` JACK tooling and a scripted peer for tests, benchmark and soak
-- ``bench_timing``, ``soak``, ``attack``  ``python -m`` measurement commands
+- ``io/``        ``ports`` (rtmidi APIs, virtual "JamBridge Out"/"JamBridge In"), ``arrivals``
+                 (arrival times of polled input), ``messages`` (input table and checks),
+                 ``jack_guards`` and ``reconnect`` (rtmidi's JACK traps, a server that returns)
+- ``timing/``    ``clock`` (MIDI clock follower) with ``tempo`` (its tempo model),
+                 ``internal_clock`` (``--clock internal``), ``transport`` (ticks, positions, state),
+                 ``timebase`` (the injected time source)
+- ``playback/``  ``scheduler`` (the one real-time thread), ``output``, ``steering``, ``timeline``
+                 (notes on the tick axis, every note ended), ``lookahead`` (the bar feed),
+                 ``streaming``/``sources``/``pending`` (the generator process), ``priority``
+- top level      ``session`` (:class:`BridgeSession`, the facade the CLI and app drive),
+                 ``capture``, ``ccmap``, ``controls`` (steering values and commands), ``events``
+
+Measurement tooling (timing benchmark, soak, attack, JACK helpers) lives in :mod:`jambridge.bench`.
 """

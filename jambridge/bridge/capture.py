@@ -9,14 +9,13 @@ note-off with its song tick (from the clock model) and keeps
 * an **armed** capture: :meth:`CaptureRecorder.arm` records the next N bars from the next bar
   line; :meth:`CaptureRecorder.poll` hands them over when the last one ends.
 
-Notes are quantized to :data:`~jambridge.bridge.transport.TICKS_PER_GRID` ticks (the 12-per-beat
-grid), and a note belongs to the window its *quantized* start falls in, so a downbeat played a
-hair early is kept. Notes still held when a window closes end at the window's end. The result
-is plain bars (one track, the chosen role) for the generator, and :func:`write_capture` writes
-it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread. The file appears
+Notes are quantized to :data:`~jambridge.bridge.timing.transport.TICKS_PER_GRID` ticks (the
+12-per-beat grid), and a note belongs to the window its *quantized* start falls in, so a downbeat
+played a hair early is kept. Notes still held when a window closes end at the window's end. The
+result is plain bars (one track, the chosen role) for the generator, and :func:`write_capture`
+writes it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread. The file appears
 whole or not at all (written beside, then renamed); :class:`CaptureWriter` keeps in memory the
-captures a full disk refused, and writes them on a later try.
-"""
+captures a full disk refused, and writes them on a later try."""
 
 from __future__ import annotations
 
@@ -31,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jambridge.bridge.controls import ArmCapture, RetroCapture
-from jambridge.bridge.timeline import PlainBar, PlainNote, plain_to_bar
-from jambridge.bridge.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
+from jambridge.bridge.playback.timeline import PlainBar, PlainNote, plain_to_bar
+from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes

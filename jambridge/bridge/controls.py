@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from jambridge.bridge.transport import BPM_RANGE
+from jambridge.bridge.timing.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 

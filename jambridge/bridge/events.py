@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from jambridge.bridge.capture import CaptureResult
 from jambridge.bridge.controls import Controls
-from jambridge.bridge.timeline import PlainBar, plain_to_bar
+from jambridge.bridge.playback.timeline import PlainBar, plain_to_bar
 from jambridge.music import Bar
 
 

@@ -4,8 +4,8 @@ It opens the ports, starts the generator process and the real-time thread, and g
 API: start/stop, steering (applied at the next bar line), captures, a status snapshot and
 events. Threads and processes it runs:
 
-* the real-time thread (:class:`~jambridge.bridge.scheduler.Scheduler`),
-* the generator process (:class:`~jambridge.bridge.streaming.GeneratorProcess`),
+* the real-time thread (:class:`~jambridge.bridge.playback.scheduler.Scheduler`),
+* the generator process (:class:`~jambridge.bridge.playback.streaming.GeneratorProcess`),
 * a dispatcher thread, which takes the scheduler's events off its queue, writes captures to
   disk (a capture the disk refused is kept and written on a later try:
   :class:`~jambridge.bridge.capture.CaptureWriter`), logs, watches connected ports, and hands
@@ -33,7 +33,6 @@ from pathlib import Path
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureWriter
 from jambridge.bridge.ccmap import CcMap
-from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.events import (
     BridgeEvent,
     BridgeStatus,
@@ -41,15 +40,16 @@ from jambridge.bridge.events import (
     CaptureTaken,
     LogLine,
 )
-from jambridge.bridge.internal_clock import InternalClock
-from jambridge.bridge.jack_guards import JackWatch
-from jambridge.bridge.lookahead import BarFeed
-from jambridge.bridge.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
-from jambridge.bridge.reconnect import JackReconnect
-from jambridge.bridge.scheduler import Scheduler, SchedulerConfig
-from jambridge.bridge.streaming import GeneratorLink, GeneratorProcess, SourceSpec
-from jambridge.bridge.timebase import Clock, MonotonicClock
-from jambridge.bridge.transport import BPM_RANGE, Position, TransportState
+from jambridge.bridge.io.jack_guards import JackWatch
+from jambridge.bridge.io.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
+from jambridge.bridge.io.reconnect import JackReconnect
+from jambridge.bridge.playback.lookahead import BarFeed
+from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
+from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess, SourceSpec
+from jambridge.bridge.timing.clock import ClockFollower
+from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.timebase import Clock, MonotonicClock
+from jambridge.bridge.timing.transport import BPM_RANGE, Position, TransportState
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 from jambridge.preset import Preset, load_preset
@@ -243,12 +243,11 @@ class BridgeSession(JackReconnect):
         if self._in is not None:
             self._in.close()
             self._in = None
-        if self._watch is not None:  # the output before the watch; both once (stop is idempotent)
-            if self._out is not None:
+        if self._watch is not None:  # the output before the watch (closing either twice is safe);
+            if self._out is not None:  # the watch stays: reconnection asks it about the server
                 self._out.close()
                 self._out = None
             self._watch.close()
-            self._watch = None
 
     def __enter__(self) -> BridgeSession:
         return self.start()

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from jambridge.engine.bench import format_result, run_bench, to_json
+    from jambridge.bench.engine import format_result, run_bench, to_json
     from jambridge.engine.session import default_model_path
     from jambridge.errors import ModelError
 

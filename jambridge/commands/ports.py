@@ -14,7 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jambridge.bridge.ports import APIS, choose_api, compiled_apis, list_ports, probe
+    from jambridge.bridge.io.ports import APIS, choose_api, compiled_apis, list_ports, probe
     from jambridge.errors import PortError
 
     apis = [args.midi_api] if args.midi_api else compiled_apis()

@@ -1,8 +1,9 @@
 """The real-time thread's output side: the note timeline sent through the port on the clock.
 
 :class:`NoteOutput` holds the notes chosen for the coming bars (a
-:class:`~jambridge.bridge.timeline.NoteTimeline` in song ticks) and the notes sounding
-(:class:`~jambridge.bridge.timeline.OpenNotes`), and sends each event when the clock says its
+:class:`~jambridge.bridge.playback.timeline.NoteTimeline` in song ticks) and the notes sounding
+(:class:`~jambridge.bridge.playback.timeline.OpenNotes`), and
+sends each event when the clock says its
 tick has come (``time_of_tick`` minus the latency offset). It is driven by the scheduler's loop
 only -- one thread -- and never blocks.
 
@@ -11,7 +12,7 @@ Two ways a note meets its tick:
 * **Ahead of the pulses** (the usual way): at the clock model's time for the tick. Between
   pulses and before its pulse, on the smoothed tempo, not on each jittery pulse.
 * **On its pulse**: when the clock wanders (``pulse_wait_s`` is not None: the clock's pulses
-  are its grid, see :mod:`~jambridge.bridge.tempo`), a note on a pulse waits for that pulse
+  are its grid, see :mod:`~jambridge.bridge.timing.tempo`), a note on a pulse waits for that pulse
   -- polled every ``pulse_poll_s`` from ``pulse_wait_s`` before the model's time -- and goes
   out when it arrives, or ``pulse_wait_s`` after the model's time if it never does. A latency
   offset asks for notes ahead of the clock, so it turns this off.
@@ -29,10 +30,10 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from jambridge.bridge.events import LogLine
-from jambridge.bridge.internal_clock import InternalClock
-from jambridge.bridge.ports import OutPort
-from jambridge.bridge.timeline import NoteTimeline, OpenNotes
-from jambridge.bridge.transport import TimeMap
+from jambridge.bridge.io.ports import OutPort
+from jambridge.bridge.playback.timeline import NoteTimeline, OpenNotes
+from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.transport import TimeMap
 from jambridge.errors import PortError
 
 

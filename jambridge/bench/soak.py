@@ -1,7 +1,7 @@
 """Soak run: the bridge following ``jack_midi_clock`` for a long time; counts underruns, stuck
 notes and memory growth.
 
-``python -m jambridge.bridge.soak --minutes 30 --bpm 174 [--engine model] [--json]``
+``python -m jambridge.bench.soak --minutes 30 --bpm 174 [--engine model] [--json]``
 
 A private JACK server (dummy driver), ``jack_midi_clock -b BPM -B`` as the master, the bridge
 with the chosen bar source (the model by default: generation in its own process, as in
@@ -31,8 +31,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from jambridge.bridge.jack import MidiDump, Transport, bench_tools_missing, popen, start_server
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
+from jambridge.bench.jack import MidiDump, Transport, bench_tools_missing, popen, start_server
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
 WARMUP_S = 60.0  # memory growth is measured from here
@@ -205,7 +205,7 @@ def soak(args: argparse.Namespace) -> SoakResult:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m jambridge.bridge.soak", description=__doc__.splitlines()[0]
+        prog="python -m jambridge.bench.soak", description=__doc__.splitlines()[0]
     )
     p.add_argument("--minutes", type=float, default=30.0)
     p.add_argument("--bpm", type=float, default=174.0)

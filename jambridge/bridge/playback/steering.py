@@ -15,8 +15,8 @@ from jambridge.bridge.events import ControlsChanged, LogLine
 
 
 class Steering:
-    """The command handlers of :class:`~jambridge.bridge.scheduler.Scheduler` (a mixin: they
-    use its feed, capture recorder, timing and output)."""
+    """The command handlers of :class:`~jambridge.bridge.playback.scheduler.Scheduler`
+    (a mixin: they use its feed, capture recorder, timing and output)."""
 
     def _command(self, cmd: ctl.Command, now: float) -> None:
         handler = _COMMANDS.get(type(cmd))

@@ -4,12 +4,12 @@ A generator's Python work between model calls holds the GIL long enough to make 
 the same process late by milliseconds (FIELD-NOTES.md), so the bar source runs in a child
 process (:class:`GeneratorProcess`, ``spawn`` start method, ``nice``-d below the scheduler) and
 talks to the real-time thread over a pipe. Bars come back as plain tuples
-(:mod:`jambridge.bridge.timeline`), which pickle in microseconds.
+(:mod:`jambridge.bridge.playback.timeline`), which pickle in microseconds.
 
 The seam is :class:`BarSource`: anything with ``next_bar``, ``retract``, ``prompt`` and
 ``close``, built in the child by a factory named in :data:`SOURCES` (or any ``module:function``
 string) from a picklable :class:`SourceSpec`. The procedural generator and the test pattern
-live in :mod:`jambridge.bridge.sources`; the model engine provides
+live in :mod:`jambridge.bridge.playback.sources`; the model engine provides
 ``jambridge.engine.live:model_bar_source``.
 
 Pipe protocol (parent -> child): ``("generate", id, BarRequest, replace)`` -- ``replace``
@@ -18,8 +18,8 @@ retract_last)``; ``("stop",)``. Child -> parent: ``("ready", load_ms)``, ``("fai
 ``("bar", id, PlainBar, gen_ms)``, ``("error", id, text)``, ``("prompted", id)``.
 
 **A bounded window.** At most ``window`` messages are out with the child unanswered; the rest
-wait in the parent (:mod:`~jambridge.bridge.pending`), where a newer request replaces an older
-one not sent yet. So the real-time thread never blocks in ``send``: a retro-capture button
+wait in the parent (:mod:`~jambridge.bridge.playback.pending`), where a newer request replaces an
+older one not sent yet. So the real-time thread never blocks in ``send``: a retro-capture button
 pressed 100 times a second against a generator that makes 5 bars a second costs a few replaced
 requests, not a pipe full of them that both processes wait on (the parent's send blocked while
 the child's reply did).
@@ -40,15 +40,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jambridge.bridge.controls import Controls
-from jambridge.bridge.pending import PendingRequests
-from jambridge.bridge.timeline import PlainBar, bar_to_plain, plain_to_bar
+from jambridge.bridge.playback.pending import PendingRequests
+from jambridge.bridge.playback.timeline import PlainBar, bar_to_plain, plain_to_bar
 from jambridge.errors import EngineError
 from jambridge.music import Bar, Track
 
 # engine name -> "module:function" of a factory taking a SourceSpec and returning a BarSource
 SOURCES: dict[str, str] = {
-    "procedural": "jambridge.bridge.sources:procedural_source",
-    "pattern": "jambridge.bridge.sources:pattern_source",
+    "procedural": "jambridge.bridge.playback.sources:procedural_source",
+    "pattern": "jambridge.bridge.playback.sources:pattern_source",
     "model": "jambridge.engine.live:model_bar_source",
 }
 GENERATOR_NICE = 5  # the child runs at lower CPU priority than the scheduler's process
@@ -112,7 +112,7 @@ def build_source(spec: SourceSpec) -> BarSource:
         raise EngineError(f"bar source {spec.engine!r} ({target}) is not available: {err}") from err
     source = factory(spec)
     if spec.busy_ms > 0:
-        from jambridge.bridge.sources import BusySource
+        from jambridge.bridge.playback.sources import BusySource
 
         source = BusySource(source, spec.busy_ms)
     return source

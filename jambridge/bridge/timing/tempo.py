@@ -28,7 +28,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from jambridge.bridge.transport import TICKS_PER_BEAT
+from jambridge.bridge.timing.transport import TICKS_PER_BEAT
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Bar sources for the generator process (see :class:`~jambridge.bridge.streaming.BarSource`).
+"""Bar sources for the generator process
+(see :class:`~jambridge.bridge.playback.streaming.BarSource`).
 
 * ``pattern``: a fixed test pattern to check routing and calibrate ``--latency-ms`` by ear or
   with a recorder: kick on every beat, crash on every downbeat, closed hat on the other 16ths,
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jambridge.bridge.streaming import BarRequest, BarSource, SourceSpec
+from jambridge.bridge.playback.streaming import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
 from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
 from jambridge.roles import ROLE_SPECS, default_track

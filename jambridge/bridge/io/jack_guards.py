@@ -5,13 +5,13 @@
   unterminated sysex swallows the clock and everything else for good. :class:`SysexFlush` is an
   output of ours connected to our own input port that sends a lone ``0xF7`` whenever the input
   has been quiet for ``quiet_s``: a stuck sysex ends there and hands over what it swallowed
-  (the input splits it again: :func:`~jambridge.bridge.messages.split_stream`); otherwise the
+  (the input splits it again: :func:`~jambridge.bridge.io.messages.split_stream`); otherwise the
   ``0xF7`` comes back alone and is dropped. Quiet input costs 100 lone bytes a second.
 * **A send that never returns.** Its JACK output waits, spinning and holding the GIL, until its
   ring buffer (16 KB, emptied once per JACK cycle) has room. If the cycles stop (the server
   died or stalls) the whole process freezes and ignores Ctrl-C. :class:`JackWatch` hears the
   server shut down (``jack_on_shutdown``) and reads its cycle counter, so the output port can
-  refuse to send (see :class:`~jambridge.bridge.ports.RtMidiOut`) rather than block.
+  refuse to send (see :class:`~jambridge.bridge.io.ports.RtMidiOut`) rather than block.
 * **A port closed on a dead server** waits 1 s for a cycle that never comes, holding the GIL.
   Unavoidable once; the session does it while the server is gone, before opening new ports
   (a client of the dead server closed after new ones exist closes one of *them*).
@@ -119,7 +119,7 @@ def jack_server_answers(timeout_s: float = 5.0) -> bool:
     """Does a JACK server answer? Asked from a child process: a client opened while a server
     starts up can be left half-allocated, and libjack's clean-up of it at the next open closes
     that client's number on the new server -- one of ours, if it is in this process."""
-    code = "from jambridge.bridge.jack_guards import jack_server_running as r; exit(not r())"
+    code = "from jambridge.bridge.io.jack_guards import jack_server_running as r; exit(not r())"
     try:
         done = subprocess.run(
             [sys.executable, "-c", code], timeout=timeout_s, capture_output=True, check=False

@@ -9,8 +9,8 @@ Each turn of the loop is :meth:`Scheduler.step` (pure given the injected clock, 
 it with a fake one): poll the input port (no driver callback: see :mod:`arrivals`), take in
 what arrived, choose the next bar shortly before its bar line (announcing it as soon as the
 look-ahead has it: :class:`~jambridge.bridge.events.BarQueued`), have the
-:class:`~jambridge.bridge.output.NoteOutput` send every event that is due (note times are song
-ticks, sent on the clock model's time for them: see :mod:`output`), and return when the next
+:class:`~jambridge.bridge.playback.output.NoteOutput` send every event that is due (note times are
+song ticks, sent on the clock model's time for them: see :mod:`output`), and return when the next
 one is.
 
 Waiting: block on the inbox (commands) for at most ``poll_s`` at a time -- the input port is
@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureRecorder, CaptureResult
 from jambridge.bridge.ccmap import CcMap
-from jambridge.bridge.clock import ClockFollower
 from jambridge.bridge.events import (
     BarPlayed,
     BarQueued,
@@ -49,15 +48,16 @@ from jambridge.bridge.events import (
     TransportChanged,
     Underrun,
 )
-from jambridge.bridge.internal_clock import InternalClock
-from jambridge.bridge.lookahead import BarFeed
-from jambridge.bridge.messages import check
-from jambridge.bridge.output import NoteOutput
-from jambridge.bridge.ports import InPort, OutPort
-from jambridge.bridge.priority import take_realtime
-from jambridge.bridge.steering import Steering
-from jambridge.bridge.timebase import Clock
-from jambridge.bridge.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
+from jambridge.bridge.io.messages import check
+from jambridge.bridge.io.ports import InPort, OutPort
+from jambridge.bridge.playback.lookahead import BarFeed
+from jambridge.bridge.playback.output import NoteOutput
+from jambridge.bridge.playback.priority import take_realtime
+from jambridge.bridge.playback.steering import Steering
+from jambridge.bridge.timing.clock import ClockFollower
+from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.timebase import Clock
+from jambridge.bridge.timing.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
 from jambridge.roles import ROLE_SPECS
 
 DEFAULT_CHANNELS: dict[str, int] = {r: s.channel for r, s in ROLE_SPECS.items()}

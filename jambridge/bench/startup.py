@@ -1,6 +1,6 @@
 """Start-up benchmark: from launching the app's process to an interactive window.
 
-``python -m jambridge.ui.bench_startup [--runs 3] [--json]`` starts the app ``--runs`` times in
+``python -m jambridge.bench.startup [--runs 3] [--json]`` starts the app ``--runs`` times in
 a fresh Python process each (the way ``jambridge app`` starts: interpreter, imports, window)
 and measures, from the parent, the wall time until the child's event loop runs with the
 window shown (``window_ms``: it answers clicks from here) and until the preset is loaded and
@@ -57,7 +57,7 @@ def measure_once(takes_dir: str) -> dict:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     t0 = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "jambridge.ui.bench_startup", "--child", takes_dir],
+        [sys.executable, "-m", "jambridge.bench.startup", "--child", takes_dir],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

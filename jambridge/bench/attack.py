@@ -1,10 +1,10 @@
 """Live attack run: ``jambridge bridge`` on JACK under hostile input for minutes, then checked.
 
-``python -m jambridge.bridge.attack --minutes 5 [--engine model] [--json]``
+``python -m jambridge.bench.attack --minutes 5 [--engine model] [--json]``
 
 A private JACK server (dummy driver), the bridge as its users run it (``jambridge bridge``, its
 own process), ``jack_midi_dump`` recording "JamBridge Out" throughout, and scripted peers
-(:mod:`jambridge.bridge.peer`) taking turns at "JamBridge In", round after round until the time
+(:mod:`jambridge.bench.peer`) taking turns at "JamBridge In", round after round until the time
 is up: a normal clock at 128 BPM; random bytes flooded between its pulses; an unterminated
 sysex (``F0 7E 01``) and a sysex storm; 5 s of a 1,000 BPM clock and then a 1 BPM one;
 transport spam (Start, Stop, Continue, Song Position at random between pulses); retro-capture
@@ -36,9 +36,9 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
-from jambridge.bridge.jack import MidiDump, bench_tools_missing, popen, start_server
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
-from jambridge.bridge.soak import rss_mb, stuck_and_lost
+from jambridge.bench.jack import MidiDump, bench_tools_missing, popen, start_server
+from jambridge.bench.soak import rss_mb, stuck_and_lost
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 
 START, STOP, CONT = [0xFA], [0xFC], [0xFB]
 BPM = 128.0
@@ -140,10 +140,10 @@ class Bridge:
 
 
 class Peer:
-    """A scripted peer (``python -m jambridge.bridge.peer``) connected to "JamBridge In"."""
+    """A scripted peer (``python -m jambridge.bench.peer``) connected to "JamBridge In"."""
 
     def __init__(self, server, name: str, script: list, record: bool = False) -> None:
-        cmd = [sys.executable, "-m", "jambridge.bridge.peer", "--name", name, "--script",
+        cmd = [sys.executable, "-m", "jambridge.bench.peer", "--name", name, "--script",
                json.dumps(script)] + (["--record"] if record else [])  # fmt: skip
         self.proc = popen(
             cmd, env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -275,7 +275,7 @@ def _follow(server, res: AttackResult, max_error_ms: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m jambridge.bridge.attack", description=__doc__.splitlines()[0]
+        prog="python -m jambridge.bench.attack", description=__doc__.splitlines()[0]
     )
     p.add_argument("--minutes", type=float, default=5.0)
     p.add_argument("--engine", default="model", help="model (default), procedural or pattern")

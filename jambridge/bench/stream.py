@@ -1,6 +1,6 @@
 """Responsiveness benchmark: how long the Qt thread is ever held up while the bridge streams.
 
-``python -m jambridge.ui.bench_stream [--seconds 20] [--bpm 174] [--engine pattern]
+``python -m jambridge.bench.stream [--seconds 20] [--bpm 174] [--engine pattern]
 [--generate-every 4] [--json]`` starts a private JACK server (dummy driver), opens the real
 window on it with the internal clock, starts the bridge and lets it stream with the lanes
 moving. A QTimer beats every 5 ms on the Qt thread; the report gives the largest gap between
@@ -30,7 +30,7 @@ BEAT_MS = 5
 def run(args: argparse.Namespace) -> dict:
     from PyQt6.QtCore import QTimer
 
-    from jambridge.bridge.jack import JackServer
+    from jambridge.bench.jack import JackServer
     from jambridge.ui.app import application, build_window
     from jambridge.ui.session_adapter import LiveSettings
 

@@ -1,7 +1,7 @@
 """A scripted MIDI peer on its own ports: the DAW stand-in (and recorder) of the integration
 tests.
 
-Run as ``python -m jambridge.bridge.peer --api jack --name peer --script SCRIPT [--record]``.
+Run as ``python -m jambridge.bench.peer --api jack --name peer --script SCRIPT [--record]``.
 It opens a virtual output port ``out`` (JACK: ``peer:out``) and, with ``--record``, an input
 port ``in``; prints ``ready``; waits for a line on stdin (so the caller can connect ports);
 runs the script; prints ``done`` and then one JSON line ``{"sent": [[t, msg], ...], "heard":
@@ -39,7 +39,7 @@ import select
 import sys
 import time
 
-from jambridge.bridge.arrivals import ArrivalClock
+from jambridge.bridge.io.arrivals import ArrivalClock
 
 
 class Recorder:
@@ -147,7 +147,7 @@ def run_script(out, script: list, sent: list, rec: Recorder) -> None:
 def main(argv: list[str] | None = None) -> int:
     import rtmidi
 
-    from jambridge.bridge.ports import APIS
+    from jambridge.bridge.io.ports import APIS
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--api", default="jack", choices=sorted(APIS))

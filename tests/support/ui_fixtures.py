@@ -1,6 +1,6 @@
 """Fixtures for the desktop app's tests: an offscreen Qt, private config/data folders, the
 real window built on them, and the real window over a scripted bridge session. A test module
-uses them with ``pytest_plugins = ["tests.ui_fixtures"]``.
+uses them with ``pytest_plugins = ["tests.support.ui_fixtures"]``.
 
 Qt runs offscreen (no display needed); presets, captures and takes go to ``tmp_path`` so the
 user's own folders are never touched.

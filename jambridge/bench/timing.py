@@ -1,7 +1,7 @@
 """Timing benchmark: note onsets against the clock, with ``jack_midi_clock`` as the master and
 ``jack_midi_dump`` as the recorder, while generation is busy.
 
-``python -m jambridge.bridge.bench_timing [--bpm 90 128 174] [--jitter 0 10] [--json]``
+``python -m jambridge.bench.timing [--bpm 90 128 174] [--jitter 0 10] [--json]``
 
 For each tempo and jitter level: a private JACK server (dummy driver), ``jack_midi_clock -b BPM
 -B [-J PERCENT]`` into "JamBridge In", the bridge playing the test pattern (every onset on a
@@ -11,7 +11,7 @@ For each tempo and jitter level: a private JACK server (dummy driver), ``jack_mi
   without xruns. At an xrun the dummy driver restarts its cycle clock and JACK's frame timer
   resynchronizes, so recorded frame times jump (pulses 937.5 frames apart at 128 BPM were
   recorded 681 to 1811 apart on a loaded machine): trust this view when its run had no xruns.
-* **wall** -- a polling recorder (``jambridge.bridge.peer --record``) stamping arrivals on the
+* **wall** -- a polling recorder (``jambridge.bench.peer --record``) stamping arrivals on the
   machine's monotonic clock; pulses and notes reach it through the same JACK hop.
 
 In both, the clock-derived ideal of a note is where the recorded pulses put its tick: a line
@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jambridge.bridge.jack import (
+from jambridge.bench.jack import (
     JackServer,
     MidiDump,
     Transport,
@@ -55,7 +55,7 @@ from jambridge.bridge.jack import (
     popen,
     start_server,
 )
-from jambridge.bridge.ports import IN_NAME, OUT_NAME, jack_port_name
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
 TARGET_P50_MS = 0.5  # beyond the period quantum
@@ -143,7 +143,7 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
     dump = MidiDump(server).start()
     tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
     recorder = popen(
-        [sys.executable, "-m", "jambridge.bridge.peer", "--name", tag, "--record",
+        [sys.executable, "-m", "jambridge.bench.peer", "--name", tag, "--record",
          "--script", json.dumps([["wait"]])],
         env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -296,7 +296,7 @@ def clock_gain(pulses: np.ndarray, lags: int = 12) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m jambridge.bridge.bench_timing", description=__doc__.splitlines()[0]
+        prog="python -m jambridge.bench.timing", description=__doc__.splitlines()[0]
     )
     p.add_argument("--bpm", type=float, nargs="+", default=[90.0, 128.0, 174.0])
     p.add_argument("--jitter", type=int, nargs="+", default=[0, 10], help="jack_midi_clock -J %%")

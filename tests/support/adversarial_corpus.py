@@ -2,7 +2,7 @@
 reach it through (for tests/test_adversarial.py).
 
 :func:`make_corpus` writes the files into a folder and returns the cases. ``python -m
-tests.adversarial_corpus MANIFEST`` runs them in this fresh process: each case under a 10 s
+tests.support.adversarial_corpus MANIFEST`` runs them in this fresh process: each case under a 10 s
 alarm, one JSON line per case (outcome, error class, message, seconds, peak RSS so far), and the
 process's peak RSS last. The test judges the lines; the runner only records.
 """
@@ -20,12 +20,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.midi_factory import var_len
+from tests.support.midi_factory import var_len
 
 CASE_SECONDS = 10  # a case that takes longer is a hang
 
 SHIPPED_MODEL = (
-    Path(__file__).resolve().parents[1] / "jambridge" / "models" / "default" / "model.onnx"
+    Path(__file__).resolve().parents[2] / "jambridge" / "models" / "default" / "model.onnx"
 )
 
 

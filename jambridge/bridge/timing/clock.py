@@ -1,8 +1,8 @@
 """MIDI clock follower: a pure state machine from stamped input messages to transport state.
 
 Feed it ``(arrival time, message bytes)`` in arrival order; it answers with transport events
-(:class:`~jambridge.bridge.transport.Play`, ``Stop``, ``Locate``) and keeps the song position
-and a :class:`~jambridge.bridge.tempo.TempoModel`. It never reads a clock itself: call
+(:class:`~jambridge.bridge.timing.transport.Play`, ``Stop``, ``Locate``) and keeps the song position
+and a :class:`~jambridge.bridge.timing.tempo.TempoModel`. It never reads a clock itself: call
 :meth:`ClockFollower.check` with the current time to notice a clock that stopped coming.
 
 The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
@@ -30,7 +30,7 @@ The rules (MIDI 1.0, and what DAWs really send -- see FIELD-NOTES.md):
   without a Stop (the sender or the MIDI driver stalled), play goes on from the position the
   pulses reach, as after a Continue; a Stop, Start, Continue or SPP ends that.
 * An absurd tempo: a clock the tempo model measures outside ``bpm_range``
-  (:data:`~jambridge.bridge.transport.BPM_RANGE`, 20-400 BPM) is not followed: the transport
+  (:data:`~jambridge.bridge.timing.transport.BPM_RANGE`, 20-400 BPM) is not followed: the transport
   stops (``Stop(kind="tempo out of range")``, logged), its pulses still count the song
   position, and play goes on from there as soon as the tempo is back in range.
 
@@ -43,9 +43,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from jambridge.bridge.messages import Complaints, check
-from jambridge.bridge.tempo import TempoConfig, TempoModel
-from jambridge.bridge.transport import (
+from jambridge.bridge.io.messages import Complaints, check
+from jambridge.bridge.timing.tempo import TempoConfig, TempoModel
+from jambridge.bridge.timing.transport import (
     BPM_RANGE,
     TICKS_PER_SIXTEENTH,
     Locate,

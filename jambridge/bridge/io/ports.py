@@ -10,12 +10,12 @@ existing ports by name.
   unique case-insensitive substring; the error lists what there is.
 
 Input is polled, not called back (Python in JACK's process thread waits for the GIL and makes
-JACK drop events; see :mod:`jambridge.bridge.arrivals`): each poll stamps what it finds inside
+JACK drop events; see :mod:`jambridge.bridge.io.arrivals`): each poll stamps what it finds inside
 its own window of our clock, takes apart messages the driver glued together
-(:func:`~jambridge.bridge.messages.split_stream`), and takes at most ``limit`` messages, so a
+(:func:`~jambridge.bridge.io.messages.split_stream`), and takes at most ``limit`` messages, so a
 flood cannot hold the real-time thread. Clock messages are let through
 (``ignore_types(timing=False)``; rtmidi drops them by default). On JACK the ports carry the
-guards of :mod:`jambridge.bridge.jack_guards` (a stuck sysex is flushed; the output refuses to
+guards of :mod:`jambridge.bridge.io.jack_guards` (a stuck sysex is flushed; the output refuses to
 send into a server that is gone or not cycling rather than freeze the process).
 rtmidi is imported lazily so the rest of the bridge (and its tests) do not need it.
 """
@@ -29,10 +29,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from jambridge.bridge.arrivals import ArrivalClock
-from jambridge.bridge.jack_guards import JackWatch, SysexFlush
-from jambridge.bridge.messages import is_plain, split_stream
-from jambridge.bridge.priority import thread_ids
+from jambridge.bridge.io.arrivals import ArrivalClock
+from jambridge.bridge.io.jack_guards import JackWatch, SysexFlush
+from jambridge.bridge.io.messages import is_plain, split_stream
+from jambridge.bridge.playback.priority import thread_ids
 from jambridge.errors import PortError
 
 OUT_NAME = "JamBridge Out"  # virtual output port (and its client, where clients have names)
@@ -242,7 +242,9 @@ class RtMidiOut:
             raise
         except Exception as err:
             raise PortError(f"cannot open the output port on {APIS[api].label}: {err}") from err
-        self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
+        self.driver_threads = tuple(
+            sorted(thread_ids() - before)
+        )  # see jambridge.bridge.playback.priority
 
     def send(self, msg: list[int]) -> None:
         watch = self.watch
@@ -321,7 +323,9 @@ class RtMidiIn:
                 self._flush = SysexFlush(guard, ours[0])
             else:
                 guard.delete()
-        self.driver_threads = tuple(sorted(thread_ids() - before))  # see jambridge.bridge.priority
+        self.driver_threads = tuple(
+            sorted(thread_ids() - before)
+        )  # see jambridge.bridge.playback.priority
         self._in.ignore_types(sysex=False, timing=False, active_sense=True)
 
     def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:

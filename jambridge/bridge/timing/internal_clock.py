@@ -6,14 +6,14 @@ at least ``lead_s`` ahead tick 0 of bar 1; the scheduler sends Start right befor
 (:meth:`start_pending`). :meth:`stop` ends it (the scheduler sends Stop). A tempo
 change re-anchors the grid at the next pulse, so pulses never jump.
 
-It speaks the scheduler's :class:`~jambridge.bridge.transport.TimeMap` protocol like the clock
-follower does; the scheduler sends the pulses (``0xF8`` at :meth:`next_pulse_time`) through
+It speaks the scheduler's :class:`~jambridge.bridge.timing.transport.TimeMap` protocol like the
+clock follower does; the scheduler sends the pulses (``0xF8`` at :meth:`next_pulse_time`) through
 the same timed loop as the notes.
 """
 
 from __future__ import annotations
 
-from jambridge.bridge.transport import TICKS_PER_BEAT, Play, Stop, TransportState
+from jambridge.bridge.timing.transport import TICKS_PER_BEAT, Play, Stop, TransportState
 
 START_LEAD_S = 0.02  # Start goes out at least this long before the first pulse of bar 1
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jambridge.bridge.priority import is_realtime, thread_ids
+from jambridge.bridge.playback.priority import is_realtime, thread_ids
 from jambridge.errors import PortError
 
 JACK_TOOLS = ("jackd", "jack_lsp", "jack_connect", "jack_midi_dump")

@@ -2,7 +2,7 @@
 
 A part of :class:`~jambridge.bridge.session.BridgeSession` (a mixin, run by its dispatcher
 thread), for the JACK ports the session opened itself. When the server goes away
-(:class:`~jambridge.bridge.jack_guards.JackWatch` hears it shut down) the dispatcher
+(:class:`~jambridge.bridge.io.jack_guards.JackWatch` hears it shut down) the dispatcher
 
 1. reports it as a port error (a log line at level "error"; the status says ``"port lost"``),
 2. stops the real-time thread (its last note-offs are refused quietly by the dead ports) and
@@ -13,7 +13,7 @@ thread), for the JACK ports the session opened itself. When the server goes away
    python-rtmidi waits a second per output for a cycle that never comes, holding the GIL:
    once, while there is no server,
 4. asks every ``reconnect_s`` whether a JACK server answers (from a child process:
-   :func:`~jambridge.bridge.jack_guards.jack_server_answers`), and when one has twice in a row
+   :func:`~jambridge.bridge.io.jack_guards.jack_server_answers`), and when one has twice in a row
    opens the ports under the same names (or connects to the same named ports), hands them to
    the real-time thread and starts it again where it was; a log line says so. The DAW
    connects to them again as to any new ports (a restarted JACK server remembers none).
@@ -25,8 +25,8 @@ import logging
 import time
 
 from jambridge.bridge.events import LogLine, TransportChanged
-from jambridge.bridge.jack_guards import JackWatch, jack_server_answers, jack_server_running
-from jambridge.bridge.ports import RtMidiIn, RtMidiOut
+from jambridge.bridge.io.jack_guards import JackWatch, jack_server_answers, jack_server_running
+from jambridge.bridge.io.ports import RtMidiIn, RtMidiOut
 from jambridge.errors import JamBridgeError
 
 log = logging.getLogger("jambridge.bridge")

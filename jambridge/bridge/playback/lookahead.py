@@ -24,8 +24,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from jambridge.bridge.controls import Controls, TrackControls
-from jambridge.bridge.streaming import BarRequest, GeneratorLink
-from jambridge.bridge.timeline import PlainBar, PlainTrack, plain_to_bar, plain_track
+from jambridge.bridge.playback.streaming import BarRequest, GeneratorLink
+from jambridge.bridge.playback.timeline import PlainBar, PlainTrack, plain_to_bar, plain_track
 from jambridge.music import ROLES
 
 

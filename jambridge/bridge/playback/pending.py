@@ -1,7 +1,7 @@
 """Requests for the generator process that wait for room in its window, coalesced.
 
-:class:`~jambridge.bridge.streaming.GeneratorProcess` keeps at most a few messages out with its
-child; the rest wait here, and a newer request replaces an older one not sent yet:
+:class:`~jambridge.bridge.playback.streaming.GeneratorProcess` keeps at most a few messages out with
+its child; the rest wait here, and a newer request replaces an older one not sent yet:
 
 * a bar request replaces the bar request before it (the child would have retracted that bar
   anyway): the newer one takes the older one's ``replace`` flag -- whether the bar *before*
@@ -19,7 +19,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jambridge.bridge.streaming import BarRequest
+    from jambridge.bridge.playback.streaming import BarRequest
 
 
 class PendingRequests:
