@@ -18,34 +18,32 @@ The validation split is chosen by a hash of the file's bytes (procedural songs: 
 so adding files never moves an old file between splits. Corrupt or hostile files are skipped and
 counted with their reason; they never stop the build.
 
-Song -> documents lives in :mod:`jambridge.dataset_docs`, a worker's job in
-:mod:`jambridge.dataset_jobs`, the report in :mod:`jambridge.dataset_report`; this module is the
-config, the sources, the plan and the build.
+The sources (``PATH[:STYLE]``, song files) live in :mod:`jambridge.dataset_sources`, song ->
+documents in :mod:`jambridge.dataset_docs`, a worker's job in :mod:`jambridge.dataset_jobs` (and
+:mod:`jambridge.dataset_restyle`), the report in :mod:`jambridge.dataset_report`; this module is the
+config, the plan and the build.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections import Counter
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from jambridge.dataset_jobs import dispatch
+from jambridge.dataset_jobs import FileResult, process_file, process_procedural
 from jambridge.dataset_report import make_report
+from jambridge.dataset_restyle import RestyleJob, plan_restyle, process_restyle
+from jambridge.dataset_sources import find_midi_files
 from jambridge.errors import DataError
 from jambridge.progress import Progress
-from jambridge.song_files import MIDI_SUFFIXES, is_song_file  # noqa: F401 (MIDI_SUFFIXES: API)
-from jambridge.tokenizer import Tokenizer, TokenizerConfig
+from jambridge.tokenizer import Tokenizer
 
-# Folder names of well-known corpora -> the style token their songs get.
-STYLE_BY_FOLDER = {"groove": "groove", "pop909": "pop"}
 MIN_DOC_TOKENS = 64  # a header, EOS and a bar of a few notes per role
 
 
@@ -92,40 +90,12 @@ class BuildConfig:
                 raise DataError(f"{name} must be {rule}, got {getattr(self, name)!r}")
 
 
-def parse_source(spec: str) -> tuple[str, str]:
-    """``PATH[:STYLE]`` -> (path, style); the style defaults from the folder name.
-
-    A suffix is a style only when it is a plain word and the whole text is not an existing
-    path, so ``C:\\midi`` and a folder named ``a:b`` stay paths.
-
-    Raises:
-        DataError: the style is not one the tokenizer knows.
-    """
-    path, style = spec, ""
-    head, _, tail = spec.rpartition(":")
-    if head and re.fullmatch(r"[A-Za-z0-9_-]+", tail) and not Path(spec).exists():
-        path, style = head, tail.lower()
-    if not style:
-        style = STYLE_BY_FOLDER.get(Path(path).resolve().name.lower(), "other")
-    styles = TokenizerConfig().styles
-    if style not in styles:
-        raise DataError(f"source {spec}: style must be one of {', '.join(styles)}, got {style!r}")
-    return path, style
-
-
-def find_midi_files(path: str | Path) -> list[Path]:
-    """``path`` itself when it is a file, else the song files (MIDI files and LMMS projects,
-    :data:`jambridge.song_files.SONG_SUFFIXES`) under the folder, sorted.
-
-    Raises:
-        DataError: ``path`` does not exist.
-    """
-    p = Path(path)
-    if p.is_file():
-        return [p]
-    if not p.is_dir():
-        raise DataError(f"source {path} is neither a folder nor a file")
-    return sorted(f for f in p.rglob("*") if is_song_file(f) and f.is_file())
+def dispatch(job: tuple | RestyleJob) -> FileResult:
+    """Run any job in a worker: a re-styled song, a procedural song (an int seed first) or a song
+    file."""
+    if isinstance(job, RestyleJob):
+        return process_restyle(job)
+    return process_procedural(job) if isinstance(job[0], int) else process_file(job)
 
 
 def _plan(cfg: BuildConfig) -> tuple[list[dict], list]:
@@ -146,8 +116,6 @@ def _plan(cfg: BuildConfig) -> tuple[list[dict], list]:
         )
         jobs += [(i, len(sources) - 1, STYLES[i % len(STYLES)], cfg) for i in range(cfg.procedural)]
     if cfg.restyle_progressions or cfg.restyle_pop909 or cfg.restyle_songs:
-        from jambridge.dataset_restyle import plan_restyle
-
         jobs += plan_restyle(cfg, sources)
     if not jobs:
         raise DataError(
@@ -252,8 +220,3 @@ def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     except (OSError, ValueError) as err:
         raise DataError(f"{d} is not a built dataset ({err})") from None
     return tokens, docs
-
-
-def parse_sources(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """:func:`parse_source` of each ``PATH[:STYLE]``."""
-    return tuple(parse_source(s) for s in specs)

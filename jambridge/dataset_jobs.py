@@ -21,7 +21,6 @@ from jambridge.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     from jambridge.dataset import BuildConfig
-    from jambridge.dataset_restyle import RestyleJob
 
 
 @dataclass
@@ -152,12 +151,3 @@ def worker_tokenizer() -> Tokenizer:
     if _TOKENIZER is None:
         _TOKENIZER = Tokenizer()
     return _TOKENIZER
-
-
-def dispatch(job: tuple | RestyleJob) -> FileResult:
-    """Run any job: a re-styled song, a procedural song (an int seed first) or a song file."""
-    if not isinstance(job, tuple):  # a re-styled song
-        from jambridge.dataset_restyle import process_restyle
-
-        return process_restyle(job)
-    return process_procedural(job) if isinstance(job[0], int) else process_file(job)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jambridge.dataset import BuildConfig, find_midi_files
 from jambridge.dataset_jobs import (
     FileResult,
     encode_versions,
@@ -31,8 +31,12 @@ from jambridge.dataset_jobs import (
     split_of,
     worker_tokenizer,
 )
+from jambridge.dataset_sources import find_midi_files
 from jambridge.errors import DataError, JamBridgeError
 from jambridge.music import Song
+
+if TYPE_CHECKING:
+    from jambridge.dataset import BuildConfig
 
 KINDS = ("progressions", "pop909", "songs")  # the re-style sources, in report order
 

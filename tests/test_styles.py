@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jambridge.dataset import STYLE_BY_FOLDER
+from jambridge.dataset_sources import STYLE_BY_FOLDER
 from jambridge.evaluation.preset_check import TECHNO_STYLES
 from jambridge.music import CORPUS_STYLES, STYLES
 from jambridge.preset import list_presets, load_preset

@@ -91,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"merged {len(args.parts)} datasets into {args.out}: sources "
               f"{', '.join(str(s.get('name')) for s in meta['sources'])}")  # fmt: skip
         return 0
-    from jambridge.dataset import BuildConfig, build, parse_sources
+    from jambridge.dataset import BuildConfig, build
     from jambridge.dataset_report import format_report
+    from jambridge.dataset_sources import parse_sources
 
     cfg = BuildConfig(
         sources=parse_sources(args.sources),

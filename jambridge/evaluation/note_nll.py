@@ -62,7 +62,7 @@ def held_out_songs(
     """The songs of ``folder`` that ``jambridge data build`` puts in the validation split at
     ``val_fraction`` (val_fraction 1: every file), with the key the builder gives them;
     unreadable files are skipped."""
-    from jambridge.dataset import find_midi_files
+    from jambridge.dataset_sources import find_midi_files
     from jambridge.keyfinder import find_key
     from jambridge.song_files import read_song
 

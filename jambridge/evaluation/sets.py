@@ -104,7 +104,7 @@ def is_dataset(path: str | Path) -> bool:
 
 
 def _source_of(root: Path, path: Path) -> str:
-    from jambridge.dataset import STYLE_BY_FOLDER
+    from jambridge.dataset_sources import STYLE_BY_FOLDER
 
     parts = path.relative_to(root).parts if root.is_dir() else ()
     if len(parts) > 1 and parts[0].lower() in STYLE_BY_FOLDER:
@@ -121,7 +121,7 @@ def load_midi_set(
     path: str | Path, name: str | None = None, limits: SetLimits = SetLimits()
 ) -> SongSet:
     """Read the MIDI files under ``path`` (a folder or one file) into a :class:`SongSet`."""
-    from jambridge.dataset import STYLE_BY_FOLDER, find_midi_files
+    from jambridge.dataset_sources import STYLE_BY_FOLDER, find_midi_files
     from jambridge.keyfinder import estimate_key
     from jambridge.song_files import read_song
 
