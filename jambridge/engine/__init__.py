@@ -7,7 +7,8 @@
 - ``generator``  BarGenerator: header + bars in, one Bar out per completed bar
 - ``offline``    generate_with_model(): a preset -> a Song (``jambridge generate``)
 - ``live``       model_bar_source(): the model as the bridge's bar source
-(``jambridge bench``'s numbers come from :mod:`jambridge.bench.engine`.)
+
+``jambridge bench``'s numbers come from :mod:`jambridge.bench.engine`.
 
 Why a step costs the same at any context length (GroupQueryAttention on a shared past/present
 buffer), what was measured and rejected, where the time goes and how the window slides:
