@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jambridge.engine.decoder import Decoder
+from jambridge.engine.guide import ControlGuide
 from jambridge.engine.masks import SamplingMasks
 from jambridge.engine.sampler import sample
 from jambridge.engine.session import ModelSession
@@ -289,6 +290,8 @@ class BarGenerator:
         bar_id, rng, grammar, nxt = self.tok.bar_id, self.rng, self.grammar, self._next
         limit = self._limit(settings)
         hold_until = min(settings.min_bar_tokens, limit)
+        guides = [ControlGuide(self.tok, settings.controls) for _ in range(n)]
+        guided = guides[0].active  # the controls bite while sampling (jambridge.engine.guide)
         while True:
             for b in range(n):
                 if not active[b]:
@@ -298,11 +301,15 @@ class BarGenerator:
                 wrap = size >= limit or closed[b]
                 closed[b] = False
                 mask = self.masks.mask(s, settings, last, wrap, size < hold_until)
+                if guided:  # under wrap-up it only holds a begun note to its bins
+                    mask = guides[b].restrict(s, mask)
                 t = sample(logits[b], rng, settings.temperature_of(s.role), settings.top_k,
                            settings.top_p, mask)  # fmt: skip
                 if t == bar_id:
                     active[b] = False
                     continue
+                if guided:
+                    guides[b].advance(s, t)
                 key = (s, t)
                 s2 = nxt.get(key)
                 if s2 is None:
