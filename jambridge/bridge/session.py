@@ -51,28 +51,32 @@ from jambridge.bridge.timing.internal_clock import InternalClock
 from jambridge.bridge.timing.timebase import Clock, MonotonicClock
 from jambridge.bridge.timing.transport import BPM_RANGE, Position, TransportState
 from jambridge.errors import JamBridgeError
+from jambridge.live_options import CLOCK_MODES, DEFAULTS, FALLBACK_ENGINE
 from jambridge.music import ROLES
 from jambridge.preset import Preset, load_preset
 
 log = logging.getLogger("jambridge.bridge")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-CLOCK_MODES = ("external", "internal")
 
 
 @dataclass(frozen=True)
 class BridgeConfig:
-    """How to run the bridge (what ``jambridge bridge`` takes on its command line)."""
+    """How to run the bridge: the user's settings, with their defaults from
+    :class:`~jambridge.live_options.LiveOptions` (``LiveOptions.to_bridge_config`` makes one),
+    and the bridge's own knobs."""
 
-    midi_api: str = "auto"  # auto, alsa, jack, coremidi or winmm
+    midi_api: str = DEFAULTS.midi_api  # auto, alsa, jack, coremidi or winmm
     in_port: str | None = None  # existing input port to connect to; None: virtual "JamBridge In"
     out_port: str | None = None  # existing output port; None: virtual "JamBridge Out"
-    clock: str = "external"  # follow the DAW's clock, or "internal": be the master
-    bpm: float | None = None  # internal clock tempo; None: the preset's
-    preset: str = "techno"  # preset name or path
-    engine: str = "procedural"  # bar source: procedural, model, pattern (or module:function)
+    clock: str = DEFAULTS.clock  # follow the DAW's clock, or "internal": be the master
+    bpm: float | None = DEFAULTS.bpm  # internal clock tempo; None: the preset's
+    preset: str = DEFAULTS.preset  # preset name or path
+    # a bar source: procedural, model, pattern (or module:function), never "auto" (LiveOptions
+    # resolves it); when not given, the one that needs no model
+    engine: str = FALLBACK_ENGINE
     model: str | None = None  # model directory for the model engine; None: the shipped one
-    seed: int = 0  # generation seed
-    latency_ms: float = 0.0  # send notes this much early (negative: late)
+    seed: int = DEFAULTS.seed  # generation seed
+    latency_ms: float = DEFAULTS.latency_ms  # send notes this much early (negative: late)
     channels: Mapping[str, int] | None = None  # role -> 0-based channel; None: the preset's
     ccmap: str | None = None  # CC map JSON file; None: the defaults (see ccmap.py)
     capture_dir: str | None = None  # where captures go; None: the platform data folder
