@@ -61,9 +61,8 @@ _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ER
 
 @dataclass(frozen=True)
 class BridgeConfig:
-    """How to run the bridge: the user's settings, with their defaults from
-    :class:`~jambridge.live_options.LiveOptions` (``LiveOptions.to_bridge_config`` makes one),
-    and the bridge's own knobs."""
+    """How to run the bridge: the user's settings (defaults from :class:`~jambridge.live_options.
+    LiveOptions`, whose ``to_bridge_config`` makes one) and the bridge's own knobs."""
 
     midi_api: str = DEFAULTS.midi_api  # auto, alsa, jack, coremidi or winmm
     in_port: str | None = None  # existing input port to connect to; None: virtual "JamBridge In"
@@ -71,9 +70,7 @@ class BridgeConfig:
     clock: str = DEFAULTS.clock  # follow the DAW's clock, or "internal": be the master
     bpm: float | None = DEFAULTS.bpm  # internal clock tempo; None: the preset's
     preset: str = DEFAULTS.preset  # preset name or path
-    # a bar source: procedural, model, pattern (or module:function), never "auto" (LiveOptions
-    # resolves it); when not given, the one that needs no model
-    engine: str = FALLBACK_ENGINE
+    engine: str = FALLBACK_ENGINE  # procedural, model, pattern, module:function (not auto: resolve)
     model: str | None = None  # model directory for the model engine; None: the shipped one
     seed: int = DEFAULTS.seed  # generation seed
     latency_ms: float = DEFAULTS.latency_ms  # send notes this much early (negative: late)
