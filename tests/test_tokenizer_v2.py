@@ -93,10 +93,10 @@ def test_micro_timing_survives_within_a_step_and_never_crosses_a_bar_line():
 
 def test_fine_velocity_keeps_the_v1_bucket():
     for v in range(1, 128):
-        level = TOK._vel_level[v]
-        assert level // TOK.config.velocity_steps == V1._vel_level[v]
-        decoded = TOK._vel_value[level]
-        assert TOK._vel_level[decoded] == level  # decoding then encoding is stable
+        level = TOK.quant.velocity_level[v]
+        assert level // TOK.config.velocity_steps == V1.quant.velocity_level[v]
+        decoded = TOK.quant.velocity_value[level]
+        assert TOK.quant.velocity_level[decoded] == level  # decoding then encoding is stable
 
 
 @settings(max_examples=60, deadline=None)

@@ -119,7 +119,7 @@ class Decoder:
         advance = np.zeros(self.batch_size, dtype=np.int64)
         advance[row] = 1
         ids = np.zeros(self.batch_size, dtype=np.int64)
-        logits = None
+        logits = self._logits[:, 0, :]  # each step's (tokens is never empty: see prefill)
         for t in tokens:
             ids[row] = t
             logits = self.step(ids, advance)

@@ -30,6 +30,7 @@ from jambridge.engine.session import ModelSession
 from jambridge.engine.settings import SamplingSettings
 from jambridge.errors import EngineError, TokenizerError
 from jambridge.music import Bar, Track
+from jambridge.tokenizer.codec import Header
 
 Forced = Mapping[str, Track] | Sequence[Mapping[str, Track]] | None
 CACHE_SIZE = 4096  # grammar transitions kept; cleared when full (bounded memory)
@@ -72,7 +73,7 @@ class BarGenerator:
         self.decoder = Decoder(model, batch_size, capacity)
         self.batch_size = batch_size
         self.rng = np.random.default_rng(seed)
-        self.header = None
+        self.header: Header | None = None
         self.enabled: tuple[str, ...] = ()
         self._rows: list[_Row] = []
         self.last_bar_ids: list[list[int]] = []  # token ids of each row's last bar (from BAR)

@@ -79,12 +79,13 @@ class ModelBarSource:
         self._retracted = self.gen.retract()[0]
 
     def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        if self.gen.header is None:  # a riff before the first bar: start from the spec's preset
+        header = self.gen.header
+        if header is None:  # a riff before the first bar: start from the spec's preset
             preset = self._preset(self.spec.preset)
-            self.gen.start(header_for(preset, preset.enabled_roles, self.spec.bpm))
+            header = header_for(preset, preset.enabled_roles, self.spec.bpm)
+            self.gen.start(header)
             self._settings = settings_for(preset)
         if role not in self.gen.enabled:
-            header = self.gen.header
             density = dict(header.density)
             density[role] = self._preset(self.spec.preset).tracks[role].density_level(role)
             self.gen.set_header(replace(header, density=density))

@@ -1,11 +1,6 @@
-"""Tokenizer: songs and bars <-> token ids, quantization, and the saved vocabulary file.
+"""Tokenizer: songs and bars <-> token ids, and the saved vocabulary file.
 
-Quantization is defined here once: note starts snap to the 12-per-beat grid, durations to the
-nearest of ``durations_ticks``, velocities to the nearest bucket (and, in v2, to one of
-``velocity_steps`` fine levels inside it), drum hits to a fixed length; drum keys outside
-``drum_low..drum_high`` are dropped, and two notes of one track on the same tick and pitch merge
-(loudest velocity, longest duration). In v2 a position keeps its notes' mean offset from the grid
-in ``shift_steps`` per tick (never before a bar line). ``decode(encode(x))`` equals
+Notes are quantized first (:mod:`jambridge.tokenizer.quantize`): ``decode(encode(x))`` equals
 ``quantize_song(x)`` note for note; the tests check it on generated and real songs.
 
 Controls (v2) are measured from a track's quantized notes in a bar (:meth:`Tokenizer.controls`);
@@ -20,15 +15,17 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from jambridge.errors import TokenizerError
-from jambridge.music import BEATS_PER_BAR, Bar, Key, Note, Song
+from jambridge.music import Bar, Key, Note, Song
 from jambridge.roles import default_track
 from jambridge.tokenizer.config import CONTROL_KINDS, TokenizerConfig
-from jambridge.tokenizer.controls import QNote, control_values, velocity_tables
+from jambridge.tokenizer.controls import control_values
 from jambridge.tokenizer.grammar import BETWEEN, Grammar, GrammarState
+from jambridge.tokenizer.quantize import QNote, Quantizer
 from jambridge.tokenizer.vocab import Vocabulary
 
 FORMAT = "jambridge-tokenizer/1"
@@ -64,79 +61,14 @@ class Tokenizer:
         self.eos_id, self.bar_id = v.id("special", "EOS"), v.id("special", "BAR")
         self.vocab_size = v.size
         self.vocab_hash = v.digest()
-        self._ppb = v.positions_per_bar
-        c = self.config
-        self._dur_mid = [(a + b) / 2 for a, b in zip(c.durations_ticks, c.durations_ticks[1:])]
-        vel_mid = [(a + b) / 2 for a, b in zip(c.velocities, c.velocities[1:])]
-        self._vel_level, self._vel_value = velocity_tables(c, vel_mid)
-        self._half_shift = c.max_shift
+        self.quant = Quantizer(self.config)
 
     # -- quantization -------------------------------------------------------------------------
 
-    def _quant(self, note: Note, role: str) -> tuple[int, int, int, int, float] | None:
-        """Note -> (tick from its origin, pitch, duration index, velocity level, offset from the
-        tick in shift steps); None = dropped."""
-        c = self.config
-        if role == "drums" and not c.drum_low <= note.pitch <= c.drum_high:
-            return None
-        exact = note.start_beats * c.grid_per_beat
-        tick = int(round(exact))
-        if role == "drums":
-            dur = c.durations_ticks.index(c.drum_duration_ticks)
-        else:
-            dur = bisect.bisect_left(self._dur_mid, note.duration_beats * c.grid_per_beat)
-        vel = self._vel_level[min(max(int(round(note.velocity)), 0), 127)]
-        return tick, note.pitch, dur, vel, (exact - tick) * c.shift_steps
-
-    def _shift(self, tick: int, offsets: list[float]) -> int:
-        """A position's shift: its notes' mean offset, in range, never before a bar line."""
-        if not self._half_shift:
-            return 0
-        s = int(round(sum(offsets) / len(offsets)))
-        low = 0 if tick % self._ppb == 0 else -self._half_shift
-        return min(max(s, low), self._half_shift)
-
-    def _to_note(self, tick: int, pitch: int, dur: int, vel: int, shift: int = 0) -> Note:
-        c = self.config
-        start = tick + shift / c.shift_steps if shift else tick
-        return Note(pitch, start / c.grid_per_beat, c.durations_ticks[dur] / c.grid_per_beat,
-                    self._vel_value[vel])  # fmt: skip
-
-    def _quant_track(
-        self, notes: Iterable[Note], role: str, stats: Counter, max_tick: int | None = None
-    ) -> list[QNote]:
-        """Quantized notes of one track, sorted, duplicates merged. ``max_tick`` clamps starts
-        first (a bar's last position), so notes that round onto it merge like any others."""
-        merged: dict[tuple[int, int], tuple[int, int]] = {}
-        offsets: dict[int, list[float]] = {}
-        for n in notes:
-            q = self._quant(n, role)
-            if q is None:
-                stats["drum_key_out_of_range"] += 1
-                continue
-            tick = q[0] if max_tick is None else min(q[0], max_tick)
-            offsets.setdefault(tick, []).append(q[4] + (q[0] - tick) * self.config.shift_steps)
-            key = (tick, q[1])
-            if key in merged:
-                stats["merged_duplicates"] += 1
-                d, v = merged[key]
-                merged[key] = (max(d, q[2]), max(v, q[3]))
-            else:
-                merged[key] = (q[2], q[3])
-        shifts = {t: self._shift(t, offs) for t, offs in offsets.items()}
-        return sorted((t, p, d, v, shifts[t]) for (t, p), (d, v) in merged.items())
-
     def quantize_song(self, song: Song, stats: Counter | None = None) -> Song:
-        """The song as the tokenizer sees it (see the module docstring)."""
-        stats = Counter() if stats is None else stats
-        tracks = []
-        for t in song.tracks:
-            q = self._quant_track(t.notes, t.role, stats)
-            tracks.append(t.with_notes(self._to_note(*n) for n in q))
-        last = max((n.start_beats for t in tracks for n in t.notes), default=-1.0)
-        bars = max(song.length_bars, int(last // BEATS_PER_BAR) + 1)
-        return Song(tuple(tracks), song.tempo_bpm, song.tempo_changes, song.key, song.style,
-                    song.name, bars)  # fmt: skip
+        """The song as the tokenizer sees it (:mod:`jambridge.tokenizer.quantize`); dropped and
+        merged notes are counted in ``stats``."""
+        return self.quant.song(song, stats)
 
     # -- encoding -----------------------------------------------------------------------------
 
@@ -197,12 +129,8 @@ class Tokenizer:
         return ids
 
     def _bar_notes(self, bar: Bar, role: str) -> list[QNote]:
-        # A start just before the bar end rounds to the next bar's tick 0; inside one bar it is
-        # clamped to the last position instead (quantize_song moves it on).
         track = bar.track(role)
-        if track is None:
-            return []
-        return self._quant_track(track.notes, role, Counter(), max_tick=self._ppb - 1)
+        return self.quant.bar_track(track.notes, role) if track is not None else []
 
     def _track_ids(self, qnotes: list[QNote], role: str) -> list[int]:
         r, n_vel = self.vocab.ranges, self.config.velocity_levels
@@ -227,12 +155,8 @@ class Tokenizer:
         """The control bins of one track's notes in a bar (bar-relative starts): ``density``
         (notes), ``poly`` (most sounding at once), ``dur`` (median length; pitched, non-empty
         tracks), ``rep`` (share of (tick, pitch) also in ``previous``, when given)."""
-        q = self._quant_track(notes, role, Counter(), max_tick=self._ppb - 1)
-        prev = (
-            None
-            if previous is None
-            else self._quant_track(previous, role, Counter(), max_tick=self._ppb - 1)
-        )
+        q = self.quant.bar_track(notes, role)
+        prev = None if previous is None else self.quant.bar_track(previous, role)
         return control_values(self.config, q, role, prev)
 
     def _control_ids(
@@ -268,7 +192,7 @@ class Tokenizer:
     ) -> list[int]:
         """BOS + header + every bar (+ EOS). ``shuffle_rng`` shuffles the role order per bar;
         ``controls`` as in :meth:`encode_bar`."""
-        song = self.quantize_song(song)
+        song = self.quant.song(song)
         header = self.header_for(song, style)
         ids = self.encode_header(header)
         previous = None
@@ -296,7 +220,7 @@ class Tokenizer:
         and enabled role of the song."""
         if not self.config.fill:
             raise TokenizerError("this vocabulary has no fill tokens (a v1 model cannot infill)")
-        song = self.quantize_song(song)
+        song = self.quant.song(song)
         header = self.header_for(song, style)
         bars = song.bars()
         bad = [s for s in slots if not (0 <= s[0] < len(bars) and s[1] in header.enabled)]
@@ -367,16 +291,17 @@ class Tokenizer:
                 shift = 0
             elif kind == "shift":
                 shift = value
-            elif kind == "fill" and value == "FILL" and bars:
-                slots.append((len(bars) - 1, s.role))
+            elif kind == "fill" and value == "FILL" and bars:  # notes and FILL: inside a track
+                slots.append((len(bars) - 1, cast(str, s.role)))
             elif kind == "fill" and value == "FILL_START":
                 dest = bars[slots[filled][0]] if filled < len(slots) else None
                 filled += 1
             elif kind == "durvel" and dest is not None:
-                dest[s.role].append(self._to_note(s.pos, s.last, value[0], value[1], shift))
+                note = self.quant.to_note(s.pos, s.last, value[0], value[1], shift)
+                dest[cast(str, s.role)].append(note)
             elif kind == "drum" and dest is not None:
                 dur, vel = self._drum_dv(value)
-                dest["drums"].append(self._to_note(s.pos, value[0], dur, vel, shift))
+                dest["drums"].append(self.quant.to_note(s.pos, value[0], dur, vel, shift))
             s = s_next
             if s.phase == BETWEEN:
                 enabled = s.enabled

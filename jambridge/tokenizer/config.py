@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from jambridge.errors import TokenizerError
 from jambridge.music import CORPUS_STYLES, GRID_PER_BEAT, ROLES, STYLES
@@ -135,7 +136,8 @@ class TokenizerConfig:
         unknown = set(data) - known
         if unknown:
             raise TokenizerError(f"unknown tokenizer config fields: {sorted(unknown)}")
-        values = {**LEGACY, **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}}
+        given = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        values: dict[str, Any] = {**LEGACY, **given}
         try:
             return cls(**values)
         except TypeError as err:  # a field of the wrong type (a number where a list belongs)
@@ -149,7 +151,7 @@ class TokenizerConfig:
 CONTROL_KINDS = ("density", "poly", "dur", "rep")  # the order control tokens come in
 CONTROL_EDGE_FIELDS = {k: f"ctrl_{k}_edges" for k in CONTROL_KINDS}
 # Each v2 field's value in the v1 vocabulary; a saved config without the field means this.
-LEGACY = {"velocity_steps": 1, "shift_steps": 0, "controls": False, "fill": False}
+LEGACY: dict[str, Any] = {"velocity_steps": 1, "shift_steps": 0, "controls": False, "fill": False}
 
 
 def _int_in(value, low: int, high: int) -> bool:

@@ -1,8 +1,8 @@
-"""What the tokenizer measures beside the notes: per-bar controls and the velocity levels.
+"""What the tokenizer measures beside the notes: the per-bar controls.
 
-Both are pure functions of the config and quantized notes, shared by encoding (the control
-tokens a bar is written with), the engine (the controls a producer sets) and evaluation (whether
-generated bars obey them).
+A pure function of the config and a track-bar's quantized notes, shared by encoding (the control
+tokens a bar is written with), the engine (the controls a producer sets, and the guide that
+enforces them) and evaluation (whether generated bars obey them).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import bisect
 
 from jambridge.tokenizer.config import TokenizerConfig
-
-# (tick in bar, pitch or drum key, duration index, velocity level, shift steps)
-QNote = tuple[int, int, int, int, int]
+from jambridge.tokenizer.quantize import QNote
 
 
 def control_values(
@@ -40,23 +38,3 @@ def control_values(
         share = len(now & then) / len(union) if union else 1.0
         out["rep"] = bisect.bisect_left(c.ctrl_rep_edges, share)
     return out
-
-
-def velocity_tables(config: TokenizerConfig, mids: list[float]) -> tuple[list[int], list[int]]:
-    """(level of every MIDI velocity 0..127, the velocity each level decodes to). A bucket's
-    velocities (those nearest its value) are cut into ``velocity_steps`` equal levels, each
-    decoding to its middle; with one step a level is the bucket and decodes to its value."""
-    steps = config.velocity_steps
-    bucket = [bisect.bisect_left(mids, v) for v in range(128)]
-    level, value = [0] * 128, []
-    for b, centre in enumerate(config.velocities):
-        members = [v for v in range(1, 128) if bucket[v] == b] or [centre]
-        lo, n = members[0], len(members)
-        for v in range(128):
-            if bucket[v] == b:
-                level[v] = b * steps + min(max(v - lo, 0) * steps // n, steps - 1)
-        if steps == 1:
-            value.append(centre)
-        else:
-            value += [lo + (2 * f + 1) * n // (2 * steps) for f in range(steps)]
-    return level, value

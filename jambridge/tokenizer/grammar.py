@@ -29,6 +29,7 @@ No state has an empty mask (a property test walks random paths to check it).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
@@ -239,8 +240,8 @@ class Grammar:
 
     def _advance_fill(self, s: GrammarState, name: str) -> GrammarState:
         if name == "FILL":  # the slot's track is done: no positions, no notes
-            return replace(s, pos=self.vocab.positions_per_bar, ctrl=0,
-                           fills=s.fills + (s.role,))  # fmt: skip
+            role = cast(str, s.role)  # FILL comes only inside a track
+            return replace(s, pos=self.vocab.positions_per_bar, ctrl=0, fills=(*s.fills, role))
         if name == "FILL_START":
             return GrammarState(IN_TRACK, enabled=s.enabled, role=s.fills[0], fills=s.fills,
                                 filling=True)  # fmt: skip
