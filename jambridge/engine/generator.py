@@ -1,5 +1,7 @@
 """Bar-by-bar generation: a header and bars in, one :class:`~jambridge.music.Bar` out per
-completed bar, from token ids through the grammar mask (every bar decodes).
+completed bar, from token ids through the grammar mask (every bar decodes). The controls a
+producer sets are written after each sampled track's ``TRACK`` and enforced while it is
+sampled (:mod:`jambridge.engine.guide`); with none set, sampling is the model's alone.
 
 A bar starts when ``BAR`` is fed and is complete when the model samples the next ``BAR``
 (``EOS`` is masked: generation is endless). That sampled ``BAR`` is not fed yet; the next call
@@ -290,7 +292,6 @@ class BarGenerator:
         ids = np.zeros(n, dtype=np.int64)
         bar_id, rng, grammar, nxt = self.tok.bar_id, self.rng, self.grammar, self._next
         limit = self._limit(settings)
-        hold_until = min(settings.min_bar_tokens, limit)
         guides = [ControlGuide(self.tok, settings.controls) for _ in range(n)]
         guided = guides[0].active  # the controls bite while sampling (jambridge.engine.guide)
         while True:
@@ -301,7 +302,7 @@ class BarGenerator:
                 size = len(bar_ids[b])
                 wrap = size >= limit or closed[b]
                 closed[b] = False
-                mask = self.masks.mask(s, settings, last, wrap, size < hold_until)
+                mask = self.masks.mask(s, settings, last, wrap)
                 if guided:  # under wrap-up it only holds a begun note to its bins
                     mask = guides[b].restrict(s, mask)
                 t = sample(logits[b], rng, settings.temperature_of(s.role), settings.top_k,
