@@ -20,7 +20,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 FOLDERS = {name: ROOT / folder for name, folder in SETUPTOOLS["package-dir"].items()}
 # import name -> distribution name, where they differ
-DISTRIBUTION = {"rtmidi": "python-rtmidi", "PyQt6": "pyqt6", "pytestqt": "pytest-qt"}
+DISTRIBUTION = {
+    "rtmidi": "python-rtmidi",
+    "PyQt6": "pyqt6",
+    "pytestqt": "pytest-qt",
+    "jack": "jack-client",
+}
 # modules that run only with the train extra (torch, onnx): training and export
 TRAIN_ONLY = ("jambridge/training/", "export/")
 

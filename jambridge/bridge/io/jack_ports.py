@@ -1,0 +1,280 @@
+"""MIDI ports on JACK through JACK-Client: every event at its exact frame.
+
+python-rtmidi's JACK output writes what it is given at the start of the next cycle, so a note's
+error is up to one period (21 ms at 1,024 frames), and its JACK input crashed the soak twice.
+Here each port is a JACK client of its own (``JamBridge Out:JamBridge Out``, ``JamBridge
+In:JamBridge In``, as with rtmidi) with a process callback:
+
+* **Output.** The real-time thread hands each message over ahead of its time with
+  :meth:`JackMidiOut.send_at` (a ``deque`` append: it never waits). The callback moves what was
+  handed over into its own heap and writes each event due in this cycle at the frame of its
+  time; an event whose time has passed goes at the cycle's first frame, as rtmidi would.
+  :meth:`JackMidiOut.cancel` drops what is handed over but not written (a stop, a seek).
+* **Input.** The callback stamps each event with the time of its frame and queues it;
+  :meth:`JackMidiIn.poll` takes them from the real-time thread.
+
+Times are our monotonic clock (``time.monotonic``). JACK's cycle times are in its own
+microseconds (``jack_get_time``), a fixed offset from ours on Linux; :class:`JackTime` measures
+it (and again every second, in case the clocks drift) outside the callback. The callback does
+arithmetic and buffer writes only: no locks, no waiting, no I/O; it allocates the few Python
+numbers and tuples that any Python code does.
+
+The same API runs on PipeWire's JACK. JACK-Client is imported lazily: on other systems (and in
+tests without JACK) nothing here is loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import heapq
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from jambridge.bridge.io.messages import is_plain, split_stream
+from jambridge.errors import PortError
+
+OUT_NAME = "JamBridge Out"
+IN_NAME = "JamBridge In"
+RESYNC_S = 1.0  # how often the JACK-to-monotonic offset is measured again
+_CANCEL = object()  # in the hand-over queue: drop everything handed over before it
+
+
+def _jack() -> Any:
+    try:
+        import jack
+    except (ImportError, OSError) as err:
+        raise PortError(f"JACK-Client cannot load libjack: {err}") from err
+    return jack
+
+
+class JackTime:
+    """JACK's clock (``jack_get_time``, cycle times) against our monotonic clock."""
+
+    def __init__(self, client: Any) -> None:
+        jack = _jack()
+        lib = ctypes.CDLL(jack._libname)  # the library JACK-Client loaded: one state
+        lib.jack_get_time.restype = ctypes.c_uint64
+        lib.jack_get_cycle_times.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_uint32),
+            ctypes.POINTER(ctypes.c_uint64),
+            ctypes.POINTER(ctypes.c_uint64),
+            ctypes.POINTER(ctypes.c_float),
+        ]
+        lib.jack_get_cycle_times.restype = ctypes.c_int
+        self._lib = lib
+        self._client = ctypes.c_void_p(int(jack._ffi.cast("uintptr_t", client._ptr)))
+        self._frames = ctypes.c_uint32()
+        self._usecs = ctypes.c_uint64()
+        self._next = ctypes.c_uint64()
+        self._period = ctypes.c_float()
+        self.offset_us = 0.0  # jack_get_time() - monotonic() * 1e6
+        self._measured = -1e9
+        self.resync()
+
+    def resync(self) -> None:
+        """Measure the offset: the closest of a few bracketed reads."""
+        best: tuple[float, float] | None = None
+        for _ in range(5):
+            a = time.monotonic()
+            j = float(self._lib.jack_get_time())
+            b = time.monotonic()
+            if best is None or b - a < best[0]:
+                best = (b - a, j - (a + b) * 5e5)
+        assert best is not None
+        self.offset_us = best[1]
+        self._measured = time.monotonic()
+
+    def maybe_resync(self, now: float) -> None:
+        if now - self._measured >= RESYNC_S:
+            self.resync()
+
+    def cycle(self) -> tuple[int, float, float] | None:
+        """(first frame, its time, the next cycle's time) of the current cycle, times on our
+        clock in seconds; None if JACK has none (not running)."""
+        if self._lib.jack_get_cycle_times(
+            self._client,
+            ctypes.byref(self._frames),
+            ctypes.byref(self._usecs),
+            ctypes.byref(self._next),
+            ctypes.byref(self._period),
+        ):
+            return None
+        off = self.offset_us
+        return (
+            self._frames.value,
+            (self._usecs.value - off) / 1e6,
+            (self._next.value - off) / 1e6,
+        )
+
+
+class _JackPort:
+    """One JACK client with one MIDI port, named like rtmidi's virtual ports, or connected to
+    an existing port by name (see :func:`~jambridge.bridge.io.ports.find_port`)."""
+
+    def __init__(self, client_name: str, output: bool, connect_to: str | None) -> None:
+        jack = _jack()
+        try:
+            self._client = jack.Client(client_name, no_start_server=True)
+        except jack.JackError as err:
+            raise PortError(f"cannot open {client_name!r} on JACK: {err}") from err
+        self.gone = threading.Event()
+        self._client.set_shutdown_callback(lambda _status, _reason: self.gone.set())
+        ports = self._client.midi_outports if output else self._client.midi_inports
+        self._port = ports.register(client_name)
+        self.time = JackTime(self._client)
+        self.blocksize = self._client.blocksize
+        self.rate = self._client.samplerate
+        self._client.set_process_callback(self._process)
+        self._client.activate()
+        self.virtual = connect_to is None
+        self.name = client_name
+        if connect_to is not None:
+            self._connect(connect_to, output)
+
+    def _connect(self, wanted: str, output: bool) -> None:
+        from jambridge.bridge.io.ports import find_port
+
+        theirs = [
+            p.name
+            for p in self._client.get_ports(is_midi=True, is_input=output, is_output=not output)
+            if not self._client.owns(p)
+        ]
+        name = theirs[find_port(theirs, wanted, "output" if output else "input")]
+        try:
+            if output:
+                self._client.connect(self._port, name)
+            else:
+                self._client.connect(name, self._port)
+        except Exception as err:
+            self.close()
+            raise PortError(f"cannot connect to {name!r} on JACK: {err}") from err
+        self.name = name
+
+    def _process(self, frames: int) -> None:  # pragma: no cover - replaced in subclasses
+        raise NotImplementedError
+
+    def still_there(self) -> bool:
+        """Our port's peer, for a connection to an existing port: is it still offered?"""
+        if self.gone.is_set():
+            return False
+        if self.virtual:
+            return True
+        try:
+            return bool(self._client.get_ports(self.name))
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        try:
+            self._client.deactivate()
+            self._client.close()
+        except Exception:
+            pass
+
+
+class JackMidiOut(_JackPort):
+    """An output written at each event's frame (see the module docstring)."""
+
+    def __init__(self, port: str | None = None) -> None:
+        self._handed: deque[Any] = deque()
+        self._heap: list[tuple[float, int, bytes]] = []
+        self._seq = 0  # the callback's tie-break (hand-over order)
+        self.late = 0  # events whose time had passed when their cycle was written
+        self.written = 0
+        super().__init__(OUT_NAME, True, port)
+
+    def send_at(self, msg: list[int] | bytes, t: float) -> None:
+        """Write ``msg`` at the frame of time ``t`` (our clock), or at once if it has passed."""
+        if self.gone.is_set():
+            raise PortError(f"{self.name}: the JACK server went away")
+        self._handed.append((t, bytes(msg)))
+        self.time.maybe_resync(time.monotonic())
+
+    def send(self, msg: list[int] | bytes) -> None:
+        """Write ``msg`` as soon as possible (the next cycle's first frame)."""
+        self.send_at(msg, 0.0)
+
+    def cancel(self) -> None:
+        """Drop every message handed over and not written yet."""
+        self._handed.append(_CANCEL)
+
+    def pending(self) -> int:
+        return len(self._handed) + len(self._heap)
+
+    def _process(self, frames: int) -> None:
+        handed, heap = self._handed, self._heap
+        while handed:
+            item = handed.popleft()
+            if item is _CANCEL:
+                heap.clear()
+            else:
+                self._seq += 1
+                heapq.heappush(heap, (item[0], self._seq, item[1]))
+        port = self._port
+        port.clear_buffer()
+        if not heap:
+            return
+        cycle = self.time.cycle()
+        if cycle is None:
+            return
+        _, start, end = cycle
+        scale = frames / (end - start)
+        last = 0
+        while heap and heap[0][0] < end:
+            t, _, data = heapq.heappop(heap)
+            offset = int((t - start) * scale + 0.5)
+            if offset < last:
+                if offset < 0:
+                    self.late += 1
+                offset = last
+            if offset >= frames:
+                offset = frames - 1
+            try:  # noqa: SIM105 - no context manager per event in the process callback
+                port.write_midi_event(offset, data)
+            except Exception:
+                pass  # the buffer is full: JACK drops it, as it would any client's
+            last = offset
+            self.written += 1
+
+
+class JackMidiIn(_JackPort):
+    """An input whose events carry the time of their frame (see the module docstring)."""
+
+    def __init__(self, port: str | None = None) -> None:
+        self._queue: deque[tuple[float, bytes]] = deque()
+        self.messages = 0
+        self.frames: deque[tuple[float, int]] = deque(maxlen=4096)  # (stamp, JACK frame) of
+        # recent events: the frame view of the input, for the timing benchmark
+        super().__init__(IN_NAME, False, port)
+
+    def _process(self, frames: int) -> None:
+        events = self._port.incoming_midi_events()
+        cycle = None
+        for offset, data in events:
+            if cycle is None:
+                cycle = self.time.cycle()
+                if cycle is None:
+                    return
+                _, start, end = cycle
+                step = (end - start) / frames
+            stamp = start + offset * step
+            self._queue.append((stamp, bytes(data)))
+            self.frames.append((stamp, cycle[0] + offset))
+
+    def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
+        """Messages queued since the last poll, at most ``limit`` (the rest wait)."""
+        out: list[tuple[float, list[int]]] = []
+        queue = self._queue
+        while queue and (limit is None or len(out) < limit):
+            t, data = queue.popleft()
+            msg = list(data)
+            if is_plain(msg):
+                out.append((t, msg))
+            else:  # several messages in one event (a peer that glues them): one each
+                out.extend((t, part) for part in split_stream(msg))
+        self.messages += len(out)
+        self.time.maybe_resync(now)
+        return out
