@@ -4,9 +4,10 @@ Riffs cut from real files (:mod:`jambridge.evaluation.riff_sets`: POP909 bass an
 with their human timing, Groove drum bars), each played for ``--bars`` bars by the model
 (techno preset in the riff's key, the shipped model unless ``--model``):
 
-- keep (quantize 0 and 1): the share of the riff's notes (pitch, onset tick) that recur in
-  every bar pair after the riff (the worst pair per riff; target >= 95%) and the share of the
-  other tracks' pitched notes in the riff's key (target >= 90%);
+- keep (quantize 0 and 1, and 0 with the preset's scale lock off): the share of the riff's
+  notes (pitch, onset tick) that recur in every bar pair after the riff (the worst pair per
+  riff; target >= 95%) and the share of the other tracks' pitched notes in the riff's key
+  (target >= 90%);
 - develop, per kind and amount: rhythm similarity (onset F1 on the 16th grid) and
   pitch-class overlap of each developed bar with its riff bar, averaged; whether each falls
   (never rises) as the amount rises; and the share of return bars that play the riff exactly;
@@ -22,9 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from jambridge.evaluation.metrics import four_on_the_floor
-from jambridge.evaluation.riff_sets import NamedRiff, bar_notes, groove_riffs, pop909_riffs
-from jambridge.music import GRID_PER_BEAT, ROLES, Song
+from jambridge.evaluation.riff_sets import NamedRiff, groove_riffs, pop909_riffs, role_track
+from jambridge.music import GRID_PER_BEAT, ROLES, Key, Song
 from jambridge.riff import KINDS, ModelBars, Riff, RiffSettings, riff_song
 from jambridge.riff.accents import accents
 from jambridge.riff.drums import KICK, locked_notes
@@ -37,45 +40,54 @@ from jambridge.riff.similarity import (
 )
 
 AMOUNTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+A_MINOR = Key(9, "minor")  # the preset's key, for a drum riff with none of its own
 Progress = Callable[[str], None]
 
 
-def play(riff: Riff, settings: RiffSettings, bars: int, seed: int, model: str | None) -> Song:
+def play(
+    riff: Riff, settings: RiffSettings, bars: int, seed: int, model: str | None,
+    scale_lock: bool = True,
+) -> Song:  # fmt: skip
     """``bars`` bars of ``riff`` with the model: the techno preset in the riff's key (A minor
-    for drums alone) at the riff's tempo (within 60..200 BPM)."""
+    for drums alone) at the riff's tempo (within 60..200 BPM), its scale lock as given."""
     from jambridge.preset import load_preset
 
     preset = load_preset("techno")
     tempo = min(max(riff.tempo_bpm or preset.bpm, 60.0), 200.0)
-    preset = replace(preset, key=riff.key or preset.key, bpm=tempo)
+    preset = replace(preset, key=riff.key or preset.key, bpm=tempo, scale_lock=scale_lock)
     source = ModelBars.open(preset, ROLES, seed, model)
     return riff_song(source, riff, settings, bars, seed, preset.key)
 
 
-def keep_scores(riffs: Sequence[NamedRiff], bars: int, seed: int, model, quantize: float) -> dict:
+def keep_scores(
+    riffs: Sequence[NamedRiff], bars: int, seed: int, model, quantize: float, scale_lock: bool
+) -> dict:
     """Keep mode: recurrence per bar pair after the riff, other tracks in the key."""
     worst, in_key, total, rows = [], 0, 0, []
     for k, named in enumerate(riffs):
         riff = named.riff.quantized(quantize)
-        song = play(named.riff, RiffSettings(quantize=quantize), bars, seed + k, model)
+        settings = RiffSettings(quantize=quantize)
+        song = play(named.riff, settings, bars, seed + k, model, scale_lock)
         out = song.bars()
         shares = []
         for j in range(riff.length_bars, bars - 1, 2):
             found = want = 0
             for i in (j, j + 1):
                 for role in riff.roles:
-                    f, w = recurrence(bar_notes(riff, i, role), out[i].track(role).notes)
+                    riff_track = role_track(riff.bar(i), role)
+                    f, w = recurrence(riff_track.notes, role_track(out[i], role).notes)
                     found, want = found + f, want + w
             shares.append(found / max(want, 1))
         others = [n for t in song.tracks if t.role not in riff.roles and t.role != "drums"
                   for n in t.notes]  # fmt: skip
-        f, w = in_key_share(others, song.key)
+        f, w = in_key_share(others, song.key or A_MINOR)
         in_key, total = in_key + f, total + w
         worst.append(min(shares, default=1.0))
         rows.append((named.name, round(worst[-1], 3), round(f / max(w, 1), 3)))
     return {
         "riffs": len(riffs),
         "quantize": quantize,
+        "scale_lock": scale_lock,
         "recurrence_worst_pair": round(min(worst, default=1.0), 3),
         "recurrence_mean_of_worst": round(sum(worst) / max(len(worst), 1), 3),
         "riffs_at_least_95": round(sum(w >= 0.95 for w in worst) / max(len(worst), 1), 3),
@@ -102,7 +114,7 @@ def develop_scores(
                     plan = settings.plan(i, named.riff.length_bars)
                     riff_bar = named.riff.bar(plan.riff_bar)
                     for role in named.riff.roles:
-                        a, b = riff_bar.track(role), bar.track(role)
+                        a, b = role_track(riff_bar, role), role_track(bar, role)
                         if plan.how == "develop":
                             f1s.append(onset_f1(onset_slots(a.notes), onset_slots(b.notes)))
                             overlaps.append(pitch_class_overlap(a, b))
@@ -141,11 +153,11 @@ def drumify_scores(
         song = play(named.riff, settings, bars, seed + k, model)
         mine = []
         for bar in song.bars():
-            riff_notes = bar.track(named.riff.role).notes
-            drums = bar.track("drums")
+            riff_notes = role_track(bar, named.riff.role).notes
+            drums = role_track(bar, "drums")
             mine.append(onset_f1(accents(riff_notes), onset_slots(locked_notes(drums))))
             kicks = [round(n.start_beats * GRID_PER_BEAT) for n in drums.notes if n.pitch == KICK]
-            fours += four_on_the_floor(kicks)
+            fours += four_on_the_floor(np.array(kicks, dtype=np.int64))
         f1s += mine
         per_riff.append((named.name, round(sum(mine) / len(mine), 3)))
     n = max(len(f1s), 1)
@@ -174,9 +186,10 @@ def run(data: Path, count: int, drum_count: int, bars: int, seed: int, model: st
     many = pop909_riffs(pop, "bass", drum_count) + pop909_riffs(pop, "lead", drum_count)
     progress(f"riffs: {len(bass)} bass, {len(lead)} lead, {len(drums)} drums")
     out: dict = {"bars": bars, "seed": seed, "keep": {}}
-    for q in (0.0, 1.0):
-        progress(f"keep, quantize {q:g}")
-        out["keep"][f"quantize_{q:g}"] = keep_scores(pitched + drums, bars, seed, model, q)
+    for q, lock in ((0.0, True), (1.0, True), (0.0, False)):
+        progress(f"keep, quantize {q:g}, scale lock {'on' if lock else 'off'}")
+        label = f"quantize_{q:g}" + ("" if lock else "_scale_lock_off")
+        out["keep"][label] = keep_scores(pitched + drums, bars, seed, model, q, lock)
     few = bass[: max(1, count // 3)] + lead[: max(1, count // 3)] + drums[: max(1, count // 4)]
     out["develop"] = develop_scores(few, bars, seed, model, ret, progress)
     progress("drumify")

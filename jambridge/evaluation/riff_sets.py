@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jambridge.errors import DataError
-from jambridge.music import Note, Song, Track
+from jambridge.music import Bar, Note, Song, Track
 from jambridge.riff import Riff
 
 RIFF_BARS = 2
@@ -83,16 +83,11 @@ def _aligned_song(folder: Path, role: str) -> Song:
 def _riff_start(song: Song, role: str) -> int | None:
     bars = song.bars()
     for start in range(FIRST_BAR, len(bars) - RIFF_BARS + 1, RIFF_BARS):
-        counts = [len({round(n.start_beats * 4) for n in _notes(b, role)}) for b in
+        counts = [len({round(n.start_beats * 4) for n in role_track(b, role).notes}) for b in
                   bars[start : start + RIFF_BARS]]  # fmt: skip
         if all(ONSETS_PER_BAR[0] <= c <= ONSETS_PER_BAR[1] for c in counts):
             return start
     return None
-
-
-def _notes(bar, role: str) -> tuple[Note, ...]:
-    track = bar.track(role)
-    return track.notes if track is not None else ()
 
 
 def groove_riffs(root: Path, count: int) -> list[NamedRiff]:
@@ -116,6 +111,6 @@ def groove_riffs(root: Path, count: int) -> list[NamedRiff]:
     return out
 
 
-def bar_notes(riff: Riff, index: int, role: str) -> tuple[Note, ...]:
-    """Riff bar ``index``'s notes of ``role`` (none when it rests)."""
-    return (riff.bar(index).track(role) or Track(role)).notes
+def role_track(bar: Bar, role: str) -> Track:
+    """``bar``'s track of ``role`` (an empty one when it has none)."""
+    return bar.track(role) or Track(role)

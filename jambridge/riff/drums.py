@@ -26,7 +26,9 @@ class DrumRules:
     """What drumify writes besides the locked kick and snare."""
 
     four_on_the_floor: bool = False  # a kick on every beat as well
-    anchor: bool = True  # a kick on the downbeat when no accent falls in the bar's first 8th
+    # A kick on the downbeat when no accent falls in the bar's first 8th and the bar has two
+    # accents or more (with one, the kick would follow the rule more than the riff).
+    anchor: bool = True
     hat_velocity: int = 70  # the rule's closed hats, when the engine offers no kit
     accents: AccentRules = AccentRules()
 
@@ -42,7 +44,7 @@ def drum_track(riff: Track, kit: Track | None = None, rules: DrumRules = DrumRul
     for slot in marks:
         velocity = int(round(90 + 30 * scores[slot] / top))
         notes.append(Note(SNARE if slot in SNARE_SLOTS else KICK, slot / 4, HIT_BEATS, velocity))
-    if rules.anchor and not any(s < 2 for s in marks):
+    if rules.anchor and len(marks) >= 2 and not any(s < 2 for s in marks):
         notes.append(Note(KICK, 0.0, HIT_BEATS, 100))
     if rules.four_on_the_floor:
         have = {n.start_beats for n in notes if n.pitch == KICK}
