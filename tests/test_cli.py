@@ -80,6 +80,8 @@ USAGE_ERRORS = [
     (["bridge", "--latency-ms", "9000"], "must be in range"),
     (["bridge", "--channel", "drums=2"], "drums and bass are both on MIDI channel 2"),
     (["bridge", "--channel", "lead=3", "--channel", "chords=3"], "both on MIDI channel 3"),
+    (["bridge", "--channel", "drum=3"], "--channel takes ROLE=N"),
+    (["app", "--latency-ms", "-600"], "must be in range -500..500"),
     (["train", "--data", "d", "--out", "o", "--max-steps", "0"], "must be >= 1"),
     (["export", "ck.pt", "-o", "m.onnx", "--greedy-tokens", "0"], "must be >= 1"),
     (["bench", "--bars", "0"], "must be >= 1"),
@@ -88,6 +90,7 @@ USAGE_ERRORS = [
 RUNTIME_ERRORS = [
     (["generate", "--preset", "polka"], "no preset named 'polka'"),
     (["generate", "--prompt", "/nonexistent.mid"], "cannot read"),
+    (["bridge", "--channel", "lead=9", "--preset", "polka"], "no preset named 'polka'"),
     (["tokenize", "/nonexistent.mid"], "nonexistent.mid"),
     (["eval", "--generated", "/nonexistent-folder"], "does not exist"),
 ]

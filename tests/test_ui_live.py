@@ -19,7 +19,7 @@ import pytest
 from PyQt6.QtCore import Qt, QTimer
 
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
-from jambridge.ui.session_adapter import LiveSettings
+from jambridge.live_options import LiveOptions
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a bar or a capture
@@ -35,7 +35,7 @@ MAX_STALL_MS = 50.0  # the Qt thread must never be held up longer than this whil
 @pytest.fixture
 def live_window(jack_server, make_window, ui_home):
     w = make_window(
-        LiveSettings(midi_api="jack", engine="pattern", capture_dir=str(ui_home / "captures"))
+        LiveOptions(midi_api="jack", engine="pattern", capture_dir=str(ui_home / "captures"))
     )
     w.transport.set_clock("internal")
     w.transport.bpm_box.setValue(BPM)

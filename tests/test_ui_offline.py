@@ -37,9 +37,12 @@ def test_regenerate_changes_only_that_track(acid):
     assert new.length_bars == song.length_bars and new.tempo_bpm == song.tempo_bpm
 
 
-def test_auto_falls_back_to_procedural_and_says_why(acid, tmp_path):
-    missing = tmp_path / "no-such-model.onnx"
-    result = generate_song(GenerateRequest(acid, bars=2, seed=1, engine="auto", model=str(missing)))
+@pytest.mark.parametrize("damaged", [False, True])
+def test_auto_falls_back_to_procedural_and_says_why(acid, tmp_path, damaged):
+    model = tmp_path / "model.onnx"
+    if damaged:
+        model.write_bytes(b"not an onnx model")
+    result = generate_song(GenerateRequest(acid, bars=2, seed=1, engine="auto", model=str(model)))
     assert result.engine == "procedural"
     assert "model not available" in result.note and "procedural" in result.note
 

@@ -5,15 +5,16 @@ and errors land in the window instead of a traceback."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import miditoolkit
 import mido
 import pytest
 from PyQt6.QtCore import Qt
 
+from jambridge.live_options import DEFAULTS, LiveOptions
 from jambridge.music import ROLES, Song
 from jambridge.preset import load_preset, user_preset_dir
-from jambridge.ui.session_adapter import LiveSettings
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a worker result (a loaded 2-core machine)
@@ -168,7 +169,7 @@ def test_stems_export_writes_a_file_per_track(qtbot, window, tmp_path):
 
 
 def test_a_bridge_that_cannot_open_is_an_error_line(qtbot, make_window):
-    w = make_window(LiveSettings(midi_api="winmm", engine="pattern"))
+    w = make_window(LiveOptions(midi_api="winmm", engine="pattern"))
     qtbot.mouseClick(w.transport.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(w.messages.errors()), timeout=WAIT_MS)
     assert "winmm" in w.messages.errors()[-1]
@@ -190,8 +191,56 @@ def test_port_pickers_default_to_the_virtual_ports_and_list_the_others(window):
 
 
 def test_the_command_line_ports_are_preselected(make_window):
-    w = make_window(LiveSettings(in_port="JamBridge In 1", out_port="JamBridge Out 2"))
+    w = make_window(LiveOptions(in_port="JamBridge In 1", out_port="JamBridge Out 2"))
     assert (w.transport.config().in_port, w.transport.config().out_port) == (
         "JamBridge In 1",
         "JamBridge Out 2",
     )
+
+
+def test_the_window_starts_from_the_library_defaults(window):
+    assert window.options == LiveOptions() == DEFAULTS
+    assert window.generator.engine() == DEFAULTS.engine  # offline generation: auto too
+
+
+def test_start_takes_the_command_line_options_and_what_the_window_says(qtbot, qapp, ui_home):
+    from jambridge.ui.app import build_window
+    from tests.support.ui_fixtures import ScriptedSession
+
+    sessions = []
+
+    def factory(settings, on_event):
+        sessions.append(ScriptedSession(settings, on_event))
+        return sessions[-1]
+
+    given = LiveOptions(
+        engine="pattern",
+        midi_api="jack",
+        seed=7,
+        model="m.onnx",
+        ccmap="cc.json",
+        capture_dir=str(ui_home / "caps"),
+        realtime=False,
+    )
+    w = build_window(given, takes_dir=ui_home / "takes", factory=factory, list_ports=False)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.studio.preset is not None, timeout=WAIT_MS)
+    w.transport.set_clock("internal")
+    w.transport.bpm_box.setValue(140.0)
+    w.transport.latency_box.setValue(12.0)
+    w.lanes["lead"].channel_box.setValue(7)
+    qtbot.mouseClick(w.transport.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.live.running, timeout=WAIT_MS)
+    channels = (("drums", 9), ("bass", 1), ("chords", 2), ("lead", 6))
+    assert sessions[0].settings == replace(
+        given, preset="techno", clock="internal", bpm=140.0, latency_ms=12.0, channels=channels
+    )
+    w.live.stop()
+    w.live.adapter.wait(WAIT_MS)
+
+
+def test_two_lanes_on_one_channel_is_an_error_line_at_start(qtbot, window):
+    window.lanes["bass"].channel_box.setValue(10)  # drums' channel
+    qtbot.mouseClick(window.transport.start_button, Qt.MouseButton.LeftButton)
+    assert "drums and bass are both on MIDI channel 10" in window.messages.errors()[-1]
+    assert not window.live.running and not window.live.adapter.busy

@@ -17,9 +17,10 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QColor, QPalette
 from PyQt6.QtWidgets import QApplication
 
+from jambridge.live_options import LiveOptions
 from jambridge.ui.live import Live
 from jambridge.ui.main_window import MainWindow
-from jambridge.ui.session_adapter import LiveSettings, SessionAdapter, SessionFactory
+from jambridge.ui.session_adapter import SessionAdapter, SessionFactory
 from jambridge.ui.studio import Studio
 from jambridge.ui.take_store import TakeStore
 from jambridge.ui.timeline_model import BarTimeline
@@ -65,14 +66,14 @@ def apply_look(app: QApplication) -> None:
 
 
 def build_window(
-    options: LiveSettings | None = None,
+    options: LiveOptions | None = None,
     preset: str = "techno",
     takes_dir: Path | str | None = None,
     factory: SessionFactory | None = None,
     list_ports: bool = True,
 ) -> MainWindow:
     """Assemble the window and start loading presets, takes and ports (off the Qt thread)."""
-    options = options or LiveSettings(preset=preset)
+    options = options or LiveOptions(preset=preset)
     timeline = BarTimeline()
     studio = Studio(TakeStore(takes_dir), timeline)
     adapter = SessionAdapter(factory)
@@ -108,7 +109,7 @@ def _close_on_signals(window: MainWindow) -> QTimer:
     return timer
 
 
-def main(options: LiveSettings | None = None, preset: str = "techno") -> int:
+def main(options: LiveOptions | None = None, preset: str = "techno") -> int:
     """Run the app until its window closes; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = application()

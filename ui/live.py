@@ -15,9 +15,10 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from jambridge.clip_tempo import clip_tempo
+from jambridge.live_options import LiveOptions
 from jambridge.music import BEATS_PER_BAR, Song
 from jambridge.ui.capture_panel import CaptureRequest
-from jambridge.ui.session_adapter import LiveSettings, SessionAdapter
+from jambridge.ui.session_adapter import SessionAdapter
 from jambridge.ui.studio import Studio
 from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 
@@ -52,7 +53,7 @@ class Live(QObject):
         self.studio = studio
         self.clock = clock
         self.playhead = Playhead()
-        self.settings: LiveSettings | None = None
+        self.settings: LiveOptions | None = None
         self.bpm: float | None = None  # last tempo the bridge reported
         self.bars_played = 0
         self._generator_ok = True  # last status said so (an error is shown once when it flips)
@@ -75,7 +76,7 @@ class Live(QObject):
 
     # -- user actions ------------------------------------------------------------------------
 
-    def start(self, settings: LiveSettings) -> None:
+    def start(self, settings: LiveOptions) -> None:
         """Open the bridge (ports, generator); internal clock: start playing at once."""
         self.settings = settings
         self.timeline.clear()  # the lanes follow the stream from now on

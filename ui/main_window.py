@@ -8,8 +8,12 @@ track. Bottom: the message area. What happens on a click lives in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PyQt6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
+from jambridge.errors import JamBridgeError
+from jambridge.live_options import LiveOptions
 from jambridge.music import ROLES
 from jambridge.preset import Preset
 from jambridge.ui.capture_panel import CapturePanel
@@ -19,23 +23,24 @@ from jambridge.ui.live import Live
 from jambridge.ui.message_area import MessageArea
 from jambridge.ui.offline import GenerateRequest
 from jambridge.ui.presets_panel import PresetsPanel
-from jambridge.ui.session_adapter import LiveSettings
 from jambridge.ui.studio import Studio, preset_from_lanes
 from jambridge.ui.takes import KEEP_BARS, TakesPanel
 from jambridge.ui.timeline_model import ViewWindow
 from jambridge.ui.transport_bar import TransportBar
+from jambridge.ui.worker import error_text
 
 SIDE_WIDTH = 300  # px of the left column
 TITLE = "JamBridge"
 
 
 class MainWindow(QMainWindow):
-    """The JamBridge window. ``options`` are the command line's live settings (API, engine)."""
+    """The JamBridge window. ``options`` are the command line's live settings; Start opens the
+    bridge with them and what the transport bar, the preset picker and the lanes say."""
 
-    def __init__(self, studio: Studio, live: Live, options: LiveSettings | None = None) -> None:
+    def __init__(self, studio: Studio, live: Live, options: LiveOptions | None = None) -> None:
         super().__init__()
         self.studio, self.live = studio, live
-        self.options = options or LiveSettings()
+        self.options = options or LiveOptions()
         self.setWindowTitle(TITLE)
         self.transport = TransportBar()
         self.presets = PresetsPanel()
@@ -152,20 +157,21 @@ class MainWindow(QMainWindow):
         config = self.transport.config()
         channels = tuple((r, s.channel - 1) for r, s in self.lane_settings().items())
         preset = self.presets.current() or self.studio.preset_name
-        self.live.start(
-            LiveSettings(
+        try:
+            settings = replace(
+                self.options,
                 preset=preset,
                 in_port=config.in_port,
                 out_port=config.out_port,
-                midi_api=self.options.midi_api,
                 clock=config.clock,
-                bpm=config.bpm,
-                engine=self.options.engine,
-                seed=self.options.seed,
+                bpm=config.bpm if config.clock == "internal" else None,
                 latency_ms=config.latency_ms,
                 channels=channels,
             )
-        )
+        except JamBridgeError as err:  # e.g. two lanes on one MIDI channel
+            self.messages.error(error_text(err))
+            return
+        self.live.start(settings)
 
     def _show_preset(self, name: str, preset: Preset) -> None:
         for role, lane in self.lanes.items():

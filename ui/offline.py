@@ -2,21 +2,23 @@
 
 No Qt here; the window runs these in a worker thread. Both go through
 :func:`jambridge.generation.generate` (the same path as ``jambridge generate``). Engine
-``auto`` takes the shipped model and falls back to the procedural generator when the model
-(or its engine) is missing, and says so in :attr:`GenerateResult.note` so that the window can
-show it: a missing model is never silent and never a traceback.
+``auto`` takes the model when it loads and falls back to the procedural generator when the model
+(or its engine) is missing or damaged (:func:`jambridge.live_options.resolve_engine`, as the live
+bridge does), and says so in :attr:`GenerateResult.note` so that the window can show it: a
+missing model is never silent and never a traceback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from jambridge.errors import EngineError, JamBridgeError, ModelError
+from jambridge.errors import EngineError, JamBridgeError
 from jambridge.generation import ENGINES, generate
+from jambridge.live_options import AUTO, resolve_engine
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset
 
-ENGINE_CHOICES = ("auto", *ENGINES)  # "auto": the model, else the procedural generator
+ENGINE_CHOICES = (AUTO, *ENGINES)  # "auto": the model when it loads, else procedural
 BARS_RANGE = (1, 64)  # bars one offline generation may ask for
 
 
@@ -27,7 +29,7 @@ class GenerateRequest:
     preset: Preset  # the current settings (lane controls folded in)
     bars: int = 8  # song length, BARS_RANGE
     seed: int = 0  # the same seed and settings give the same song
-    engine: str = "auto"  # one of ENGINE_CHOICES
+    engine: str = AUTO  # one of ENGINE_CHOICES
     model: str | None = None  # model file for engine "model"/"auto"; None: the shipped one
 
     def __post_init__(self) -> None:
@@ -50,24 +52,11 @@ class GenerateResult:
 
 
 def _run(request: GenerateRequest, roles: tuple[str, ...] | None) -> GenerateResult:
-    preset, bars, seed = request.preset, request.bars, request.seed
-    if request.engine != "auto":
-        song = generate(preset, bars, seed, request.engine, model_path=request.model, roles=roles)
-        return GenerateResult(song, request.engine, seed)
-    try:
-        song = generate(preset, bars, seed, "model", model_path=request.model, roles=roles)
-        return GenerateResult(song, "model", seed)
-    except (ImportError, ModelError) as err:
-        reason = f"{type(err).__name__}: {err}" if isinstance(err, ImportError) else str(err)
-    try:
-        song = generate(preset, bars, seed, "procedural", roles=roles)
-    except ImportError as err:
-        raise EngineError(
-            f"no generator is available: the model is not ({reason}), nor is the procedural "
-            f"generator ({type(err).__name__}: {err})"
-        ) from err
-    note = f"model not available ({reason}); used the procedural generator"
-    return GenerateResult(song, "procedural", seed, note)
+    engine, note = resolve_engine(request.engine, request.model)
+    song = generate(
+        request.preset, request.bars, request.seed, engine, model_path=request.model, roles=roles
+    )
+    return GenerateResult(song, engine, request.seed, note)
 
 
 def generate_song(request: GenerateRequest) -> GenerateResult:

@@ -12,41 +12,25 @@
 
 The session is built by a factory (:data:`SessionFactory`), so tests can put a scripted
 session behind the same adapter; the app uses :func:`bridge_session_factory`.
-Engine ``auto`` plays the model when it is installed, else the procedural generator
-(:func:`resolve_engine`, in the worker: it imports onnxruntime), and says so.
+The settings are :class:`~jambridge.live_options.LiveOptions`; engine ``auto`` is resolved in
+the worker (:meth:`~jambridge.live_options.LiveOptions.resolved` loads the model to see that it
+can play), and a fallback to the procedural generator is said in the window.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
 from jambridge.errors import JamBridgeError
+from jambridge.live_options import LiveOptions
 from jambridge.ui.timeline_model import heard_from
 from jambridge.ui.worker import Worker
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LiveSettings:
-    """How to open the bridge (what the transport bar and the preset picker say)."""
-
-    preset: str = "techno"  # preset name the generator starts with
-    in_port: str | None = None  # existing input port; None: virtual "JamBridge In"
-    out_port: str | None = None  # existing output port; None: virtual "JamBridge Out"
-    midi_api: str = "auto"  # auto, alsa, jack, coremidi, winmm
-    clock: str = "external"  # "external" (follow the DAW) or "internal" (be the master)
-    bpm: float = 130.0  # internal clock tempo
-    engine: str = "auto"  # bar source: auto (model, else procedural), model, procedural, pattern
-    seed: int = 0  # generator seed
-    latency_ms: float = 0.0  # send notes this much early
-    channels: tuple[tuple[str, int], ...] = ()  # (role, 0-based channel); () = the preset's
-    capture_dir: str | None = None  # where captures go; None: the platform data folder
 
 
 class LiveSession(Protocol):
@@ -78,48 +62,19 @@ class LiveSession(Protocol):
     def set_latency(self, ms: float) -> None: ...
 
 
-SessionFactory = Callable[[LiveSettings, Callable[[Any], None]], LiveSession]
+SessionFactory = Callable[[LiveOptions, Callable[[Any], None]], LiveSession]
 
 
-def resolve_engine(settings: LiveSettings) -> tuple[LiveSettings, str]:
-    """``settings`` with engine ``auto`` made concrete -- the model when its engine and the
-    shipped model are installed, else the procedural generator -- and a note for the user
-    ("" when there is nothing to say). Imports onnxruntime: call it off the Qt thread."""
-    if settings.engine != "auto":
-        return settings, ""
-    try:
-        from jambridge.engine.session import default_model_path
-
-        default_model_path(must_exist=True)
-        import jambridge.engine.live  # noqa: F401
-    except (ImportError, JamBridgeError) as err:
-        note = f"playing the procedural generator: the model cannot be used ({err})"
-        return replace(settings, engine="procedural"), note
-    return replace(settings, engine="model"), ""
-
-
-def bridge_session_factory(settings: LiveSettings, on_event: Callable[[Any], None]) -> LiveSession:
-    """Build the real :class:`~jambridge.bridge.session.BridgeSession` (not started).
+def bridge_session_factory(settings: LiveOptions, on_event: Callable[[Any], None]) -> LiveSession:
+    """Build the real :class:`~jambridge.bridge.session.BridgeSession` (not started) from
+    ``settings`` with a concrete engine.
 
     Raises:
         JamBridgeError: the settings are invalid (the message names the field).
     """
-    from jambridge.bridge.session import BridgeConfig, BridgeSession
+    from jambridge.bridge.session import BridgeSession
 
-    config = BridgeConfig(
-        midi_api=settings.midi_api,
-        in_port=settings.in_port,
-        out_port=settings.out_port,
-        clock=settings.clock,
-        bpm=settings.bpm if settings.clock == "internal" else None,
-        preset=settings.preset,
-        engine=settings.engine,
-        seed=settings.seed,
-        latency_ms=settings.latency_ms,
-        channels=dict(settings.channels) or None,
-        capture_dir=settings.capture_dir,
-    )
-    return BridgeSession(config, on_event=on_event)
+    return BridgeSession(settings.to_bridge_config(), on_event=on_event)
 
 
 def describe(session: Any) -> str:
@@ -156,7 +111,7 @@ class SessionAdapter(QObject):
 
     # -- commands (Qt thread) ------------------------------------------------------------------
 
-    def start(self, settings: LiveSettings) -> None:
+    def start(self, settings: LiveOptions) -> None:
         """Open the bridge with ``settings`` (off the Qt thread); then :attr:`started` or
         :attr:`failed`."""
         if self.running or self.busy:
@@ -164,7 +119,7 @@ class SessionAdapter(QObject):
         self.busy = True
 
         def open_session() -> tuple[LiveSession, str]:
-            concrete, note = resolve_engine(settings)
+            concrete, note = settings.resolved()  # auto: loads the model (not on Qt's thread)
             session = self._factory(concrete, self._deliver)
             session.start()
             return session, note

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from jambridge.commands.live_args import add_live_arguments
+from jambridge.commands.live_args import add_live_arguments, options_from_args
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_live_arguments(
-        p,
-        ("auto", "model", "procedural", "pattern"),
-        "what plays live: auto (the shipped model when installed, else the procedural "
-        "generator; default), model, procedural, or a test pattern for checking routing",
-    )
+    add_live_arguments(p, "app")
 
 
 def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)  # a value out of range: a usage error, before Qt loads
     try:
         from jambridge.ui.app import main
-        from jambridge.ui.session_adapter import LiveSettings
     except ImportError as err:  # PyQt6 or its system libraries missing
         from jambridge.errors import JamBridgeError
 
@@ -27,13 +22,4 @@ def run(args: argparse.Namespace) -> int:
             f"the desktop app cannot start: {err} (install PyQt6; on Linux also libegl1, "
             "libxkbcommon-x11-0, libxcb-cursor0)"
         ) from err
-    options = LiveSettings(
-        preset=args.preset,
-        in_port=args.in_port,
-        out_port=args.out_port,
-        midi_api=args.midi_api,
-        engine=args.engine,
-        seed=args.seed,
-        latency_ms=args.latency_ms,
-    )
-    return main(options, args.preset)
+    return main(options, options.preset)

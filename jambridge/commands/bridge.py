@@ -15,68 +15,20 @@ import sys
 import threading
 import time
 
-from jambridge.commands.live_args import add_live_arguments
+from jambridge.commands.live_args import add_live_arguments, options_from_args
 from jambridge.errors import JamBridgeError, UsageError
-from jambridge.music import ROLES
-
-
-def _channel(text: str) -> tuple[str, int]:
-    role, _, number = text.partition("=")
-    if role not in ROLES or not number.isdigit() or not 1 <= int(number) <= 16:
-        raise argparse.ArgumentTypeError(
-            f"--channel takes ROLE=N with ROLE one of {', '.join(ROLES)} and N in 1..16, "
-            f"got {text!r}"
-        )
-    return role, int(number) - 1
+from jambridge.live_options import LiveOptions
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_live_arguments(
-        p,
-        ("model", "procedural", "pattern"),
-        "bar source: the shipped model (default), the rule-based generator, or "
-        "a fixed test pattern for checking routing and latency",
-    )
-    p.add_argument(
-        "--clock",
-        default="external",
-        choices=("external", "internal"),
-        help="follow the DAW's MIDI clock (default) or be the master",
-    )
-    p.add_argument("--bpm", type=float, help="tempo with --clock internal (default: preset's)")
-    p.add_argument("--model", metavar="MODEL.onnx", help="use this model instead of the default")
-    p.add_argument(
-        "--channel",
-        type=_channel,
-        action="append",
-        default=[],
-        metavar="ROLE=N",
-        help="MIDI channel 1..16 of a role (repeatable; default: the preset's, "
-        "drums 10, bass 2, chords 3, lead 4)",
-    )
-    p.add_argument(
-        "--ccmap",
-        metavar="FILE.json",
-        help="controller map (default: CC 20 arm capture, 21 retro capture, 22-25 "
-        "regenerate, 26-29 mute, 102-105 temperature, 106-109 density)",
-    )
-    p.add_argument(
-        "--capture-dir",
-        metavar="DIR",
-        help="where captured riffs go (default: the platform data folder)",
-    )
-    p.add_argument(
-        "--no-realtime",
-        action="store_true",
-        help="do not ask for real-time scheduling of the timing thread",
-    )
+    add_live_arguments(p, "bridge")
     p.add_argument(
         "--duration",
         type=float,
         metavar="SECONDS",
         help="stop after this many seconds (default: run until Ctrl-C)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no status line")  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", help="no status line")
 
 
 def status_line(s) -> str:
@@ -93,7 +45,7 @@ def status_line(s) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from jambridge.bridge.events import CaptureSaved, LogLine, TransportChanged
-    from jambridge.bridge.session import BridgeConfig, BridgeSession
+    from jambridge.bridge.session import BridgeSession
 
     tty = sys.stdout.isatty() and not args.quiet
     logging.basicConfig(level=logging.WARNING, format="jambridge bridge: %(message)s")
@@ -111,26 +63,11 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, LogLine) and event.level == "info":
             say(event.text)
 
-    channels = _channels(args)  # reads the preset: a bad one is a run-time error
-    try:
-        config = BridgeConfig(
-            midi_api=args.midi_api,
-            in_port=args.in_port,
-            out_port=args.out_port,
-            clock=args.clock,
-            bpm=args.bpm,
-            preset=args.preset,
-            engine=args.engine,
-            model=args.model,
-            seed=args.seed,
-            latency_ms=args.latency_ms,
-            channels=channels,
-            ccmap=args.ccmap,
-            capture_dir=args.capture_dir,
-            rt_priority=0 if args.no_realtime else BridgeConfig.rt_priority,
-        )
-    except JamBridgeError as err:  # an option value out of range, or two roles on a channel
-        raise UsageError(str(err)) from None
+    options = _options(args)
+    options, note = options.resolved()  # engine auto: loads the model to see that it can play
+    if note:
+        logging.getLogger("jambridge.bridge").warning(note)
+    config = options.to_bridge_config()
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     session = BridgeSession(config, on_event=on_event)
@@ -138,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
         session.start()
         say(
             f"JamBridge on {session.api}: out {session.out_name!r}, in {session.in_name!r}; "
-            f"{args.engine} engine, preset {args.preset}, clock {args.clock}. Ctrl-C stops."
+            f"{config.engine} engine, preset {config.preset}, clock {config.clock}. Ctrl-C stops."
         )
-        if args.clock == "internal":
+        if config.clock == "internal":
             session.play()
         end = time.monotonic() + args.duration if args.duration else None
         while not stop.is_set() and (end is None or time.monotonic() < end):
@@ -166,12 +103,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _channels(args: argparse.Namespace) -> dict[str, int] | None:
-    if not args.channel:
-        return None
+def _options(args: argparse.Namespace) -> LiveOptions:
+    """The command line's LiveOptions, checked before any work: a value out of range or two roles
+    on one channel is a usage error; a bad preset (read for --channel) a run-time one."""
+    options = options_from_args(args)
+    if not options.channels:
+        return options
     from jambridge.preset import load_preset
 
-    preset = load_preset(args.preset)
-    channels = {r: preset.tracks[r].channel - 1 for r in ROLES}
-    channels.update(dict(args.channel))
-    return channels
+    preset = load_preset(options.preset)
+    try:
+        return options.with_preset_channels(preset)
+    except JamBridgeError as err:
+        raise UsageError(str(err)) from None

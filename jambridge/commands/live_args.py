@@ -1,44 +1,69 @@
-"""The options `jambridge bridge` and `jambridge app` share: ports, MIDI API, what plays, seed,
-latency, preset. One definition, so the two commands read the same way and cannot drift."""
+"""The live options of ``jambridge bridge`` and ``jambridge app``, built from the table in
+:mod:`jambridge.live_options` (flags, help, choices, defaults): the two commands, the app's window
+and the library read one definition, so they cannot drift."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
-MIDI_APIS = ("auto", "alsa", "jack", "coremidi", "winmm")
+from jambridge.errors import JamBridgeError, UsageError
+from jambridge.live_options import DEFAULTS, OPTIONS, LiveOptions, Option
 
 
-def add_live_arguments(
-    p: argparse.ArgumentParser, engines: tuple[str, ...], engine_help: str
-) -> None:
-    """Add --in/--out/--midi-api/--engine/--preset/--seed/--latency-ms; the first of
-    ``engines`` is the default engine."""
-    p.add_argument(
-        "--in",
-        dest="in_port",
-        metavar="NAME",
-        help="connect to this existing input port (clock and keyboard) instead of opening the "
-        "virtual 'JamBridge In'",
-    )
-    p.add_argument(
-        "--out",
-        dest="out_port",
-        metavar="NAME",
-        help="connect to this existing output port instead of opening the virtual "
-        "'JamBridge Out' (Windows has no virtual ports: name a loopMIDI port)",
-    )
-    p.add_argument(
-        "--midi-api",
-        default="auto",
-        choices=MIDI_APIS,
-        help="MIDI API (default auto: JACK if a server runs, else ALSA; CoreMIDI; Windows MM)",
-    )
-    p.add_argument("--engine", default=engines[0], choices=engines, help=engine_help)
-    p.add_argument("--preset", default="techno", help="preset name or JSON file (default techno)")
-    p.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
-    p.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        help="send notes this many ms early to cancel output latency (negative: late), -500..500",
-    )
+def add_live_arguments(p: argparse.ArgumentParser, command: str) -> None:
+    """Add the options of LiveOptions that ``command`` ("bridge" or "app") shows, in the
+    table's order."""
+    for name, option in OPTIONS.items():
+        if command in option.commands:
+            p.add_argument(option.flag or "--" + name.replace("_", "-"), **_argparse(name, option))
+
+
+def _argparse(name: str, option: Option) -> dict[str, Any]:
+    """add_argument's keywords for one setting."""
+    default = getattr(DEFAULTS, name)
+    kw: dict[str, Any] = {"dest": name, "help": option.help}
+    if isinstance(default, bool):  # an on/off setting: the flag says the other way
+        kw["action"] = "store_false" if default else "store_true"
+        return kw
+    kw["default"] = None if option.repeat else default  # argparse appends to a copy of a list
+    if option.repeat:
+        kw["action"] = "append"
+    for key in ("metavar", "choices"):
+        if getattr(option, key) is not None:
+            kw[key] = getattr(option, key)
+    if option.type in (int, float):
+        kw["type"] = option.type  # argparse says "invalid int value: 'x'"
+    elif option.type is not None:
+        kw["type"] = _usage_type(option.type)
+    return kw
+
+
+def _usage_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` with its errors as argparse's (a usage error, exit 2, with our message)."""
+
+    def checked(text: str) -> Any:
+        try:
+            return parse(text)
+        except JamBridgeError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    checked.__name__ = getattr(parse, "__name__", "value")  # argparse names it in errors
+    return checked
+
+
+def options_from_args(args: argparse.Namespace) -> LiveOptions:
+    """The LiveOptions the parsed command line says (settings it has no flag for: defaults).
+
+    Raises:
+        UsageError: a value outside its range.
+    """
+    values = {name: getattr(args, name) for name in OPTIONS if hasattr(args, name)}
+    if values.get("channels") is not None:
+        values["channels"] = tuple(values["channels"])
+    values = {k: v for k, v in values.items() if v is not None or getattr(DEFAULTS, k) is None}
+    try:
+        return LiveOptions(**values)
+    except JamBridgeError as err:
+        raise UsageError(str(err)) from None

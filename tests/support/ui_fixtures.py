@@ -103,7 +103,7 @@ def scripted(qtbot, qapp, ui_home):
     from jambridge.ui.app import apply_look, build_window
 
     apply_look(qapp)
-    from jambridge.ui.session_adapter import LiveSettings
+    from jambridge.live_options import LiveOptions
 
     sessions: list[ScriptedSession] = []
 
@@ -112,7 +112,7 @@ def scripted(qtbot, qapp, ui_home):
         return sessions[-1]
 
     w = build_window(
-        LiveSettings(engine="pattern"), takes_dir=ui_home / "takes", factory=factory,
+        LiveOptions(engine="pattern"), takes_dir=ui_home / "takes", factory=factory,
         list_ports=False,
     )  # fmt: skip
     qtbot.addWidget(w)
