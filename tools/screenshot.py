@@ -39,13 +39,13 @@ def _child(engine: str, preset: str, size: str) -> int:
     """In the app's process: generate, stream, print "ready", wait for a line on stdin."""
     from PyQt6.QtCore import QTimer
 
+    from jambridge.live_options import LiveOptions
     from jambridge.ui.app import application, build_window
-    from jambridge.ui.session_adapter import LiveSettings
 
     app = application()
     live_ok = os.environ.get("JACK_DEFAULT_SERVER") is not None
     window = build_window(
-        LiveSettings(preset=preset, midi_api="jack", engine=engine), preset=preset,
+        LiveOptions(preset=preset, midi_api="jack", engine=engine), preset=preset,
         list_ports=False,
     )  # fmt: skip
     window.move(0, 0)

@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> dict:
     from PyQt6.QtCore import QTimer
 
     from jambridge.bench.jack import JackServer
+    from jambridge.live_options import LiveOptions
     from jambridge.ui.app import application, build_window
-    from jambridge.ui.session_adapter import LiveSettings
 
     server = JackServer().start()
     os.environ["JACK_DEFAULT_SERVER"] = server.name
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> dict:
     tmp = tempfile.TemporaryDirectory()
     os.environ["XDG_DATA_HOME"] = tmp.name  # captures and takes stay out of the user's folder
     app = application()
-    options = LiveSettings(midi_api="jack", engine=args.engine)
+    options = LiveOptions(midi_api="jack", engine=args.engine)
     window = build_window(options, takes_dir=os.path.join(tmp.name, "takes"), list_ports=False)
     window.show()
     window.transport.set_clock("internal")
