@@ -87,6 +87,8 @@ def _riff_song(preset, bars, seed, engine, roles, prompt, riff, model_path, on_b
 
     if riff.drumify:
         roles = tuple(r for r in ROLES if r in (*roles, "drums"))
+        if preset.drumify_four_on_the_floor:  # four-on-the-floor only where the preset asks
+            riff = replace(riff, four_on_the_floor=True)
     if engine == "procedural":
         source = SongBars(_procedural(preset, bars, seed, roles, None))
     else:

@@ -9,6 +9,7 @@ JSON shape (channels are 1-based like a DAW shows them; everything but ``name`` 
 
     {"name": "Acid", "style": "acid", "bpm": 132, "key": "A minor", "scale_lock": true,
      "temperature": 1.0, "top_p": 0.95, "top_k": 0, "description": "...",
+     "drumify_four_on_the_floor": false,
      "tracks": {"bass": {"enabled": true, "program": 38, "channel": 2, "density": 0.7,
                          "temperature": 0.9}, ...}}
 """
@@ -79,6 +80,7 @@ class Preset:
     top_p: float = 0.95  # nucleus sampling, 0 < top_p <= 1
     top_k: int = 0  # 0 = off
     description: str = ""
+    drumify_four_on_the_floor: bool = False  # drumify keeps a kick on every beat as well
     tracks: dict[str, TrackSettings] = field(
         default_factory=lambda: {r: TrackSettings.default(r) for r in ROLES}
     )
@@ -124,6 +126,7 @@ _PRESET_RULES = {
     "top_p": (float, 0.01, 1.0),
     "top_k": (int, 0, 1000),
     "description": (str, None, None),
+    "drumify_four_on_the_floor": (bool, None, None),
     "tracks": (dict, None, None),
 }
 

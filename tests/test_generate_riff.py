@@ -69,6 +69,30 @@ def test_drumify_writes_kick_and_snare_on_the_riffs_accents(tmp_path, capsys, ri
         assert onset_f1(marks, onset_slots(locked_notes(bar.track("drums")))) >= 0.8
 
 
+def test_four_on_the_floor_under_drumify_only_where_the_preset_asks(tmp_path, capsys, riff_file):
+    import json
+
+    from jambridge.evaluation.metrics import four_on_the_floor
+
+    preset = tmp_path / "four.json"
+    preset.write_text(json.dumps({"name": "Four", "drumify_four_on_the_floor": True}))
+    for path, four in ((preset, True), ("techno", False)):
+        out = tmp_path / f"{four}.mid"
+        rc, _, _ = _generate(capsys, "--prompt", str(riff_file), "--drumify", "--preset",
+                             str(path), "--riff", "continue", "-o", str(out))  # fmt: skip
+        assert rc == 0
+        for bar in read_midi(out)[0].bars()[2:]:
+            kicks = [round(n.start_beats * 12) for n in bar.track("drums").notes if n.pitch == 36]
+            assert four_on_the_floor(kicks) == four
+
+
+def test_develop_is_the_same_for_the_same_seed(tmp_path, capsys, riff_file):
+    args = ("--prompt", str(riff_file), "--riff", "develop", "--riff-kind", "free")
+    for name in ("a.mid", "b.mid"):
+        assert _generate(capsys, *args, "-o", str(tmp_path / name))[0] == 0
+    assert (tmp_path / "a.mid").read_bytes() == (tmp_path / "b.mid").read_bytes()
+
+
 def test_procedural_engine_quantizes_and_keeps_the_riff(tmp_path, capsys):
     late = [(p, i * 0.5 + 0.04, 0.4, 100) for i, p in enumerate(BASS)]
     riff = write_midi_file(tmp_path / "late.mid", [Part(1, 38, "Bass", late)], ppq=480)
