@@ -1,24 +1,30 @@
 """Inference speed, measured: what ``jambridge bench`` prints.
 
+``jambridge bench [--model MODEL.onnx | --random] [--bars 60] [--compare] [--json]``, or the
+same options to ``python -m jambridge.bench.engine``.
+
 - ``ms_per_token_ctx128`` / ``ms_per_token_ctx1024``: one decode step (batch 1) with 128 or
   1,024 tokens already in the cache (median of many steps; the model call only);
 - ``bar_ms_p50`` / ``bar_ms_p95``: wall time of whole bars from the generator (grammar mask,
   sampler, model), over a stream long enough for the window to slide;
 - ``load_s``: model file to ready-to-generate (session, tokenizer, header prefill);
-- ``speedup_vs_torch``: the same dimensions in torch eager with a KV cache (when torch is
-  installed), per token, at the same contexts; ``speedup_vs_hf``: Hugging Face GPT-2
-  ``generate()`` at the same width and depth (when transformers is installed).
+- with ``--compare`` (:mod:`jambridge.bench.compare`): ``speedup_vs_torch``, the same
+  dimensions in torch eager with a KV cache, per token, at the same contexts;
+  ``speedup_vs_hf``, Hugging Face GPT-2 ``generate()`` at the same width and depth (when
+  transformers is installed).
 
 With the shipped model the bars are real; with random weights (no model yet, or ``--random``)
-a bar is wrapped up at ``bar_tokens`` tokens (150: a typical 4-track bar), so the bar numbers
-mean the same thing. Torch and transformers are imported only for their comparisons, after
-the engine's numbers are taken, and run with the same thread count.
+a bar is held open until the generator wraps it up at ``bar_tokens`` tokens (150: a typical
+4-track bar; :class:`PaddedBarGenerator`), so the bar numbers mean the same thing. Only the
+runtime is imported here; torch and transformers only for ``--compare``, after the engine's
+numbers are taken, and with the same thread count.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +33,56 @@ import numpy as np
 
 from jambridge.engine.decoder import Decoder
 from jambridge.engine.generator import BarGenerator, SamplingSettings
+from jambridge.engine.masks import SamplingMasks
 from jambridge.engine.session import ModelSession, SessionConfig
 from jambridge.errors import ModelError
+from jambridge.music import Key
+from jambridge.tokenizer import Header, Tokenizer
+from jambridge.tokenizer.grammar import GrammarState
+
+HEADER = Header("techno", 130, Key(9, "minor"), {"drums": 4, "bass": 4, "chords": 2, "lead": 3})
+CACHE_SIZE = 4096  # held masks kept; cleared when full
+
+
+class HeldMasks(SamplingMasks):
+    """The generator's masks with ``BAR`` held back, and positions advancing one step at a
+    time, until the generator wraps the bar up (at its ``max_bar_tokens``)."""
+
+    def __init__(self, tok) -> None:
+        super().__init__(tok)
+        self._pos = tok.vocab.ranges["pos"]
+        self._held: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def mask(
+        self, state: GrammarState, settings: SamplingSettings, last: frozenset, wrap: bool
+    ) -> np.ndarray:
+        m = super().mask(state, settings, last, wrap)
+        if wrap:
+            return m
+        key = (id(m), state.pos)
+        hit = self._held.get(key)
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        held = m.copy()
+        held[self.tok.bar_id] = False
+        if state.pos >= 0:
+            held[self._pos.start + state.pos + 2 : self._pos.stop] = False
+        if not held.any():  # never leave the sampler nothing
+            held = m
+        held.setflags(write=False)
+        if len(self._held) >= CACHE_SIZE:
+            self._held.clear()
+        self._held[key] = (m, held)  # keeps m alive, so its id stays unique
+        return held
+
+
+class PaddedBarGenerator(BarGenerator):
+    """A :class:`BarGenerator` whose bars run to ``max_bar_tokens``: bars of random weights as
+    long as real ones (:class:`HeldMasks`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.masks = HeldMasks(self.tok)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -67,156 +121,84 @@ def bar_times(
     return wall, cpu, tokens
 
 
-def torch_step_ms(config: dict, contexts: tuple[int, ...], threads: int, steps: int = 100):
-    """Torch eager with a KV cache (the training model), ms per token at each context."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    from jambridge.training.config import ModelConfig
-    from jambridge.training.model import GPT
-
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    model = GPT(ModelConfig.from_dict(config)).eval()
-    out = {}
-    with torch.inference_mode():
-        for ctx in contexts:
-            _, past = model(torch.randint(0, config["vocab_size"], (1, ctx - 1)))
-            x = torch.tensor([[1]])
-            times = []
-            for _ in range(steps + 10):
-                t0 = time.perf_counter()
-                model(x, past)  # concatenates a new cache each call, as HF does
-                times.append(time.perf_counter() - t0)
-            out[ctx] = 1000 * float(np.median(times[10:]))
-    return out
-
-
-def hf_step_ms(config: dict, contexts: tuple[int, ...], threads: int, new_tokens: int = 64):
-    """Hugging Face GPT-2 ``generate()`` (greedy, its KV cache) at the same width and depth:
-    ms per generated token, starting from a prompt of each context length."""
-    try:
-        import torch
-        import transformers
-    except ImportError:
-        return None
-    torch.set_num_threads(threads)
-    cfg = transformers.GPT2Config(
-        vocab_size=config["vocab_size"], n_positions=max(contexts) + new_tokens + 1,
-        n_embd=config["n_embd"], n_layer=config["n_layer"], n_head=config["n_head"],
-        bos_token_id=None, eos_token_id=None, pad_token_id=0,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    model = transformers.GPT2LMHeadModel(cfg).eval()
-    out = {}
-    with torch.inference_mode():
-        for ctx in contexts:
-            prompt = torch.randint(0, config["vocab_size"], (1, ctx))
-            kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
-                          pad_token_id=0, attention_mask=torch.ones_like(prompt))  # fmt: skip
-            model.generate(prompt, **{**kwargs, "max_new_tokens": 2, "min_new_tokens": 2})
-            t0 = time.perf_counter()
-            model.generate(prompt, **kwargs)
-            full = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            model.generate(prompt, **{**kwargs, "max_new_tokens": 1, "min_new_tokens": 1})
-            prefill = time.perf_counter() - t0
-            out[ctx] = 1000 * (full - prefill) / (new_tokens - 1)
-    return {"transformers": transformers.__version__, "ms": out}
-
-
 def run_bench(
     model_path: str | Path | None = None,
     config: dict | None = None,
     threads: int = 1,
     n_bars: int = 60,
     bar_tokens: int = 150,
-    compare: bool = True,
+    compare: bool = False,
     seed: int = 0,
 ) -> dict:
-    """All the numbers. ``model_path`` None: a random-weights model of ``config`` (default:
-    the default ModelConfig with the tokenizer's vocabulary), written to a temporary file."""
-    from jambridge.music import Key
-    from jambridge.tokenizer import Header, Tokenizer
-
-    tmp = None
-    random_weights = model_path is None
-    if random_weights:
-        tok = Tokenizer()
-        tmp = tempfile.TemporaryDirectory()
-        model_path = Path(tmp.name) / "random.onnx"
-        _write_random_model(model_path, config, tok)
-    try:
-        t0 = time.perf_counter()
-        session = ModelSession(model_path, SessionConfig(threads=threads))
-        tok = session.tokenizer()
-        gen = BarGenerator(session, tok, seed=seed)
-        header = Header("techno", 130, Key(9, "minor"),
-                        {"drums": 4, "bass": 4, "chords": 2, "lead": 3})  # fmt: skip
-        gen.start(header)
-        load_s = time.perf_counter() - t0
-        meta = session.meta
-        contexts = (128, min(1024, meta.block_size))  # tokens attended by the step
-        dec = Decoder(session, 1)
-        measured = {ctx: step_ms(dec, ctx) for ctx in contexts}
-        step = {ctx: m[0] for ctx, m in measured.items()}
-        settings = SamplingSettings(
-            scale=Key(9, "minor"),
-            max_bar_tokens=bar_tokens if random_weights else SamplingSettings().max_bar_tokens,
-            min_bar_tokens=bar_tokens if random_weights else 0,
+    """All the numbers (with ``compare``: torch's and HF's too). ``model_path`` None: a
+    random-weights model of ``config`` (default: the default ModelConfig with the tokenizer's
+    vocabulary), written to a temporary file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        random_weights = model_path is None
+        if model_path is None:
+            model_path = Path(tmp) / "random.onnx"
+            _write_random_model(model_path, config, Tokenizer())
+        result, step, model_config = _measure(
+            Path(model_path), random_weights, threads, n_bars, bar_tokens, seed
         )
-        times, cpu, tokens = bar_times(gen, header, n_bars, settings)
-        result = {
-            "model": "random weights" if random_weights else str(model_path),
-            "config": {k: meta.config[k] for k in ("n_layer", "n_embd", "n_head", "n_kv_head",
-                                                   "head_size", "block_size", "vocab_size")},
-            "params": _params(meta.config),
-            "dtype": meta.dtype,
-            "provider": session.provider,
-            "threads": threads,
-            "load_s": round(load_s, 4),
-            "ms_per_token_ctx128": round(step[contexts[0]], 4),
-            "ms_per_token_ctx1024": round(step[contexts[1]], 4),
-            "ctx1024_over_ctx128": round(step[contexts[1]] / step[contexts[0]], 3),
-            "long_context_tokens": contexts[1],  # 1024, or the model's context if shorter
-            "bar_ms_p50": round(_percentile(times, 50), 2),
-            "bar_ms_p95": round(_percentile(times, 95), 2),
-            "bar_ms_max": round(max(times), 2),
-            "bar_cpu_ms_p50": round(_percentile(cpu, 50), 2),
-            "bar_cpu_ms_p95": round(_percentile(cpu, 95), 2),
-            "cpu_ms_per_token_ctx128": round(measured[contexts[0]][1], 4),
-            "cpu_ms_per_token_ctx1024": round(measured[contexts[1]][1], 4),
-            "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
-            "bar_tokens_p50": _percentile(tokens, 50),
-            "bar_tokens_p95": _percentile(tokens, 95),
-            "bars": n_bars,
-            "ms_per_token_in_bars": round(sum(times) / max(1, sum(tokens)), 4),
-            "tokens_per_s": round(1000 * sum(tokens) / sum(times), 1),
-            "speedup_vs_torch": None,
-            "speedup_vs_hf": None,
-        }  # fmt: skip
-        if compare:
-            _compare(result, meta.config, contexts, step, threads)
-        return result
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+    if compare:
+        from jambridge.bench.compare import add_comparisons
+
+        contexts = (128, result["long_context_tokens"])
+        add_comparisons(result, model_config, contexts, step, threads)
+    return result
 
 
-def _compare(result: dict, config: dict, contexts, step: dict, threads: int) -> None:
-    ref = torch_step_ms(config, contexts, threads)
-    if ref is not None:
-        result["torch_ms_per_token"] = {str(c): round(v, 4) for c, v in ref.items()}
-        result["speedup_vs_torch"] = round(ref[contexts[0]] / step[contexts[0]], 2)
-        result["speedup_vs_torch_ctx1024"] = round(ref[contexts[1]] / step[contexts[1]], 2)
-    hf = hf_step_ms(config, contexts, threads)
-    if hf is not None:
-        ms = hf["ms"]
-        result["hf_ms_per_token"] = {str(c): round(v, 4) for c, v in ms.items()}
-        result["hf_transformers"] = hf["transformers"]
-        result["speedup_vs_hf"] = round(ms[contexts[0]] / step[contexts[0]], 2)
-        result["speedup_vs_hf_ctx1024"] = round(ms[contexts[1]] / step[contexts[1]], 2)
+def _measure(
+    model_path: Path, random_weights: bool, threads: int, n_bars: int, bar_tokens: int,
+    seed: int,
+) -> tuple[dict, dict[int, float], dict]:  # fmt: skip
+    """The engine's numbers, its ms per step at each context, and the model's config."""
+    t0 = time.perf_counter()
+    session = ModelSession(model_path, SessionConfig(threads=threads))
+    tok = session.tokenizer()
+    gen = (PaddedBarGenerator if random_weights else BarGenerator)(session, tok, seed=seed)
+    gen.start(HEADER)
+    load_s = time.perf_counter() - t0
+    meta = session.meta
+    contexts = (128, min(1024, meta.block_size))  # tokens attended by the step
+    dec = Decoder(session, 1)
+    measured = {ctx: step_ms(dec, ctx) for ctx in contexts}
+    step = {ctx: m[0] for ctx, m in measured.items()}
+    max_bar_tokens = bar_tokens if random_weights else SamplingSettings().max_bar_tokens
+    settings = SamplingSettings(scale=Key(9, "minor"), max_bar_tokens=max_bar_tokens)
+    times, cpu, tokens = bar_times(gen, HEADER, n_bars, settings)
+    c128, c1024 = contexts
+    result = {
+        "model": "random weights" if random_weights else str(model_path),
+        "config": {k: meta.config[k] for k in ("n_layer", "n_embd", "n_head", "n_kv_head",
+                                               "head_size", "block_size", "vocab_size")},
+        "params": _params(meta.config),
+        "dtype": meta.dtype,
+        "provider": session.provider,
+        "threads": threads,
+        "load_s": round(load_s, 4),
+        "ms_per_token_ctx128": round(step[c128], 4),
+        "ms_per_token_ctx1024": round(step[c1024], 4),
+        "ctx1024_over_ctx128": round(step[c1024] / step[c128], 3),
+        "long_context_tokens": c1024,  # 1024, or the model's context if shorter
+        "bar_ms_p50": round(_percentile(times, 50), 2),
+        "bar_ms_p95": round(_percentile(times, 95), 2),
+        "bar_ms_max": round(max(times), 2),
+        "bar_cpu_ms_p50": round(_percentile(cpu, 50), 2),
+        "bar_cpu_ms_p95": round(_percentile(cpu, 95), 2),
+        "cpu_ms_per_token_ctx128": round(measured[c128][1], 4),
+        "cpu_ms_per_token_ctx1024": round(measured[c1024][1], 4),
+        "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "bar_tokens_p50": _percentile(tokens, 50),
+        "bar_tokens_p95": _percentile(tokens, 95),
+        "bars": n_bars,
+        "ms_per_token_in_bars": round(sum(times) / max(1, sum(tokens)), 4),
+        "tokens_per_s": round(1000 * sum(tokens) / sum(times), 1),
+        "speedup_vs_torch": None,
+        "speedup_vs_hf": None,
+    }  # fmt: skip
+    return result, step, meta.config
 
 
 def _params(config: dict) -> int:
@@ -278,3 +260,14 @@ def format_result(r: dict) -> str:
 
 def to_json(r: dict) -> str:
     return json.dumps(r, sort_keys=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m jambridge.bench.engine ARGS`` is ``jambridge bench ARGS``."""
+    from jambridge.cli import main as cli_main
+
+    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

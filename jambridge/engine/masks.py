@@ -1,6 +1,6 @@
 """SamplingMasks: the ids the bar generator may draw next, i.e. the grammar's mask narrowed by the
 sampling settings (EOS and fill slots off, controls only as set, scale lock, deferred roles,
-no empty tracks, hold and wrap-up). Masks are cached per grammar mask and options, so a step
+no empty tracks, wrap-up). Masks are cached per grammar mask and options, so a step
 costs a dictionary lookup once the stream's states have been seen."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ class SamplingMasks:
         self.tok, self.grammar = tok, tok.grammar
         v = tok.vocab
         self._track_ids = {r: v.id("track", r) for r in tok.config.roles}
-        self._pos_range = v.ranges["pos"]
         self._fill_ids = list(range(v.ranges["fill"].start, v.ranges["fill"].stop))
         self._ctrl_range = v.ranges["ctrl"]
         self._masks: dict[tuple, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
@@ -30,11 +29,10 @@ class SamplingMasks:
         self._scale_masks: dict[tuple[Key, str], np.ndarray] = {}
 
     def mask(
-        self, state: GrammarState, settings: SamplingSettings, last: frozenset, wrap: bool,
-        hold: bool,
-    ) -> np.ndarray:  # fmt: skip
-        """The grammar's mask, with EOS off, the scale lock, deferred roles (``last``),
-        wrap-up (only structure tokens) or hold (no BAR yet). Read-only; never all False."""
+        self, state: GrammarState, settings: SamplingSettings, last: frozenset, wrap: bool
+    ) -> np.ndarray:
+        """The grammar's mask, with EOS off, the scale lock, deferred roles (``last``) and
+        wrap-up (only structure tokens). Read-only; never all False."""
         base = self.grammar.allowed(state)
         scale = settings.scale
         role = state.role if scale is not None and state.role not in (None, "drums") else None
@@ -42,7 +40,7 @@ class SamplingMasks:
             settings.no_empty_tracks and not wrap and state.phase == IN_TRACK and state.pos < 0
         )
         control = self.control_choice(state, settings) if not wrap else None
-        key = (scale, role, last, wrap, hold, need_note, control)
+        key = (scale, role, last, wrap, need_note, control)
         if self._count >= CACHE_SIZE:
             self._masks.clear()
             self._count = 0
@@ -50,7 +48,7 @@ class SamplingMasks:
         hit = cache.get(id(base))
         if hit is not None and hit[0] is base:
             return hit[1]
-        m = self._narrowed(base, state, control, last, need_note, hold)
+        m = self._narrowed(base, state, control, last, need_note)
         if scale is not None and role is not None:
             m &= self.scale(scale, role)
         if wrap and state.phase in (IN_TRACK, BAR_OPEN):
@@ -67,7 +65,7 @@ class SamplingMasks:
 
     def _narrowed(
         self, base: np.ndarray, state: GrammarState, control: int | None, last: frozenset,
-        need_note: bool, hold: bool,
+        need_note: bool,
     ) -> np.ndarray:  # fmt: skip
         m = base.copy()
         m[self.tok.eos_id] = False
@@ -83,14 +81,10 @@ class SamplingMasks:
             m[self.tok.bar_id] = False
             for r in state.roles_left:
                 m[self._track_ids[r]] = False
-        if hold:
-            m[self.tok.bar_id] = False
-            if state.pos >= 0:
-                m[self._pos_range.start + state.pos + 2 : self._pos_range.stop] = False
         return m
 
     def _wrapped(self, base: np.ndarray, state: GrammarState, m: np.ndarray) -> np.ndarray:
-        """Only the next TRACK or BAR (hold gives way: the bar must end); a note already begun
+        """Only the next TRACK or BAR (the bar must end); a note already begun
         (after POS or PITCH) is finished first, under the same locks."""
         structural = np.zeros_like(m)
         structural[self.tok.bar_id] = True

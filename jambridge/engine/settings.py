@@ -21,9 +21,6 @@ class SamplingSettings:
     top_p: float = 0.95  # nucleus; 1 = off
     scale: Key | None = None  # scale lock for pitched tracks; None = off
     max_bar_tokens: int = 400  # past this, the bar is wrapped up (remaining tracks empty)
-    # Benchmarks with random weights: until a bar has this many tokens, BAR is held back and
-    # positions advance one step at a time, so bars reach a realistic length (0 = off).
-    min_bar_tokens: int = 0
     # Every enabled track plays at least one note in every bar (a producer asked for the part).
     no_empty_tracks: bool = False
     # Per-bar controls the model must obey (v2 models): role -> {kind: bin}, kinds from
@@ -39,11 +36,6 @@ class SamplingSettings:
         if not 16 <= self.max_bar_tokens <= 4096:
             raise EngineError(
                 f"max_bar_tokens must be in range 16..4096, got {self.max_bar_tokens}"
-            )
-        if not 0 <= self.min_bar_tokens <= self.max_bar_tokens:
-            raise EngineError(
-                f"min_bar_tokens must be in range 0..max_bar_tokens ({self.max_bar_tokens}), "
-                f"got {self.min_bar_tokens}"
             )
 
     def control_kinds(self) -> dict[str, tuple[str, ...]]:
