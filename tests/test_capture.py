@@ -14,7 +14,9 @@ from jambridge.bridge.capture import (
     write_capture,
 )
 from jambridge.bridge.controls import ArmCapture, RetroCapture
+from jambridge.bridge.timing.transport import TICKS_PER_BEAT, TICKS_PER_GRID
 from jambridge.midi_io import read_midi
+from jambridge.music import GRID_PER_BEAT
 
 BAR = 96  # ticks
 
@@ -132,3 +134,9 @@ def test_capture_is_written_as_a_midi_file(tmp_path, monkeypatch):
         (43, 6.0, 0.5),
     ]
     assert mido.MidiFile(path).type == 1
+
+
+def test_the_capture_grid_divides_the_clock_ticks():
+    """Captures quantize onto whole clock ticks: the note grid divides the 24 ticks a beat."""
+    assert TICKS_PER_BEAT % GRID_PER_BEAT == 0
+    assert TICKS_PER_GRID * GRID_PER_BEAT == TICKS_PER_BEAT

@@ -17,6 +17,7 @@ from jambridge.bridge.events import (
     BarPlayed,
     BarQueued,
     CaptureTaken,
+    LogLine,
     TransportChanged,
     Underrun,
 )
@@ -483,6 +484,20 @@ def test_internal_clock_sends_start_and_pulses_and_notes_on_them():
     assert [0xFC] in [m for _, m in sim.out.sent] and sim.stuck() == 0
     pulses = [t for t, m in sim.out.sent if m == [0xF8]]
     assert pulses[-1] - pulses[-2] == pytest.approx(60 / (150 * 24), abs=1e-9)
+
+
+def test_transport_commands_to_a_followed_clock_are_refused_with_a_warning():
+    sim = started(120)
+    sim.run_beats(2)
+    n = len(sim.out.sent)
+    for command in (ctl.PlayInternal(), ctl.StopInternal(), ctl.SetBpm(90)):
+        sim.sched.post(command)
+    sim.run_beats(2)
+    warnings = [e.text for e in sim.events if isinstance(e, LogLine) and e.level == "warning"]
+    assert warnings.count("play/stop/tempo commands need --clock internal") == 3
+    sent = [m for _, m in sim.out.sent[n:]]
+    assert [0xFC] not in sent and [0xF8] not in sent  # a follower sends no clock of its own
+    assert len([m for m in sent if m[0] == 0x99 and m[1] == KICK]) == 2  # still playing
 
 
 def test_shutdown_ends_notes_and_stops_as_master():

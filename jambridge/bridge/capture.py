@@ -35,7 +35,7 @@ from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TIC
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
-from jambridge.music import GRID_PER_BEAT, Song
+from jambridge.music import Song
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import captures_dir
 
@@ -210,9 +210,6 @@ class CaptureRecorder:
 def _grid_tick(tick: float) -> int:
     """The nearest tick on the 12-per-beat grid."""
     return int(round(tick / TICKS_PER_GRID)) * TICKS_PER_GRID
-
-
-assert TICKS_PER_GRID * GRID_PER_BEAT == TICKS_PER_BEAT
 
 
 def capture_song(result: CaptureResult) -> Song:

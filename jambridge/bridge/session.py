@@ -48,6 +48,7 @@ from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
 from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess, SourceSpec
 from jambridge.bridge.timing.clock import ClockFollower
 from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock, MonotonicClock
 from jambridge.bridge.timing.transport import BPM_RANGE, Position, TransportState
 from jambridge.errors import JamBridgeError
@@ -57,6 +58,11 @@ from jambridge.preset import Preset, load_preset
 
 log = logging.getLogger("jambridge.bridge")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+# clock mode (BridgeConfig.clock) -> the Timing it plays to, made from the tempo
+_CLOCKS: dict[str, Callable[[float], Timing]] = {
+    "external": lambda bpm: ClockFollower(),  # the DAW's tempo is measured, not given
+    "internal": InternalClock,
+}
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,7 @@ class BridgeSession(JackReconnect):
                 self._generator = process
                 process.start()
             feed = BarFeed(self._generator, controls_from_preset(self.preset, cfg.preset))
-            timing = InternalClock(bpm) if cfg.clock == "internal" else ClockFollower()
+            timing = _CLOCKS[cfg.clock](bpm)
             sched_cfg = SchedulerConfig(
                 latency_ms=cfg.latency_ms,
                 channels=channels,
@@ -309,35 +315,22 @@ class BridgeSession(JackReconnect):
         if s is None:
             raise JamBridgeError("the bridge is not running")
         now = self.clock.now()
-        timing = s.timing
-        state = timing.state
+        view = s.timing.view(now)
+        playing = s.timing.state is TransportState.PLAYING
+        sync, bpm = view.sync, view.bpm
         if self._port_lost:
-            sync, bpm, state = "port lost", None, TransportState.STOPPED
-        elif s.internal:
-            sync, bpm = "internal", timing.bpm
-        else:
-            bpm = timing.bpm_at(now)
-            if state is TransportState.PLAYING:
-                sync = "locked" if timing.locked else "playing"
-            elif state is TransportState.WAITING:
-                sync = "waiting"
-            else:
-                sync = "stopped" if bpm is not None else "no clock"
-        tick = timing.tick_at(now) if state is TransportState.PLAYING else None
-        if tick is None:
-            tick = timing.pulse_tick if timing.pulse_tick is not None else 0
-            if not s.internal and state is not TransportState.PLAYING:
-                tick = timing.song_tick
+            sync, bpm, playing = "port lost", None, False
+        tick = s._position_tick(now)
         pos = Position.from_ticks(tick)
         gen = list(s.feed.gen_ms)
         late = sorted(s.output.lateness)
         return BridgeStatus(
             sync=sync,
-            playing=state is TransportState.PLAYING,
+            playing=playing,
             bpm=bpm,
             bar=pos.bar,
             beat=pos.beat,
-            clock="internal" if s.internal else "external",
+            clock=view.name,
             gen_ms_last=gen[-1] if gen else None,
             gen_ms_max=max(gen) if gen else None,
             underruns=s.feed.underruns,
@@ -346,12 +339,12 @@ class BridgeSession(JackReconnect):
             open_notes=len(s.output.notes),
             notes_on=s.output.notes.on_count,
             notes_off=s.output.notes.off_count,
-            ignored_input=0 if s.internal else timing.ignored,
+            ignored_input=view.ignored_input,
             capture_armed=s.capture.armed is not None,
             latency_ms=1000 * s.output.latency_s,
             generator_ok=not s.feed.dead and s.output.port_ok,
             realtime=s.realtime,
-            follows_pulses=not s.internal and timing.tempo.follows_pulses,
+            follows_pulses=view.follows_pulses,
             controls=s.feed.controls,
         )
 

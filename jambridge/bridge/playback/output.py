@@ -18,9 +18,9 @@ Two ways a note meets its tick:
   offset asks for notes ahead of the clock, so it turns this off.
 
 Until the model is locked (the first pulses after a cold Start) events go out on the pulse that
-reaches them. As master (the internal clock) the pulses themselves go out here too, Start
-right before the first one. A port that fails is reported once and then left alone; every
-note is still booked, so the final release is complete for a port that comes back.
+reaches them. A clock's own messages (as master: the pulses, Start right before the first one)
+go out here too, on the clock's time for them. A port that fails is reported once and then left
+alone; every note is still booked, so the final release is complete for a port that comes back.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from collections.abc import Callable, Iterable
 from jambridge.bridge.events import LogLine
 from jambridge.bridge.io.ports import OutPort
 from jambridge.bridge.playback.timeline import NoteTimeline, OpenNotes
-from jambridge.bridge.timing.internal_clock import InternalClock
-from jambridge.bridge.timing.transport import TimeMap
+from jambridge.bridge.timing.protocol import Timing
 from jambridge.errors import PortError
 
 
@@ -43,7 +42,7 @@ class NoteOutput:
     def __init__(
         self,
         port: OutPort,
-        timing: TimeMap,
+        timing: Timing,
         emit: Callable[[object], None],
         latency_ms: float = 0.0,
         early_s: float = 0.00002,
@@ -51,7 +50,6 @@ class NoteOutput:
     ) -> None:
         self.port = port
         self.timing = timing
-        self.internal = isinstance(timing, InternalClock)
         self._emit = emit
         self.latency_s = latency_ms / 1000  # notes go out this much before their tick's time
         self.early_s = early_s  # an event this close to due goes now
@@ -69,8 +67,7 @@ class NoteOutput:
         next_t: float | None = None
         early = now + self.early_s
         self.awaiting_pulse = False
-        if self.internal:
-            next_t = self._send_pulses(now, early)
+        next_t = self._send_clock(now, early)
         timeline = self.timeline
         while len(timeline):
             tick = timeline.next_tick()
@@ -102,23 +99,21 @@ class NoteOutput:
                 self.send(m)
         return next_t
 
-    def _send_pulses(self, now: float, early: float) -> float | None:
-        """As master: the clock pulses that are due (Start right before the first)."""
+    def _send_clock(self, now: float, early: float) -> float | None:
+        """The clock's own messages that are due (as master: pulses); returns when the next is."""
         clock = self.timing
-        pulse_t = clock.next_pulse_time()
-        while pulse_t is not None and pulse_t <= early:
-            if clock.start_pending():
-                self.send([0xFA])
-            self.send([0xF8])
-            self._late(now - pulse_t)
-            clock.pulse_sent()
-            pulse_t = clock.next_pulse_time()
-        return pulse_t
+        due = clock.next_send_time()
+        while due is not None and due <= early:
+            for msg in clock.take_send():
+                self.send(list(msg))
+            self._late(now - due)
+            due = clock.next_send_time()
+        return due
 
     def _pulse_wait(self, tick: float) -> float | None:
         """How long past its time a note at ``tick`` may wait for its pulse (None: no wait)."""
-        if self.internal or self.latency_s > 0:
-            return None  # our own grid, or notes asked for ahead of the clock
+        if self.latency_s > 0:
+            return None  # notes asked for ahead of the clock
         pulse = self.timing.pulse_tick
         if pulse is not None and math.floor(tick) <= pulse:
             return None  # the pulse it is on (or after) came: the model has it

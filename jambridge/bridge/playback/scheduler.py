@@ -54,8 +54,7 @@ from jambridge.bridge.playback.lookahead import BarFeed
 from jambridge.bridge.playback.output import NoteOutput
 from jambridge.bridge.playback.priority import take_realtime
 from jambridge.bridge.playback.steering import Steering
-from jambridge.bridge.timing.clock import ClockFollower
-from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock
 from jambridge.bridge.timing.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
 from jambridge.roles import ROLE_SPECS
@@ -93,7 +92,7 @@ class Scheduler(Steering):
         out: OutPort,
         clock: Clock,
         feed: BarFeed,
-        timing: ClockFollower | InternalClock,
+        timing: Timing,
         config: SchedulerConfig | None = None,
         ccmap: CcMap | None = None,
         midi_in: InPort | None = None,
@@ -103,7 +102,6 @@ class Scheduler(Steering):
         self.clock = clock
         self.feed = feed
         self.timing = timing
-        self.internal = isinstance(timing, InternalClock)
         self.config = config or SchedulerConfig()
         self.ccmap = ccmap or CcMap()
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -122,8 +120,7 @@ class Scheduler(Steering):
         self.floods = 0  # steps that did
         self._stopping = False
         self._thread: threading.Thread | None = None
-        if not self.internal:
-            self.timing.set_log(self._warn)
+        self.timing.set_log(self._warn)
         self.error: BaseException | None = None  # what ended the thread, if not stop()
         self.realtime = False  # the thread got real-time scheduling
 
@@ -139,8 +136,7 @@ class Scheduler(Steering):
 
     def start(self) -> None:
         self.feed.start()
-        if self.internal:
-            self.timing.begin(self.clock.now() + 0.01)
+        self.timing.begin(self.clock.now() + 0.01)
         self._thread = threading.Thread(target=self.run, name="jambridge-scheduler", daemon=True)
         self._thread.start()
 
@@ -181,8 +177,8 @@ class Scheduler(Steering):
         """End every note; as master, then send Stop. Safe to call more than once."""
         self._release_all()
         self.output.clear()
-        if self.internal and self.timing.stop(self.clock.now()) is not None:
-            self.output.send([0xFC])
+        for msg in self.timing.stop(self.clock.now()).send:  # as master: Stop
+            self.output.send(list(msg))
         self.next_bar = None
 
     def _wait(self, deadline: float | None) -> None:
@@ -210,9 +206,8 @@ class Scheduler(Steering):
         """One turn: take in input and commands, choose bars, send what is due. Returns the
         time of the next deadline (None: nothing timed is pending)."""
         self._drain(now)
-        if not self.internal:
-            for ev in self.timing.check(now):
-                self._transport(ev, now)
+        for ev in self.timing.check(now):
+            self._transport(ev, now)
         if self._deadline is None or self._deadline - now > self.config.slack_s:
             self.feed.poll()
             self._pass_feed_log()
@@ -254,13 +249,10 @@ class Scheduler(Steering):
     def _midi_in(self, t_s: float, msg: list[int]) -> None:
         kind, why = check(msg)
         if kind is None:
-            if self.internal:
-                return  # the follower is not listening; nothing to log it
-            self.timing.feed(t_s, msg)  # logs it, counts it
-            return
-        if msg[0] < 0xF0:
+            self.timing.reject(t_s, why)  # counted, logged
+        elif msg[0] < 0xF0:
             self._channel_msg(t_s, kind, msg)
-        elif not self.internal:
+        else:
             for ev in self.timing.handle(t_s, kind, msg):
                 self._transport(ev, t_s)
 
@@ -293,9 +285,7 @@ class Scheduler(Steering):
 
     def _position_tick(self, now: float) -> float:
         tick = self._tick_at(now)
-        if tick is not None:
-            return tick
-        return float(getattr(self.timing, "song_tick", 0))
+        return float(self.timing.song_tick) if tick is None else tick
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -312,7 +302,7 @@ class Scheduler(Steering):
             self._release_all()
             self.output.clear()
             self.next_bar = None
-            result = self.capture.stop(float(getattr(self.timing, "song_tick", tick)), None)
+            result = self.capture.stop(float(self.timing.song_tick), None)
             self._emit(TransportChanged("stopped", ev.kind, int(tick)))
             if result is not None:
                 self._captured(result)

@@ -5,13 +5,14 @@ hardware controller through the CC map; they are applied in the real-time thread
 steps of its loop, so nothing here is shared with another thread. Steering (preset, track
 controls, regenerate) reaches the bar feed and applies at the next bar line; capture commands
 reach the capture recorder; latency applies to the next event sent; panic ends every note at
-once; play/stop/tempo drive the internal master clock.
+once; play/stop/tempo drive the clock (a master clock plays; a follower refuses, with a warning).
 """
 
 from __future__ import annotations
 
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.events import ControlsChanged, LogLine
+from jambridge.bridge.timing.protocol import ClockReply
 
 
 class Steering:
@@ -48,21 +49,23 @@ class Steering:
     def _panic(self, cmd: ctl.Panic, now: float) -> None:
         self._release_all(all_channels=True)
 
-    def _internal(self, cmd, now: float) -> None:
-        if not self.internal:
-            self._emit(LogLine("warning", "play/stop/tempo commands need --clock internal"))
-            return
-        if isinstance(cmd, ctl.SetBpm):
-            self.timing.set_bpm(cmd.bpm)
-        elif isinstance(cmd, ctl.PlayInternal):
-            ev = self.timing.play(now)
-            if ev is not None:  # Start goes out with the first pulse (see NoteOutput.send_due)
-                self._transport(ev, now)
-        else:
-            ev = self.timing.stop(now)
-            if ev is not None:
-                self.output.send([0xFC])
-                self._transport(ev, now)
+    def _play(self, cmd: ctl.PlayInternal, now: float) -> None:
+        self._drive(self.timing.play(now), now)
+
+    def _stop(self, cmd: ctl.StopInternal, now: float) -> None:
+        self._drive(self.timing.stop(now), now)
+
+    def _set_bpm(self, cmd: ctl.SetBpm, now: float) -> None:
+        self._drive(self.timing.set_bpm(cmd.bpm), now)
+
+    def _drive(self, reply: ClockReply, now: float) -> None:
+        """What the clock did with a transport command: send, then handle its events."""
+        if reply.refused is not None:
+            self._emit(LogLine("warning", reply.refused))
+        for msg in reply.send:
+            self.output.send(list(msg))
+        for ev in reply.events:
+            self._transport(ev, now)
 
 
 _COMMANDS = {
@@ -73,7 +76,7 @@ _COMMANDS = {
     ctl.RetroCapture: Steering._retro,
     ctl.SetLatency: Steering._latency,
     ctl.Panic: Steering._panic,
-    ctl.PlayInternal: Steering._internal,
-    ctl.StopInternal: Steering._internal,
-    ctl.SetBpm: Steering._internal,
+    ctl.PlayInternal: Steering._play,
+    ctl.StopInternal: Steering._stop,
+    ctl.SetBpm: Steering._set_bpm,
 }

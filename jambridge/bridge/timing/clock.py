@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jambridge.bridge.io.messages import Complaints, check
+from jambridge.bridge.timing.protocol import ClockReply, ClockView
 from jambridge.bridge.timing.tempo import TempoConfig, TempoModel
 from jambridge.bridge.timing.transport import (
     BPM_RANGE,
@@ -73,7 +74,8 @@ class FollowerConfig:
 
 
 class ClockFollower:
-    """Follows an external MIDI clock. See the module docstring for the rules."""
+    """Follows an external MIDI clock (a :class:`~jambridge.bridge.timing.protocol.Timing`).
+    See the module docstring for the rules."""
 
     def __init__(
         self, config: FollowerConfig | None = None, log: Callable[[str], None] | None = None
@@ -103,8 +105,13 @@ class ClockFollower:
         """Check and handle one message; channel messages are not the follower's (returns [])."""
         kind, why = check(msg)
         if kind is None:
-            return self._bad(t_s, why, f"ignored input: {why}")
+            self.reject(t_s, why)
+            return []
         return self.handle(t_s, kind, msg)
+
+    def reject(self, t_s: float, why: str) -> None:
+        """A message failed the checks: counted and logged (rate-limited)."""
+        self._bad(t_s, why, f"ignored input: {why}")
 
     def handle(self, t_s: float, kind: str, msg: Sequence[int]) -> list[TransportEvent]:
         """Handle a message already checked as ``kind`` (see :mod:`messages`)."""
@@ -266,7 +273,37 @@ class ClockFollower:
         self._state = TransportState.STOPPED
         self._anchor = None
 
-    # -- reading (the TimeMap protocol) --------------------------------------------------------
+    # -- driving (a follower is driven by the clock it follows) ---------------------------------
+
+    def begin(self, now_s: float) -> None:
+        """Nothing to start: the pulses come from the clock followed."""
+
+    def next_send_time(self) -> float | None:
+        return None  # a follower sends nothing of its own
+
+    def take_send(self) -> tuple[tuple[int, ...], ...]:
+        return ()
+
+    def play(self, now_s: float) -> ClockReply:
+        return ClockReply(refused=_MASTER_ONLY)
+
+    def stop(self, now_s: float) -> ClockReply:
+        return ClockReply(refused=_MASTER_ONLY)
+
+    def set_bpm(self, bpm: float) -> ClockReply:
+        return ClockReply(refused=_MASTER_ONLY)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def view(self, now_s: float) -> ClockView:
+        bpm = self.bpm_at(now_s)
+        if self._state is TransportState.PLAYING:
+            sync = "locked" if self.locked else "playing"
+        elif self._state is TransportState.WAITING:
+            sync = "waiting"
+        else:
+            sync = "stopped" if bpm is not None else "no clock"
+        return ClockView(sync, bpm, "external", self.ignored, self.tempo.follows_pulses)
 
     @property
     def state(self) -> TransportState:
@@ -322,6 +359,7 @@ class ClockFollower:
         return min(cfg.pulse_wait_periods * self.tempo.period_s, cfg.pulse_wait_max_s)
 
 
+_MASTER_ONLY = "play/stop/tempo commands need --clock internal"
 _HANDLERS: dict[str, Callable[[ClockFollower, float, Sequence[int]], list[TransportEvent]]] = {
     "clock": ClockFollower._clock,
     "start": ClockFollower._start,

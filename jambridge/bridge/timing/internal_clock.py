@@ -2,20 +2,32 @@
 
 The clock keeps a pulse grid running from :meth:`InternalClock.begin` on, so that slaves can
 lock their tempo before Start, as a DAW's clock does. :meth:`play` makes the first grid pulse
-at least ``lead_s`` ahead tick 0 of bar 1; the scheduler sends Start right before that pulse
-(:meth:`start_pending`). :meth:`stop` ends it (the scheduler sends Stop). A tempo
-change re-anchors the grid at the next pulse, so pulses never jump.
+at least ``lead_s`` ahead tick 0 of bar 1, and Start goes out right before that pulse.
+:meth:`stop` ends it (Stop goes out at once). A tempo change re-anchors the grid at the next
+pulse, so pulses never jump.
 
-It speaks the scheduler's :class:`~jambridge.bridge.timing.transport.TimeMap` protocol like the
-clock follower does; the scheduler sends the pulses (``0xF8`` at :meth:`next_pulse_time`) through
-the same timed loop as the notes.
+It is a :class:`~jambridge.bridge.timing.protocol.Timing` like the clock follower; the
+scheduler's output sends its messages (``0xF8`` at :meth:`next_send_time`, ``0xFA`` right before
+the first pulse of a Start) through the same timed loop as the notes.
 """
 
 from __future__ import annotations
 
-from jambridge.bridge.timing.transport import TICKS_PER_BEAT, Play, Stop, TransportState
+from collections.abc import Callable, Sequence
+
+from jambridge.bridge.timing.protocol import ClockReply, ClockView
+from jambridge.bridge.timing.transport import (
+    TICKS_PER_BEAT,
+    Play,
+    Stop,
+    TransportEvent,
+    TransportState,
+)
 
 START_LEAD_S = 0.02  # Start goes out at least this long before the first pulse of bar 1
+_PULSE: tuple[tuple[int, ...], ...] = ((0xF8,),)
+_START_AND_PULSE: tuple[tuple[int, ...], ...] = ((0xFA,), (0xF8,))  # nothing may come between
+_STOP: tuple[tuple[int, ...], ...] = ((0xFC,),)
 
 
 def period_of(bpm: float) -> float:
@@ -24,7 +36,8 @@ def period_of(bpm: float) -> float:
 
 
 class InternalClock:
-    """A master clock on a fixed (changeable) tempo."""
+    """A master clock on a fixed (changeable) tempo (a
+    :class:`~jambridge.bridge.timing.protocol.Timing`)."""
 
     def __init__(self, bpm: float, lead_s: float = START_LEAD_S) -> None:
         self._period = period_of(bpm)
@@ -46,43 +59,56 @@ class InternalClock:
 
     # -- driving ---------------------------------------------------------------------------------
 
-    def next_pulse_time(self) -> float | None:
+    def next_send_time(self) -> float | None:
         """When the next ``0xF8`` is due, or None before :meth:`begin`."""
         return self._time_of_pulse(self._next_pulse) if self._started else None
 
-    def start_pending(self) -> bool:
-        """The next pulse is tick 0 of a Start: send ``0xFA`` right before it (the first
-        ``0xF8`` after Start is the downbeat, so no pulse may come between)."""
-        return self._song is not None and self._next_pulse == self._song
-
-    def pulse_sent(self) -> None:
-        """The scheduler sent the pulse that was due."""
+    def take_send(self) -> tuple[tuple[int, ...], ...]:
+        """The pulse that is due, marked sent; when it is tick 0 of a Start, ``0xFA`` right
+        before it (the first ``0xF8`` after Start is the downbeat: no pulse may come between)."""
+        start = self._song is not None and self._next_pulse == self._song
         self._next_pulse += 1
+        return _START_AND_PULSE if start else _PULSE
 
-    def play(self, now_s: float) -> Play | None:
-        """Start from the top; returns the Play event (None if already playing)."""
+    def play(self, now_s: float) -> ClockReply:
+        """Start from the top (Start goes out with the first pulse); nothing if playing."""
         if self._song is not None:
-            return None
+            return ClockReply()
         i0, t0 = self._grid
         first = max(self._next_pulse, i0)
         while self._time_of_pulse(first) < now_s + self._lead_s:
             first += 1
         self._song = first
-        return Play(0, self._time_of_pulse(first), "start")
+        return ClockReply(events=(Play(0, self._time_of_pulse(first), "start"),))
 
-    def stop(self, now_s: float) -> Stop | None:
-        """Stop; returns the Stop event (None if already stopped)."""
+    def stop(self, now_s: float) -> ClockReply:
+        """Stop: Stop goes out now; nothing if stopped."""
         if self._song is None:
-            return None
+            return ClockReply()
         self._song = None
-        return Stop(now_s, "stop")
+        return ClockReply(events=(Stop(now_s, "stop"),), send=_STOP)
 
-    def set_bpm(self, bpm: float) -> None:
+    def set_bpm(self, bpm: float) -> ClockReply:
         """Change the tempo from the next pulse on."""
         self._grid = (self._next_pulse, self._time_of_pulse(self._next_pulse))
         self._period = period_of(bpm)
+        return ClockReply()
 
-    # -- the TimeMap protocol -----------------------------------------------------------------
+    # -- input (a master listens to no clock) ----------------------------------------------------
+
+    def set_log(self, sink: Callable[[str], None]) -> None:
+        """Nothing to log: input is not the master's."""
+
+    def handle(self, t_s: float, kind: str, msg: Sequence[int]) -> list[TransportEvent]:
+        return []
+
+    def reject(self, t_s: float, why: str) -> None:
+        """Not counted: the master is not listening."""
+
+    def check(self, now_s: float) -> list[TransportEvent]:
+        return []
+
+    # -- reading ---------------------------------------------------------------------------------
 
     @property
     def state(self) -> TransportState:
@@ -115,5 +141,13 @@ class InternalClock:
         i0, t0 = self._grid
         return i0 + (t_s - t0) / self._period - self._song
 
+    @property
+    def song_tick(self) -> int:
+        """Song tick of the next pulse while playing; 0 while not (a Start plays from the top)."""
+        return 0 if self._song is None else max(0, self._next_pulse - self._song)
+
     def pulse_wait_s(self) -> None:
         return None  # our own grid: nothing to wait for
+
+    def view(self, now_s: float) -> ClockView:
+        return ClockView("internal", self.bpm, "internal", 0, False)

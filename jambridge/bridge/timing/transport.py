@@ -1,16 +1,14 @@
 """Transport values: the MIDI clock's tick grid, song positions, transport state and events.
 
 A song position is counted in MIDI clock ticks (24 per beat, :data:`TICKS_PER_BEAT`) from the
-song start; tick 0 is the downbeat of bar 1. The clock follower and the internal clock both
-speak in these values; the scheduler turns bar times in beats into ticks with
-:func:`beats_to_ticks`.
+song start; tick 0 is the downbeat of bar 1. Every clock (:mod:`~jambridge.bridge.timing.protocol`)
+speaks in these values.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
 
 from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT
 
@@ -23,17 +21,6 @@ TICKS_PER_GRID = TICKS_PER_BEAT // GRID_PER_BEAT  # 2: capture quantizes onto th
 # BPM clock arrives in driver-cycle clumps). Below 20 BPM a pulse is 125 ms and a bar 12 s: a
 # clock that slow is more likely a stalled or broken one than music.
 BPM_RANGE = (20.0, 400.0)
-assert TICKS_PER_BEAT % GRID_PER_BEAT == 0
-
-
-def beats_to_ticks(beats: float) -> float:
-    """Beats (quarter notes) -> clock ticks."""
-    return beats * TICKS_PER_BEAT
-
-
-def ticks_to_beats(ticks: float) -> float:
-    """Clock ticks -> beats (quarter notes)."""
-    return ticks / TICKS_PER_BEAT
 
 
 class TransportState(enum.Enum):
@@ -89,37 +76,3 @@ class Locate:
 
 
 TransportEvent = Play | Stop | Locate
-
-
-class TimeMap(Protocol):
-    """What the scheduler needs from a clock (the follower, or the internal master clock)."""
-
-    @property
-    def state(self) -> TransportState: ...
-
-    @property
-    def locked(self) -> bool:
-        """Playing, and the tempo is known well enough to time notes ahead of the pulses."""
-        ...
-
-    @property
-    def bpm(self) -> float | None: ...
-
-    @property
-    def pulse_tick(self) -> int | None:
-        """Song tick of the newest pulse while playing (None when not playing)."""
-        ...
-
-    def time_of_tick(self, tick: float) -> float | None:
-        """When song tick ``tick`` sounds, or None when not locked."""
-        ...
-
-    def tick_at(self, t_s: float) -> float | None:
-        """The (fractional) song tick at time ``t_s``, or None when not locked."""
-        ...
-
-    def pulse_wait_s(self) -> float | None:
-        """None: notes go out at :meth:`time_of_tick`. Else the clock wanders and its pulses
-        are the grid: a note waits for the pulse of its tick, at most this long past
-        :meth:`time_of_tick`."""
-        ...
