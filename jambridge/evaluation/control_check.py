@@ -3,8 +3,11 @@
 For each control kind (density, polyphony, duration, repetition) and each preset, every enabled
 role is asked for a bin drawn at random from the bins that role plays in, bar by bar, and the
 generated bar's own bin (measured by the tokenizer, as in training) is compared with the request.
-Also reports the density sweep: mean notes per bar per role at the lowest and the highest density
-setting (the sliders' ends). Prints a table; ``--json`` prints one JSON object last.
+The engine enforces density, poly and dur while sampling (jambridge.engine.guide); rep is the
+model's alone. Also reports the density sweep: mean notes per bar per role at the lowest and the
+highest density setting (the sliders' ends), and whether every role's ratio reaches 2x; and the
+time per bar with controls set (wall clock, this machine, whatever else runs). Prints a table;
+``--json`` prints one JSON object last.
 """
 
 from __future__ import annotations
@@ -27,8 +30,15 @@ ASK = {
 }
 
 
+SWEEP_RATIO = 2.0  # the density sliders' ends must differ at least this much (notes per bar)
+
+
 def _bars(gen, settings, n: int) -> list:
     return [gen.next_bar(settings) for _ in range(n)]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2) if values else 0.0
 
 
 def check_kind(kind: str, bars_per_preset: int, model, seed: int) -> dict:
@@ -41,6 +51,7 @@ def check_kind(kind: str, bars_per_preset: int, model, seed: int) -> dict:
 
     rng = np.random.default_rng(seed)
     hits, total = Counter(), Counter()
+    bar_ms: list[float] = []
     for name in list_presets():
         preset = load_preset(name)
         gen = BarGenerator(model, seed=int(rng.integers(1 << 31)))
@@ -54,7 +65,9 @@ def check_kind(kind: str, bars_per_preset: int, model, seed: int) -> dict:
             controls = {r: dict(base.controls.get(r, {})) for r in preset.enabled_roles}
             for r, c in ask.items():
                 controls[r].update(c)
+            t0 = time.perf_counter()
             bar = gen.next_bar(replace(base, controls=controls))
+            bar_ms.append(1000 * (time.perf_counter() - t0))
             for r, c in ask.items():
                 track = bar.track(r)
                 prev = previous.track(r).notes if previous is not None else None
@@ -66,7 +79,8 @@ def check_kind(kind: str, bars_per_preset: int, model, seed: int) -> dict:
     rate = {r: round(hits[r] / total[r], 4) for r in total}
     return {"kind": kind, "bars": bars_per_preset * len(list_presets()),
             "hit_rate": round(sum(hits.values()) / max(sum(total.values()), 1), 4),
-            "per_role": rate}  # fmt: skip
+            "per_role": rate, "bar_ms_p50": _percentile(bar_ms, 50),
+            "bar_ms_p95": _percentile(bar_ms, 95)}  # fmt: skip
 
 
 def density_sweep(bars_per_preset: int, model, seed: int) -> dict:
@@ -90,7 +104,8 @@ def density_sweep(bars_per_preset: int, model, seed: int) -> dict:
                     bars[r] += 1
         means[level] = {r: round(notes[r] / bars[r], 2) for r in bars}
     ratio = {r: round(means[1.0][r] / max(means[0.0][r], 1e-9), 2) for r in means[0.0]}
-    return {"low": means[0.0], "high": means[1.0], "ratio": ratio}
+    return {"low": means[0.0], "high": means[1.0], "ratio": ratio,
+            "every_role_2x": all(v >= SWEEP_RATIO for v in ratio.values())}  # fmt: skip
 
 
 def main(argv=None) -> int:
@@ -111,12 +126,15 @@ def main(argv=None) -> int:
     for kind in CONTROL_KINDS:
         r = check_kind(kind, per, model, args.seed)
         out["kinds"][kind] = r
-        print(f"{kind:<8} {r['hit_rate']:.1%} of bars in the requested bin ({r['bars']} bars) "
-              f"per role {r['per_role']}")  # fmt: skip
+        print(
+            f"{kind:<8} {r['hit_rate']:.1%} of bars in the requested bin ({r['bars']} bars) "
+            f"per role {r['per_role']}; bar ms p50 {r['bar_ms_p50']} p95 {r['bar_ms_p95']}"
+        )
     s = out["density_sweep"]
     print(
         "density sweep, notes per bar low -> high: "
         + ", ".join(f"{r} {s['low'][r]} -> {s['high'][r]} (x{s['ratio'][r]})" for r in s["low"])
+        + f"; every role >= {SWEEP_RATIO:g}x: {'yes' if s['every_role_2x'] else 'no'}"
     )
     out["seconds"] = round(time.perf_counter() - t0, 1)
     if args.json:
