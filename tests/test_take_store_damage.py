@@ -1,6 +1,7 @@
 """The take store under a damaged history and hostile entries (issue 15, items 2 and 3): it never
 renumbers over existing takes, keeps every damaged index aside without overwriting an older one,
-rebuilds from the folders on disk, and never reads, writes or deletes outside its own folder."""
+rebuilds from the folders on disk, and never reads, writes or deletes outside its own folder,
+its trash of deleted takes included."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from jambridge.bridge.playback.sources import pattern_bar
 from jambridge.errors import DataError
 from jambridge.music import Key, Song
-from jambridge.ui.take_store import INDEX_NAME, Take, TakeStore
+from jambridge.ui.take_store import INDEX_NAME, Take, TakeStore, TrashPolicy
+from jambridge.ui.take_trash import TRASH_NAME
 
 
 def song(bars: int = 1) -> Song:
@@ -221,12 +223,117 @@ def test_an_index_write_that_fails_leaves_the_old_index_whole(three, monkeypatch
     assert (root / INDEX_NAME).read_text() == before
 
 
-def test_delete_removes_only_the_take(three):
+def test_delete_moves_only_the_take_and_only_into_the_trash(three, tmp_path):
     root, takes = three
+    outside = _outside(tmp_path)
+    before, outside_before = digest(root / "0001"), digest(outside)
     store = TakeStore(root)
     store.load()
     store.delete(takes[0])
     assert not (root / takes[0].folder).exists()
-    assert sorted(p.name for p in root.iterdir()) == ["0002", "0003", INDEX_NAME]
+    assert sorted(p.name for p in root.iterdir()) == [TRASH_NAME, "0002", "0003", INDEX_NAME]
+    (entry,) = (root / TRASH_NAME).iterdir()
+    assert entry.name.endswith("-0001") and not entry.is_symlink()
+    assert digest(entry) == before and digest(outside) == outside_before
     again = TakeStore(root)
     assert again.load() == [] and [t.id for t in again.takes] == [3, 2]
+
+
+# -- the trash -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["a link", "a file"])
+def test_a_trash_that_is_not_a_real_folder_is_never_used(three, tmp_path, what):
+    root, takes = three
+    outside = _outside(tmp_path)
+    before = digest(outside)
+    if what == "a link":
+        os.symlink(outside, root / TRASH_NAME)
+    else:
+        (root / TRASH_NAME).write_text("not a folder")
+    store = TakeStore(root)
+    warnings = store.load()
+    assert len(warnings) == 1 and TRASH_NAME in warnings[0] and "\n" not in warnings[0]
+    with pytest.raises(DataError, match="cannot delete"):
+        store.delete(takes[0])
+    assert (root / "0001" / "song.json").is_file()  # the take stayed where it was
+    assert digest(outside) == before
+    assert store.undo_delete().takes == ()
+    assert digest(outside) == before
+
+
+def _deleted_take(root: Path, name: str, take_json: str | None, song_json: str | None) -> Path:
+    entry = root / TRASH_NAME / name
+    entry.mkdir(parents=True)
+    if take_json is not None:
+        (entry / "take.json").write_text(take_json)
+    if song_json is not None:
+        (entry / "song.json").write_text(song_json)
+    return entry
+
+
+FUTURE = "9999999999999"  # a stamp newer than any delete: the damage is the next undo's first try
+TRASH_DAMAGE = {  # name -> makes one damaged thing in the trash (root, outside)
+    "a stray file": lambda r, o: (r / TRASH_NAME / "notes.txt").write_text("mine"),
+    "a folder with another name": lambda r, o: (r / TRASH_NAME / "0009").mkdir(),
+    "a link named like a deleted take": lambda r, o: os.symlink(
+        o, r / TRASH_NAME / f"{FUTURE}-0009"
+    ),
+    "a file named like a deleted take": lambda r, o: (r / TRASH_NAME / f"{FUTURE}-0009").write_text(
+        "x"
+    ),
+    "garbage take.json and song.json": lambda r, o: _deleted_take(r, f"{FUTURE}-0009", "{", "[[[["),
+    "an entry pointing outside": lambda r, o: _deleted_take(
+        r, f"{FUTURE}-0009", json.dumps({"id": 9, "folder": "../elsewhere"}), None
+    ),
+    "an empty entry": lambda r, o: _deleted_take(r, f"{FUTURE}-0009", None, None),
+}
+
+
+@pytest.mark.parametrize("kind", TRASH_DAMAGE)
+def test_damage_in_the_trash_is_a_one_line_warning_and_left_alone(three, tmp_path, kind):
+    root, takes = three
+    outside = _outside(tmp_path)
+    store = TakeStore(root)
+    store.load()
+    store.delete(takes[2])
+    (deleted,) = (root / TRASH_NAME).iterdir()
+    TRASH_DAMAGE[kind](root, outside)
+    damage = {p.name for p in (root / TRASH_NAME).iterdir()} - {deleted.name}
+    outside_before = digest(outside)
+    again = TakeStore(root)
+    warnings = again.load()
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert again.undo_delete().takes == (takes[2],)  # the damage is skipped, never restored
+    assert again.undo_delete().takes == ()
+    assert {p.name for p in (root / TRASH_NAME).iterdir()} == damage  # left where it was
+    assert not (root / "0009").exists() and digest(outside) == outside_before
+    assert [t.id for t in again.takes] == [3, 2, 1]
+
+
+def test_purge_never_follows_a_link_in_the_trash(three, tmp_path):
+    root, takes = three
+    outside = _outside(tmp_path)
+    before = digest(outside)
+    store = TakeStore(root, trash=TrashPolicy(max_takes=0))
+    store.load()
+    (root / TRASH_NAME).mkdir()
+    os.symlink(outside, root / TRASH_NAME / "1-0009")
+    store.delete(takes[0])  # purges everything it may
+    assert digest(outside) == before
+    assert [p.name for p in (root / TRASH_NAME).iterdir()] == ["1-0009"]
+
+
+def test_undo_never_overwrites_a_folder_that_took_the_number(three):
+    root, takes = three
+    store = TakeStore(root)
+    store.load()
+    store.delete(takes[2])
+    (root / "0003").mkdir()
+    (root / "0003" / "mine.txt").write_text("not a take")
+    again = TakeStore(root)
+    warnings = again.load()
+    assert len(warnings) == 1 and "0003" in warnings[0] and "in use" in warnings[0]
+    assert again.undo_delete().takes == ()
+    assert (root / "0003" / "mine.txt").read_text() == "not a take"
+    assert len(list((root / TRASH_NAME).iterdir())) == 1  # still kept

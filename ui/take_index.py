@@ -4,13 +4,15 @@
 No Qt, no file writes. :func:`take_from_data` turns one entry of ``index.json`` (or a folder's
 ``take.json``) into a :class:`Take`, refusing anything off (wrong types, a NaN tempo, a folder
 that is not a plain take-folder name); :func:`read_index` reads the whole index through
-:mod:`jambridge.safe_json` and says what it had to leave out.
+:mod:`jambridge.safe_json` and says what it had to leave out; :func:`read_take_folder` reads the
+entry of one take folder (the store's and the trash's).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from jambridge.music import ROLES, Key, Note, Song, Track
 
 INDEX_NAME = "index.json"
 SONG_NAME = "song.json"
+TAKE_NAME = "take.json"  # a take folder's own entry (the index is rebuilt from these)
 INDEX_VERSION = 1
 KINDS = ("generated", "regenerated", "captured", "jam", "recovered")  # where a take came from
 KIND_TAGS = {"generated": "gen", "regenerated": "regen", "captured": "riff", "jam": "jam"}
@@ -151,6 +154,33 @@ def read_index(path: Path) -> IndexRead:
         except DataError as err:
             damage.append(f"{path}: entry {i}: {err}")
     return IndexRead(tuple(takes), next_id, tuple(damage))
+
+
+def read_take_folder(path: Path, folder: str) -> Take | None:
+    """The entry of the take folder at ``path`` (its folder name in the store: ``folder``): its
+    take.json, else rebuilt from its song.json (kind "recovered"); None when it is not a take."""
+    try:
+        take = take_from_data(safe_json.load_file(path / TAKE_NAME, "a take entry", DataError))
+        if take.folder == folder:
+            return take
+    except DataError:
+        pass
+    try:
+        data = safe_json.load_file(path / SONG_NAME, "a take", DataError, SONG_LIMITS)
+        song = song_from_data(data, str(path))
+        created = time.localtime((path / SONG_NAME).stat().st_mtime)
+    except (DataError, OSError):
+        return None  # not a take
+    return Take(
+        id=int(folder),
+        name=song.name if is_take_name(song.name) else f"JamBridge {folder}",
+        kind="recovered",
+        created=time.strftime("%Y-%m-%dT%H:%M:%S", created),
+        bpm=song.tempo_bpm,
+        bars=song.length_bars,
+        roles=tuple(r for r in ROLES if song.track(r) is not None),
+        folder=folder,
+    )
 
 
 def song_to_data(song: Song) -> dict:

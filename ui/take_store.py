@@ -4,6 +4,7 @@ No Qt here (it is tested without a display). A take is a folder under the store 
 
     takes/
       index.json                  # {"version": 1, "next_id": 8, "takes": [{...}, ...]}
+      .trash/                     # deleted takes, kept for undo (see take_trash.py)
       0007/
         take.json                 # this take's own entry (the index is rebuilt from these)
         song.json                 # the notes, exactly (the source of truth)
@@ -23,7 +24,9 @@ The store never loses or overwrites a take, and never touches anything outside i
   folder the index lacks is recovered from its ``take.json`` (or its ``song.json``);
 - a take folder is always a plain ``0007``-style name directly under the root: an entry naming
   ``../elsewhere`` or ``/abs`` is refused, and a folder that is a symbolic link is left alone
-  (never read, written or deleted).
+  (never read, written or deleted);
+- a deleted take goes to the trash (:mod:`jambridge.ui.take_trash`), and
+  :meth:`TakeStore.undo_delete` brings it back as it was: a number in the trash is never reused.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jambridge import safe_json
@@ -51,21 +55,22 @@ from jambridge.ui.take_index import (
     MAX_TAKE_ID,
     SONG_LIMITS,
     SONG_NAME,
+    TAKE_NAME,
     Take,
     is_take_name,
     read_index,
+    read_take_folder,
     song_from_data,
     song_to_data,
-    take_from_data,
 )
+from jambridge.ui.take_trash import TakeTrash, TrashPolicy
 from jambridge.user_dirs import takes_dir
 
 __all__ = [
-    "INDEX_NAME", "INDEX_VERSION", "KINDS", "KIND_TAGS", "SONG_NAME", "Take", "TakeStore",
-    "song_from_data", "song_to_data",
+    "INDEX_NAME", "INDEX_VERSION", "KINDS", "KIND_TAGS", "SONG_NAME", "TAKE_NAME", "Take",
+    "TakeStore", "TrashPolicy", "Undone", "song_from_data", "song_to_data",
 ]  # fmt: skip
-TAKE_NAME = "take.json"
-TRASH_PREFIX = ".deleted-"  # a take being deleted is renamed to this first (one atomic step)
+LEGACY_TRASH = ".deleted-"  # older versions renamed a take being deleted to this, then removed it
 
 
 def default_takes_dir() -> Path:
@@ -79,12 +84,27 @@ def _safe(text: str) -> str:
     return kept or "take"
 
 
+@dataclass(frozen=True)
+class Undone:
+    """What :meth:`TakeStore.undo_delete` brought back."""
+
+    takes: tuple[Take, ...]  # newest first; empty when there was nothing to undo
+    warnings: tuple[str, ...]  # deleted takes that could not come back, one line each
+
+
 class TakeStore:
     """The take history in ``root`` (see the module docstring). Not thread-safe: one owner
-    (the app's file worker) at a time; reads of :attr:`takes` return an immutable tuple."""
+    (the app's file worker) at a time; reads of :attr:`takes` return an immutable tuple.
+    ``trash`` says how long deleted takes are kept; ``clock`` dates deletes (tests fake it)."""
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        trash: TrashPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.root = Path(root) if root is not None else default_takes_dir()
+        self.trash = TakeTrash(self.root, trash, clock)
         self._takes: tuple[Take, ...] = ()
         self._next_id = 1
 
@@ -95,9 +115,11 @@ class TakeStore:
 
     def load(self) -> list[str]:
         """Read the history: the index, checked against the take folders on disk. Returns
-        warnings (takes gone, recovered, a damaged index kept aside); never raises for a
-        damaged history."""
-        self._sweep_trash()
+        warnings (takes gone, recovered, a damaged index kept aside, damage in the trash); never
+        raises for a damaged history. Deleted takes past the trash's policy go for good."""
+        self._sweep_legacy_trash()
+        trash = self.trash.scan()
+        in_trash = {e.folder for e in trash.entries}
         path = self.root / INDEX_NAME
         index = read_index(path) if path.exists() or path.is_symlink() else None
         warnings: list[str] = []
@@ -109,16 +131,19 @@ class TakeStore:
         alive = {name for name, p in on_disk.items() if (p / SONG_NAME).is_file()}
         kept: dict[int, Take] = {}
         listed: set[str] = set()
+        finished = False  # a delete stopped before it wrote the index: the take is in the trash
         for take in index.takes if index else ():
             if take.id in kept or take.folder in listed:
                 warnings.append(f"take #{take.id} is listed twice; kept the first")
+            elif take.folder in in_trash and take.folder not in on_disk:
+                finished = True
             elif take.folder not in alive:
                 warnings.append(self._gone(take))
             else:
                 kept[take.id] = take
                 listed.add(take.folder)
         for folder in sorted(alive - listed):
-            take = self._recover(folder)
+            take = read_take_folder(on_disk[folder], folder)
             if take is not None and take.id not in kept:
                 kept[take.id] = take
                 warnings.append(f"take #{take.id} ({take.name}) recovered from its folder")
@@ -127,11 +152,14 @@ class TakeStore:
             if not (on_disk[take.folder] / TAKE_NAME).exists():
                 with suppress(DataError):  # best effort: the index still has the entry
                     _write_json(on_disk[take.folder] / TAKE_NAME, take.to_data())
-        highest = max([0, *kept, *(int(f) for f in on_disk)])
+        highest = max([0, *kept, *(int(f) for f in on_disk.keys() | in_trash)])
         self._next_id = max(index.next_id if index else 1, highest + 1)
-        if kept_aside and (warnings or (index is None and kept)):
+        if kept_aside and (warnings or finished or (index is None and kept)):
             self._write_index()
-        return warnings
+        self.trash.purge()
+        blocked = [f"{e.path}: deleted take {e.folder} cannot come back, the number is in use"
+                   for e in trash.entries if e.folder in on_disk]  # fmt: skip
+        return warnings + list(trash.warnings) + blocked
 
     def add(
         self,
@@ -201,25 +229,54 @@ class TakeStore:
             raise DataError(f"take #{take.id}: {take.name!r:.60} is not a take name")
         return self._folder(take, links_ok=True) / f"{take.name}{suffix}.mid"
 
-    def delete(self, take: Take) -> None:
-        """Remove ``take`` and its folder (renamed aside first, so a crash leaves either the
-        take or nothing). A folder that is a link, or not the store's, is left alone.
+    def delete(self, *takes: Take) -> None:
+        """Move ``takes`` to the trash, as one delete that :meth:`undo_delete` takes back (a
+        crash leaves each take either here or there). A folder that is a link, or not the
+        store's, is left alone.
 
         Raises:
-            DataError: the folder cannot be moved, or is not this store's to delete.
+            DataError: a folder cannot be moved (those before it are deleted), or one is not
+                this store's to delete (then none is).
         """
-        stored = next((t for t in self._takes if t.id == take.id), take)
-        folder = self._folder(stored)
-        trash = self.root / f"{TRASH_PREFIX}{stored.folder}"
-        if folder.exists():
+        stored = [next((t for t in self._takes if t.id == take.id), take) for take in takes]
+        folders = [self._folder(t) for t in stored]
+        stamp = self.trash.next_stamp()
+        try:
+            for take, folder in zip(stored, folders, strict=True):
+                if folder.exists():
+                    self.trash.put(folder, stamp)
+                self._takes = tuple(t for t in self._takes if t.id != take.id)
+        finally:
+            self._write_index()
+        self.trash.purge()
+
+    def undo_delete(self) -> Undone:
+        """Bring back the takes of the last delete the trash still holds (one from before a
+        restart too): their folders as they were, their numbers and places in the history.
+        A damaged one, or one whose number is in use again (by hand), stays in the trash."""
+        ids, folders = {t.id for t in self._takes}, self._folders()
+        ready = [
+            (e, e.take)
+            for e in self.trash.scan().entries
+            if e.take and e.take.id not in ids and e.folder not in folders
+        ]
+        if not ready:
+            return Undone((), ())
+        back: list[Take] = []
+        warnings = []
+        for entry, take in ready:
+            if entry.stamp != ready[-1][0].stamp:
+                continue
             try:
-                shutil.rmtree(trash, ignore_errors=True)
-                os.replace(folder, trash)
-            except OSError as err:
-                raise DataError(f"cannot delete take #{take.id}: {err.strerror or err}") from err
-        self._takes = tuple(t for t in self._takes if t.id != take.id)
-        self._write_index()
-        shutil.rmtree(trash, ignore_errors=True)
+                self.trash.take_back(entry, self.root / entry.folder)
+                back.append(take)
+            except DataError as err:
+                warnings.append(str(err))
+        if back:
+            self._takes = tuple(sorted((*self._takes, *back), key=lambda t: -t.id))
+            self._next_id = max(self._next_id, *(t.id + 1 for t in back))
+            self._write_index()
+        return Undone(tuple(sorted(back, key=lambda t: -t.id)), tuple(warnings))
 
     def export_stems(self, take: Take, folder: Path | str) -> list[Path]:
         """Copy the take's per-track .mid files into ``folder`` (created if needed).
@@ -283,48 +340,20 @@ class TakeStore:
             raise DataError(f"cannot write a take to {self.root}: {err.strerror or err}") from err
         raise DataError(f"the take history in {self.root} is full ({MAX_TAKE_ID} takes)")
 
-    def _recover(self, folder: str) -> Take | None:
-        """The entry of a take folder the index lacks: its take.json, else its song.json."""
-        path = self.root / folder
-        try:
-            data = safe_json.load_file(path / TAKE_NAME, "a take entry", DataError)
-            take = take_from_data(data)
-            if take.folder == folder:
-                return take
-        except DataError:
-            pass
-        try:
-            song = song_from_data(safe_json.load_file(path / SONG_NAME, "a take", DataError,
-                                                      SONG_LIMITS), str(path))  # fmt: skip
-            created = time.localtime((path / SONG_NAME).stat().st_mtime)
-        except (DataError, OSError):
-            return None  # not a take: left alone
-        take_id = int(folder)
-        return Take(
-            id=take_id,
-            name=song.name if is_take_name(song.name) else f"JamBridge {folder}",
-            kind="recovered",
-            created=time.strftime("%Y-%m-%dT%H:%M:%S", created),
-            bpm=song.tempo_bpm,
-            bars=song.length_bars,
-            roles=tuple(r for r in ROLES if song.track(r) is not None),
-            folder=folder,
-        )
-
     def _gone(self, take: Take) -> str:
         path = self.root / take.folder
         if path.is_symlink():
             return f"take #{take.id}: {path} is a link; left alone and dropped from the history"
         return f"take #{take.id} ({take.name}) is gone from {path}"
 
-    def _sweep_trash(self) -> None:
-        """Finish deletes a crash interrupted (folders renamed aside, never links)."""
+    def _sweep_legacy_trash(self) -> None:
+        """Finish deletes of an older version that a crash interrupted (never links)."""
         try:
             entries = list(os.scandir(self.root))
         except OSError:
             return
         for e in entries:
-            if e.name.startswith(TRASH_PREFIX) and e.is_dir(follow_symlinks=False):
+            if e.name.startswith(LEGACY_TRASH) and e.is_dir(follow_symlinks=False):
                 shutil.rmtree(e.path, ignore_errors=True)
 
     # -- the index -------------------------------------------------------------------------------
