@@ -462,6 +462,39 @@ def test_output_port_loss_does_not_crash_the_loop():
     assert not sim.sched.output.port_ok
 
 
+def test_a_lost_output_port_is_a_command_after_which_nothing_is_sent():
+    sim = started(120)
+    sim.run_beats(2)
+    sim.sched.post(ctl.PortLost("output"))
+    sim.run_for(0.001)
+    n = len(sim.out.sent)
+    sim.run_beats(4)
+    assert len(sim.out.sent) == n and not sim.sched.snapshot.port_ok
+    assert sim.sched.snapshot.notes_on > 0 and sim.sched.snapshot.playing  # booked, not sent
+
+
+def test_a_lost_input_port_ends_every_note_on_every_channel():
+    sim = started(120)
+    sim.run_beats(4.5)
+    sim.sched.post(ctl.PortLost("input"))
+    sim.run_for(0.001)
+    assert sim.stuck() == 0
+    assert len({m[0] & 0x0F for _, m in sim.out.sent if m[:2] == [m[0], 123]}) == 16
+
+
+def test_the_snapshot_published_each_step_tells_what_the_thread_did():
+    sim = started(120)
+    sim.run_beats(5.5)
+    snap = sim.sched.snapshot
+    ons = len([m for _, m in sim.out.sent if m[0] & 0xF0 == 0x90 and m[2] > 0])
+    assert snap.t_s == sim.clock.now() and snap.playing and snap.clock.sync == "locked"
+    assert (snap.notes_on, snap.open_notes) == (ons, len(sim.sched.output.notes))
+    assert 5 * 24 <= snap.tick < 5.5 * 24 + 1  # song position (ticks) at the last step
+    assert snap.bar_ready and snap.gen_ms_last == 0.0 and snap.controls == sim.feed.controls
+    sim.at_pulse_boundary([0xFC])
+    assert not sim.sched.snapshot.playing and sim.sched.snapshot.open_notes == 0
+
+
 def test_internal_clock_sends_start_and_pulses_and_notes_on_them():
     sim = Sim(125, internal=True)
     sim.run_for(0.2)

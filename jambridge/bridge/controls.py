@@ -2,14 +2,16 @@
 
 :class:`Controls` is the whole steering state (preset plus a :class:`TrackControls` per role).
 Commands are small frozen values queued to the real-time thread by the session, the CLI, the
-app or the CC map; the thread applies them at the next bar line. Ranges are checked here, on
-construction, with messages that name the range.
+app or the CC map; the thread applies them (steering at the next bar line). Ranges are checked
+here, on construction, with messages that name the range. What goes into the real-time thread is
+an :data:`Inbound`: a command, or a :class:`MidiIn` message; nothing else crosses into it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from jambridge.bridge.timing.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
@@ -231,6 +233,21 @@ class SetBpm:
         _in_range("bpm", self.bpm, *BPM_RANGE)
 
 
+PORTS = ("output", "input")
+
+
+@dataclass(frozen=True, slots=True)
+class PortLost:
+    """A port went away (the session's watch noticed): a lost output is no longer sent to; a
+    lost input ends every note on every channel, as :class:`Panic` does."""
+
+    port: str  # one of PORTS
+
+    def __post_init__(self) -> None:
+        if self.port not in PORTS:
+            raise JamBridgeError(f"port must be one of {', '.join(PORTS)}, got {self.port!r}")
+
+
 Command = (
     SetTrack
     | SetPreset
@@ -242,4 +259,16 @@ Command = (
     | PlayInternal
     | StopInternal
     | SetBpm
+    | PortLost
 )
+
+
+class MidiIn(NamedTuple):
+    """A MIDI message that arrived at ``t_s`` (on the scheduler's clock), posted rather than
+    polled from a port (tests and tools)."""
+
+    t_s: float
+    msg: list[int]  # the message's bytes
+
+
+Inbound = Command | MidiIn  # what the real-time thread's inbox takes

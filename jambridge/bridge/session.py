@@ -45,12 +45,13 @@ from jambridge.bridge.io.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
 from jambridge.bridge.io.reconnect import JackReconnect
 from jambridge.bridge.playback.lookahead import BarFeed
 from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
+from jambridge.bridge.playback.status import bridge_status
 from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess, SourceSpec
 from jambridge.bridge.timing.clock import ClockFollower
 from jambridge.bridge.timing.internal_clock import InternalClock
 from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock, MonotonicClock
-from jambridge.bridge.timing.transport import BPM_RANGE, Position, TransportState
+from jambridge.bridge.timing.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
 from jambridge.live_options import CLOCK_MODES, DEFAULTS, FALLBACK_ENGINE
 from jambridge.music import ROLES
@@ -58,6 +59,7 @@ from jambridge.preset import Preset, load_preset
 
 log = logging.getLogger("jambridge.bridge")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+FIRST_BAR_POLL_S = 0.005  # start() looks this often whether the first bar is there
 # clock mode (BridgeConfig.clock) -> the Timing it plays to, made from the tempo
 _CLOCKS: dict[str, Callable[[float], Timing]] = {
     "external": lambda bpm: ClockFollower(),  # the DAW's tempo is measured, not given
@@ -142,6 +144,7 @@ class BridgeSession(JackReconnect):
         self._out = out_port
         self._in: RtMidiIn | None = None
         self._generator = generator
+        self._generator_pid: int | None = None  # read at start, before the thread owns the link
         self._connect_input = connect_input
         self.scheduler: Scheduler | None = None
         self.api: str | None = None
@@ -202,6 +205,7 @@ class BridgeSession(JackReconnect):
         except BaseException:
             self._close_io()
             raise
+        self._generator_pid = getattr(self._generator, "pid", None)
         self._old_switch = sys.getswitchinterval()
         sys.setswitchinterval(cfg.switch_interval_s)
         self._running = True
@@ -210,16 +214,16 @@ class BridgeSession(JackReconnect):
             target=self._dispatch, name="jambridge-dispatcher", daemon=True
         )
         self._dispatcher.start()
-        self._wait_first_bar(cfg.first_bar_timeout_s)
+        self._wait_first_bar(self.scheduler, cfg.first_bar_timeout_s)
         return self
 
-    def _wait_first_bar(self, timeout_s: float) -> None:
+    def _wait_first_bar(self, scheduler: Scheduler, timeout_s: float) -> None:
         """Return when the first bar is generated (so a Start right away finds it), or after
-        ``timeout_s`` (then bar 1 repeats nothing: an underrun, logged)."""
-        end = time.monotonic() + timeout_s
-        feed = self.scheduler.feed
-        while not feed.ready and not feed.dead and feed.errors == 0 and time.monotonic() < end:
-            time.sleep(0.005)
+        ``timeout_s`` on the session's clock (then bar 1 repeats nothing: an underrun, logged).
+        Reads the published snapshot only."""
+        end = self.clock.now() + timeout_s
+        while not scheduler.snapshot.first_bar_settled and self.clock.now() < end:
+            time.sleep(FIRST_BAR_POLL_S)
 
     def stop(self) -> None:
         """End every note, stop the threads and the generator, close the ports. Idempotent."""
@@ -299,10 +303,6 @@ class BridgeSession(JackReconnect):
         """Internal clock: Start."""
         self._post(ctl.PlayInternal())
 
-    def halt(self) -> None:
-        """Internal clock: Stop."""
-        self._post(ctl.StopInternal())
-
     def set_bpm(self, bpm: float) -> None:
         """Internal clock: tempo."""
         self._post(ctl.SetBpm(bpm))
@@ -310,43 +310,11 @@ class BridgeSession(JackReconnect):
     # -- reading ---------------------------------------------------------------------------------
 
     def status(self) -> BridgeStatus:
-        """A snapshot (read from another thread: values may be a few ms apart)."""
-        s = self.scheduler
-        if s is None:
+        """The status line's values, from the snapshot the real-time thread published last
+        (at most a turn of its loop old)."""
+        if self.scheduler is None:
             raise JamBridgeError("the bridge is not running")
-        now = self.clock.now()
-        view = s.timing.view(now)
-        playing = s.timing.state is TransportState.PLAYING
-        sync, bpm = view.sync, view.bpm
-        if self._port_lost:
-            sync, bpm, playing = "port lost", None, False
-        tick = s._position_tick(now)
-        pos = Position.from_ticks(tick)
-        gen = list(s.feed.gen_ms)
-        late = sorted(s.output.lateness)
-        return BridgeStatus(
-            sync=sync,
-            playing=playing,
-            bpm=bpm,
-            bar=pos.bar,
-            beat=pos.beat,
-            clock=view.name,
-            gen_ms_last=gen[-1] if gen else None,
-            gen_ms_max=max(gen) if gen else None,
-            underruns=s.feed.underruns,
-            late_p99_ms=1000 * late[int(0.99 * (len(late) - 1))] if late else 0.0,
-            late_max_ms=1000 * s.output.late_max_s,
-            open_notes=len(s.output.notes),
-            notes_on=s.output.notes.on_count,
-            notes_off=s.output.notes.off_count,
-            ignored_input=view.ignored_input,
-            capture_armed=s.capture.armed is not None,
-            latency_ms=1000 * s.output.latency_s,
-            generator_ok=not s.feed.dead and s.output.port_ok,
-            realtime=s.realtime,
-            follows_pulses=view.follows_pulses,
-            controls=s.feed.controls,
-        )
+        return bridge_status(self.scheduler.snapshot, self._port_lost)
 
     @property
     def out_name(self) -> str | None:
@@ -358,7 +326,7 @@ class BridgeSession(JackReconnect):
 
     @property
     def generator_pid(self) -> int | None:
-        return getattr(self._generator, "pid", None)
+        return self._generator_pid
 
     # -- the dispatcher thread -------------------------------------------------------------------
 
@@ -446,7 +414,4 @@ class BridgeSession(JackReconnect):
                 self._reported_lost.add(what)
                 name = getattr(port, "name", what)
                 self._deliver(LogLine("error", f"the {what} port {name!r} went away"))
-                if what == "output":
-                    self.scheduler.output.port_ok = False
-                else:
-                    self.scheduler.post(ctl.Panic())
+                self._post(ctl.PortLost(what))

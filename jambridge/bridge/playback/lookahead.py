@@ -63,6 +63,8 @@ class BarFeed:
         self.underruns = 0
         self.errors = 0
         self.gen_ms: deque[float] = deque(maxlen=256)  # recent generation times
+        self.gen_ms_last: float | None = None  # ... the newest
+        self.gen_ms_max: float | None = None  # ... the slowest
         self.log: list[tuple[str, str]] = []  # (level, text) for the scheduler to pass on
         self.version = 0  # moves whenever what upcoming() returns may have changed
 
@@ -92,6 +94,7 @@ class BarFeed:
                 self._ready = (reply[2], reply[3])
                 self._wanted = None
                 self.gen_ms.append(reply[3])
+                self.gen_ms_last, self.gen_ms_max = reply[3], max(self.gen_ms)
                 self.version += 1
             elif kind == "error" and reply[1] == self._wanted:
                 self._wanted = None
@@ -183,7 +186,7 @@ class BarFeed:
         if not self._dirty or self.dead:
             return False
         if to_bar_line_s is not None:
-            slow = max(self.gen_ms, default=0.0) / 1000
+            slow = (self.gen_ms_max or 0.0) / 1000
             earliest = max(self.replace_lead_s, 3 * slow)
             latest = max(self.min_replace_s, 2 * slow)
             if not latest <= to_bar_line_s <= earliest:

@@ -59,6 +59,7 @@ class NoteOutput:
         self.lateness: deque[float] = deque(maxlen=4096)  # seconds late, recent events (against
         # the time each meant to go: the model's, its pulse's arrival, or the end of its wait)
         self.late_max_s = 0.0
+        self.late_count = 0  # lateness values recorded so far (the snapshot copies on a change)
         self.port_ok = True
         self.awaiting_pulse = False  # the last deadline is a poll for a pulse, not a send
 
@@ -121,6 +122,7 @@ class NoteOutput:
 
     def _late(self, late_s: float) -> None:
         self.lateness.append(late_s)
+        self.late_count += 1
         if late_s > self.late_max_s:
             self.late_max_s = late_s
 

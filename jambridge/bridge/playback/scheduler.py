@@ -1,9 +1,13 @@
 """The real-time thread: clock in, bars out, every note on time and every note ended.
 
-One thread, one class, one loop (:meth:`Scheduler.run`). It is the sole owner of the clock
-follower (or internal clock), the capture recorder, the bar feed and the note output; other
-threads talk to it through one inbox queue (MIDI input stamped by the port callback, commands
-from the session) and hear from it through an event queue. Nothing else is shared.
+One thread, one class, one loop (:meth:`Scheduler.run`). It is the sole owner of its clock (a
+:class:`~jambridge.bridge.timing.protocol.Timing`), the capture recorder, the bar feed and the
+note output. The boundary is typed and one-way: other threads put
+:data:`~jambridge.bridge.controls.Inbound` values in its inbox (commands, port loss, posted MIDI
+input), hear from it through its event queue, and read the
+:class:`~jambridge.bridge.playback.status.StatusSnapshot` it publishes at the end of every turn
+(:attr:`Scheduler.snapshot`, one reference swap). Nothing else crosses; with
+``JAMBRIDGE_CHECK_THREADS=1`` its state refuses other threads (:mod:`ownership`).
 
 Each turn of the loop is :meth:`Scheduler.step` (pure given the injected clock, so tests drive
 it with a fake one): poll the input port (no driver callback: see :mod:`arrivals`), take in
@@ -43,6 +47,7 @@ from jambridge.bridge.ccmap import CcMap
 from jambridge.bridge.events import (
     BarPlayed,
     BarQueued,
+    BridgeEvent,
     CaptureTaken,
     LogLine,
     TransportChanged,
@@ -52,7 +57,9 @@ from jambridge.bridge.io.messages import check
 from jambridge.bridge.io.ports import InPort, OutPort
 from jambridge.bridge.playback.lookahead import BarFeed
 from jambridge.bridge.playback.output import NoteOutput
+from jambridge.bridge.playback.ownership import SCHEDULER_SHARED, Ownership, checking, guard
 from jambridge.bridge.playback.priority import take_realtime
+from jambridge.bridge.playback.status import StatusSnapshot
 from jambridge.bridge.playback.steering import Steering
 from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock
@@ -60,7 +67,13 @@ from jambridge.bridge.timing.transport import TICKS_PER_BAR, Locate, Play, Stop,
 from jambridge.roles import ROLE_SPECS
 
 DEFAULT_CHANNELS: dict[str, int] = {r: s.channel for r, s in ROLE_SPECS.items()}
-_STOP = object()  # inbox sentinel
+
+
+class _Wake:
+    """What stop() puts in the inbox: it only wakes a blocked wait (stop() set the flag)."""
+
+
+_STOP = _Wake()
 # Windows wakes a timed wait on its timer tick (1-16 ms): there a look for a pulse is spun too.
 _COARSE_TIMERS = sys.platform == "win32"
 
@@ -82,6 +95,7 @@ class SchedulerConfig:
     flood_rest_s: float = 0.001  # after a step that left input waiting: block this long
     retro_bars: int = 8  # bars the retro capture buffer keeps
     rt_priority: int = 0  # > 0: SCHED_FIFO at most this, below the port threads (see priority)
+    lateness_every_s: float = 0.05  # the snapshot's copy of recent lateness is this fresh
 
 
 class Scheduler(Steering):
@@ -104,8 +118,8 @@ class Scheduler(Steering):
         self.timing = timing
         self.config = config or SchedulerConfig()
         self.ccmap = ccmap or CcMap()
-        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[ctl.Inbound | _Wake] = queue.SimpleQueue()
+        self.events: queue.SimpleQueue[BridgeEvent] = queue.SimpleQueue()
         self.output = NoteOutput(
             out, timing, self._emit, self.config.latency_ms, self.config.early_s,
             self.config.pulse_poll_s,
@@ -114,42 +128,53 @@ class Scheduler(Steering):
         self.next_bar: int | None = None  # song bar to choose next; None while stopped
         self._announced: tuple[int | None, int] = (None, -1)  # (next_bar, feed.version) told
         self._cc_last: dict[tuple[int, int], int] = {}
-        self._stash: list = []
+        self._stash: list[ctl.Inbound | _Wake] = []
         self._deadline: float | None = None
         self._flooded = False  # the last step left input waiting (a flood)
         self.floods = 0  # steps that did
-        self._stopping = False
+        self._stop_requested = threading.Event()  # set by stop(), from any thread
         self._thread: threading.Thread | None = None
         self.timing.set_log(self._warn)
         self.error: BaseException | None = None  # what ended the thread, if not stop()
         self.realtime = False  # the thread got real-time scheduling
+        self._lateness: tuple[float, ...] = ()  # the copy of output.lateness last published
+        self._lateness_at = (-1, float("-inf"))  # (output.late_count, time) of that copy
+        self.snapshot: StatusSnapshot = self._snapshot(clock.now(), force=True)
+        self.ownership = Ownership()
+        if checking():
+            for owned in (self.timing, self.feed, self.feed.generator, self.capture, self.output):
+                guard(owned, self.ownership)
+            guard(self, self.ownership, SCHEDULER_SHARED)
 
     # -- other threads ---------------------------------------------------------------------------
 
     def post_midi(self, t_s: float, msg: list[int]) -> None:
         """A message arrived at ``t_s`` (tests and tools; a real port is polled instead)."""
-        self.inbox.put((t_s, msg))
+        self.inbox.put(ctl.MidiIn(t_s, msg))
 
     def post(self, command: ctl.Command) -> None:
         """Queue a command; it applies in the thread (steering: at the next bar line)."""
         self.inbox.put(command)
 
     def start(self) -> None:
+        """Start the thread (it owns the state from now until it ends)."""
         self.feed.start()
         self.timing.begin(self.clock.now() + 0.01)
         self._thread = threading.Thread(target=self.run, name="jambridge-scheduler", daemon=True)
+        self.ownership.thread = self._thread
         self._thread.start()
 
     def use_ports(self, out: OutPort, midi_in: InPort | None) -> None:
         """New ports (the old ones' server went away); call while the thread is not running."""
-        assert not self.alive, "use_ports() while the real-time thread runs"
+        if self.alive:
+            raise RuntimeError("use_ports() while the real-time thread runs")
         self.out, self.midi_in = out, midi_in
         self.output.port, self.output.port_ok = out, True
-        self._stopping = False
+        self._stop_requested.clear()
 
     def stop(self, block: bool = True) -> None:
         """End the thread; every sounding note ends first."""
-        self._stopping = True
+        self._stop_requested.set()
         self.inbox.put(_STOP)
         if block and self._thread is not None:
             self._thread.join(timeout=5.0)
@@ -165,21 +190,24 @@ class Scheduler(Steering):
                    *getattr(self.midi_in, "driver_threads", ()))  # fmt: skip
         self.realtime = take_realtime(self.config.rt_priority, feeders) > 0
         try:
-            while not self._stopping:
+            while not self._stop_requested.is_set():
                 self._wait(self.step(self.clock.now()))
         except BaseException as err:  # reported, then every note is ended below
             self.error = err
             self._emit(LogLine("error", f"the scheduler stopped: {type(err).__name__}: {err}"))
         finally:
             self.shutdown()
+            self.ownership.thread = None
 
     def shutdown(self) -> None:
         """End every note; as master, then send Stop. Safe to call more than once."""
         self._release_all()
         self.output.clear()
-        for msg in self.timing.stop(self.clock.now()).send:  # as master: Stop
+        now = self.clock.now()
+        for msg in self.timing.stop(now).send:  # as master: Stop
             self.output.send(list(msg))
         self.next_bar = None
+        self.snapshot = self._snapshot(now, force=True)
 
     def _wait(self, deadline: float | None) -> None:
         now = self.clock.now()
@@ -194,7 +222,7 @@ class Scheduler(Steering):
             return
         if deadline is not None and deadline - now <= self.config.spin_s:
             while self.clock.now() < deadline:
-                time.sleep(0)  # yields the GIL: the input callback is never held up
+                time.sleep(0)  # yields the GIL: the port's and the app's threads run
             return
         timeout = self.config.poll_s if self.midi_in is not None else self.config.idle_wait_s
         if deadline is not None:
@@ -216,7 +244,27 @@ class Scheduler(Steering):
         self.feed.maybe_replace(self._to_next_bar_line(now))
         self._announce()
         self._deadline = self.output.send_due(now)
+        self.snapshot = self._snapshot(now)
         return self._deadline
+
+    def _snapshot(self, now: float, force: bool = False) -> StatusSnapshot:
+        """What other threads may read now (see :mod:`status`)."""
+        out, feed = self.output, self.feed
+        count, at = self._lateness_at
+        if force or (out.late_count != count and now - at >= self.config.lateness_every_s):
+            self._lateness = tuple(out.lateness)
+            self._lateness_at = (out.late_count, now)
+        notes = out.notes
+        return StatusSnapshot(
+            t_s=now, clock=self.timing.view(now),
+            playing=self.timing.state is TransportState.PLAYING, tick=self._position_tick(now),
+            gen_ms_last=feed.gen_ms_last, gen_ms_max=feed.gen_ms_max, underruns=feed.underruns,
+            bar_ready=feed.ready, generator_dead=feed.dead, generator_errors=feed.errors,
+            lateness_s=self._lateness, late_max_s=out.late_max_s, open_notes=len(notes),
+            notes_on=notes.on_count, notes_off=notes.off_count,
+            capture_armed=self.capture.armed is not None, latency_s=out.latency_s,
+            port_ok=out.port_ok, realtime=self.realtime, controls=feed.controls,
+        )  # fmt: skip
 
     def _drain(self, now: float) -> None:
         budget = self.config.max_input_per_step
@@ -237,11 +285,9 @@ class Scheduler(Steering):
         self._flooded = flooded
         self.floods += flooded
         for item in items:
-            if item is _STOP:
-                continue  # stop() set _stopping; the sentinel only woke the wait
-            elif isinstance(item, tuple):
-                self._midi_in(*item)
-            else:
+            if isinstance(item, ctl.MidiIn):
+                self._midi_in(item.t_s, item.msg)
+            elif not isinstance(item, _Wake):
                 self._command(item, now)
 
     # -- input -----------------------------------------------------------------------------------
@@ -281,7 +327,10 @@ class Scheduler(Steering):
         if self.timing.state is not TransportState.PLAYING:
             return None
         tick = self.timing.tick_at(t_s)
-        return float(self.timing.pulse_tick) if tick is None else tick
+        if tick is None:  # not locked yet: the newest pulse's tick
+            pulse = self.timing.pulse_tick
+            return None if pulse is None else float(pulse)
+        return tick
 
     def _position_tick(self, now: float) -> float:
         tick = self._tick_at(now)

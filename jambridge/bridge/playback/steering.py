@@ -4,8 +4,9 @@ Commands come from the session (the CLI, the app) through the scheduler's inbox,
 hardware controller through the CC map; they are applied in the real-time thread, between two
 steps of its loop, so nothing here is shared with another thread. Steering (preset, track
 controls, regenerate) reaches the bar feed and applies at the next bar line; capture commands
-reach the capture recorder; latency applies to the next event sent; panic ends every note at
-once; play/stop/tempo drive the clock (a master clock plays; a follower refuses, with a warning).
+reach the capture recorder; latency applies to the next event sent; panic (and a lost input
+port) ends every note at once; a lost output port is sent nothing more; play/stop/tempo drive
+the clock (a master clock plays; a follower refuses, with a warning).
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ class Steering:
     def _panic(self, cmd: ctl.Panic, now: float) -> None:
         self._release_all(all_channels=True)
 
+    def _port_lost(self, cmd: ctl.PortLost, now: float) -> None:
+        if cmd.port == "output":
+            self.output.port_ok = False  # reported already; nothing more is sent
+        else:
+            self._release_all(all_channels=True)  # the player's notes may never end: panic
+
     def _play(self, cmd: ctl.PlayInternal, now: float) -> None:
         self._drive(self.timing.play(now), now)
 
@@ -76,6 +83,7 @@ _COMMANDS = {
     ctl.RetroCapture: Steering._retro,
     ctl.SetLatency: Steering._latency,
     ctl.Panic: Steering._panic,
+    ctl.PortLost: Steering._port_lost,
     ctl.PlayInternal: Steering._play,
     ctl.StopInternal: Steering._stop,
     ctl.SetBpm: Steering._set_bpm,

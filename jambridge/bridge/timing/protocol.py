@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from jambridge.bridge.timing.transport import TransportEvent, TransportState
 
 
-@dataclass(frozen=True, slots=True)
-class ClockView:
+class ClockView(NamedTuple):
     """How a clock shows itself on the status line (see
-    :class:`~jambridge.bridge.events.BridgeStatus`)."""
+    :class:`~jambridge.bridge.events.BridgeStatus`; built every turn: a NamedTuple is cheap)."""
 
     sync: str  # "locked", "playing", "waiting", "stopped", "no clock" or "internal"
     bpm: float | None  # the tempo shown; None: no clock
