@@ -93,7 +93,9 @@ class MainWindow(QMainWindow):
         self.takes.take_selected.connect(self._take_selected)
         self.takes.keep_clicked.connect(lambda: live.keep(KEEP_BARS))
         self.takes.stems_requested.connect(studio.export_stems)
-        self.takes.delete_requested.connect(studio.delete_take)
+        self.takes.delete_requested.connect(studio.delete_takes)
+        self.takes.undo_requested.connect(studio.undo_delete)
+        studio.deleted.connect(lambda text: say.offer(text, "Undo", studio.undo_delete))
         for lane in self.lanes.values():
             lane.control_changed.connect(live.control)
             lane.regenerate_clicked.connect(self.regenerate)

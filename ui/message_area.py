@@ -6,7 +6,9 @@ nothing reaches the user as a traceback. Info and warning lines ("take #1 saved"
 MIDI ports") show on the left for a few seconds; the last error stays on the right, in red,
 until the next one or :meth:`MessageArea.clear_error`. Each has its own label, so one never
 hides the other; a line too long for its label is cut with "…" and the labels' tooltip holds
-the last lines in full. The last lines are kept in :attr:`MessageArea.history` (tests read it).
+the last lines in full. An info line may carry one button (:meth:`MessageArea.offer`: "take #7
+deleted [Undo]"); the button goes when the line does. The last lines are kept in
+:attr:`MessageArea.history` (tests read it).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QStatusBar
+from PyQt6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar
 
 log = logging.getLogger("jambridge.ui")
 HISTORY = 50  # lines kept
@@ -64,18 +67,33 @@ class MessageArea:
         self.info_label = ElidedLabel("infoLabel")
         self.error_label = ElidedLabel("errorLabel")
         self.error_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.action_button = QPushButton()  # the info line's button, when it has one
+        self.action_button.setObjectName("infoAction")
+        self.action_button.setVisible(False)
+        self.action_button.clicked.connect(self._act)
+        self._action: Callable[[], None] | None = None
         status_bar.addWidget(self.info_label, INFO_STRETCH)
+        status_bar.addWidget(self.action_button)
         status_bar.addWidget(self.error_label, ERROR_STRETCH)
         self.info_label.set_line("")
         self.error_label.set_line("")
         self._fade = QTimer(status_bar)
         self._fade.setSingleShot(True)
-        self._fade.timeout.connect(lambda: self.info_label.set_line(""))
+        self._fade.timeout.connect(lambda: self._show_info("", "", 0))
         self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY)  # (level, text)
 
     def info(self, text: str) -> None:
         self._keep("info", text)
         self._show_info(text, "", INFO_MS)
+
+    def offer(self, text: str, action: str, callback: Callable[[], None]) -> None:
+        """An info line with a button named ``action`` that calls ``callback`` once; the button
+        goes with the line (it fades, or the next line replaces it)."""
+        self.info(text)
+        self._action = callback
+        self.action_button.setText(action)
+        self.action_button.setVisible(True)
+        self._fade.start(2 * INFO_MS)
 
     def warning(self, text: str) -> None:
         self._keep("warning", text)
@@ -100,7 +118,16 @@ class MessageArea:
     def _show_info(self, text: str, colour: str, ms: int) -> None:
         self.info_label.setStyleSheet(f"color: {colour};" if colour else "")
         self.info_label.set_line(text)
-        self._fade.start(ms)
+        self.action_button.setVisible(False)
+        self._action = None
+        if ms:
+            self._fade.start(ms)
+
+    def _act(self) -> None:
+        action, self._action = self._action, None
+        self.action_button.setVisible(False)
+        if action is not None:
+            action()
 
     def _keep(self, level: str, text: str) -> None:
         getattr(log, level)(text)

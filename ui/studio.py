@@ -7,6 +7,7 @@ single-thread worker for files keeps the store's operations in order; generation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from jambridge.music import ROLES, Song
 from jambridge.preset import Preset, list_presets, load_preset, save_preset, user_preset_dir
 from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
 from jambridge.ui.presets_panel import PresetEntry
-from jambridge.ui.take_store import Take, TakeStore
+from jambridge.ui.take_store import Take, TakeStore, Undone
 from jambridge.ui.timeline_model import BarTimeline
 from jambridge.ui.worker import Worker
 
@@ -31,6 +32,7 @@ class Studio(QObject):
     preset_loaded = pyqtSignal(str, object)  # name, Preset
     takes_changed = pyqtSignal(object, object)  # takes (newest first), id to select or None
     song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
+    deleted = pyqtSignal(str)  # "take #7 deleted": the window offers Undo with it
     busy_changed = pyqtSignal(bool)  # generation under way
     info = pyqtSignal(str)
     warning = pyqtSignal(str)
@@ -174,13 +176,38 @@ class Studio(QObject):
 
         self.files.submit(lambda: self.store.song(take), shown, self.error.emit)
 
-    def delete_take(self, take: Take) -> None:
+    def delete_takes(self, takes: Sequence[Take]) -> None:
+        """Move ``takes`` to the store's trash; then :attr:`deleted` (:meth:`undo_delete` takes
+        it back)."""
+        ids = {t.id for t in takes}
+
         def deleted(_r) -> None:
-            if self.shown_take is not None and self.shown_take.id == take.id:
+            if self.shown_take is not None and self.shown_take.id in ids:
                 self.shown_take = None
             self.takes_changed.emit(self.store.takes, None)
+            names = ", ".join(f"#{t.id}" for t in takes)
+            self.deleted.emit(f"take{'s' if len(takes) > 1 else ''} {names} deleted")
 
-        self.files.submit(lambda: self.store.delete(take), deleted, self.error.emit)
+        def failed(text: str) -> None:  # some may be gone: the list shows what is left
+            self.takes_changed.emit(self.store.takes, None)
+            self.error.emit(text)
+
+        self.files.submit(lambda: self.store.delete(*takes), deleted, failed)
+
+    def undo_delete(self) -> None:
+        """Bring back the takes deleted last (also in an earlier run: the trash is kept)."""
+
+        def undone(result: Undone) -> None:
+            for warning in result.warnings:
+                self.error.emit(warning)
+            if result.takes:
+                self.takes_changed.emit(self.store.takes, result.takes[0].id)
+                names = ", ".join(f"#{t.id}" for t in result.takes)
+                self.info.emit(f"take{'s' if len(result.takes) > 1 else ''} {names} back")
+            elif not result.warnings:
+                self.info.emit("nothing to undo: no deleted take is kept")
+
+        self.files.submit(self.store.undo_delete, undone, self.error.emit)
 
     def export_stems(self, take: Take, folder: str) -> None:
         self.files.submit(

@@ -3,8 +3,9 @@
 Dragging a row drags the whole take (the type-1 file the store wrote: tempo, track names, GM
 programs, drums on channel 10). A lane's grip drags one track of the take on show. "Stems…"
 copies the per-track files of the selected take into a folder; "Keep 8 bars" turns the last
-bars of the live stream into a take; "Delete" (or the Delete key) asks before it deletes. File
-work happens in the window's worker, not here.
+bars of the live stream into a take; "Delete" (or the Delete key) asks before it deletes the
+selected takes, and Ctrl+Z (or the status bar's "Undo") brings the last deleted back. File work
+happens in the window's worker, not here.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class TakeList(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
@@ -63,6 +64,13 @@ class TakeList(QListWidget):
         item = self.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
+    def selected_takes(self) -> tuple[Take, ...]:
+        """The selected takes, newest first (the current one when none is selected)."""
+        rows = sorted(self.row(item) for item in self.selectedItems())
+        takes = tuple(self.item(r).data(Qt.ItemDataRole.UserRole) for r in rows)
+        current = self.current_take()
+        return takes or ((current,) if current is not None else ())
+
     def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:  # noqa: N802 (Qt's name)
         """What a drag of ``items`` carries: the first take's file URL."""
         take = items[0].data(Qt.ItemDataRole.UserRole)
@@ -76,12 +84,13 @@ class TakeList(QListWidget):
 
 
 class TakesPanel(QGroupBox):
-    """The take list with Keep / Stems / Delete buttons."""
+    """The take list with Keep / Stems / Delete buttons (and Ctrl+Z for undoing a delete)."""
 
     take_selected = pyqtSignal(object)  # the Take to show in the lanes
     keep_clicked = pyqtSignal()
     stems_requested = pyqtSignal(object, str)  # Take, folder
-    delete_requested = pyqtSignal(object)  # Take
+    delete_requested = pyqtSignal(object)  # tuple of Takes, asked and confirmed
+    undo_requested = pyqtSignal()  # bring back the takes deleted last
 
     def __init__(self, path_of: Callable[[Take], Path], parent=None) -> None:
         super().__init__("Takes (drag into your DAW)", parent)
@@ -93,10 +102,15 @@ class TakesPanel(QGroupBox):
         self.stems_button = QPushButton("Stems…")
         self.stems_button.setToolTip("Export one .mid per track of the selected take")
         self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected take and its files (asks first)")
+        self.delete_button.setToolTip(
+            "Delete the selected takes and their files (asks first; Ctrl+Z brings them back)"
+        )
         delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
         delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete_key.activated.connect(self._delete)
+        self.undo_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        self.undo_key.setContext(Qt.ShortcutContext.WindowShortcut)  # a text box keeps its own
+        self.undo_key.activated.connect(self.undo_requested.emit)
         self.keep_button.clicked.connect(self.keep_clicked.emit)
         self.stems_button.clicked.connect(self._ask_folder)
         self.delete_button.clicked.connect(self._delete)
@@ -129,15 +143,21 @@ class TakesPanel(QGroupBox):
             self.stems_requested.emit(take, folder)
 
     def _delete(self) -> None:
-        take = self.current_take()
-        if take is None:
+        takes = self.list.selected_takes()
+        if not takes:
             return
+        if len(takes) == 1:
+            text = f"Delete take {takes[0].label!r} and its files? Undo (Ctrl+Z) brings it back."
+        else:
+            ids = ", ".join(f"#{t.id}" for t in takes)
+            text = f"Delete {len(takes)} takes ({ids}) and their files? "
+            text += "Undo (Ctrl+Z) brings them back."
         reply = QMessageBox.question(
             self,
-            "Delete take",
-            f"Delete take {take.label!r} and its files? This cannot be undone.",
+            "Delete takes" if len(takes) > 1 else "Delete take",
+            text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
         if reply == QMessageBox.StandardButton.Yes:
-            self.delete_requested.emit(take)
+            self.delete_requested.emit(takes)
