@@ -35,17 +35,10 @@ def jack_server():
         pytest.skip(f"JACK tools not installed: {', '.join(missing)} (Debian: apt install jackd2)")
     mode = os.environ.get("JAMBRIDGE_JACK_REALTIME", "off")
     server = start_server(int(os.environ.get("JAMBRIDGE_JACK_PERIOD", "128")), mode)
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ["JACK_DEFAULT_SERVER"] = server.name
-    os.environ["JACK_NO_START_SERVER"] = "1"
     try:
-        yield server
+        with server.selected():
+            yield server
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         server.stop()
 
 

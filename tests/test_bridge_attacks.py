@@ -2,9 +2,10 @@
 
 Each test is one regression from the attack on the first hour of use: retro-capture spam
 against the generator pipe, input floods, an unterminated sysex, an absurd tempo, and a JACK
-server that dies and comes back. The clock peer and recorder are those of
-``test_bridge_jack`` (``python -m jambridge.bench.peer``); the bridge runs in this process
-where its notes are measured, and as ``jambridge bridge`` (the CLI) where SIGINT is.
+server that dies and comes back. The clock peer and recorder are
+:class:`~jambridge.bench.processes.PeerProcess` (``python -m jambridge.bench.peer``); the bridge
+runs in this process where its notes are measured, and as ``jambridge bridge`` (the CLI,
+:class:`~jambridge.bench.processes.BridgeProcess`) where SIGINT is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -22,14 +22,14 @@ from test_bridge_jack import (
     DRUMS,
     START,
     STOP,
-    Peer,
     TapOut,
     mostly,
     on_grid,
     run_peer,
 )
 
-from jambridge.bench.jack import JackServer, popen
+from jambridge.bench.jack import JackServer, wait_until
+from jambridge.bench.processes import BridgeProcess, PeerProcess, start_peer
 from jambridge.bridge.events import LogLine, TransportChanged
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, SENDS_PER_CYCLE, jack_port_name
 from jambridge.bridge.playback.sources import CRASH, KICK
@@ -51,48 +51,9 @@ def _gaps(times: list[float]) -> float:
     return max((b - a for a, b in zip(times, times[1:])), default=float("inf"))
 
 
-class CliBridge:
+def _cli_bridge(server, tmp_path, engine: str = "pattern") -> BridgeProcess:
     """``jambridge bridge`` in its own process (stopped with SIGINT, as from a terminal)."""
-
-    def __init__(self, server, tmp_path, engine: str = "pattern") -> None:
-        cmd = [sys.executable, "-m", "jambridge.cli", "bridge", "--midi-api", "jack",
-               "--engine", engine, "--quiet", "--capture-dir", str(tmp_path)]  # fmt: skip
-        self.proc = popen(
-            cmd, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        server.wait_for_port(jack_port_name(IN_NAME), timeout_s=60)
-        server.wait_for_port(jack_port_name(OUT_NAME), timeout_s=60)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in list(self.lines))
-
-    def interrupt(self) -> float:
-        """SIGINT; seconds until the process has ended (killed, and inf, after 10 s)."""
-        t0 = time.monotonic()
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return float("inf")
-        return time.monotonic() - t0
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-
-def _drive(jack_server, script: list, name: str) -> Peer:
-    peer = Peer(jack_server, name, script)
-    jack_server.connect(f"{name}:out", jack_port_name(IN_NAME))
-    peer.tell()
-    return peer
+    return BridgeProcess(server, tmp_path, engine, quiet=True, timeout_s=60)
 
 
 # -- item 6: the generator pipe ----------------------------------------------------------------
@@ -121,11 +82,11 @@ def test_retro_capture_spam_never_stops_the_music(jack_server, tmp_path):
 
 def test_sigint_stops_the_bridge_during_retro_spam(jack_server, tmp_path):
     """8 retro presses a second with the model engine: Ctrl-C still ends the bridge."""
-    bridge = CliBridge(jack_server, tmp_path, engine="model")
+    bridge = _cli_bridge(jack_server, tmp_path, engine="model")
     riff = [["send", [0x90, 40, 100]], ["clock", 6], ["send", [0x80, 40, 0]], ["clock", 6]]
     script = [["tempo", 120], ["clock", 24], ["send", START], ["repeat", 8, riff]]
     script += [["repeat", 40, [["clock", 6], *RETRO_PRESS]], ["hang"]]
-    peer = _drive(jack_server, script, f"spam{uuid.uuid4().hex[:6]}")
+    peer = start_peer(jack_server, f"spam{uuid.uuid4().hex[:6]}", script)
     try:
         time.sleep(0.5 + 8 * 12 * 60 / (120 * 24) + 40 * 6 * 60 / (120 * 24))
         took = bridge.interrupt()
@@ -139,10 +100,10 @@ def test_sigint_stops_the_bridge_during_retro_spam(jack_server, tmp_path):
 
 def test_sigint_stops_the_bridge_within_a_second_under_a_flood(jack_server, tmp_path):
     """Random bytes, a sysex storm and a 1,000 BPM clock at once: Ctrl-C ends it within 1 s."""
-    bridge = CliBridge(jack_server, tmp_path)
+    bridge = _cli_bridge(jack_server, tmp_path)
     flood = [["clock", 4], ["junk", 40], ["sysex", 4, 512]]
     script = [["tempo", 1000], ["send", START], ["repeat", 100_000, flood]]
-    peer = _drive(jack_server, script, f"flood{uuid.uuid4().hex[:6]}")
+    peer = start_peer(jack_server, f"flood{uuid.uuid4().hex[:6]}", script)
     try:
         time.sleep(4.0)
         took = bridge.interrupt()
@@ -263,15 +224,6 @@ def test_a_normal_clock_after_1000_bpm_is_followed_within_a_bar(jack_server, bri
 # -- item 10: the JACK server dies and comes back ----------------------------------------------
 
 
-def _wait(predicate, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
     """jackd killed under ``jambridge bridge``: a port error is reported (not only a lost
     clock). jackd started again under the same name: the ports come back with the same names
@@ -282,14 +234,14 @@ def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
     bridge = recorder = clock = None
     script = [["tempo", 240], ["clock", 24], ["send", START], ["clock", 96 * 8]]
     try:
-        bridge = CliBridge(server, tmp_path)
-        clock = _drive(server, script, "clk1")
-        assert _wait(lambda: bridge.said("transport: start"), 5), bridge.output()
+        bridge = _cli_bridge(server, tmp_path)
+        clock = start_peer(server, "clk1", script)
+        assert wait_until(lambda: bridge.said("transport: start"), 5), bridge.output()
         server._proc.kill()  # jackd dies (SIGKILL: no goodbye)
         server._proc.wait()
         server._proc = None
         clock.kill()
-        assert _wait(lambda: bridge.said("port error: the JACK server went away"), 3), (
+        assert wait_until(lambda: bridge.said("port error: the JACK server went away"), 3), (
             bridge.output()
         )
         # (a restart within the ~3 s the bridge takes to close the dead ports can meet libjack
@@ -297,16 +249,16 @@ def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
         time.sleep(3.0)
         server.start()  # the same name again
         ours = {jack_port_name(IN_NAME), jack_port_name(OUT_NAME)}
-        assert _wait(lambda: ours <= set(server.ports()), 10), server.ports()
-        assert _wait(lambda: bridge.said("the JACK server is back"), 5), bridge.output()
-        recorder = Peer(server, "rec", [["wait"]], record=True)
-        server.connect(jack_port_name(OUT_NAME), "rec-rec:in")
-        recorder.tell()
-        clock = _drive(server, script[:4] + [["clock", 96 * 2]], "clk2")
-        clock.log()
+        assert wait_until(lambda: ours <= set(server.ports()), 10), server.ports()
+        assert wait_until(lambda: bridge.said("the JACK server is back"), 5), bridge.output()
+        recorder = PeerProcess(server, "rec", [["wait"]], record=True)
+        server.connect(jack_port_name(OUT_NAME), recorder.in_port)
+        recorder.go()
+        clock = start_peer(server, "clk2", script[:4] + [["clock", 96 * 2]])
+        clock.result()
         time.sleep(0.3)
-        recorder.tell()
-        heard = recorder.log()["heard"]
+        recorder.go()
+        heard = recorder.result().heard
         kicks = [m for _, m in heard if m[0] == 0x90 | DRUMS and m[1] == KICK and m[2] > 0]
         print(bridge.output())
         assert len(kicks) >= 6, heard[:20]
@@ -315,6 +267,6 @@ def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
         for peer in (clock, recorder):
             if peer is not None:
                 peer.kill()
-        if bridge is not None and bridge.proc.poll() is None:
-            bridge.proc.kill()
+        if bridge is not None:
+            bridge.kill()
         server.stop()

@@ -14,18 +14,16 @@ counting bars), generated in its own process as in production. Tolerances are lo
 
 from __future__ import annotations
 
-import json
 import os
 import queue
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from jambridge.bench.jack import popen
+from jambridge.bench.processes import PeerProcess
+from jambridge.bench.soak import stuck_and_lost
 from jambridge.bridge.events import CaptureSaved, TransportChanged
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, RtMidiOut, jack_port_name
 from jambridge.bridge.playback.sources import CRASH, KICK
@@ -74,34 +72,6 @@ def bridge(jack_server, tmp_path_factory):
         yield session
     finally:
         session.stop()
-
-
-class Peer:
-    """A peer subprocess (see jambridge.bench.peer)."""
-
-    def __init__(self, jack_server, name: str, script: list, record: bool = False) -> None:
-        cmd = [sys.executable, "-m", "jambridge.bench.peer", "--name", name,
-               "--script", json.dumps(script)] + (["--record"] if record else [])  # fmt: skip
-        self.name = name
-        self.proc = popen(
-            cmd, env=jack_server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def tell(self) -> None:
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-
-    def log(self) -> dict:
-        assert self.proc.stdout.readline().strip() == "done"
-        data = json.loads(self.proc.stdout.readline())
-        self.proc.wait(timeout=10)
-        return data
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 @dataclass
@@ -186,18 +156,7 @@ class Take:
 
     def stuck_notes(self) -> int:
         """Notes left sounding in what the DAW heard."""
-        sounding: dict[tuple[int, int], bool] = {}
-        for _, m in self.heard:
-            kind, ch = m[0] & 0xF0, m[0] & 0x0F
-            if kind == 0x90 and m[2] > 0:
-                sounding[(ch, m[1])] = True
-            elif kind == 0x80 or kind == 0x90:
-                sounding[(ch, m[1])] = False
-            elif kind == 0xB0 and m[1] == 123:
-                for key in sounding:
-                    if key[0] == ch:
-                        sounding[key] = False
-        return sum(sounding.values())
+        return stuck_and_lost(m for _, m in self.heard)[0]
 
 
 def segments_of(log: list) -> list[Segment]:
@@ -249,23 +208,23 @@ def run_peer(jack_server, bridge, script, kill_after_s: float | None = None) -> 
     _RUN[0] += 1
     tag = f"{os.getpid()}x{_RUN[0]}"
     start = len(bridge.tap.log)
-    recorder = Peer(jack_server, f"rec{tag}", [["wait"]], record=True)
-    clock = Peer(jack_server, f"clk{tag}", script)
+    recorder = PeerProcess(jack_server, f"rec{tag}", [["wait"]], record=True)
+    clock = PeerProcess(jack_server, f"clk{tag}", script)
     try:
-        jack_server.connect(f"clk{tag}:out", jack_port_name(IN_NAME))
-        jack_server.connect(f"clk{tag}:out", f"rec{tag}-rec:in")
-        jack_server.connect(jack_port_name(OUT_NAME), f"rec{tag}-rec:in")
-        recorder.tell()
-        clock.tell()
+        jack_server.connect(clock.out_port, jack_port_name(IN_NAME))
+        jack_server.connect(clock.out_port, recorder.in_port)
+        jack_server.connect(jack_port_name(OUT_NAME), recorder.in_port)
+        recorder.go()
+        clock.go()
         if kill_after_s is None:
-            sent = clock.log()["sent"]
+            sent = clock.result().sent
         else:
             time.sleep(kill_after_s)
             clock.kill()
             sent = None
         time.sleep(0.5)  # the bridge notices a dead clock after 8 pulses (>= 0.25 s)
-        recorder.tell()
-        heard = recorder.log()["heard"]
+        recorder.go()
+        heard = recorder.result().heard
     finally:
         clock.kill()
         recorder.kill()
@@ -480,7 +439,7 @@ def test_peer_killed_mid_note_leaves_no_note_hanging(jack_server, bridge):
     assert status.open_notes == 0 and status.sync in ("no clock", "stopped")
     # the held input note was closed and captured up to where the clock was lost
     saved = [e for e in take.events if isinstance(e, CaptureSaved)]
-    assert saved and saved[0].result.bars[0][0][2][0][0] == 40
+    assert saved and saved[0].result.bars[0][0].notes[0].pitch == 40  # bar 1, its one track
 
 
 def test_captured_riff_is_saved_and_becomes_the_prompt(jack_server, bridge):

@@ -1,13 +1,16 @@
 """JACK tooling of the benchmark and the soak: the transport presses Play again when a Start
-was lost, and the benchmark reads the start that took."""
+was lost, the benchmark reads the start that took, and neither changes this process's JACK
+server or the user's folders outside its own block or child."""
 
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
-from jambridge.bench import jack
+from jambridge.bench import jack, jack_clients
+from jambridge.bench.processes import private_env
 from jambridge.bench.timing import _started
 from jambridge.errors import PortError
 
@@ -27,7 +30,7 @@ class FakeProc:
 
 
 class FakeTime:
-    """The jack module's clock: each look at it is a second later; sleeping takes no time."""
+    """The JACK clients' clock: each look at it is a second later; sleeping takes no time."""
 
     def __init__(self):
         self.now = 0.0
@@ -43,9 +46,9 @@ class FakeTime:
 @pytest.fixture
 def transport(monkeypatch):
     proc = FakeProc()
-    monkeypatch.setattr(jack, "popen", lambda cmd, **kw: proc)
-    monkeypatch.setattr(jack, "time", FakeTime())
-    t = jack.Transport(server=type("S", (), {"env": {}})())
+    monkeypatch.setattr(jack_clients, "popen", lambda cmd, **kw: proc)
+    monkeypatch.setattr(jack_clients, "time", FakeTime())
+    t = jack_clients.Transport(server=type("S", (), {"env": {}})())
     return t, proc
 
 
@@ -90,13 +93,30 @@ def test_the_benchmark_measures_from_the_start_that_took():
 
 
 def test_stale_jack_registry_is_cleared_only_when_no_jackd_runs(tmp_path, monkeypatch):
-    from jambridge.bench import jack as jack_module
-
     for name in ("jack-shm-registry", "jack_old_0_0", "jack_sem.0_old_x", "other"):
         (tmp_path / name).write_text("")
-    monkeypatch.setattr(jack_module, "SHM", tmp_path)
-    monkeypatch.setattr(jack_module, "_jackd_running", lambda: True)
-    assert jack_module.clear_stale_registry() == 0
-    monkeypatch.setattr(jack_module, "_jackd_running", lambda: False)
-    assert jack_module.clear_stale_registry() == 3
+    monkeypatch.setattr(jack, "SHM", tmp_path)
+    monkeypatch.setattr(jack, "_jackd_running", lambda: True)
+    assert jack.clear_stale_registry() == 0
+    monkeypatch.setattr(jack, "_jackd_running", lambda: False)
+    assert jack.clear_stale_registry() == 3
     assert [p.name for p in tmp_path.iterdir()] == ["other"]
+
+
+def test_a_selected_server_is_the_default_only_inside_the_block(monkeypatch):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "the-users")
+    monkeypatch.delenv("JACK_NO_START_SERVER", raising=False)
+    server = jack.JackServer(name="bench-x")
+    with server.selected():
+        assert os.environ["JACK_DEFAULT_SERVER"] == "bench-x"
+        assert os.environ["JACK_NO_START_SERVER"] == "1"
+    assert os.environ["JACK_DEFAULT_SERVER"] == "the-users"
+    assert "JACK_NO_START_SERVER" not in os.environ
+
+
+def test_a_childs_user_folders_are_private_and_ours_are_untouched(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", "/home/user/.local/share")
+    env = private_env(tmp_path)
+    assert env["XDG_DATA_HOME"] == str(tmp_path / "data")
+    assert env["XDG_CONFIG_HOME"] == str(tmp_path / "config")
+    assert os.environ["XDG_DATA_HOME"] == "/home/user/.local/share"

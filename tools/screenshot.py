@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.child:
         return _child(args.engine, args.preset, args.size)
+    from jambridge.bench.jack import JackServer, missing_tools
+    from jambridge.bench.processes import private_env
+
     for tool in ("Xvfb", "import"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (Debian: apt install xvfb imagemagick)")
@@ -112,16 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp"])
     server = None
     tmp = tempfile.TemporaryDirectory()
-    env = {
-        **os.environ,
-        "DISPLAY": display,
-        "QT_QPA_PLATFORM": "xcb",
-        "XDG_DATA_HOME": os.path.join(tmp.name, "data"),
-        "XDG_CONFIG_HOME": os.path.join(tmp.name, "config"),
-    }
+    env = {**private_env(tmp.name), "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     try:
-        from jambridge.bench.jack import JackServer, missing_tools
-
         if not missing_tools():
             server = JackServer().start()
             env.update({"JACK_DEFAULT_SERVER": server.name, "JACK_NO_START_SERVER": "1"})

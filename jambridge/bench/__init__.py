@@ -1,8 +1,18 @@
-"""Measurement commands a user may run (``python -m jambridge.bench.NAME``) and the JACK
-tooling they share; none of it is imported by the product.
+"""Measurement commands a user may run and the tooling they share; the product never imports
+this package (``jambridge bench`` loads :mod:`.engine` when it runs). docs/bench/README.md
+lists the commands and their results.
 
-- ``engine``   inference speed (``jambridge bench``)
-- ``timing``   note onsets against ``jack_midi_clock``; ``soak``: long runs; ``attack``: bad input
-- ``startup``, ``stream``  the app's start-up time and streaming load
-- ``jack``     JACK server and tool helpers; ``peer``: a scripted MIDI peer
+Run as ``python -m jambridge.bench.NAME [--json]``:
+
+- ``engine``   inference speed (also ``jambridge bench``); ``compare``: torch and HF next to it
+- ``timing``   note onsets against ``jack_midi_clock``
+- ``soak``     a long run: underruns, stuck notes, memory
+- ``attack``   ``jambridge bridge`` under hostile input
+- ``startup``  the app's start-up time; ``stream``: the Qt thread's stalls while streaming
+- ``link``     the Link clock following a second Link session, in a private network (as root)
+- ``peer``     a scripted MIDI peer (the DAW stand-in of the JACK tests)
+
+Shared, not run on their own: ``jack`` (a private JACK server), ``jack_clients`` (transport,
+clock, recorder), ``processes`` (a peer or ``jambridge bridge`` as a child process, private
+user folders), ``cli`` (the JACK benchmarks' command line).
 """

@@ -26,19 +26,22 @@ Prints progress lines and a summary; ``--json`` adds one JSON object as the last
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import math
 import random
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from jambridge.bench.jack import MidiDump, bench_tools_missing, popen, start_server
+from jambridge.bench import cli
+from jambridge.bench.jack import start_server
+from jambridge.bench.jack_clients import MidiDump
+from jambridge.bench.processes import BridgeProcess, PeerProcess, start_peer
 from jambridge.bench.soak import rss_mb, stuck_and_lost
-from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
+from jambridge.bridge.io.ports import OUT_NAME, jack_port_name
+from jambridge.errors import PortError
 
 START, STOP, CONT = [0xFA], [0xFC], [0xFB]
 BPM = 128.0
@@ -102,77 +105,17 @@ class AttackResult:
             and self.rss_growth_mb < 20.0
         )
 
-
-class Bridge:
-    """``jambridge bridge`` in its own process; its output lines collected by a thread."""
-
-    def __init__(self, server, engine: str, folder: str) -> None:
-        import threading
-
-        cmd = [sys.executable, "-m", "jambridge.cli", "bridge", "--midi-api", "jack",
-               "--engine", engine, "--capture-dir", folder]  # fmt: skip
-        self.proc = popen(
-            cmd, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    def summary(self) -> str:
+        exit_s = None if self.sigint_exit_s is None else round(self.sigint_exit_s, 3)
+        return (
+            f"{self.minutes:g} min, {self.rounds} rounds, {len(self.attacks_run)} attacks "
+            f"({self.engine}): follows a normal clock from bar 2: {self.follows_within_one_bar} "
+            f"(worst error per bar {self.follow_bar_errors_ms} ms, {self.follow_notes} notes); "
+            f"SIGINT under a flood: exit in {exit_s} s; stuck notes {self.stuck_notes} (lost in "
+            f"transport {self.lost_in_transport}, recorder lost {self.recorder_lost}); RSS "
+            f"{self.rss_mb_start} -> {self.rss_mb_end} MB (growth {self.rss_growth_mb} MB); "
+            f"JACK xruns {self.jack_xruns}: {'OK' if self.ok else 'FAILED'}"
         )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        server.wait_for_port(jack_port_name(IN_NAME), timeout_s=120)
-        server.wait_for_port(jack_port_name(OUT_NAME), timeout_s=120)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-
-    def status(self) -> str:
-        return next((x for x in reversed(self.lines) if x.startswith("[")), "")
-
-    def interrupt(self) -> float | None:
-        """SIGINT; seconds until the process is gone (None: killed after 10 s)."""
-        t0 = time.monotonic()
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-        return time.monotonic() - t0
-
-
-class Peer:
-    """A scripted peer (``python -m jambridge.bench.peer``) connected to "JamBridge In"."""
-
-    def __init__(self, server, name: str, script: list, record: bool = False) -> None:
-        cmd = [sys.executable, "-m", "jambridge.bench.peer", "--name", name, "--script",
-               json.dumps(script)] + (["--record"] if record else [])  # fmt: skip
-        self.proc = popen(
-            cmd, env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"peer {name} did not start")
-        if not record:
-            server.connect(f"{name}:out", jack_port_name(IN_NAME))
-
-    def go(self) -> None:
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-
-    def result(self, timeout_s: float) -> dict:
-        """Wait for the script to end; its JSON log."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if line.strip() == "done":
-                return json.loads(self.proc.stdout.readline())
-            if not line:
-                break
-        self.kill()
-        return {"sent": [], "heard": []}
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 def follow_errors(sent: list, heard: list) -> tuple[list[float], int]:
@@ -205,7 +148,7 @@ def run(args: argparse.Namespace) -> AttackResult:
     bridge = dump = None
     samples: list[tuple[float, float | None]] = []
     try:
-        bridge = Bridge(server, args.engine, folder)
+        bridge = BridgeProcess(server, folder, args.engine)
         dump = MidiDump(server).start()
         server.connect(jack_port_name(OUT_NAME), dump.port)
         t0 = time.monotonic()
@@ -217,9 +160,9 @@ def run(args: argparse.Namespace) -> AttackResult:
                 if time.monotonic() >= end:
                     break
                 n += 1
-                peer = Peer(server, f"atk{n}", script)
-                peer.go()
-                peer.result(timeout_s=max(5.0, end - time.monotonic()) + 30)
+                peer = start_peer(server, f"atk{n}", script)
+                with contextlib.suppress(PortError):  # a peer that fails is one attack less
+                    peer.result(timeout_s=max(5.0, end - time.monotonic()) + 30)
                 peer.kill()
                 samples.append((time.monotonic() - t0, rss_mb(bridge.proc.pid)))
                 res.attacks_run.append(name)
@@ -228,19 +171,19 @@ def run(args: argparse.Namespace) -> AttackResult:
         _follow(server, res, args.max_error_ms)
         res.last_status = bridge.status()
         flood = [["repeat", 100_000, [["clock", 4], ["junk", 40], ["sysex", 4, 512]]]]
-        peer = Peer(server, "flood", [["tempo", 1000], ["send", START], *flood])
-        peer.go()
+        peer = start_peer(server, "flood", [["tempo", 1000], ["send", START], *flood])
         time.sleep(2.0)
         samples.append((time.monotonic() - t0, rss_mb(bridge.proc.pid)))
-        res.sigint_exit_s = bridge.interrupt()
+        took = bridge.interrupt()
+        res.sigint_exit_s = took if math.isfinite(took) else None
         peer.kill()
         time.sleep(0.3)
         recorded = dump.stop()
         res.recorder_lost = dump.lost()
-        res.stuck_notes, res.lost_in_transport = stuck_and_lost(recorded)
+        res.stuck_notes, res.lost_in_transport = stuck_and_lost(d.msg for d in recorded)
     finally:
-        if bridge is not None and bridge.proc.poll() is None:
-            bridge.proc.kill()
+        if bridge is not None:
+            bridge.kill()
         if dump is not None:
             dump.close()
         res.jack_xruns = server.log_text().count("XRun")
@@ -256,54 +199,36 @@ def run(args: argparse.Namespace) -> AttackResult:
 
 def _follow(server, res: AttackResult, max_error_ms: float) -> None:
     """A normal clock after the attacks: are the notes on its grid from the second bar?"""
-    recorder = Peer(server, "follow-rec", [["wait"]], record=True)
-    server.connect(jack_port_name(OUT_NAME), "follow-rec-rec:in")
+    recorder = PeerProcess(server, "follow-rec", [["wait"]], record=True)
+    server.connect(jack_port_name(OUT_NAME), recorder.in_port)
     recorder.go()
-    clock = Peer(server, "follow-clk", [["tempo", BPM], ["clock", 24], ["send", START],
-                                        ["clock", 4 * 96], ["send", STOP]])  # fmt: skip
-    clock.go()
-    sent = clock.result(timeout_s=30)["sent"]
-    time.sleep(0.3)
-    recorder.go()
-    heard = recorder.result(timeout_s=30)["heard"]
-    for p in (clock, recorder):
-        p.kill()
-    res.follow_bar_errors_ms, res.follow_notes = follow_errors(sent, heard)
+    clock = start_peer(server, "follow-clk", [["tempo", BPM], ["clock", 24], ["send", START],
+                                              ["clock", 4 * 96], ["send", STOP]])  # fmt: skip
+    try:
+        sent = clock.result(timeout_s=30).sent
+        time.sleep(0.3)
+        recorder.go()
+        heard = recorder.result(timeout_s=30).heard
+    except PortError:  # no log: the check fails
+        sent, heard = [], []
+    finally:
+        for p in (clock, recorder):
+            p.kill()
+    res.follow_bar_errors_ms, res.follow_notes = follow_errors(sent, heard) if sent else ([], 0)
     later = res.follow_bar_errors_ms[1:]
     res.follows_within_one_bar = bool(later) and max(later) < max_error_ms
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m jambridge.bench.attack", description=__doc__.splitlines()[0]
-    )
+    p = cli.parser("attack", __doc__, period=128)
     p.add_argument("--minutes", type=float, default=5.0)
     p.add_argument("--engine", default="model", help="model (default), procedural or pattern")
-    p.add_argument("--period", type=int, default=128, help="JACK period in frames (default 128)")
     p.add_argument("--seed", type=int, default=0, help="seed of the transport spam")
     p.add_argument("--max-error-ms", type=float, default=8.0,
                    help="worst onset error allowed from the second bar of the normal "
                    "clock (default 8: a JACK period each way and scheduling; a pulse is "
                    "19.5)")  # fmt: skip
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    args = p.parse_args(argv)
-    missing = bench_tools_missing()
-    if missing:
-        print(missing)
-        return 2
-    r = run(args)
-    print(
-        f"{r.minutes:g} min, {r.rounds} rounds, {len(r.attacks_run)} attacks ({r.engine}): "
-        f"follows a normal clock from bar 2: {r.follows_within_one_bar} (worst error per bar "
-        f"{r.follow_bar_errors_ms} ms, {r.follow_notes} notes); SIGINT under a flood: exit in "
-        f"{r.sigint_exit_s if r.sigint_exit_s is None else round(r.sigint_exit_s, 3)} s; stuck "
-        f"notes {r.stuck_notes} (lost in transport {r.lost_in_transport}, recorder lost "
-        f"{r.recorder_lost}); RSS {r.rss_mb_start} -> {r.rss_mb_end} MB (growth "
-        f"{r.rss_growth_mb} MB); JACK xruns {r.jack_xruns}: {'OK' if r.ok else 'FAILED'}"
-    )
-    if args.json:
-        print(json.dumps({**asdict(r), "ok": r.ok}))
-    return 0 if r.ok else 1
+    return cli.run(p, argv, lambda args: cli.report(run(args), args.json))
 
 
 if __name__ == "__main__":

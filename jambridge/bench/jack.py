@@ -1,18 +1,15 @@
-"""JACK tooling for tests, the timing benchmark and the soak run (Debian ``jackd2`` tools).
+"""A private JACK server for tests, the timing benchmark and the soak run (Debian ``jackd2``).
 
 :class:`JackServer` runs ``jackd -d dummy`` (``--no-realtime`` unless asked for real-time
 cycles) under its own server name, so real virtual MIDI ports and real inter-process MIDI work
-on a machine without a sound card, and several servers never collide. :class:`Transport` is the
-master's play and stop buttons (``jack_transport``). :class:`MidiDump` records a port with
-``jack_midi_dump -a``: every message with its JACK frame time, sample-accurate, which is the
-ground truth the tests and the benchmark measure against.
+on a machine without a sound card, and several servers never collide. The JACK programs that
+play and record on it are in :mod:`jambridge.bench.jack_clients`. Not run on its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -20,8 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from jambridge.bridge.playback.priority import is_realtime, thread_ids
@@ -69,7 +65,7 @@ def bench_tools_missing() -> str:
     return f"missing: {', '.join(missing)} (Debian: apt install jackd2 jack-midi-clock)"
 
 
-def _end(proc: subprocess.Popen, sig: int) -> None:
+def end_process(proc: subprocess.Popen, sig: int) -> None:
     """Ask ``proc`` to end with ``sig``; kill it if it has not ended within 5 s."""
     proc.send_signal(sig)
     try:
@@ -121,7 +117,27 @@ class JackServer:
     @property
     def env(self) -> dict[str, str]:
         """Environment for child processes that should use this server."""
-        return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+        return {**os.environ, **self._selects}
+
+    @property
+    def _selects(self) -> dict[str, str]:
+        return {"JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+    @contextlib.contextmanager
+    def selected(self) -> Iterator[JackServer]:
+        """This server as the one this process's JACK clients open (libjack reads the
+        environment when a client opens) while the block runs; the variables are put back
+        after it."""
+        saved = {k: os.environ.get(k) for k in self._selects}
+        os.environ.update(self._selects)
+        try:
+            yield self
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
     @property
     def period_ms(self) -> float:
@@ -172,12 +188,8 @@ class JackServer:
         return [p for p in self.run("jack_lsp").stdout.splitlines() if p.strip()]
 
     def wait_for_port(self, port: str, timeout_s: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if port in self.ports():
-                return
-            time.sleep(0.05)
-        raise PortError(f"JACK port {port!r} did not appear; ports: {self.ports()}")
+        if not wait_until(lambda: port in self.ports(), timeout_s):
+            raise PortError(f"JACK port {port!r} did not appear; ports: {self.ports()}")
 
     def connect(self, source: str, dest: str) -> None:
         res = self.run("jack_connect", source, dest, check=False)
@@ -187,7 +199,7 @@ class JackServer:
     def stop(self) -> None:
         if self._proc is None:
             return
-        _end(self._proc, signal.SIGTERM)
+        end_process(self._proc, signal.SIGTERM)
         self._proc = None
 
     def __enter__(self) -> JackServer:
@@ -199,13 +211,18 @@ class JackServer:
 
 def _wait_fifo_thread(pid: int, timeout_s: float) -> bool:
     """Does a thread of process ``pid`` run real-time (jackd's cycle) within ``timeout_s``?"""
+    return wait_until(lambda: any(is_realtime(tid) for tid in thread_ids(pid)), timeout_s)
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_s: float = 0.05) -> bool:
+    """Ask ``predicate`` every ``poll_s`` until it holds or ``timeout_s`` has passed (and once
+    more then); whether it held."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        if any(is_realtime(tid) for tid in thread_ids(pid)):
+    while time.monotonic() < deadline:
+        if predicate():
             return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
+        time.sleep(poll_s)
+    return predicate()
 
 
 def start_server(period: int, realtime: str = "auto") -> JackServer:
@@ -225,129 +242,3 @@ def start_server(period: int, realtime: str = "auto") -> JackServer:
             if realtime == "on":
                 raise
     return JackServer(period=period, realtime=False).start()
-
-
-class Transport:
-    """``jack_transport`` driven through its stdin: the clock master's play and stop."""
-
-    def __init__(self, server: JackServer) -> None:
-        self._proc = popen(
-            ["jack_transport"], env=server.env, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-
-    def send(self, command: str) -> None:
-        """Type one command.
-
-        Raises:
-            PortError: jack_transport is gone.
-        """
-        try:
-            self._proc.stdin.write(command + "\n")
-            self._proc.stdin.flush()
-        except (OSError, ValueError) as err:
-            raise PortError(f"jack_transport is gone ({err}); cannot send {command!r}") from err
-
-    def play_from_start(
-        self, started: Callable[[], bool], wait_s: float = 5.0, tries: int = 3
-    ) -> int:
-        """Locate to 0 and play until ``started()`` holds; return the tries it took.
-
-        A JACK server that misses its cycles (xruns) drops MIDI events, and a dropped Start
-        never reaches the bridge, which rightly does not start on clock alone; a producer would
-        press Stop and Play again, and so does this.
-
-        Raises:
-            PortError: not started after ``tries`` presses of Play.
-        """
-        for attempt in range(1, tries + 1):
-            self.send("stop")
-            self.send("locate 0")
-            time.sleep(0.3)  # let the locate land before play (else: Continue from elsewhere)
-            self.send("play")
-            deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline:
-                if started():
-                    return attempt
-                time.sleep(0.05)
-        raise PortError(f"the bridge did not start after {tries} presses of Play")
-
-    def close(self) -> None:
-        with contextlib.suppress(PortError):
-            self.send("quit")
-        with contextlib.suppress(OSError):
-            self._proc.stdin.close()
-        if self._proc.poll() is None:
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-
-
-_DUMP_LINE = re.compile(r"^\s*(\d+):((?: [0-9a-f]{2})+)")
-
-
-@dataclass(frozen=True, slots=True)
-class Dumped:
-    """One recorded message."""
-
-    frame: int  # JACK frame time (relative to the recorder's start)
-    msg: tuple[int, ...]
-
-
-class MidiDump:
-    """``jack_midi_dump -a`` as a recorder; its input port is ``{client}:input``."""
-
-    def __init__(self, server: JackServer, client: str | None = None) -> None:
-        self.server = server
-        self.client = client or f"dump-{uuid.uuid4().hex[:6]}"
-        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
-            prefix="jack_midi_dump-", delete=False
-        )
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self._proc: subprocess.Popen | None = None
-
-    @property
-    def port(self) -> str:
-        return f"{self.client}:input"
-
-    def start(self) -> MidiDump:
-        self._proc = popen(
-            ["jack_midi_dump", "-a", self.client],
-            env=self.server.env,
-            stdout=self._file,
-            stderr=self._err,
-        )
-        self.server.wait_for_port(self.port)
-        return self
-
-    def stop(self) -> list[Dumped]:
-        """Stop recording; return everything recorded."""
-        if self._proc is not None:
-            _end(self._proc, signal.SIGINT)
-            self._proc = None
-        return self.read()
-
-    def read(self) -> list[Dumped]:
-        """What is recorded so far."""
-        self._file.flush()
-        text = Path(self._file.name).read_text(errors="replace")
-        out = []
-        for line in text.splitlines():
-            m = _DUMP_LINE.match(line)
-            if m:
-                out.append(Dumped(int(m.group(1)), tuple(int(b, 16) for b in m.group(2).split())))
-        return out
-
-    def lost(self) -> int:
-        """Events the recorder itself dropped (its ring buffer was full): the recording is
-        incomplete when this is not 0."""
-        self._err.seek(0)
-        return self._err.read().decode(errors="replace").count("ringbuffer was full")
-
-    def close(self) -> None:
-        self.stop()
-        self._err.close()
-        self._file.close()
-        Path(self._file.name).unlink(missing_ok=True)

@@ -4,8 +4,8 @@
 a fresh Python process each (the way ``jambridge app`` starts: interpreter, imports, window)
 and measures, from the parent, the wall time until the child's event loop runs with the
 window shown (``window_ms``: it answers clicks from here) and until the preset is loaded and
-the take history listed (``ready_ms``). Takes and presets go to a temporary folder. Target:
-under 3 s.
+the take history listed (``ready_ms``). The child's user folders (takes, presets) are a
+temporary folder. Target: under 3 s.
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ def _child(takes_dir: str) -> int:
     return app.exec()
 
 
-def measure_once(takes_dir: str) -> dict:
-    """One launch; times in ms from spawning the process."""
-    env = {**os.environ}
+def measure_once(folder: str) -> dict:
+    """One launch, its user folders in ``folder``; times in ms from spawning the process."""
+    from jambridge.bench.processes import private_env  # (not in the child: it is timed)
+
+    env = private_env(folder)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    takes_dir = os.path.join(folder, "takes")
     t0 = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "jambridge.bench.startup", "--child", takes_dir],
@@ -79,7 +82,9 @@ def measure_once(takes_dir: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m jambridge.bench.startup", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--runs", type=int, default=3, help="launches to time (default 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--child", metavar="TAKES_DIR", help=argparse.SUPPRESS)
@@ -87,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args.child)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [measure_once(os.path.join(tmp, "takes")) for _ in range(args.runs)]
+        runs = [measure_once(tmp) for _ in range(args.runs)]
     worst = max(r["window_ms"] for r in runs)
     result = {
         "runs": runs,

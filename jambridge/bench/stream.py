@@ -1,14 +1,15 @@
 """Responsiveness benchmark: how long the Qt thread is ever held up while the bridge streams.
 
 ``python -m jambridge.bench.stream [--seconds 20] [--bpm 174] [--engine pattern]
-[--generate-every 4] [--json]`` starts a private JACK server (dummy driver), opens the real
-window on it with the internal clock, starts the bridge and lets it stream with the lanes
-moving. A QTimer beats every 5 ms on the Qt thread; the report gives the largest gap between
-beats (``max_gap_ms``; target: under 50 ms), percentiles, and how much of the worst gap the Qt
-thread itself spent working (``worst_gap_qt_cpu_ms``, from the thread's CPU clock) and the
-whole process (``worst_gap_process_cpu_ms``: the app's other threads included -- the bridge,
-the generator's pipe, a worker). A long gap with little CPU of our own is the OS giving the
-core to other processes, not the app holding the Qt thread. With
+[--generate-every 4] [--json]`` starts a private JACK server (dummy driver) and, in a child
+process with user folders of its own (a temporary folder: captures, takes and presets never
+touch the user's), opens the real window on it with the internal clock, starts the bridge and
+lets it stream with the lanes moving. A QTimer beats every 5 ms on the Qt thread; the report
+gives the largest gap between beats (``max_gap_ms``; target: under 50 ms), percentiles, and how
+much of the worst gap the Qt thread itself spent working (``worst_gap_qt_cpu_ms``, from the
+thread's CPU clock) and the whole process (``worst_gap_process_cpu_ms``: the app's other
+threads included -- the bridge, the generator's pipe, a worker). A long gap with little CPU of
+our own is the OS giving the core to other processes, not the app holding the Qt thread. With
 ``--generate-every`` an offline generation runs every that many seconds on top (the worst
 case: the model or procedural engine busy in the app's worker while the bridge plays).
 """
@@ -19,90 +20,118 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from typing import NamedTuple
+
+from jambridge.bench.jack import JackServer, popen
+from jambridge.bench.processes import private_env
 
 TARGET_MS = 50.0
 BEAT_MS = 5
 
 
-def run(args: argparse.Namespace) -> dict:
-    from PyQt6.QtCore import QTimer
+class Gap(NamedTuple):
+    """The time between two beats of the Qt thread's timer (ms)."""
 
-    from jambridge.bench.jack import JackServer
+    wall_ms: float
+    qt_cpu_ms: float  # the Qt thread's own CPU time in it
+    process_cpu_ms: float  # the whole process's CPU time in it
+
+
+def _clocks() -> tuple[float, float, float]:
+    return time.perf_counter(), time.thread_time(), time.process_time()
+
+
+class _Probe:
+    """The measurement on the Qt thread: a beat every BEAT_MS recording the gaps, from the
+    first bar played for ``seconds``, and an offline generation every ``generate_every`` s."""
+
+    def __init__(self, app, window, seconds: float, generate_every: float) -> None:
+        from PyQt6.QtCore import QTimer
+
+        self.app, self.window, self.seconds = app, window, seconds
+        self.gaps: list[Gap] = []
+        self.generations = 0
+        self.t_end: float | None = None  # None: not measuring yet
+        self._last = _clocks()
+        self.beat = QTimer()
+        self.beat.setInterval(BEAT_MS)
+        self.beat.timeout.connect(self._on_beat)
+        self.generate = QTimer()
+        self.generate.setInterval(int(generate_every * 1000))
+        self.generate.timeout.connect(self._on_generate)
+        self.generate_every = generate_every
+
+    def run(self) -> None:
+        """Start the bridge, measure, return when done (or when the bridge failed)."""
+        from PyQt6.QtCore import QTimer
+
+        self.beat.start()
+        QTimer.singleShot(100, self.window.start_bridge)
+        QTimer.singleShot(100, self._begin)
+        self.app.exec()
+
+    def _on_beat(self) -> None:
+        now = _clocks()
+        if self.t_end is not None:
+            self.gaps.append(Gap(*((a - b) * 1000 for a, b in zip(now, self._last, strict=True))))
+            if now[0] >= self.t_end:
+                self.app.exit(0)
+        self._last = now
+
+    def _on_generate(self) -> None:
+        if not self.window.studio.generating:
+            self.window.generate()
+            self.generations += 1
+
+    def _begin(self) -> None:
+        from PyQt6.QtCore import QTimer
+
+        live = self.window.live
+        if not (live.running and live.bars_played >= 1):
+            if self.window.messages.errors():
+                self.app.exit(0)
+            else:
+                QTimer.singleShot(50, self._begin)
+            return
+        self._last = _clocks()
+        self.t_end = self._last[0] + self.seconds
+        if self.generate_every:
+            self.generate.start()
+
+
+def _child(args: argparse.Namespace) -> int:
+    """In the child: open the window, stream, measure; print the result as one JSON line."""
     from jambridge.live_options import LiveOptions
     from jambridge.ui.app import application, build_window
 
-    server = JackServer().start()
-    os.environ["JACK_DEFAULT_SERVER"] = server.name
-    os.environ["JACK_NO_START_SERVER"] = "1"
-    tmp = tempfile.TemporaryDirectory()
-    os.environ["XDG_DATA_HOME"] = tmp.name  # captures and takes stay out of the user's folder
     app = application()
     options = LiveOptions(midi_api="jack", engine=args.engine)
-    window = build_window(options, takes_dir=os.path.join(tmp.name, "takes"), list_ports=False)
+    window = build_window(options, takes_dir=args.child, list_ports=False)
     window.show()
     window.transport.set_clock("internal")
     window.transport.bpm_box.setValue(args.bpm)
-    gaps: list[tuple[float, float, float]] = []  # (wall, Qt thread CPU, process CPU) ms
-    state = {"wall": 0.0, "cpu": 0.0, "proc": 0.0, "measuring": False, "t_end": 0.0,
-             "generations": 0}  # fmt: skip
-    beat = QTimer()
-    beat.setInterval(BEAT_MS)
-    generate = QTimer()
-    generate.setInterval(int(args.generate_every * 1000) if args.generate_every else 0)
-
-    def on_beat() -> None:
-        wall, cpu, proc = time.perf_counter(), time.thread_time(), time.process_time()
-        if state["measuring"]:
-            gaps.append(
-                (
-                    (wall - state["wall"]) * 1000,
-                    (cpu - state["cpu"]) * 1000,
-                    (proc - state["proc"]) * 1000,
-                )
-            )
-            if wall >= state["t_end"]:
-                app.exit(0)
-        state["wall"], state["cpu"], state["proc"] = wall, cpu, proc
-
-    def on_generate() -> None:
-        if not window.studio.generating:
-            window.generate()
-            state["generations"] += 1
-
-    def begin() -> None:
-        if not (window.live.running and window.live.bars_played >= 1):
-            if window.messages.errors():
-                app.exit(0)
-                return
-            QTimer.singleShot(50, begin)
-            return
-        state["measuring"] = True
-        state["wall"], state["cpu"] = time.perf_counter(), time.thread_time()
-        state["proc"] = time.process_time()
-        state["t_end"] = state["wall"] + args.seconds
-        if args.generate_every:
-            generate.start()
-
-    beat.timeout.connect(on_beat)
-    generate.timeout.connect(on_generate)
-    beat.start()
-    QTimer.singleShot(100, window.start_bridge)
-    QTimer.singleShot(100, begin)
-    app.exec()
+    probe = _Probe(app, window, args.seconds, args.generate_every)
+    probe.run()
     status = window.live.adapter.status()
     bars = window.live.bars_played
     errors = window.messages.errors()
     window.live.stop()
     window.live.adapter.wait(10_000)
     window.studio.wait(10_000)
-    server.stop()
-    tmp.cleanup()
-    if not gaps:
+    if not probe.gaps:
         raise SystemExit(f"the bridge did not stream: {errors}")
-    walls = sorted(g[0] for g in gaps)
+    extra = {"bars_played": bars, "offline_generations": probe.generations,
+             "underruns": getattr(status, "underruns", None), "errors": errors}  # fmt: skip
+    print(json.dumps(_summary(args, probe.gaps, extra)), flush=True)
+    return 0
+
+
+def _summary(args: argparse.Namespace, gaps: list[Gap], extra: dict) -> dict:
+    walls = sorted(g.wall_ms for g in gaps)
     worst = max(gaps)
     return {
         "seconds": args.seconds,
@@ -110,27 +139,52 @@ def run(args: argparse.Namespace) -> dict:
         "engine": args.engine,
         "beat_ms": BEAT_MS,
         "beats": len(gaps),
-        "max_gap_ms": round(worst[0], 2),
-        "worst_gap_qt_cpu_ms": round(worst[1], 2),
-        "worst_gap_process_cpu_ms": round(worst[2], 2),
+        "max_gap_ms": round(worst.wall_ms, 2),
+        "worst_gap_qt_cpu_ms": round(worst.qt_cpu_ms, 2),
+        "worst_gap_process_cpu_ms": round(worst.process_cpu_ms, 2),
         "p50_gap_ms": round(statistics.median(walls), 2),
         "p99_gap_ms": round(walls[int(0.99 * (len(walls) - 1))], 2),
-        "max_qt_cpu_per_beat_ms": round(max(g[1] for g in gaps), 2),
+        "max_qt_cpu_per_beat_ms": round(max(g.qt_cpu_ms for g in gaps), 2),
         "gaps_over_target": sum(w > TARGET_MS for w in walls),
         "target_ms": TARGET_MS,
-        "ok": worst[0] < TARGET_MS,
-        "bars_played": bars,
-        "offline_generations": state["generations"],
-        "underruns": getattr(status, "underruns", None),
-        "errors": errors,
+        "ok": worst.wall_ms < TARGET_MS,
+        **extra,
         "load_avg_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "cpus": os.cpu_count(),
         "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
     }
 
 
+def run(args: argparse.Namespace) -> dict:
+    """The measurement, in a child process on a private JACK server and private user folders.
+
+    Raises:
+        SystemExit: the child failed (its error is on stderr).
+    """
+    cmd = [sys.executable, "-m", "jambridge.bench.stream", "--seconds", f"{args.seconds}",
+           "--bpm", f"{args.bpm}", "--engine", args.engine,
+           "--generate-every", f"{args.generate_every}"]  # fmt: skip
+    with JackServer() as server, tempfile.TemporaryDirectory() as tmp:
+        env = private_env(tmp, server.env)
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+        child = popen([*cmd, "--child", os.path.join(tmp, "takes")], env=env,
+                      stdout=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            out, _ = child.communicate(timeout=args.seconds + 300)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    lines = out.strip().splitlines()
+    if child.returncode != 0 or not lines:
+        raise SystemExit(f"the measurement failed (exit code {child.returncode})")
+    return json.loads(lines[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m jambridge.bench.stream", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--seconds", type=float, default=20.0, help="streaming time measured")
     p.add_argument("--bpm", type=float, default=174.0, help="internal clock tempo")
     p.add_argument("--engine", default="pattern", help="live bar source (pattern, procedural...)")
@@ -138,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         "--generate-every", type=float, default=0.0, metavar="S", help="offline generation too"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--child", metavar="TAKES_DIR", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.child:
+        return _child(args)
     result = run(args)
     if args.json:
         print(json.dumps(result, indent=1))

@@ -38,23 +38,19 @@ Prints a table, and with ``--json`` one JSON object as the last line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from jambridge.bench.jack import (
-    JackServer,
-    MidiDump,
-    Transport,
-    bench_tools_missing,
-    popen,
-    start_server,
-)
+from jambridge.bench import cli
+from jambridge.bench.jack import JackServer, start_server
+from jambridge.bench.jack_clients import MidiClock, MidiDump, Transport
+from jambridge.bench.processes import PeerProcess
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
@@ -139,50 +135,33 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         busy_ms=args.busy_fraction * bar_s * 1000 if args.engine == "pattern" else 0.0,
         rt_priority=args.rt_priority,
     )
-    session = BridgeSession(config).start()
-    dump = MidiDump(server).start()
-    tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
-    recorder = popen(
-        [sys.executable, "-m", "jambridge.bench.peer", "--name", tag, "--record",
-         "--script", json.dumps([["wait"]])],
-        env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    clock_cmd = ["jack_midi_clock", "-b", f"{bpm:g}", "-B"] + (["-J", str(jitter)] * bool(jitter))
-    clock = popen(clock_cmd, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    transport = None
-    plays = 0
-    xruns_before = server.log_text().count("XRun")
-    try:
-        assert recorder.stdout.readline().strip() == "ready"
-        server.wait_for_port("jack_midi_clock:mclk_out")
-        for dest in (jack_port_name(IN_NAME), dump.port, f"{tag}-rec:in"):
-            server.connect("jack_midi_clock:mclk_out", dest)
-        for dest in (dump.port, f"{tag}-rec:in"):
-            server.connect(jack_port_name(OUT_NAME), dest)
-        recorder.stdin.write("go\n")
-        recorder.stdin.flush()
-        transport = Transport(server)
-        plays = transport.play_from_start(lambda: session.status().playing)
-        time.sleep(args.bars * bar_s + 0.3)
-        transport.send("stop")
-        time.sleep(0.3)
-        status = session.status()
-        recorder.stdin.write("stop\n")
-        recorder.stdin.flush()
-        assert recorder.stdout.readline().strip() == "done"
-        heard = json.loads(recorder.stdout.readline())["heard"]
-    finally:
-        if transport is not None:
-            transport.close()
-        clock.terminate()
-        clock.wait(timeout=5)
-        if recorder.poll() is None:
-            recorder.kill()
-        recorder.wait(timeout=5)
+    with contextlib.ExitStack() as stack:
+        session = BridgeSession(config).start()
+        stack.callback(session.stop)
+        dump = MidiDump(server).start()
+        stack.callback(dump.close)
+        with contextlib.ExitStack() as players:
+            tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
+            recorder = PeerProcess(server, tag, [["wait"]], record=True)
+            players.callback(recorder.kill)
+            clock = players.enter_context(MidiClock(server, bpm, jitter))
+            xruns_before = server.log_text().count("XRun")
+            for dest in (jack_port_name(IN_NAME), dump.port, recorder.in_port):
+                server.connect(clock.port, dest)
+            for dest in (dump.port, recorder.in_port):
+                server.connect(jack_port_name(OUT_NAME), dest)
+            recorder.go()
+            transport = Transport(server)
+            players.callback(transport.close)
+            plays = transport.play_from_start(lambda: session.status().playing)
+            time.sleep(args.bars * bar_s + 0.3)
+            transport.send("stop")
+            time.sleep(0.3)
+            status = session.status()
+            recorder.go()
+            heard = recorder.result(timeout_s=30).heard
         recorded = dump.stop()
         lost = dump.lost()
-        dump.close()
-        session.stop()
     xruns = server.log_text().count("XRun") - xruns_before
     frames, pulses = _frame_view(recorded, server)
     return Run(
@@ -295,37 +274,28 @@ def clock_gain(pulses: np.ndarray, lags: int = 12) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m jambridge.bench.timing", description=__doc__.splitlines()[0]
-    )
+    p = cli.parser("timing", __doc__, period=64)
     p.add_argument("--bpm", type=float, nargs="+", default=[90.0, 128.0, 174.0])
     p.add_argument("--jitter", type=int, nargs="+", default=[0, 10], help="jack_midi_clock -J %%")
     p.add_argument("--bars", type=int, default=8, help="bars per run (default 8)")
     p.add_argument("--engine", default="pattern", help="pattern (default) or model")
     p.add_argument("--busy-fraction", type=float, default=0.5,
                    help="share of each bar the generator spends busy (pattern engine)")  # fmt: skip
-    p.add_argument("--period", type=int, default=64, help="JACK period in frames (default 64)")
-    p.add_argument("--jack-realtime", choices=("auto", "on", "off"), default="off",
-                   help="jackd real-time scheduling (default off: on a small machine a "
-                   "real-time jackd shares its cores with the bridge and xruns more; "
-                   "auto: if allowed)")  # fmt: skip
+    cli.add_jack_realtime(p)
     p.add_argument("--rt-priority", type=int, default=20,
                    help="SCHED_FIFO priority of the real-time thread (0: off)")  # fmt: skip
-    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    args = p.parse_args(argv)
-    missing = bench_tools_missing()
-    if missing:
-        print(missing)
-        return 2
+    return cli.run(p, argv, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
     server = start_server(args.period, args.jack_realtime)
-    os.environ["JACK_DEFAULT_SERVER"] = server.name
-    os.environ["JACK_NO_START_SERVER"] = "1"
     runs: list[Run] = []
     try:
-        for bpm in args.bpm:
-            for jitter in args.jitter:
-                runs.append(measure(server, bpm, jitter, args))
-                print(_row(runs[-1]), flush=True)
+        with server.selected():
+            for bpm in args.bpm:
+                for jitter in args.jitter:
+                    runs.append(measure(server, bpm, jitter, args))
+                    print(_row(runs[-1]), flush=True)
     finally:
         server.stop()
     frames_ok = all(r.frames is not None and r.frames.meets_targets() for r in runs)
