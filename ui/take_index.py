@@ -82,7 +82,9 @@ def _is_text(value: object, limit: int = 200) -> bool:
 def is_take_name(value: object) -> bool:
     """True for a name fit for file names: letters, digits, space, - and _ (what the store
     writes); a name from a file is never allowed to carry a path."""
-    return _is_text(value) and bool(value) and all(c.isalnum() or c in " -_" for c in value)
+    if not (isinstance(value, str) and _is_text(value)):
+        return False
+    return bool(value) and all(c.isalnum() or c in " -_" for c in value)
 
 
 _FIELDS = {  # field -> (check, what it must be)

@@ -12,7 +12,8 @@ rename each); undoing moves it back::
 The newest stamp is the next undo. Deleted takes older than :attr:`TrashPolicy.max_age_days`,
 or past the newest :attr:`TrashPolicy.max_takes`, are removed for good. The store's rules hold
 here too: ``.trash`` is a real folder right under the root (never a link), an entry is a name the
-store writes and a real folder; anything else in it is reported in one line and left alone.
+store writes and a real folder; anything else in it is reported in one line and left alone, and
+an entry whose take cannot be read is reported and never brought back (purged with the rest).
 """
 
 from __future__ import annotations
