@@ -67,7 +67,7 @@ def test_capture_of_one_channel_ignores_the_others():
     play(rec, [(0, 12, 60, 100)], channel=2)
     play(rec, [(24, 36, 61, 100)], channel=5)
     result = rec.poll(BAR, 120.0)
-    assert [n[0] for n in quantized_notes(result.bars)] == [60]
+    assert [n.pitch for n in quantized_notes(result.bars)] == [60]
 
 
 def test_retro_capture_takes_the_last_bars_and_trims_leading_silence():

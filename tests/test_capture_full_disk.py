@@ -118,7 +118,9 @@ def test_unsaved_captures_are_kept_and_written_when_there_is_room(full_disk):
     assert error is None and [r for r, _ in saved] == [first, second] and writer.unsaved == ()
     for result, path in saved:
         song, _ = read_midi(path)
-        assert [n.pitch for n in song.track("bass").notes] == [n[0] for n in result.bars[0][0][2]]
+        assert [n.pitch for n in song.track("bass").notes] == [
+            n.pitch for n in result.bars[0][0].notes
+        ]
         assert song.tempo_bpm == 128.0  # the clip tempo, not the measured 127.862
 
 

@@ -368,8 +368,8 @@ def test_a_knob_turn_regenerates_the_waiting_bar_once_before_the_bar_line():
         sim.run_beats(0.25)
     sim.run_beats(3)
     new = sim.gen.requests[base:]
-    replaced = [r for r in new if r[1]]
-    assert len(replaced) == 1 and replaced[0][0].controls.track("lead").temperature == 0.8
+    replaced = [r for r in new if r.replace]
+    assert len(replaced) == 1 and replaced[0].request.controls.track("lead").temperature == 0.8
     leads = [m[1] for _, m in sim.note_ons(LEAD)]
     assert leads == [60, 61]  # the regenerated bar replaced the waiting one: no gap, no skip
 
@@ -379,7 +379,7 @@ def test_regenerate_one_track_reaches_the_source():
     sim.run_beats(1)
     sim.sched.post(ctl.Regenerate("bass"))
     sim.run_beats(4)
-    assert any("bass" in req.regenerate for req, _ in sim.gen.requests)
+    assert any("bass" in r.request.regenerate for r in sim.gen.requests)
 
 
 def test_lock_loops_the_bar_playing_when_it_took_effect():
@@ -388,7 +388,7 @@ def test_lock_loops_the_bar_playing_when_it_took_effect():
     sim.sched.post(ctl.SetTrack("lead", lock=True))
     sim.run_beats(12)
     assert [m[1] for _, m in sim.note_ons(LEAD)] == [60, 61, 61, 61, 61]
-    assert any(req.fixed and req.fixed[0].role == "lead" for req, _ in sim.gen.requests)
+    assert any(r.request.fixed and r.request.fixed[0].role == "lead" for r in sim.gen.requests)
 
 
 def test_panic_ends_everything_on_all_channels():
@@ -416,12 +416,12 @@ def test_armed_capture_from_the_input_becomes_the_prompt():
     assert len(taken) == 1
     (bar,) = taken[0].result.bars
     assert taken[0].result.start_bar == 1
-    assert [(p, s, d) for p, s, d, _ in bar[0][2]] == [
+    assert [(p, s, d) for p, s, d, _ in bar[0].notes] == [
         (40, 0.0, 10 / 24),
         (43, 0.5, 10 / 24),
         (45, 2.0, 10 / 24),
     ]
-    assert sim.gen.prompts and sim.gen.prompts[0][1] == "bass"
+    assert sim.gen.prompts and sim.gen.prompts[0].role == "bass"
     # bar 3 was chosen just before the capture ended; from bar 4 the riff loops in the bass
     t4 = pulse_time_of_tick(sim, first, 3 * 96)
     bass = [(round((t - t4) / sim.period), m[1]) for t, m in sim.note_ons(BASS) if t > t4 - 1e-3]

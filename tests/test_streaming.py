@@ -6,9 +6,11 @@ import threading
 import time
 
 from jambridge.bridge import controls as ctl
+from jambridge.bridge.playback.bar_source import BarRequest, SourceSpec
 from jambridge.bridge.playback.pending import PendingRequests
+from jambridge.bridge.playback.pipe import BarMade, Generate, Prompt
 from jambridge.bridge.playback.sources import PATTERN_LEAD_BASE, PatternSource, RiffLoop
-from jambridge.bridge.playback.streaming import BarRequest, GeneratorProcess, SourceSpec
+from jambridge.bridge.playback.streaming import GeneratorProcess
 from jambridge.bridge.playback.timeline import bar_to_plain, plain_to_bar
 from jambridge.music import Note
 
@@ -29,14 +31,14 @@ def riff(pitch: int) -> tuple:
 def run(source, msgs) -> None:
     """What the generator process does with each message (streaming._serve)."""
     for msg in msgs:
-        if msg[0] == "generate":
-            if msg[3]:
+        if isinstance(msg, Generate):
+            if msg.replace:
                 source.retract()
-            source.next_bar(msg[2])
+            source.next_bar(msg.request)
         else:
-            if msg[4]:
+            if msg.retract_last:
                 source.retract()
-            source.prompt([plain_to_bar(b) for b in msg[2]], msg[3])
+            source.prompt([plain_to_bar(b) for b in msg.bars], msg.role)
 
 
 def test_a_bar_request_replaces_the_unsent_one_and_keeps_its_flags():
@@ -45,8 +47,9 @@ def test_a_bar_request_replaces_the_unsent_one_and_keeps_its_flags():
     q.generate(2, BarRequest(ctl.Controls(), frozenset({"bass"})), True)
     q.generate(3, REQ, True)
     assert len(q) == 1 and q.dropped == 2
-    op, req_id, request, replace = q.pop()
-    assert (op, req_id, replace) == ("generate", 3, False) and request.regenerate == {"bass"}
+    msg = q.pop()
+    assert isinstance(msg, Generate) and (msg.id, msg.replace) == (3, False)
+    assert msg.request.regenerate == {"bass"}
 
 
 def test_a_prompt_replaces_the_prompt_and_request_before_it():
@@ -56,25 +59,27 @@ def test_a_prompt_replaces_the_prompt_and_request_before_it():
     q.prompt(3, riff(45), "bass", True)
     q.generate(4, REQ, False)
     assert len(q) == 2
-    assert q.pop()[:2] == ("prompt", 3) and q.pop()[:2] == ("generate", 4)
+    first, second = q.pop(), q.pop()
+    assert isinstance(first, Prompt) and first.id == 3
+    assert isinstance(second, Generate) and second.id == 4
 
 
 def test_retro_spam_coalesced_leaves_the_source_as_every_message_would():
     """The feed's messages for 50 retro presses (prompt, then a request for the next bar)
     while the first request is still out: sent one by one, or coalesced behind it, the source
     ends in the same state and plays the last riff."""
-    msgs = [("generate", 0, REQ, False)]
+    msgs: list[Generate | Prompt] = [Generate(0, REQ, False)]
     for i in range(50):
-        msgs += [("prompt", 2 * i + 1, riff(40 + i % 12), "bass", True)]
-        msgs += [("generate", 2 * i + 2, REQ, False)]
+        msgs += [Prompt(2 * i + 1, riff(40 + i % 12), "bass", True)]
+        msgs += [Generate(2 * i + 2, REQ, False)]
     every, coalesced = RiffLoop(PatternSource()), RiffLoop(PatternSource())
     run(every, msgs)
     q = PendingRequests()
     for m in msgs[1:]:
-        if m[0] == "prompt":
-            q.prompt(m[1], m[2], m[3], m[4])
+        if isinstance(m, Prompt):
+            q.prompt(m.id, m.bars, m.role, m.retract_last)
         else:
-            q.generate(m[1], m[2], m[3])
+            q.generate(m.id, m.request, m.replace)
     run(coalesced, [msgs[0]] + [q.pop() for _ in range(len(q))])
     a, b = every.next_bar(REQ), coalesced.next_bar(REQ)
     assert a == b and a.track("bass").notes[0].pitch == 40 + 49 % 12
@@ -107,13 +112,13 @@ def test_the_real_time_thread_never_waits_on_a_slow_generator():
         last = None
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            bars = [r for r in gen.poll() if r[0] == "bar"]
-            if bars and bars[-1][1] == 2001:
+            bars = [r for r in gen.poll() if isinstance(r, BarMade)]
+            if bars and bars[-1].id == 2001:
                 last = bars[-1]
                 break
             time.sleep(0.02)
         assert last is not None
-        assert plain_to_bar(last[2]).track("bass").notes[0].pitch == 40 + 999 % 12
+        assert plain_to_bar(last.plain).track("bass").notes[0].pitch == 40 + 999 % 12
         assert gen.coalesced > 1900
     finally:
         t0 = time.monotonic()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
@@ -243,32 +243,32 @@ class SessionAdapter(QObject):
         from jambridge.bridge import events as ev
 
         try:
+            item: _Item
             if isinstance(event, ev.BarPlayed):
-                item = ("bar", event.index, heard_from(event.bar(), event.from_beat), event.audible)
+                heard = heard_from(event.bar(), event.from_beat)
+                item = _Played(event.index, heard, event.audible)
             elif isinstance(event, ev.BarQueued):
-                item = ("queued", event.index, event.bar(), event.audible)
+                item = _Queued(event.index, event.bar(), event.audible)
             elif isinstance(event, ev.CaptureSaved):
-                bars = tuple(_plain_bars(event.result.bars))
-                item = ("captured", event.result, bars, event.path)
+                item = _Captured(event.result, tuple(_plain_bars(event.result.bars)), event.path)
             else:
-                item = ("event", event)
+                item = _Other(event)
         except JamBridgeError as err:  # a bad bar from the generator: say so, keep going
-            item = ("event", ev.LogLine("warning", f"a bar could not be shown: {err}"))
+            item = _Other(ev.LogLine("warning", f"a bar could not be shown: {err}"))
         self._incoming.emit(item)
 
-    def _dispatch(self, item: tuple) -> None:
+    def _dispatch(self, item: _Item) -> None:
         """On the Qt thread: emit the public signal for one delivered event."""
         from jambridge.bridge import events as ev
 
-        kind = item[0]
-        if kind == "bar":
-            self.bar_played.emit(item[1], item[2], item[3])
-        elif kind == "queued":
-            self.bar_queued.emit(item[1], item[2], item[3])
-        elif kind == "captured":
-            self.captured.emit(item[1], item[2], item[3])
+        if isinstance(item, _Played):
+            self.bar_played.emit(item.index, item.heard, item.audible)
+        elif isinstance(item, _Queued):
+            self.bar_queued.emit(item.index, item.bar, item.audible)
+        elif isinstance(item, _Captured):
+            self.captured.emit(item.result, item.bars, item.path)
         else:
-            event = item[1]
+            event = item.event
             if isinstance(event, ev.TransportChanged):
                 self.transport_changed.emit(event)
             elif isinstance(event, ev.ControlsChanged):
@@ -277,6 +277,39 @@ class SessionAdapter(QObject):
                 self.log_line.emit(event.level, event.text)
             elif isinstance(event, ev.Underrun):
                 self.log_line.emit("warning", f"bar {event.index + 1} was late (underrun)")
+
+
+class _Played(NamedTuple):
+    """A bar played, made ready for the Qt thread (see :meth:`SessionAdapter._deliver`)."""
+
+    index: int
+    heard: Any  # the Bar as heard (heard_from)
+    audible: tuple[str, ...]
+
+
+class _Queued(NamedTuple):
+    """The bar queued to play next."""
+
+    index: int
+    bar: Any  # a Bar
+    audible: tuple[str, ...]
+
+
+class _Captured(NamedTuple):
+    """A capture written to disk."""
+
+    result: Any  # the CaptureResult
+    bars: tuple[Any, ...]  # its bars as Bar values
+    path: str
+
+
+class _Other(NamedTuple):
+    """Any other bridge event, passed on as it is."""
+
+    event: Any
+
+
+_Item = _Played | _Queued | _Captured | _Other  # what _deliver hands the Qt thread
 
 
 def _plain_bars(plain_bars):

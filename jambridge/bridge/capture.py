@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jambridge.bridge.controls import ArmCapture, RetroCapture
-from jambridge.bridge.playback.timeline import PlainBar, PlainNote, plain_to_bar
+from jambridge.bridge.playback.timeline import PlainBar, PlainNote, PlainTrack, plain_to_bar
 from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
-from jambridge.music import Song
+from jambridge.music import BEATS_PER_BAR, Song
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import captures_dir
 
@@ -52,7 +52,7 @@ class CaptureResult:
 
     @property
     def note_count(self) -> int:
-        return sum(len(track[2]) for bar in self.bars for track in bar)
+        return sum(len(track.notes) for bar in self.bars for track in bar)
 
 
 @dataclass
@@ -60,6 +60,17 @@ class _Armed:
     command: ArmCapture
     start_tick: int  # window start (a bar line)
     end_tick: int  # window end
+
+
+@dataclass(slots=True)
+class _Heard:
+    """A note heard on the input, at song ticks (unquantized)."""
+
+    on_tick: float
+    off_tick: float | None  # None while the key is held
+    channel: int
+    pitch: int
+    velocity: int
 
 
 class CaptureRecorder:
@@ -71,9 +82,8 @@ class CaptureRecorder:
         self.retro_bars = retro_bars  # bars the retro buffer keeps
         self.max_notes = max_notes  # ... and at most this many notes (a flood keeps the newest)
         self._log = log or (lambda line: None)
-        # [start_tick, end_tick or None while held, channel, pitch, velocity]
-        self._notes: list[list] = []
-        self._held: dict[tuple[int, int], list] = {}
+        self._notes: list[_Heard] = []
+        self._held: dict[tuple[int, int], _Heard] = {}
         self._armed: _Armed | None = None
 
     # -- input -----------------------------------------------------------------------------------
@@ -84,7 +94,7 @@ class CaptureRecorder:
             self.note_off(tick, channel, pitch)
             return
         self.note_off(tick, channel, pitch)  # a retrigger ends the previous one
-        note = [tick, None, channel, pitch, velocity]
+        note = _Heard(tick, None, channel, pitch, velocity)
         self._notes.append(note)
         self._held[(channel, pitch)] = note
         if len(self._notes) > 2 * self.max_notes:  # trimmed now and then (amortized O(1))
@@ -94,12 +104,12 @@ class CaptureRecorder:
         """A key went up at song tick ``tick``."""
         note = self._held.pop((channel, pitch), None)
         if note is not None:
-            note[1] = tick
+            note.off_tick = tick
 
     def release_all(self, tick: float) -> None:
         """End every held note at ``tick`` (transport stopped, or the input port went away)."""
         for note in self._held.values():
-            note[1] = tick
+            note.off_tick = tick
         self._held.clear()
 
     def clear(self) -> None:
@@ -110,7 +120,7 @@ class CaptureRecorder:
     def prune(self, now_tick: float) -> None:
         """Drop notes that ended before the retro window; call once per bar."""
         limit = (math.floor(now_tick / TICKS_PER_BAR) - self.retro_bars - 1) * TICKS_PER_BAR
-        self._notes = [n for n in self._notes if n[1] is None or n[1] >= limit]
+        self._notes = [n for n in self._notes if n.off_tick is None or n.off_tick >= limit]
 
     # -- captures ----------------------------------------------------------------------------------
 
@@ -164,13 +174,14 @@ class CaptureRecorder:
         """The last ``command.bars`` bars heard (None, logged, when there were no notes)."""
         bar_line = math.floor(now_tick / TICKS_PER_BAR + 1e-9) * TICKS_PER_BAR
         current_has_notes = any(
-            _grid_tick(n[0]) >= bar_line and self._wanted(n, command.channel) for n in self._notes
+            _grid_tick(n.on_tick) >= bar_line and self._wanted(n, command.channel)
+            for n in self._notes
         )
         end = bar_line + (TICKS_PER_BAR if current_has_notes else 0)
         start = max(0, end - command.bars * TICKS_PER_BAR)
         bars = self._window(start, end, command.channel, command.role, now_tick)
         skip = 0
-        while skip < len(bars) and not bars[skip][0][2]:
+        while skip < len(bars) and not bars[skip][0].notes:
             skip += 1
         if skip == len(bars):
             self._log(f"retro capture: nothing was played in the last {command.bars} bar(s)")
@@ -181,8 +192,8 @@ class CaptureRecorder:
     # -- helpers -----------------------------------------------------------------------------------
 
     @staticmethod
-    def _wanted(note: list, channel: int | None) -> bool:
-        return channel is None or note[2] == channel
+    def _wanted(note: _Heard, channel: int | None) -> bool:
+        return channel is None or note.channel == channel
 
     def _window(
         self, start: int, end: int, channel: int | None, role: str, now_tick: float | None = None
@@ -191,20 +202,28 @@ class CaptureRecorder:
         for n in self._notes:
             if not self._wanted(n, channel):
                 continue
-            on = _grid_tick(n[0])
+            on = _grid_tick(n.on_tick)
             if not start <= on < end:
                 continue
-            off_raw = n[1] if n[1] is not None else (now_tick if now_tick is not None else end)
+            off_raw = n.off_tick
+            if off_raw is None:
+                off_raw = now_tick if now_tick is not None else end
             off = min(max(_grid_tick(off_raw), on + TICKS_PER_GRID), end)
             if off <= on:
                 off = on + TICKS_PER_GRID
             i, rel = divmod(on - start, TICKS_PER_BAR)
-            per_bar[i].append((n[3], rel / TICKS_PER_BEAT, (off - on) / TICKS_PER_BEAT, n[4]))
+            per_bar[i].append(
+                PlainNote(n.pitch, rel / TICKS_PER_BEAT, (off - on) / TICKS_PER_BEAT, n.velocity)
+            )
         program = ROLE_SPECS[role].program
         return tuple(
-            ((role, program, tuple(sorted(notes, key=lambda x: (x[1], x[0])))),)
+            (PlainTrack(role, program, tuple(sorted(notes, key=_onset_order))),)
             for notes in per_bar
         )
+
+
+def _onset_order(note: PlainNote) -> tuple[float, int]:
+    return note.start_beats, note.pitch
 
 
 def _grid_tick(tick: float) -> int:
@@ -305,10 +324,11 @@ class CaptureWriter:
         return written, None
 
 
-def quantized_notes(bars: Sequence[PlainBar]) -> list[tuple[int, float, float, int]]:
+def quantized_notes(bars: Sequence[PlainBar]) -> list[PlainNote]:
     """All notes of captured bars with song-relative start beats (for tests and display)."""
-    out = []
-    for i, bar in enumerate(bars):
-        for _, _, notes in bar:
-            out += [(p, i * 4 + s, d, v) for p, s, d, v in notes]
-    return out
+    return [
+        note._replace(start_beats=i * BEATS_PER_BAR + note.start_beats)
+        for i, bar in enumerate(bars)
+        for track in bar
+        for note in track.notes
+    ]

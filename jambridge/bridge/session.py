@@ -43,10 +43,11 @@ from jambridge.bridge.events import (
 from jambridge.bridge.io.jack_guards import JackWatch
 from jambridge.bridge.io.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
 from jambridge.bridge.io.reconnect import JackReconnect
+from jambridge.bridge.playback.bar_source import SourceSpec
 from jambridge.bridge.playback.lookahead import BarFeed
 from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
 from jambridge.bridge.playback.status import bridge_status
-from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess, SourceSpec
+from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess
 from jambridge.bridge.timing.clock import ClockFollower
 from jambridge.bridge.timing.internal_clock import InternalClock
 from jambridge.bridge.timing.protocol import Timing

@@ -24,7 +24,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from jambridge.bridge.controls import Controls, TrackControls
-from jambridge.bridge.playback.streaming import BarRequest, GeneratorLink
+from jambridge.bridge.playback.bar_source import BarRequest
+from jambridge.bridge.playback.pipe import BarFailed, BarMade, Dead
+from jambridge.bridge.playback.streaming import GeneratorLink
 from jambridge.bridge.playback.timeline import PlainBar, PlainTrack, plain_to_bar, plain_track
 from jambridge.music import ROLES
 
@@ -89,21 +91,20 @@ class BarFeed:
     def poll(self) -> None:
         """Take in the generator's replies (call when there is slack)."""
         for reply in self.generator.poll():
-            kind = reply[0]
-            if kind == "bar" and reply[1] == self._wanted:
-                self._ready = (reply[2], reply[3])
+            if isinstance(reply, BarMade) and reply.id == self._wanted:
+                self._ready = (reply.plain, reply.gen_ms)
                 self._wanted = None
-                self.gen_ms.append(reply[3])
-                self.gen_ms_last, self.gen_ms_max = reply[3], max(self.gen_ms)
+                self.gen_ms.append(reply.gen_ms)
+                self.gen_ms_last, self.gen_ms_max = reply.gen_ms, max(self.gen_ms)
                 self.version += 1
-            elif kind == "error" and reply[1] == self._wanted:
+            elif isinstance(reply, BarFailed) and reply.id == self._wanted:
                 self._wanted = None
                 self.errors += 1
-                self.log.append(("error", f"the bar source failed: {reply[2]}"))
-            elif kind == "dead":
+                self.log.append(("error", f"the bar source failed: {reply.text}"))
+            elif isinstance(reply, Dead):
                 self.dead = True
                 self._wanted = None
-                self.log.append(("error", f"{reply[1]}: bars repeat from now on"))
+                self.log.append(("error", f"{reply.text}: bars repeat from now on"))
 
     # -- the bar line ------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class BarFeed:
             repeated: tuple[str, ...] = ()
         else:
             plain, gen_ms = self._last, None
-            repeated = tuple(t[0] for t in plain)
+            repeated = tuple(t.role for t in plain)
             self.underruns += 1
         self._locked = self._locks_for(plain)
         plain = self._with_locks(plain, self._locked)
@@ -135,7 +136,7 @@ class BarFeed:
         return TakenBar(plain, self._audible(plain), (), gen_ms)
 
     def _audible(self, plain: PlainBar) -> tuple[str, ...]:
-        return tuple(t[0] for t in plain if self.controls.audible(t[0]))
+        return tuple(t.role for t in plain if self.controls.audible(t.role))
 
     def _locks_for(self, plain: PlainBar) -> dict[str, PlainTrack]:
         """The locked tracks if ``plain`` were taken now (changes nothing)."""
@@ -154,9 +155,9 @@ class BarFeed:
     def _with_locks(plain: PlainBar, locked: dict[str, PlainTrack]) -> PlainBar:
         if not locked:
             return plain
-        kept = [t for t in plain if t[0] not in locked]
+        kept = [t for t in plain if t.role not in locked]
         tracks = kept + [locked[r] for r in locked]
-        return tuple(sorted(tracks, key=lambda t: ROLES.index(t[0])))
+        return tuple(sorted(tracks, key=lambda t: ROLES.index(t.role)))
 
     # -- steering ----------------------------------------------------------------------------
 

@@ -18,53 +18,57 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from jambridge.bridge.playback.pipe import Generate, Prompt, Request
+from jambridge.bridge.playback.timeline import PlainBar
+
 if TYPE_CHECKING:
-    from jambridge.bridge.playback.streaming import BarRequest
+    from jambridge.bridge.playback.bar_source import BarRequest
 
 
 class PendingRequests:
     """Messages for the generator process not sent yet, coalesced (see the module doc)."""
 
     def __init__(self) -> None:
-        self._msgs: list[tuple] = []  # in order; generate: (op, id, request, replace), prompt:
-        # (op, id, bars, role, retract_last)
+        self._msgs: list[Request] = []  # in order
         self._carry: frozenset[str] = frozenset()  # regenerated roles of dropped requests
         self.dropped = 0
 
     def __len__(self) -> int:
         return len(self._msgs)
 
-    def _drop_last(self, op: str) -> tuple | None:
-        if self._msgs and self._msgs[-1][0] == op:
+    def _drop_last(self, kind: type[Generate] | type[Prompt]) -> Request | None:
+        if self._msgs and isinstance(self._msgs[-1], kind):
             self.dropped += 1
             return self._msgs.pop()
         return None
 
     def generate(self, req_id: int, request: BarRequest, replace: bool) -> None:
         """A bar request (``replace``: retract the last bar returned first)."""
-        old = self._drop_last("generate")
-        if old is not None:  # never sent: its replace flag is the one that counts
-            replace = old[3]
-            self._carry |= old[2].regenerate
+        old = self._drop_last(Generate)
+        if isinstance(old, Generate):  # never sent: its replace flag is the one that counts
+            replace = old.replace
+            self._carry |= old.request.regenerate
         if self._carry:
             request = dataclasses.replace(request, regenerate=request.regenerate | self._carry)
             self._carry = frozenset()
-        self._msgs.append(("generate", req_id, request, replace))
+        self._msgs.append(Generate(req_id, request, replace))
 
-    def prompt(self, req_id: int, bars: tuple, role: str, retract_last: bool) -> None:
+    def prompt(
+        self, req_id: int, bars: tuple[PlainBar, ...], role: str, retract_last: bool
+    ) -> None:
         """A prompt (``retract_last``: retract the last bar returned first)."""
         first = None  # the earliest message dropped: its retract flag counts
-        old = self._drop_last("generate")
-        if old is not None:
-            first = old[3]
-            self._carry |= old[2].regenerate
-        old = self._drop_last("prompt")
-        if old is not None:
-            first = old[4]
+        old = self._drop_last(Generate)
+        if isinstance(old, Generate):
+            first = old.replace
+            self._carry |= old.request.regenerate
+        older = self._drop_last(Prompt)
+        if isinstance(older, Prompt):
+            first = older.retract_last
         if first is not None:
             retract_last = first
-        self._msgs.append(("prompt", req_id, bars, role, retract_last))
+        self._msgs.append(Prompt(req_id, bars, role, retract_last))
 
-    def pop(self) -> tuple:
+    def pop(self) -> Request:
         """The oldest message, to send now."""
         return self._msgs.pop(0)

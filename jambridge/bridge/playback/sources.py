@@ -1,5 +1,5 @@
 """Bar sources for the generator process
-(see :class:`~jambridge.bridge.playback.streaming.BarSource`).
+(see :class:`~jambridge.bridge.playback.bar_source.BarSource`).
 
 * ``pattern``: a fixed test pattern to check routing and calibrate ``--latency-ms`` by ear or
   with a recorder: kick on every beat, crash on every downbeat, closed hat on the other 16ths,
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jambridge.bridge.playback.streaming import BarRequest, BarSource, SourceSpec
+from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
 from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
 from jambridge.roles import ROLE_SPECS, default_track

@@ -1,21 +1,11 @@
 """Look-ahead generation: bar N+1 is generated while bar N plays, in its own process.
 
 A generator's Python work between model calls holds the GIL long enough to make a scheduler in
-the same process late by milliseconds (FIELD-NOTES.md), so the bar source runs in a child
-process (:class:`GeneratorProcess`, ``spawn`` start method, ``nice``-d below the scheduler) and
-talks to the real-time thread over a pipe. Bars come back as plain tuples
-(:mod:`jambridge.bridge.playback.timeline`), which pickle in microseconds.
-
-The seam is :class:`BarSource`: anything with ``next_bar``, ``retract``, ``prompt`` and
-``close``, built in the child by a factory named in :data:`SOURCES` (or any ``module:function``
-string) from a picklable :class:`SourceSpec`. The procedural generator and the test pattern
-live in :mod:`jambridge.bridge.playback.sources`; the model engine provides
-``jambridge.engine.live:model_bar_source``.
-
-Pipe protocol (parent -> child): ``("generate", id, BarRequest, replace)`` -- ``replace``
-first retracts the last bar returned (it was never played); ``("prompt", id, bars, role,
-retract_last)``; ``("stop",)``. Child -> parent: ``("ready", load_ms)``, ``("failed", text)``,
-``("bar", id, PlainBar, gen_ms)``, ``("error", id, text)``, ``("prompted", id)``.
+the same process late by milliseconds (FIELD-NOTES.md), so the bar source
+(:mod:`~jambridge.bridge.playback.bar_source`) runs in a child process
+(:class:`GeneratorProcess`, ``spawn`` start method, ``nice``-d below the scheduler) and talks to
+the real-time thread over a pipe, in the messages of :mod:`~jambridge.bridge.playback.pipe`. Bars
+come back as plain tuples (:mod:`~jambridge.bridge.playback.timeline`), which pickle fast.
 
 **A bounded window.** At most ``window`` messages are out with the child unanswered; the rest
 wait in the parent (:mod:`~jambridge.bridge.playback.pending`), where a newer request replaces an
@@ -28,7 +18,6 @@ the child's reply did).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
 import os
 import select
@@ -36,92 +25,35 @@ import sys
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from jambridge.bridge.controls import Controls
+from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSpec, build_source
 from jambridge.bridge.playback.pending import PendingRequests
+from jambridge.bridge.playback.pipe import (
+    BarFailed,
+    BarMade,
+    Dead,
+    Failed,
+    Generate,
+    Prompt,
+    Prompted,
+    Quit,
+    Ready,
+    Reply,
+    Request,
+)
 from jambridge.bridge.playback.timeline import PlainBar, bar_to_plain, plain_to_bar
 from jambridge.errors import EngineError
-from jambridge.music import Bar, Track
 
-# engine name -> "module:function" of a factory taking a SourceSpec and returning a BarSource
-SOURCES: dict[str, str] = {
-    "procedural": "jambridge.bridge.playback.sources:procedural_source",
-    "pattern": "jambridge.bridge.playback.sources:pattern_source",
-    "model": "jambridge.engine.live:model_bar_source",
-}
 GENERATOR_NICE = 5  # the child runs at lower CPU priority than the scheduler's process
 WINDOW = 2  # messages the child may have unanswered: the bar it makes and the next request
-
-
-@dataclass(frozen=True)
-class BarRequest:
-    """What the next bar should be."""
-
-    controls: Controls  # preset and per-track temperature/density (mute/solo play-side only)
-    regenerate: frozenset[str] = frozenset()  # roles to draw afresh instead of continuing
-    fixed: tuple[Track, ...] = ()  # tracks that will play as given (locked): context only
-
-
-class BarSource(Protocol):
-    """A stream of bars. Lives in the generator process; may be slow, never in the RT thread."""
-
-    def next_bar(self, request: BarRequest) -> Bar:
-        """The bar after the last one returned (and not retracted)."""
-        ...
-
-    def retract(self) -> None:
-        """Forget the last bar returned: it will not be played (controls changed)."""
-        ...
-
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        """The producer played ``bars`` (one track, ``role``): continue from them."""
-        ...
-
-    def close(self) -> None:
-        """Release resources (model sessions, threads)."""
-        ...
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """How to build the bar source in the generator process (picklable)."""
-
-    engine: str = "procedural"  # a key of SOURCES, or "package.module:function"
-    preset: str = "techno"  # preset name (the source resolves it)
-    bpm: float = 128.0  # tempo hint for sources that shape parts by tempo
-    seed: int = 0  # random seed; the same seed gives the same bars
-    key: str | None = None  # "A minor" etc.; None: the preset's or the source's choice
-    model: str | None = None  # model directory for engine "model"; None: the shipped default
-    busy_ms: float = 0.0  # benchmarks only: extra CPU work per bar, like a slow model
-    options: dict[str, Any] = field(default_factory=dict)  # engine-specific extras
-
-
-def build_source(spec: SourceSpec) -> BarSource:
-    """Import and call the factory ``spec.engine`` names."""
-    target = SOURCES.get(spec.engine, spec.engine)
-    if ":" not in target:
-        raise EngineError(
-            f"engine must be one of {', '.join(SOURCES)} or 'module:function', got {spec.engine!r}"
-        )
-    module_name, func_name = target.split(":", 1)
-    try:
-        factory = getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError) as err:
-        raise EngineError(f"bar source {spec.engine!r} ({target}) is not available: {err}") from err
-    source = factory(spec)
-    if spec.busy_ms > 0:
-        from jambridge.bridge.playback.sources import BusySource
-
-        source = BusySource(source, spec.busy_ms)
-    return source
 
 
 # -- the child process -------------------------------------------------------------------------
 
 
-def _child_main(conn, spec: SourceSpec) -> None:
+def _child_main(conn: Connection, spec: SourceSpec) -> None:
     """Generator process: build the source, then answer requests until told to stop."""
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
@@ -130,45 +62,48 @@ def _child_main(conn, spec: SourceSpec) -> None:
     try:
         source = build_source(spec)
     except Exception as err:  # reported to the parent, which raises it as EngineError
-        conn.send(("failed", f"{type(err).__name__}: {err}"))
+        conn.send(Failed(f"{type(err).__name__}: {err}"))
         return
-    conn.send(("ready", (time.perf_counter() - t0) * 1000))
+    conn.send(Ready((time.perf_counter() - t0) * 1000))
     try:
         _serve(conn, source)
     finally:
         source.close()
 
 
-def _serve(conn, source: BarSource) -> None:
+def _serve(conn: Connection, source: BarSource) -> None:
     while True:
         try:
             msg = conn.recv()
         except (EOFError, OSError):
             return
-        op = msg[0]
-        if op == "stop":
-            return
-        if op == "generate":
-            _, req_id, request, replace = msg
-            t0 = time.perf_counter()
-            try:
-                if replace:
-                    source.retract()
-                bar = source.next_bar(request)
-                reply = ("bar", req_id, bar_to_plain(bar), (time.perf_counter() - t0) * 1000)
-            except Exception as err:  # a bad bar must not kill the jam: the parent repeats
-                reply = ("error", req_id, f"{type(err).__name__}: {err}")
-            conn.send(reply)
-        elif op == "prompt":
-            _, req_id, plain_bars, role, retract_last = msg
-            try:
-                if retract_last:
-                    source.retract()
-                source.prompt([plain_to_bar(b) for b in plain_bars], role)
-            except Exception as err:  # the old riff plays on
-                conn.send(("error", req_id, f"prompt: {type(err).__name__}: {err}"))
-                continue
-            conn.send(("prompted", req_id))
+        if isinstance(msg, Generate):
+            conn.send(_generate(source, msg))
+        elif isinstance(msg, Prompt):
+            conn.send(_prompt(source, msg))
+        else:
+            return  # Quit
+
+
+def _generate(source: BarSource, msg: Generate) -> BarMade | BarFailed:
+    t0 = time.perf_counter()
+    try:
+        if msg.replace:
+            source.retract()
+        plain = bar_to_plain(source.next_bar(msg.request))
+    except Exception as err:  # a bad bar must not kill the jam: the parent repeats
+        return BarFailed(msg.id, f"{type(err).__name__}: {err}")
+    return BarMade(msg.id, plain, (time.perf_counter() - t0) * 1000)
+
+
+def _prompt(source: BarSource, msg: Prompt) -> Prompted | BarFailed:
+    try:
+        if msg.retract_last:
+            source.retract()
+        source.prompt([plain_to_bar(b) for b in msg.bars], msg.role)
+    except Exception as err:  # the old riff plays on
+        return BarFailed(msg.id, f"prompt: {type(err).__name__}: {err}")
+    return Prompted(msg.id)
 
 
 # -- the parent side ---------------------------------------------------------------------------
@@ -181,7 +116,7 @@ class GeneratorLink(Protocol):
 
     def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None: ...
 
-    def poll(self) -> list[tuple]: ...
+    def poll(self) -> list[Reply]: ...
 
     def close(self) -> None: ...
 
@@ -197,8 +132,8 @@ class GeneratorProcess:
         self._ready_timeout_s = ready_timeout_s
         self.window = window  # messages the child may have unanswered
         self._ids = 0
-        self._conn = None
-        self._proc = None
+        self._conn: Connection | None = None
+        self._proc: Any = None  # multiprocessing's SpawnProcess
         self._pending = PendingRequests()
         self._out: set[int] = set()  # ids sent and not answered
         self.load_ms: float | None = None
@@ -228,11 +163,12 @@ class GeneratorProcess:
         except EOFError as err:
             self.close()
             raise EngineError(f"the generator process for {self.spec.engine!r} died") from err
-        if reply[0] != "ready":
+        if not isinstance(reply, Ready):
             self.close()
-            raise EngineError(f"the bar source {self.spec.engine!r} failed to load: {reply[1]}")
-        self.load_ms = reply[1]
-        return self.load_ms
+            why = reply.text if isinstance(reply, Failed) else repr(reply)
+            raise EngineError(f"the bar source {self.spec.engine!r} failed to load: {why}")
+        self.load_ms = reply.load_ms
+        return reply.load_ms
 
     def request(self, request: BarRequest, replace: bool) -> int:
         self._ids += 1
@@ -249,10 +185,10 @@ class GeneratorProcess:
         """Send what waits, while the window has room (and the pipe takes it at once)."""
         while self._pending and len(self._out) < self.window and _writable(self._conn):
             msg = self._pending.pop()
-            self._out.add(msg[1])
+            self._out.add(msg.id)
             self._send(msg)
 
-    def _send(self, msg: tuple) -> None:
+    def _send(self, msg: Request | Quit) -> None:
         if self.dead or self._conn is None:
             return
         try:
@@ -265,21 +201,20 @@ class GeneratorProcess:
         """Requests replaced before they were sent."""
         return self._pending.dropped
 
-    def poll(self) -> list[tuple]:
-        """Replies that have arrived (never blocks). A dead child yields one ("dead", text)."""
-        out: list[tuple] = []
+    def poll(self) -> list[Reply]:
+        """Replies that have arrived (never blocks). A dead child yields one :class:`Dead`."""
+        out: list[Reply] = []
         if self.dead or self._conn is None:
             return out
         try:
             while self._conn.poll():
                 reply = self._conn.recv()
-                if reply[0] in ("bar", "error", "prompted"):
-                    self._out.discard(reply[1])
-                if reply[0] != "prompted":
+                self._out.discard(reply.id)  # BarMade, BarFailed or Prompted: answered
+                if not isinstance(reply, Prompted):
                     out.append(reply)
         except (EOFError, OSError):
             self.dead = True
-            out.append(("dead", "the generator process ended"))
+            out.append(Dead("the generator process ended"))
         self._flush()
         return out
 
@@ -288,7 +223,7 @@ class GeneratorProcess:
         busy with a slow bar is terminated)."""
         if self._conn is not None and _writable(self._conn):
             with contextlib.suppress(OSError, EOFError):
-                self._conn.send(("stop",))
+                self._conn.send(Quit())
         if self._proc is not None and self._proc.pid is not None:
             self._proc.join(timeout=0.4)
             for end in (self._proc.terminate, self._proc.kill):
@@ -306,7 +241,7 @@ class GeneratorProcess:
         return self._proc.pid if self._proc is not None else None
 
 
-def _writable(conn) -> bool:
+def _writable(conn: Connection | None) -> bool:
     """Will a send on ``conn`` (a pipe end) go through at once? (Assumed where there is no
     ``select`` for pipes: the window alone bounds what is in flight.)"""
     if conn is None or sys.platform == "win32":
@@ -325,30 +260,31 @@ class InlineGenerator:
     def __init__(self, source: BarSource) -> None:
         self.source = source
         self._ids = 0
-        self._replies: deque[tuple] = deque()
+        self._replies: deque[Reply] = deque()
         self.hold = False  # hold replies back (simulates a slow source)
-        self.requests: list[tuple[BarRequest, bool]] = []  # every request seen, for tests
-        self.prompts: list[tuple[tuple[PlainBar, ...], str]] = []
+        self.requests: list[Generate] = []  # every request seen, for tests
+        self.prompts: list[Prompt] = []  # ... and every prompt
 
     def request(self, request: BarRequest, replace: bool) -> int:
         self._ids += 1
-        self.requests.append((request, replace))
+        self.requests.append(Generate(self._ids, request, replace))
         if replace:
             self.source.retract()
         try:
-            reply = ("bar", self._ids, bar_to_plain(self.source.next_bar(request)), 0.0)
+            reply: Reply = BarMade(self._ids, bar_to_plain(self.source.next_bar(request)), 0.0)
         except Exception as err:
-            reply = ("error", self._ids, f"{type(err).__name__}: {err}")
+            reply = BarFailed(self._ids, f"{type(err).__name__}: {err}")
         self._replies.append(reply)
         return self._ids
 
     def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None:
         if retract_last:
             self.source.retract()
-        self.prompts.append((tuple(bars), role))
+        self._ids += 1
+        self.prompts.append(Prompt(self._ids, tuple(bars), role, retract_last))
         self.source.prompt([plain_to_bar(b) for b in bars], role)
 
-    def poll(self) -> list[tuple]:
+    def poll(self) -> list[Reply]:
         if self.hold:
             return []
         out = list(self._replies)

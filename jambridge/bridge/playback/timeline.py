@@ -1,9 +1,10 @@
 """Note events on the song-tick axis, and the open-note book that guarantees every note ends.
 
 Bars cross the process boundary and live in the real-time thread as *plain bars*: tuples of
-``(role, program, ((pitch, start_beats, duration_beats, velocity), ...))``. They pickle in
-microseconds and need no validation on the hot path; :func:`bar_to_plain` and
-:func:`plain_to_bar` convert from and to :class:`~jambridge.music.Bar` off that path.
+:class:`PlainTrack` ``(role, program, notes)``, each note a :class:`PlainNote` ``(pitch,
+start_beats, duration_beats, velocity)``. They pickle in tens of microseconds and need no
+validation on the hot path; :func:`bar_to_plain` and :func:`plain_to_bar` convert from and to
+:class:`~jambridge.music.Bar` off that path.
 
 :class:`NoteTimeline` is a heap of note-on/note-off events keyed by song tick (note-offs before
 note-ons at the same tick, so a repeated note retriggers cleanly). :class:`OpenNotes` is the
@@ -17,12 +18,29 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from jambridge.music import Bar, Note, Track
 from jambridge.roles import ROLE_SPECS
 
-PlainNote = tuple[int, float, float, int]  # pitch, start_beats, duration_beats, velocity
-PlainTrack = tuple[str, int, tuple[PlainNote, ...]]  # role, GM program, notes
+
+class PlainNote(NamedTuple):
+    """A note of a plain bar (the fields of :class:`~jambridge.music.Note`, unchecked)."""
+
+    pitch: int
+    start_beats: float  # from the bar line
+    duration_beats: float
+    velocity: int
+
+
+class PlainTrack(NamedTuple):
+    """One role's notes in a plain bar."""
+
+    role: str
+    program: int  # GM program
+    notes: tuple[PlainNote, ...]
+
+
 PlainBar = tuple[PlainTrack, ...]
 
 NOTE_ON, NOTE_OFF, CONTROL_CHANGE = 0x90, 0x80, 0xB0
@@ -33,10 +51,10 @@ _OFF, _ON = 0, 1  # event order at equal ticks: offs first
 def bar_to_plain(bar: Bar) -> PlainBar:
     """A Bar as plain tuples."""
     return tuple(
-        (
+        PlainTrack(
             t.role,
             t.program,
-            tuple((n.pitch, n.start_beats, n.duration_beats, n.velocity) for n in t.notes),
+            tuple(PlainNote(n.pitch, n.start_beats, n.duration_beats, n.velocity) for n in t.notes),
         )
         for t in bar.tracks
     )
@@ -60,7 +78,7 @@ def plain_to_bar(plain: PlainBar) -> Bar:
 
 def plain_track(plain: PlainBar, role: str) -> PlainTrack | None:
     """The track of ``role`` in a plain bar, or None."""
-    return next((t for t in plain if t[0] == role), None)
+    return next((t for t in plain if t.role == role), None)
 
 
 class NoteTimeline:
