@@ -28,6 +28,7 @@ from test_bridge_jack import (
     run_peer,
 )
 
+from jambridge.bench.busy import busy_generator
 from jambridge.bench.jack import JackServer, wait_until
 from jambridge.bench.processes import BridgeProcess, PeerProcess, start_peer
 from jambridge.bridge.events import LogLine, TransportChanged
@@ -40,9 +41,10 @@ pytestmark = pytest.mark.jack
 RETRO_PRESS = [["send", [0xB0, 21, 127]], ["send", [0xB0, 21, 0]]]  # CC 21: retro capture
 
 
-def _session(config: BridgeConfig, tap: bool = True) -> BridgeSession:
+def _session(config: BridgeConfig, tap: bool = True, busy_ms: float = 0.0) -> BridgeSession:
     out = TapOut() if tap else None
-    session = BridgeSession(config, out_port=out).start()
+    generator = busy_generator(busy_ms, config) if busy_ms > 0 else None
+    session = BridgeSession(config, out_port=out, generator=generator).start()
     session.tap = out
     return session
 
@@ -63,8 +65,8 @@ def test_retro_capture_spam_never_stops_the_music(jack_server, tmp_path):
     """100 retro presses a second for 3 s against a slow generator (150 ms a bar): every press
     is a prompt and a new bar, far more than the generator can make; the bars repeat while it
     catches up, and the notes never stop."""
-    config = BridgeConfig(midi_api="jack", engine="pattern", busy_ms=150, capture_dir=str(tmp_path))
-    bridge = _session(config)
+    config = BridgeConfig(midi_api="jack", engine="pattern", capture_dir=str(tmp_path))
+    bridge = _session(config, busy_ms=150)
     try:
         riff = [["send", [0x90, 40, 100]], ["clock", 6], ["send", [0x80, 40, 0]], ["clock", 6]]
         script = [["tempo", 240], ["clock", 24], ["send", START], ["repeat", 8, riff]]

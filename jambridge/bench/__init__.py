@@ -14,5 +14,6 @@ Run as ``python -m jambridge.bench.NAME [--json]``:
 
 Shared, not run on their own: ``jack`` (a private JACK server), ``jack_clients`` (transport,
 clock, recorder), ``processes`` (a peer or ``jambridge bridge`` as a child process, private
-user folders), ``cli`` (the JACK benchmarks' command line).
+user folders), ``cli`` (the JACK benchmarks' command line), ``busy`` (a slow bar source: a
+generator kept busy, for the timing benchmark and the pipe tests).
 """

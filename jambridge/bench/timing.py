@@ -48,6 +48,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from jambridge.bench import cli
+from jambridge.bench.busy import busy_generator
 from jambridge.bench.jack import JackServer, start_server
 from jambridge.bench.jack_clients import MidiClock, MidiDump, Transport
 from jambridge.bench.processes import PeerProcess
@@ -129,14 +130,11 @@ class Run:
 
 def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespace) -> Run:
     bar_s = 4 * 60.0 / bpm
-    config = BridgeConfig(
-        midi_api="jack",
-        engine=args.engine,
-        busy_ms=args.busy_fraction * bar_s * 1000 if args.engine == "pattern" else 0.0,
-        rt_priority=args.rt_priority,
-    )
+    config = BridgeConfig(midi_api="jack", engine=args.engine, rt_priority=args.rt_priority)
+    busy_ms = args.busy_fraction * bar_s * 1000 if args.engine == "pattern" else 0.0
     with contextlib.ExitStack() as stack:
-        session = BridgeSession(config).start()
+        generator = busy_generator(busy_ms, config) if busy_ms > 0 else None
+        session = BridgeSession(config, generator=generator).start()
         stack.callback(session.stop)
         dump = MidiDump(server).start()
         stack.callback(dump.close)

@@ -87,7 +87,6 @@ class BridgeConfig:
     ccmap: str | None = None  # CC map JSON file; None: the defaults (see ccmap.py)
     capture_dir: str | None = None  # where captures go; None: the platform data folder
     retro_bars: int = 8  # bars the retro capture remembers
-    busy_ms: float = 0.0  # benchmarks: extra generator CPU work per bar
     switch_interval_s: float = 0.0005  # GIL hand-over interval while the session runs
     rt_priority: int = 20  # highest SCHED_FIFO priority of the real-time thread (allowed); 0: off
     event_queue_size: int = 256  # events kept for a reader of .events before dropping
@@ -185,7 +184,6 @@ class BridgeSession(JackReconnect):
                     bpm=bpm,
                     seed=cfg.seed,
                     model=cfg.model,
-                    busy_ms=cfg.busy_ms,
                 )
                 process = GeneratorProcess(spec)
                 self._generator = process

@@ -67,7 +67,6 @@ class SourceSpec:
     seed: int = 0  # random seed; the same seed gives the same bars
     key: str | None = None  # "A minor" etc.; None: the preset's or the source's choice
     model: str | None = None  # model directory for engine "model"; None: the shipped default
-    busy_ms: float = 0.0  # benchmarks only: extra CPU work per bar, like a slow model
     options: dict[str, Any] = field(default_factory=dict)  # engine-specific extras
 
 
@@ -83,9 +82,5 @@ def build_source(spec: SourceSpec) -> BarSource:
         factory = getattr(importlib.import_module(module_name), func_name)
     except (ImportError, AttributeError) as err:
         raise EngineError(f"bar source {spec.engine!r} ({target}) is not available: {err}") from err
-    source = factory(spec)
-    if spec.busy_ms > 0:
-        from jambridge.bridge.playback.sources import BusySource
-
-        source = BusySource(source, spec.busy_ms)
+    source: BarSource = factory(spec)
     return source

@@ -17,15 +17,12 @@ against the other parts.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-
-import numpy as np
 
 from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
 from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
-from jambridge.roles import ROLE_SPECS, default_track
+from jambridge.roles import default_track
 
 KICK, CLOSED_HAT, CRASH = 36, 42, 49  # GM drum keys
 PATTERN_LEAD_BASE = 60  # lead pitch of stream bar 0; bar i plays PATTERN_LEAD_BASE + i % 12
@@ -93,35 +90,6 @@ class RiffLoop:
         self._role = role
         self._riff = tuple(b.track(role) or default_track(role) for b in bars)
         self._pos = 0
-        self.inner.prompt(bars, role)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class BusySource:
-    """Adds ``busy_ms`` of sampler-like Python work (small NumPy steps in a loop) per bar to
-    another source: the benchmark's stand-in for a slow model, so timing is measured while
-    generation is busy."""
-
-    def __init__(self, inner: BarSource, busy_ms: float) -> None:
-        self.inner = inner
-        self.busy_ms = busy_ms
-        self._logits = np.random.default_rng(0).standard_normal(512).astype(np.float32)
-
-    def next_bar(self, request: BarRequest) -> Bar:
-        end = time.perf_counter() + self.busy_ms / 1000
-        x = self._logits
-        while time.perf_counter() < end:  # one "decode step" per loop, as a sampler does
-            p = np.exp(x - x.max())
-            p /= p.sum()
-            x = np.roll(x, int(p.argmax()) % 7 + 1)
-        return self.inner.next_bar(request)
-
-    def retract(self) -> None:
-        self.inner.retract()
-
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
         self.inner.prompt(bars, role)
 
     def close(self) -> None:
@@ -197,6 +165,3 @@ class ProceduralAdapter:
 
     def close(self) -> None:
         pass
-
-
-assert set(ROLE_SPECS) == set(ROLES)
