@@ -33,6 +33,7 @@ from collections import deque
 from typing import Any
 
 from jambridge.bridge.io.messages import is_plain, split_stream
+from jambridge.bridge.playback.priority import thread_ids
 from jambridge.errors import PortError
 
 OUT_NAME = "JamBridge Out"
@@ -114,21 +115,34 @@ class _JackPort:
     """One JACK client with one MIDI port, named like rtmidi's virtual ports, or connected to
     an existing port by name (see :func:`~jambridge.bridge.io.ports.find_port`)."""
 
-    def __init__(self, client_name: str, output: bool, connect_to: str | None) -> None:
+    def __init__(
+        self,
+        client_name: str,
+        output: bool,
+        connect_to: str | None,
+        gone: threading.Event | None = None,
+    ) -> None:
         jack = _jack()
         try:
             self._client = jack.Client(client_name, no_start_server=True)
         except jack.JackError as err:
             raise PortError(f"cannot open {client_name!r} on JACK: {err}") from err
-        self.gone = threading.Event()
+        self.gone = gone or threading.Event()  # set when the server shuts down (shared by ports)
         self._client.set_shutdown_callback(lambda _status, _reason: self.gone.set())
         ports = self._client.midi_outports if output else self._client.midi_inports
         self._port = ports.register(client_name)
         self.time = JackTime(self._client)
         self.blocksize = self._client.blocksize
         self.rate = self._client.samplerate
+        # hand events over this far ahead: the cycle that holds an event may start a period
+        # before it, and its callback may wake late (measured here: up to a period under load)
+        self.ahead_s = 2 * self.blocksize / self.rate + 0.003
         self._client.set_process_callback(self._process)
+        before = thread_ids()
         self._client.activate()
+        # libjack's threads for this client (its process thread among them): the real-time
+        # thread stays below them (see jambridge.bridge.playback.priority)
+        self.driver_threads = tuple(sorted(thread_ids() - before))
         self.virtual = connect_to is None
         self.name = client_name
         if connect_to is not None:
@@ -178,13 +192,13 @@ class _JackPort:
 class JackMidiOut(_JackPort):
     """An output written at each event's frame (see the module docstring)."""
 
-    def __init__(self, port: str | None = None) -> None:
+    def __init__(self, port: str | None = None, gone: threading.Event | None = None) -> None:
         self._handed: deque[Any] = deque()
         self._heap: list[tuple[float, int, bytes]] = []
         self._seq = 0  # the callback's tie-break (hand-over order)
         self.late = 0  # events whose time had passed when their cycle was written
         self.written = 0
-        super().__init__(OUT_NAME, True, port)
+        super().__init__(OUT_NAME, True, port, gone)
 
     def send_at(self, msg: list[int] | bytes, t: float) -> None:
         """Write ``msg`` at the frame of time ``t`` (our clock), or at once if it has passed."""
@@ -243,12 +257,12 @@ class JackMidiOut(_JackPort):
 class JackMidiIn(_JackPort):
     """An input whose events carry the time of their frame (see the module docstring)."""
 
-    def __init__(self, port: str | None = None) -> None:
+    def __init__(self, port: str | None = None, gone: threading.Event | None = None) -> None:
         self._queue: deque[tuple[float, bytes]] = deque()
         self.messages = 0
         self.frames: deque[tuple[float, int]] = deque(maxlen=4096)  # (stamp, JACK frame) of
         # recent events: the frame view of the input, for the timing benchmark
-        super().__init__(IN_NAME, False, port)
+        super().__init__(IN_NAME, False, port, gone)
 
     def _process(self, frames: int) -> None:
         events = self._port.incoming_midi_events()

@@ -1,0 +1,77 @@
+"""Which code opens the ports: JACK-Client on JACK, python-rtmidi everywhere else.
+
+On JACK the ports are :class:`~jambridge.bridge.io.jack_ports.JackMidiOut` and
+:class:`~jambridge.bridge.io.jack_ports.JackMidiIn` (every event at its frame); python-rtmidi
+serves ALSA, CoreMIDI and Windows MM, and JACK too where JACK-Client cannot load libjack or
+``JAMBRIDGE_JACK_BACKEND=rtmidi`` asks for it (the timing benchmark compares the two). A
+:class:`PortWatch` hears the JACK server go, whichever code opened the ports.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol
+
+from jambridge.bridge.io.jack_guards import JackWatch
+from jambridge.bridge.io.ports import InPort, OutPort, RtMidiIn, RtMidiOut
+from jambridge.errors import PortError
+
+BACKEND_ENV = "JAMBRIDGE_JACK_BACKEND"  # "jack-client" (default) or "rtmidi"
+
+
+class PortWatch(Protocol):
+    """What the session asks of a JACK watch: has the server gone? (and close it)."""
+
+    gone: threading.Event
+
+    def close(self) -> None: ...
+
+
+class _SharedGone:
+    """The JACK-Client ports' watch: one event their shutdown callbacks set."""
+
+    def __init__(self) -> None:
+        self.gone = threading.Event()
+
+    def close(self) -> None:
+        """Nothing to close: the ports own their clients."""
+
+
+def jack_backend() -> str:
+    """``jack-client`` when JACK-Client loads libjack (and nobody asked for rtmidi)."""
+    wanted = os.environ.get(BACKEND_ENV, "jack-client")
+    if wanted == "rtmidi":
+        return "rtmidi"
+    if wanted != "jack-client":
+        raise PortError(f"{BACKEND_ENV} must be jack-client or rtmidi, got {wanted!r}")
+    try:
+        import jack  # noqa: F401
+    except (ImportError, OSError):
+        return "rtmidi"
+    return "jack-client"
+
+
+def new_watch(api: str) -> PortWatch | None:
+    """A watch for the ports about to open on ``api`` (None: not JACK)."""
+    if api != "jack":
+        return None
+    return _SharedGone() if jack_backend() == "jack-client" else JackWatch()
+
+
+def open_output(api: str, port: str | None, watch: PortWatch | None) -> OutPort:
+    """Our output: virtual ("JamBridge Out") when ``port`` is None, else connected to it."""
+    if isinstance(watch, _SharedGone):
+        from jambridge.bridge.io.jack_ports import JackMidiOut
+
+        return JackMidiOut(port, watch.gone)
+    return RtMidiOut(api, port, watch if isinstance(watch, JackWatch) else None)
+
+
+def open_input(api: str, port: str | None, watch: PortWatch | None) -> InPort:
+    """Our input: virtual ("JamBridge In") when ``port`` is None, else connected to it."""
+    if isinstance(watch, _SharedGone):
+        from jambridge.bridge.io.jack_ports import JackMidiIn
+
+        return JackMidiIn(port, watch.gone)
+    return RtMidiIn(api, port, watch if isinstance(watch, JackWatch) else None)
