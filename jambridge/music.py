@@ -154,28 +154,19 @@ class Key:
 _KEY_RE = re.compile(r"([a-g])\s*(#|b|sharp|flat)?[\s_-]*(m|min|minor|maj|major)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One 4/4 bar: a track per role present, note times relative to the bar start (0..4 beats).
+class _RoleTracks:
+    """What a bar and a song share: their tracks, at most one per role."""
 
-    A note may last past the bar end; the scheduler plays it out.
-    """
+    __slots__ = ()
+    tracks: tuple[Track, ...]
 
-    tracks: tuple[Track, ...] = ()
-
-    def __post_init__(self) -> None:
+    def _check_tracks(self, holder: str) -> None:
+        """Keep ``tracks`` as a tuple; refuse a role twice (``holder``: "bar" or "song")."""
         if not isinstance(self.tracks, tuple):
             object.__setattr__(self, "tracks", tuple(self.tracks))
         roles = [t.role for t in self.tracks]
         if len(set(roles)) != len(roles):
-            raise DataError(f"a bar holds each role at most once, got {roles}")
-        for t in self.tracks:
-            for n in t.notes:
-                if n.start_beats >= BEATS_PER_BAR:
-                    raise DataError(
-                        f"note start in a bar must be in range 0..{BEATS_PER_BAR}, "
-                        f"got {n.start_beats} ({t.role})"
-                    )
+            raise DataError(f"a {holder} holds each role at most once, got {roles}")
 
     def track(self, role: str) -> Track | None:
         """The track of ``role``, or None when there is none."""
@@ -190,6 +181,26 @@ class Bar:
         """Notes over all tracks."""
         return sum(len(t.notes) for t in self.tracks)
 
+
+@dataclass(frozen=True, slots=True)
+class Bar(_RoleTracks):
+    """One 4/4 bar: a track per role present, note times relative to the bar start (0..4 beats).
+
+    A note may last past the bar end; the scheduler plays it out.
+    """
+
+    tracks: tuple[Track, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check_tracks("bar")
+        for t in self.tracks:
+            for n in t.notes:
+                if n.start_beats >= BEATS_PER_BAR:
+                    raise DataError(
+                        f"note start in a bar must be in range 0..{BEATS_PER_BAR}, "
+                        f"got {n.start_beats} ({t.role})"
+                    )
+
     def replace_track(self, track: Track) -> Bar:
         """This bar with ``track`` put in place of (or added beside) the track of its role."""
         kept = [t for t in self.tracks if t.role != track.role]
@@ -197,7 +208,7 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
-class Song:
+class Song(_RoleTracks):
     """A multi-track piece in 4/4. Tracks hold whole-song note times (beats from the start)."""
 
     tracks: tuple[Track, ...] = ()
@@ -210,11 +221,7 @@ class Song:
 
     def __post_init__(self) -> None:
         _check_range("tempo_bpm", self.tempo_bpm, 10.0, 1000.0)
-        if not isinstance(self.tracks, tuple):
-            object.__setattr__(self, "tracks", tuple(self.tracks))
-        roles = [t.role for t in self.tracks]
-        if len(set(roles)) != len(roles):  # bars() would fail later, far from the cause
-            raise DataError(f"a song holds each role at most once, got {roles}")
+        self._check_tracks("song")  # a role twice: bars() would fail later, far from the cause
         if self.length_bars < 0:
             raise DataError(f"length_bars must be >= 0, got {self.length_bars}")
         if self.length_bars == 0:
@@ -222,19 +229,6 @@ class Song:
             last_start = max((n.start_beats for t in self.tracks for n in t.notes), default=-1.0)
             bars = max(math.ceil(end / BEATS_PER_BAR - 1e-9), int(last_start // BEATS_PER_BAR) + 1)
             object.__setattr__(self, "length_bars", max(bars, 0))
-
-    def track(self, role: str) -> Track | None:
-        """The track of ``role``, or None when there is none."""
-        return next((t for t in self.tracks if t.role == role), None)
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        """The roles of the tracks, in track order."""
-        return tuple(t.role for t in self.tracks)
-
-    def note_count(self) -> int:
-        """Notes over all tracks."""
-        return sum(len(t.notes) for t in self.tracks)
 
     def bars(self) -> list[Bar]:
         """Cut the song into bars; a note belongs to the bar it starts in."""
