@@ -163,22 +163,21 @@ class Live(QObject):
             self.adapter.play()
 
     def _stopped(self) -> None:
-        self.studio.follow_live = False
-        self.timeline.clear_upcoming()  # the bridge is gone: nothing will play
-        self.timer.stop()
-        self.busy_changed.emit(False)
-        self.running_changed.emit(False)
-        self.status_shown.emit("off", None, None)
+        self._gone()
         self.info.emit("bridge stopped")
 
     def _failed(self, text: str) -> None:
+        self._gone()
+        self.error.emit(text)
+
+    def _gone(self) -> None:
+        """The bridge is gone (stopped or failed): nothing will play, the controls show off."""
         self.studio.follow_live = False
-        self.timeline.clear_upcoming()  # the bridge is gone: nothing will play
+        self.timeline.clear_upcoming()
         self.timer.stop()
         self.busy_changed.emit(False)
         self.running_changed.emit(False)
         self.status_shown.emit("off", None, None)
-        self.error.emit(text)
 
     def _bar(self, index: int, bar, audible) -> None:
         self.timeline.put_bar(index, bar, audible)
