@@ -13,12 +13,12 @@ time per bar with controls set (wall clock, this machine, whatever else runs). P
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections import Counter
 
 import numpy as np
 
+from jambridge.evaluation import check_cli
 from jambridge.tokenizer.config import CONTROL_KINDS
 
 # Bins asked for, per kind and role: the range real parts of that role live in.
@@ -109,14 +109,14 @@ def density_sweep(bars_per_preset: int, model, seed: int) -> dict:
 
 
 def main(argv=None) -> int:
+    p = check_cli.parser("control_check")
+    p.add_argument("--bars", type=int, default=1000, help="bars per control kind, all presets")
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     from jambridge.engine.offline import open_model
 
-    p = argparse.ArgumentParser(prog="python -m jambridge.evaluation.control_check")
-    p.add_argument("--model", default=None, help="ONNX model (default: the shipped one)")
-    p.add_argument("--bars", type=int, default=1000, help="bars per control kind, all presets")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
-    args = p.parse_args(argv)
     model = open_model(args.model)
     from jambridge.preset import list_presets
 
@@ -137,9 +137,7 @@ def main(argv=None) -> int:
         + f"; every role >= {SWEEP_RATIO:g}x: {'yes' if s['every_role_2x'] else 'no'}"
     )
     out["seconds"] = round(time.perf_counter() - t0, 1)
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":

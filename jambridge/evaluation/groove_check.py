@@ -11,12 +11,12 @@ off-beats of presets that ask for swing, and of the straight ones.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
 
+from jambridge.evaluation import check_cli
 from jambridge.evaluation.metrics import DRUM_CLASSES, drum_class
 from jambridge.evaluation.overlap import overlap_area
 from jambridge.groove import grid_offset_beats
@@ -115,14 +115,14 @@ def preset_swing(model_path: str | None, bars: int, seed: int) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m jambridge.evaluation.groove_check")
-    p.add_argument("--model", default=None)
+    p = check_cli.parser("groove_check")
     p.add_argument("--groove", default="../shared/data/groove", help="Groove MIDI folder")
     p.add_argument("--val-fraction", type=float, default=0.05)
     p.add_argument("--bars", type=int, default=8, help="generated bars per held-out song")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
-    args = p.parse_args(argv)
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     out = run(args.model, args.groove, args.val_fraction, args.bars, args.seed)
     out["swing"] = preset_swing(args.model, 16, args.seed)
     for name, c in out["classes"].items():
@@ -131,9 +131,7 @@ def main(argv=None) -> int:
               f"generated {c['generated_timing_sd_ms']} ms)  velocity OA {c['oa_velocity']:.3f}  "
               f"hits {c['real_hits']}/{c['generated_hits']}{mark}")  # fmt: skip
     print("swing ratio of 16th off-beat hats (0.5 straight):", out["swing"])
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ kick ticks. ``--json`` prints one JSON object last.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 
 import numpy as np
 
+from jambridge.evaluation import check_cli
 from jambridge.music import GRID_PER_BEAT, ROLES, Song
 
 WINDOW, TARGET = 6, (2, 3)  # bars per window; the target bars (0-based) inside it
@@ -127,13 +127,13 @@ def run(model_path: str | None, sets: list[tuple[str, str, float]], seed: int) -
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m jambridge.evaluation.infill_check")
-    p.add_argument("--model", default=None)
+    p = check_cli.parser("infill_check")
     p.add_argument("--held-out", action="append", default=[], metavar="NAME=DIR:FRACTION",
                    help="held-out songs (the data builder's validation rule)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
-    args = p.parse_args(argv)
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     from jambridge.commands.eval import _held_out
 
     sets = [_held_out(t) for t in args.held_out] or [("pop909", "../shared/data/pop909", 0.05)]
@@ -141,9 +141,7 @@ def main(argv=None) -> int:
     for k, v in sorted(out["nats_per_note"].items()):
         print(f"{k:<16} {v:.3f} nats per note")
     print("infilled bars:", out["seam"])
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -21,12 +21,12 @@ estimate); ``estimate`` ignores key signatures (a file a DAW exported without on
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from jambridge.evaluation import check_cli
 from jambridge.keyfinder import estimate_key, krumhansl_schmuckler
 from jambridge.music import Key, Song
 
@@ -146,15 +146,15 @@ def run(
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m jambridge.evaluation.key_check")
+    p = check_cli.parser("key_check")
     p.add_argument("--pop909", default="../shared/data/pop909", help="POP909 folder")
     p.add_argument("--count", type=int, default=100, help="POP909 songs per line (default 100)")
     p.add_argument("--keys-per-preset", type=int, default=4, help="generated keys per preset")
     p.add_argument("--bars", type=int, default=16, help="bars per generated file")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", default=None, help="model for the generated files (default: shipped)")
-    p.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
-    args = p.parse_args(argv)
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     out = run(Path(args.pop909), args.count, args.keys_per_preset, args.bars, args.seed,
               args.model)  # fmt: skip
     for label, s in out.items():
@@ -162,9 +162,7 @@ def main(argv=None) -> int:
             f"{m} {s[m]['exact']:.0%} ({s[m]['relative_ok']:.0%} rel.)" for m in METHODS
         )
         print(f"{label:<22} {s['files']:>4} files  {cells}")
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ time per bar. Prints a table and, with ``--json``, one JSON object as the last l
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
 
 from jambridge.errors import JamBridgeError
+from jambridge.evaluation import check_cli
 from jambridge.evaluation.metrics import four_on_the_floor
 from jambridge.music import GRID_PER_BEAT, Song
 from jambridge.preset import list_presets, load_preset
@@ -103,14 +103,14 @@ def run(total_bars: int, engine: str, model: str | None, seed: int, chunk_bars: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m jambridge.evaluation.preset_check")
-    ap.add_argument("--bars", type=int, default=1000, help="bars in total across the presets")
-    ap.add_argument("--engine", choices=("model", "procedural"), default="model")
-    ap.add_argument("--model", help="ONNX model (default: the shipped one)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--chunk-bars", type=int, default=16, help="bars per generated song")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    p = check_cli.parser("preset_check")
+    p.add_argument("--bars", type=int, default=1000, help="bars in total across the presets")
+    p.add_argument("--engine", choices=("model", "procedural"), default="model")
+    p.add_argument("--chunk-bars", type=int, default=16, help="bars per generated song")
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     result = run(args.bars, args.engine, args.model, args.seed, args.chunk_bars)
     print(f"{'preset':<10} {'bars':>5} {'4otf':>6} {'empty':>5} {'in key':>7} {'ms/bar':>7}")
     for name, s in result["presets"].items():
@@ -123,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         f"techno presets {result['four_on_the_floor_techno']:.2%}; empty track-bars "
         f"{result['empty_track_bars']}"
     )
-    if args.json:
-        print(json.dumps(result))
-    return 0
+    return result
 
 
 if __name__ == "__main__":

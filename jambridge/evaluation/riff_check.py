@@ -18,13 +18,13 @@ with their human timing, Groove drum bars), each played for ``--bars`` bars by t
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from jambridge.evaluation import check_cli
 from jambridge.evaluation.metrics import four_on_the_floor
 from jambridge.evaluation.riff_sets import NamedRiff, groove_riffs, pop909_riffs, role_track
 from jambridge.music import GRID_PER_BEAT, ROLES, Key, Song
@@ -225,7 +225,7 @@ def print_tables(out: dict) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m jambridge.evaluation.riff_check")
+    p = check_cli.parser("riff_check")
     p.add_argument("--data", default="../shared/data", help="folder with pop909/ and groove/")
     p.add_argument("--riffs", type=int, default=12, help="riffs per set and role (default 12)")
     p.add_argument(
@@ -236,16 +236,14 @@ def main(argv=None) -> int:
     )
     p.add_argument("--bars", type=int, default=8, help="bars per song (default 8)")
     p.add_argument("--riff-return", type=int, default=4, help="develop's return period")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", default=None, help="model (default: the shipped one)")
-    p.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
-    args = p.parse_args(argv)
+    return check_cli.run(p, argv, _check)
+
+
+def _check(args: argparse.Namespace) -> dict:
     out = run(Path(args.data), args.riffs, args.drumify_riffs, args.bars, args.seed,
               args.model, args.riff_return, progress=lambda m: print(m, flush=True))  # fmt: skip
     print_tables(out)
-    if args.json:
-        print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":
