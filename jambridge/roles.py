@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from jambridge.errors import DataError
+from jambridge.errors import DataError, lookup
 from jambridge.music import GRID_PER_BEAT, ROLES, Note, Track
 
 DRUM_CHANNEL = 9  # 0-based: GM channel 10
@@ -57,9 +57,7 @@ def default_track(role: str) -> Track:
     Raises:
         DataError: ``role`` is not one of ROLES.
     """
-    spec = ROLE_SPECS.get(role)
-    if spec is None:
-        raise DataError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    spec = lookup(ROLE_SPECS, role, "role")
     return Track(role=role, program=spec.program, channel=spec.channel, name=spec.track_name)
 
 

@@ -35,13 +35,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from jambridge.errors import DataError
-from jambridge.music import ROLES, Bar, Key, Song, Track
+from jambridge.music import ROLES, STYLES, Bar, Key, Song, Track
 from jambridge.procedural.arrangement import Arrangement, BarPlan
 from jambridge.procedural.composer import Composer, empty_track
 from jambridge.procedural.feel import Feel, style_feel
 from jambridge.procedural.given import GivenHarmony
 from jambridge.procedural.hits import TICKS_PER_BAR
-from jambridge.procedural.styles import STYLES
 
 MAX_BARS = 10_000  # longest song generate_song writes (about 77 minutes at 130 BPM)
 

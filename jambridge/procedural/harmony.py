@@ -52,11 +52,11 @@ class ChordKind:
     hits: tuple[int, int]  # how many hits per bar (min, max)
     core: int  # how many of them play even at density 0
     gate: tuple[int, int]  # hit length in ticks (min, max)
-    echoes: int  # echo repeats after each hit (0: none)
-    echo_ticks: tuple[int, ...]  # echo delays to draw from (9 = dotted 8th)
-    echo_decay: float  # velocity factor per echo
     velocity: int  # velocity of the main hit
     center: int  # pitch the voicing's mean sits near
+    echoes: int = 0  # echo repeats after each hit (0: none)
+    echo_ticks: tuple[int, ...] = (9,)  # echo delays to draw from (9 = dotted 8th)
+    echo_decay: float = 1.0  # velocity factor per echo
 
 
 _OFF = (0.0, 0.0, 1.0, 0.15)
@@ -66,9 +66,6 @@ CHORD_KINDS: dict[str, ChordKind] = {
         hits=(2, 5),
         core=2,
         gate=(2, 4),
-        echoes=0,
-        echo_ticks=(9,),
-        echo_decay=1.0,
         velocity=100,
         center=64,
     ),
@@ -77,20 +74,17 @@ CHORD_KINDS: dict[str, ChordKind] = {
         hits=(1, 2),
         core=1,
         gate=(6, 10),
+        velocity=98,
+        center=60,
         echoes=3,
         echo_ticks=(9, 6, 12),
         echo_decay=0.62,
-        velocity=98,
-        center=60,
     ),
     "offbeat": ChordKind(
         steps=_OFF * 4,
         hits=(4, 5),
         core=4,
         gate=(3, 4),
-        echoes=0,
-        echo_ticks=(9,),
-        echo_decay=1.0,
         velocity=92,
         center=65,
     ),
@@ -99,9 +93,6 @@ CHORD_KINDS: dict[str, ChordKind] = {
         hits=(1, 1),
         core=1,
         gate=(TICKS_PER_BAR, TICKS_PER_BAR),
-        echoes=0,
-        echo_ticks=(9,),
-        echo_decay=1.0,
         velocity=66,
         center=62,
     ),

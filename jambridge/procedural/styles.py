@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jambridge.errors import DataError
-from jambridge.music import STYLES
+from jambridge.errors import lookup
 
 Weighted = tuple[tuple[str, float], ...]  # (name, weight) pairs
 WeightedInt = tuple[tuple[int, float], ...]  # (number, weight) pairs
@@ -256,7 +255,4 @@ def style_params(style: str) -> StyleParams:
     Raises:
         DataError: ``style`` is not one of STYLES.
     """
-    params = STYLE_TABLE.get(style)
-    if params is None:
-        raise DataError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
-    return params
+    return lookup(STYLE_TABLE, style, "style")
