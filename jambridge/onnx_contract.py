@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from jambridge import safe_json
 from jambridge.errors import ModelError
 
 CONTRACT_VERSION = "1"
+T = TypeVar("T")
 
 INPUT_IDS = "input_ids"
 SEQLENS_K = "seqlens_k"
@@ -129,6 +131,24 @@ def check_io(
     return problems
 
 
+class _ConfigValue(Generic[T]):
+    """A :class:`ModelMeta` attribute: the config field of the same name, read as ``kind``."""
+
+    def __init__(self, kind: Callable[[Any], T]) -> None:
+        self.kind = kind
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, meta: None, owner: type) -> _ConfigValue[T]: ...
+    @overload
+    def __get__(self, meta: ModelMeta, owner: type) -> T: ...
+    def __get__(self, meta: ModelMeta | None, owner: type) -> T | _ConfigValue[T]:
+        return self if meta is None else self.kind(meta.config[self.name])
+
+
 @dataclass(frozen=True)
 class ModelMeta:
     """What a model file says about itself (parsed from ``metadata_props``)."""
@@ -138,33 +158,14 @@ class ModelMeta:
     tokenizer_json: str  # the tokenizer the model was trained with ("" if none was embedded)
     dtype: str  # "float32" or "float16" (cache element type)
 
-    @property
-    def n_layer(self) -> int:
-        return int(self.config["n_layer"])
-
-    @property
-    def n_head(self) -> int:
-        return int(self.config["n_head"])
-
-    @property
-    def n_kv_head(self) -> int:
-        return int(self.config["n_kv_head"])
-
-    @property
-    def head_size(self) -> int:
-        return int(self.config["head_size"])
-
-    @property
-    def vocab_size(self) -> int:
-        return int(self.config["vocab_size"])
-
-    @property
-    def block_size(self) -> int:
-        return int(self.config["block_size"])
-
-    @property
-    def rope_theta(self) -> float:
-        return float(self.config["rope_theta"])
+    # config fields the engine reads
+    n_layer = _ConfigValue(int)
+    n_head = _ConfigValue(int)
+    n_kv_head = _ConfigValue(int)
+    head_size = _ConfigValue(int)
+    vocab_size = _ConfigValue(int)
+    block_size = _ConfigValue(int)
+    rope_theta = _ConfigValue(float)
 
 
 # ModelConfig field -> (low, high): the ranges jambridge.training.config.ModelConfig enforces
