@@ -69,6 +69,14 @@ def make(bpm=120.0, jitter_s=0.0, seed=0) -> tuple[ClockFollower, Feeder]:
     return f, feeder
 
 
+def playing(pulses: int) -> tuple[ClockFollower, Feeder]:
+    """A follower of a 120 BPM clock that sent Start and then ``pulses`` pulses."""
+    f, fd = make(120)
+    fd.send(START)
+    fd.pulse(pulses)
+    return f, fd
+
+
 # -- transport -----------------------------------------------------------------------------
 
 
@@ -86,9 +94,7 @@ def test_start_makes_the_first_pulse_tick_zero_and_counts_bars():
 
 
 def test_stop_then_continue_resumes_where_it_stopped():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(100)
+    f, fd = playing(100)
     assert fd.send(STOP) == [Stop(pytest.approx(fd.t - period_of(120) / 2), "stop")]
     fd.pulse(10)  # clock while stopped does not move the position
     assert f.song_tick == 100 and f.pulse_tick is None
@@ -99,9 +105,7 @@ def test_stop_then_continue_resumes_where_it_stopped():
 
 
 def test_song_position_pointer_then_continue_plays_from_that_sixteenth():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(50)
+    f, fd = playing(50)
     fd.send(STOP)
     assert fd.send(spp(4 * 16 + 6)) == [Locate((4 * 16 + 6) * 6)]
     fd.send(CONTINUE)
@@ -113,9 +117,7 @@ def test_song_position_pointer_then_continue_plays_from_that_sixteenth():
 
 
 def test_spp_while_playing_relocates_on_the_next_pulse():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(40)
+    f, fd = playing(40)
     ev = fd.send(spp(32))
     assert ev == [Stop(pytest.approx(fd.t - period_of(120) / 2), "relocate")]
     fd.events.clear()
@@ -124,9 +126,7 @@ def test_spp_while_playing_relocates_on_the_next_pulse():
 
 
 def test_start_while_playing_restarts_from_the_top():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(40)
+    f, fd = playing(40)
     assert [type(e) for e in fd.send(START)] == [Stop]
     fd.events.clear()
     fd.pulse()
@@ -134,9 +134,7 @@ def test_start_while_playing_restarts_from_the_top():
 
 
 def test_clock_loss_stops_after_the_timeout_not_before():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(48)
+    f, fd = playing(48)
     last = fd.t - period_of(120)
     assert f.check(last + 0.25) == []
     events = f.check(last + 0.35)
@@ -146,9 +144,7 @@ def test_clock_loss_stops_after_the_timeout_not_before():
 
 
 def test_pulses_after_a_clock_loss_play_on_from_where_they_are():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(48)
+    f, fd = playing(48)
     f.check(fd.t + 0.5)  # a stall: lost
     assert f.state is TransportState.STOPPED
     fd.t += 0.5
@@ -158,9 +154,7 @@ def test_pulses_after_a_clock_loss_play_on_from_where_they_are():
 
 
 def test_stop_after_a_clock_loss_stays_stopped():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(48)
+    f, fd = playing(48)
     f.check(fd.t + 0.5)
     fd.send(STOP)
     fd.events.clear()
@@ -179,9 +173,7 @@ def test_a_lost_pulse_does_not_move_the_position():
 
 
 def test_a_stall_with_a_burst_after_it_loses_nothing():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(30)
+    f, fd = playing(30)
     stall_end = fd.t + 3 * period_of(120)
     for _ in range(4):  # four pulses held back, then delivered at once
         fd.events += f.feed(stall_end, CLOCK)
@@ -192,9 +184,7 @@ def test_a_stall_with_a_burst_after_it_loses_nothing():
 
 
 def test_a_late_pulse_that_catches_up_slowly_is_not_counted_as_lost():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(30)
+    f, fd = playing(30)
     p = period_of(120)
     for late in (0.8, 0.3, 0.0):  # a driver stall, then catching up over two pulses
         fd.events += f.feed(fd.t + late * p, CLOCK)
@@ -394,9 +384,7 @@ def test_reset_forgets_what_the_phase_filters_learnt():
 
 
 def test_restart_after_a_gap_is_locked_from_the_first_pulse_with_the_old_period():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(96)
+    f, fd = playing(96)
     fd.send(STOP)
     fd.t += 5.0  # this sender stops clocking while stopped
     fd.send(CONTINUE)
@@ -463,9 +451,7 @@ def test_clock_without_start_plays_nothing():
 
 
 def test_continue_while_playing_is_logged_and_ignored():
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(10)
+    f, fd = playing(10)
     assert fd.send(CONTINUE) == []
     assert f.state is TransportState.PLAYING and f.pulse_tick == 9
     assert any("Continue" in line for line in fd.logs)
@@ -496,9 +482,7 @@ def junk_message(draw):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(junk_message(), max_size=40))
 def test_no_junk_moves_the_transport(msgs):
-    f, fd = make(120)
-    fd.send(START)
-    fd.pulse(50)
+    f, fd = playing(50)
     before = (f.state, f.song_tick, f.tempo.pulses)
     for msg in msgs:
         assert fd.send(msg) == []

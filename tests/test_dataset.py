@@ -12,7 +12,7 @@ from jambridge.dataset_jobs import process_file
 from jambridge.dataset_sources import parse_source
 from jambridge.errors import DataError
 from jambridge.tokenizer import Tokenizer
-from tests.support.midi_factory import Part, write_midi_file, write_raw
+from tests.support.midi_factory import Part, write_midi_file, write_midi_folder, write_raw
 
 
 def _song_parts(shift: int) -> list[Part]:
@@ -30,10 +30,8 @@ def _song_parts(shift: int) -> list[Part]:
 
 @pytest.fixture
 def corpus(tmp_path):
-    src = tmp_path / "mine"
-    src.mkdir()
-    for i in range(12):
-        write_midi_file(src / f"song{i}.mid", _song_parts(i % 5), ppq=96, tempo_bpm=128)
+    songs = (_song_parts(i % 5) for i in range(12))
+    src = write_midi_folder(tmp_path / "mine", songs, ppq=96, tempo_bpm=128)
     write_raw(src / "broken.mid", b"MThd\x00\x00\x00\x06\x00\x01")
     (src / "notes.txt").write_text("not a midi file, not picked up")
     return src

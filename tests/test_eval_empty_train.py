@@ -8,20 +8,17 @@ import pytest
 
 from jambridge.cli import main
 from jambridge.dataset import load_split
-from tests.support.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_folder
 
 
 @pytest.fixture(scope="module")
 def val_only(tmp_path_factory):
     """A dataset built from three songs, every one in the val split."""
     root = tmp_path_factory.mktemp("empty-train")
-    src = root / "src"
-    src.mkdir()
-    for i in range(3):
-        drums = [(36, float(b), 0.25, 110) for b in range(16)]
-        bass = [(33 + i, b + 0.5, 0.25, 100) for b in range(16)]
-        parts = [Part(9, None, "Drums", drums), Part(1, 38, "Bass", bass)]
-        write_midi_file(src / f"song{i}.mid", parts, ppq=96, tempo_bpm=128)
+    drums = Part(9, None, "Drums", [(36, float(b), 0.25, 110) for b in range(16)])
+    basses = [[(33 + i, b + 0.5, 0.25, 100) for b in range(16)] for i in range(3)]
+    songs = [[drums, Part(1, 38, "Bass", notes)] for notes in basses]
+    src = write_midi_folder(root / "src", songs, ppq=96, tempo_bpm=128)
     out = root / "ds"
     args = ["data", "build", str(src), "--out", str(out), "--val-fraction", "0.999",
             "--workers", "1", "--transpositions", "0"]  # fmt: skip

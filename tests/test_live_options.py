@@ -5,7 +5,7 @@ resolved in one place, with a good, a missing and a damaged model (the real ship
 from __future__ import annotations
 
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 
@@ -24,6 +24,24 @@ from jambridge.live_options import (
 )
 from jambridge.music import ROLES
 from jambridge.preset import load_preset
+
+# Every setting away from its default (what test_every_flag_reaches_its_setting's flags say).
+EVERY_SETTING = LiveOptions(
+    in_port="I",
+    out_port="O",
+    midi_api="jack",
+    engine="pattern",
+    preset="acid",
+    seed=7,
+    latency_ms=12.0,
+    clock="internal",
+    bpm=140.0,
+    model="m.onnx",
+    channels=(("bass", 4),),
+    ccmap="cc.json",
+    capture_dir="caps",
+    realtime=False,
+)
 
 
 def parsed(argv: list[str]) -> LiveOptions:
@@ -77,22 +95,7 @@ def test_every_flag_reaches_its_setting():
         "caps",
         "--no-realtime",
     ]
-    assert parsed(argv) == LiveOptions(
-        in_port="I",
-        out_port="O",
-        midi_api="jack",
-        engine="pattern",
-        preset="acid",
-        seed=7,
-        latency_ms=12.0,
-        clock="internal",
-        bpm=140.0,
-        model="m.onnx",
-        channels=(("bass", 4),),
-        ccmap="cc.json",
-        capture_dir="caps",
-        realtime=False,
-    )
+    assert parsed(argv) == EVERY_SETTING
 
 
 def test_the_app_shows_only_its_settings_and_both_offer_auto(capsys):
@@ -150,22 +153,7 @@ def test_a_channel_clash_with_the_preset_is_an_error():
 def test_to_bridge_config_refuses_an_unresolved_auto_and_carries_every_setting():
     with pytest.raises(JamBridgeError, match="engine auto must be resolved first"):
         LiveOptions().to_bridge_config()
-    options = LiveOptions(
-        in_port="I",
-        out_port="O",
-        midi_api="jack",
-        engine="pattern",
-        preset="acid",
-        seed=7,
-        latency_ms=12.0,
-        clock="internal",
-        bpm=140.0,
-        model="m",
-        ccmap="c",
-        capture_dir="d",
-        channels=tuple((r, i) for i, r in enumerate(ROLES)),
-        realtime=False,
-    )
+    options = replace(EVERY_SETTING, channels=tuple((r, i) for i, r in enumerate(ROLES)))
     config = options.to_bridge_config()
     for name in OPTIONS:
         if name == "channels":

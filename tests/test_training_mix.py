@@ -7,17 +7,14 @@ import pytest
 from jambridge.dataset import BuildConfig, build
 from jambridge.errors import DataError
 from jambridge.training.data import TokenSplit, read_info
-from tests.support.midi_factory import Part, write_midi_file
+from tests.support.midi_factory import Part, write_midi_folder
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp("mix")
-    src = root / "real"
-    src.mkdir()
-    for i in range(6):
-        notes = [(36, float(b), 0.25, 100) for b in range(8)]
-        write_midi_file(src / f"d{i}.mid", [Part(9, None, "Drums", notes)], ppq=96)
+    drums = Part(9, None, "Drums", [(36, float(b), 0.25, 100) for b in range(8)])
+    src = write_midi_folder(root / "real", [[drums]] * 6, ppq=96)
     cfg = BuildConfig(sources=((str(src), "groove"),), out=str(root / "ds"), procedural=6,
                       procedural_bars=(8, 8), val_fraction=0.0, workers=1)  # fmt: skip
     build(cfg, show_progress=False)

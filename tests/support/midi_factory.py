@@ -4,6 +4,7 @@ check mido against itself), plus raw bytes for broken files.
     parts = [Part(channel=9, name="Drums", notes=[(36, 0.0, 0.25, 100)]),
              (1, 33, "Bass", [(36, 0.0, 0.5, 90)])]          # tuples work too
     path = write_midi_file(tmp_path / "x.mid", parts, ppq=96, tempo_bpm=128)
+    folder = write_midi_folder(tmp_path / "songs", [parts, parts])  # song0.mid, song1.mid
     data = midi_bytes(parts, file_type=0)                     # bytes to cut or corrupt
     write_raw(tmp_path / "bad.mid", data[:30])
 
@@ -163,3 +164,12 @@ def write_raw(path: Path, data: bytes) -> Path:
 def write_midi_file(path: Path, parts: Iterable[Part | tuple], **options) -> Path:
     """Write :func:`midi_bytes` ``(parts, **options)`` to ``path``; returns the path."""
     return write_raw(path, midi_bytes(parts, **options))
+
+
+def write_midi_folder(folder: Path, songs: Iterable[Iterable[Part | tuple]], **options) -> Path:
+    """Make ``folder`` and write ``song{i}.mid`` into it for the ``i``-th item of ``songs`` (its
+    parts; ``options`` as for :func:`midi_bytes`); returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, parts in enumerate(songs):
+        write_midi_file(folder / f"song{i}.mid", parts, **options)
+    return folder
