@@ -7,18 +7,24 @@ import sys
 import mido
 import pytest
 
-from jambridge.bridge.capture import (
-    CaptureRecorder,
-    captures_dir,
-    quantized_notes,
-    write_capture,
-)
+from jambridge.bridge.capture import CaptureRecorder, captures_dir, write_capture
 from jambridge.bridge.controls import ArmCapture, RetroCapture
+from jambridge.bridge.playback.timeline import PlainNote
 from jambridge.bridge.timing.transport import TICKS_PER_BEAT, TICKS_PER_GRID
 from jambridge.midi_io import read_midi
-from jambridge.music import GRID_PER_BEAT
+from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT
 
 BAR = 96  # ticks
+
+
+def quantized_notes(bars) -> list[PlainNote]:
+    """Every note of captured bars, its start counted from the first bar's line."""
+    return [
+        note._replace(start_beats=i * BEATS_PER_BAR + note.start_beats)
+        for i, bar in enumerate(bars)
+        for track in bar
+        for note in track.notes
+    ]
 
 
 def play(rec: CaptureRecorder, notes, channel=0):

@@ -25,7 +25,7 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TIC
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
-from jambridge.music import BEATS_PER_BAR, Song
+from jambridge.music import Song
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import captures_dir
 
@@ -140,9 +140,6 @@ class CaptureRecorder:
     @property
     def armed(self) -> ArmCapture | None:
         return self._armed.command if self._armed else None
-
-    def disarm(self) -> None:
-        self._armed = None
 
     def poll(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
         """The armed capture, once its last bar has ended."""
@@ -312,7 +309,7 @@ class CaptureWriter:
     def flush(self) -> tuple[list[tuple[CaptureResult, Path]], DataError | None]:
         """Write the waiting captures, oldest first, until one fails. Returns those written
         (with their paths) and the error that stopped it (None: every one was written)."""
-        written = []
+        written: list[tuple[CaptureResult, Path]] = []
         while self._unsaved:
             result = self._unsaved[0]
             try:
@@ -322,13 +319,3 @@ class CaptureWriter:
             self._unsaved.popleft()
             written.append((result, path))
         return written, None
-
-
-def quantized_notes(bars: Sequence[PlainBar]) -> list[PlainNote]:
-    """All notes of captured bars with song-relative start beats (for tests and display)."""
-    return [
-        note._replace(start_beats=i * BEATS_PER_BAR + note.start_beats)
-        for i, bar in enumerate(bars)
-        for track in bar
-        for note in track.notes
-    ]

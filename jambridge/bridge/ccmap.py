@@ -61,7 +61,7 @@ class Action:
     """What one action name does: a button (fires on press) or a knob (fires on every value)."""
 
     button: bool
-    make: Callable[[str | None, float, CcMap], Command]  # (role, value 0..127, map) -> command
+    make: Callable[[str, float, CcMap], Command]  # (role or "", value 0..127, map) -> command
 
 
 def _scale(value: float, low: float, high: float) -> float:
@@ -151,7 +151,7 @@ class CcMap:
         action = ACTIONS[base]
         if action.button and not (value >= PRESS and (previous is None or previous < PRESS)):
             return None
-        return action.make(role, value, self)
+        return action.make(role or "", value, self)  # parse_action: role actions have one
 
     # -- JSON ------------------------------------------------------------------------------------
 

@@ -68,9 +68,6 @@ class TrackControls:
         _in_range("density", self.density, *DENSITY_RANGE)
 
 
-GENERATION_FIELDS = frozenset({"temperature", "density"})  # changing these regenerates
-
-
 @dataclass(frozen=True, slots=True)
 class Controls:
     """The whole steering state: a preset and a TrackControls per role (in ROLES order)."""

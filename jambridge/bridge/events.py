@@ -1,4 +1,6 @@
-"""What the real-time thread tells the rest of the app: events (queued) and a status snapshot.
+"""What the real-time thread tells the rest of the app: events (queued), and the status line
+(:class:`BridgeStatus`, made from the snapshot it publishes, see
+:mod:`~jambridge.bridge.playback.status`).
 
 The scheduler puts events on a queue and never waits for anyone; the session's dispatcher
 thread hands them to the UI callback (the Qt adapter turns them into queued signals) and to

@@ -4,14 +4,12 @@ It opens the ports, starts the generator process and the real-time thread, and g
 API: start/stop, steering (applied at the next bar line), captures, a status snapshot and
 events. Threads and processes it runs:
 
-* the real-time thread (:class:`~jambridge.bridge.playback.scheduler.Scheduler`),
+* the real-time thread (:class:`~jambridge.bridge.playback.scheduler.Scheduler`), which it talks
+  to only by posting commands and reading the snapshot that thread publishes,
 * the generator process (:class:`~jambridge.bridge.playback.streaming.GeneratorProcess`),
-* a dispatcher thread, which takes the scheduler's events off its queue, writes captures to
-  disk (a capture the disk refused is kept and written on a later try:
-  :class:`~jambridge.bridge.capture.CaptureWriter`), logs, watches connected ports, and hands
-  each event to ``on_event`` (called in the
-  dispatcher thread: the Qt adapter re-emits it as a queued signal) and to :attr:`events`, a
-  bounded queue that drops the oldest event when nobody reads it.
+* a dispatcher thread (:mod:`~jambridge.bridge.dispatch`): the scheduler's events to the log, the
+  disk (captures) and the app; ports watched; a JACK server that went away reconnected
+  (:mod:`~jambridge.bridge.io.reconnect`).
 
 ``sys.setswitchinterval`` is lowered while a session runs (restored on stop): when another
 thread of this process (Qt, the dispatcher) holds the GIL, the real-time thread gets it back
@@ -20,7 +18,6 @@ within half a millisecond instead of five.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import sys
@@ -36,9 +33,6 @@ from jambridge.bridge.ccmap import CcMap
 from jambridge.bridge.events import (
     BridgeEvent,
     BridgeStatus,
-    CaptureSaved,
-    CaptureTaken,
-    LogLine,
 )
 from jambridge.bridge.io.jack_guards import JackWatch
 from jambridge.bridge.io.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
@@ -172,11 +166,11 @@ class BridgeSession(JackReconnect):
         channels = dict(cfg.channels or {r: self.preset.tracks[r].channel - 1 for r in ROLES})
         ctl.check_channels(channels)  # the preset's own may collide
         try:
-            if self._out is None or (self._in is None and self._connect_input):
-                self.api = choose_api(cfg.midi_api)
-            if self._out is None:
-                self._watch = JackWatch() if self.api == "jack" else None
-                self._out = RtMidiOut(self.api, cfg.out_port, self._watch)
+            if self._out is None or self._connect_input:  # a port to open: on which API?
+                api = self.api = choose_api(cfg.midi_api)
+                if self._out is None:
+                    self._watch = JackWatch() if api == "jack" else None
+                    self._out = RtMidiOut(api, cfg.out_port, self._watch)
             if self._generator is None:
                 spec = SourceSpec(
                     engine=cfg.engine,
@@ -196,7 +190,7 @@ class BridgeSession(JackReconnect):
                 retro_bars=cfg.retro_bars,
                 rt_priority=cfg.rt_priority,
             )
-            if self._connect_input:
+            if self._connect_input and self.api is not None:
                 self._in = RtMidiIn(self.api, cfg.in_port, self._watch)
             self.scheduler = Scheduler(
                 self._out, self.clock, feed, timing, sched_cfg, ccmap, midi_in=self._in
@@ -210,7 +204,7 @@ class BridgeSession(JackReconnect):
         self._running = True
         self.scheduler.start()
         self._dispatcher = threading.Thread(
-            target=self._dispatch, name="jambridge-dispatcher", daemon=True
+            target=self._dispatch, args=(self.scheduler,), name="jambridge-dispatcher", daemon=True
         )
         self._dispatcher.start()
         self._wait_first_bar(self.scheduler, cfg.first_bar_timeout_s)
@@ -248,17 +242,6 @@ class BridgeSession(JackReconnect):
             self._out.close()
             self._out = None
 
-    def _close_ports(self) -> None:
-        """Close the ports this session opened (and the watch: before any new JACK client)."""
-        if self._in is not None:
-            self._in.close()
-            self._in = None
-        if self._watch is not None:  # the output before the watch (closing either twice is safe);
-            if self._out is not None:  # the watch stays: reconnection asks it about the server
-                self._out.close()
-                self._out = None
-            self._watch.close()
-
     def __enter__(self) -> BridgeSession:
         return self.start()
 
@@ -266,11 +249,6 @@ class BridgeSession(JackReconnect):
         self.stop()
 
     # -- steering (all applied at the next bar line) ---------------------------------------------
-
-    def _post(self, command: ctl.Command) -> None:
-        if self.scheduler is None:
-            raise JamBridgeError("the bridge is not running")
-        self.scheduler.post(command)
 
     def set_track(self, role: str, **changes) -> None:
         """Change temperature, density, mute, solo or lock of one track."""
@@ -316,25 +294,18 @@ class BridgeSession(JackReconnect):
         return bridge_status(self.scheduler.snapshot, self._port_lost)
 
     @property
-    def out_name(self) -> str | None:
-        return getattr(self._out, "name", None)
-
-    @property
-    def in_name(self) -> str | None:
-        return self._in.name if self._in is not None else None
-
-    @property
     def generator_pid(self) -> int | None:
         return self._generator_pid
 
     # -- the dispatcher thread -------------------------------------------------------------------
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, scheduler: Scheduler) -> None:
+        """The dispatcher thread (see :mod:`~jambridge.bridge.dispatch`)."""
         ticks = 0
         retry_at = 0.0
         while self._running:
             try:
-                event = self.scheduler.events.get(timeout=0.2)
+                event: BridgeEvent | None = scheduler.events.get(timeout=0.2)
             except queue.Empty:
                 event = None
             if event is not None:
@@ -347,70 +318,3 @@ class BridgeSession(JackReconnect):
                 retry_at = time.monotonic() + CaptureWriter.RETRY_S
                 self._save_captures(say_failure=False)
         self._drain_events()
-
-    def _drain_events(self) -> None:
-        while True:
-            try:
-                event = self.scheduler.events.get_nowait()
-            except queue.Empty:
-                return
-            self._handle(event)
-
-    def _handle(self, event: BridgeEvent) -> None:
-        if isinstance(event, LogLine):
-            log.log(_LEVELS.get(event.level, logging.INFO), event.text)
-        self._deliver(event)
-        if isinstance(event, CaptureTaken):
-            self.capture_writer.add(event.result)
-            self._save_captures(say_failure=True)
-
-    def _last_capture_try(self) -> None:
-        if not self.capture_writer.unsaved:
-            return
-        self._save_captures(say_failure=False)
-        waiting = len(self.capture_writer.unsaved)
-        if waiting:
-            text = f"{waiting} capture(s) could not be written and are lost (is the disk full?)"
-            log.error(text)
-            self._deliver(LogLine("error", text))
-
-    def _save_captures(self, say_failure: bool) -> None:
-        """Write the captures waiting (see CaptureWriter); a failure is logged (the CLI prints
-        it) and delivered once per capture, the notes kept for the next try."""
-        saved, error = self.capture_writer.flush()
-        for result, path in saved:
-            self.captures.append(path)
-            log.info("capture saved: %s", path)
-            self._deliver(CaptureSaved(result, str(path)))
-        if error is not None and say_failure:
-            waiting = len(self.capture_writer.unsaved)
-            text = (
-                f"capture not saved: {error}; its notes are kept ({waiting} waiting) and "
-                f"written when there is room (tried every {CaptureWriter.RETRY_S:g} s)"
-            )
-            log.error(text)
-            self._deliver(LogLine("error", text))
-
-    def _deliver(self, event: BridgeEvent) -> None:
-        if self.on_event is not None:
-            try:
-                self.on_event(event)
-            except Exception:  # a broken UI callback must not stop the bridge
-                log.exception("event callback failed")
-        while True:
-            try:
-                self.events.put_nowait(event)
-                return
-            except queue.Full:
-                with contextlib.suppress(queue.Empty):
-                    self.events.get_nowait()  # drop the oldest
-
-    def _watch_ports(self) -> None:
-        for port, what in ((self._out, "output"), (self._in, "input")):
-            if what in self._reported_lost or port is None or not hasattr(port, "still_there"):
-                continue
-            if not port.still_there():
-                self._reported_lost.add(what)
-                name = getattr(port, "name", what)
-                self._deliver(LogLine("error", f"the {what} port {name!r} went away"))
-                self._post(ctl.PortLost(what))

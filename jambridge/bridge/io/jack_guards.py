@@ -100,13 +100,14 @@ class JackWatch:
 
     def cycle(self) -> int | None:
         """The server's frame time at the start of its current cycle (None: gone)."""
-        if self._client is None or self.gone.is_set():
+        lib, client = self._lib, self._client
+        if lib is None or client is None or self.gone.is_set():
             return None
-        return int(self._lib.jack_last_frame_time(self._client))
+        return int(lib.jack_last_frame_time(client))
 
     def close(self) -> None:
         """Close the client (call before any new client once the server is gone)."""
-        if self._client is not None:
+        if self._lib is not None and self._client is not None:
             self._lib.jack_client_close(self._client)
             self._client = None
             _CLOSED.append(self)  # libjack may still hold its callback: never free it

@@ -276,7 +276,7 @@ class RtMidiOut:
         with contextlib.suppress(Exception):
             self._out.close_port()
         self._out.delete()
-        if self._own_watch:
+        if self._own_watch and self.watch is not None:
             self.watch.close()
 
 
@@ -331,7 +331,8 @@ class RtMidiIn:
     def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
         """Messages that arrived since the last poll, as (arrival time, bytes); at most
         ``limit`` of the driver's messages are taken (the rest wait for the next poll)."""
-        msgs, deltas = [], []
+        msgs: list[list[int]] = []
+        deltas: list[float] = []
         get = self._in.get_message
         complete = True
         while True:
@@ -355,7 +356,7 @@ class RtMidiIn:
             if flush is not None and parts[-1] == [0xF7]:
                 parts.pop()
             out += [(t, m) for m in parts]
-        if flush is not None and not self.watch.gone.is_set():
+        if flush is not None and self.watch is not None and not self.watch.gone.is_set():
             flush.tick(now, bool(out))
         return out
 
@@ -374,7 +375,7 @@ class RtMidiIn:
         with contextlib.suppress(Exception):
             self._in.close_port()
         self._in.delete()
-        if self._own_watch:
+        if self._own_watch and self.watch is not None:
             self.watch.close()
 
 

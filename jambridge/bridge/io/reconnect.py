@@ -1,7 +1,7 @@
 """A JACK server that goes away and comes back: a port error, then the ports reopened.
 
-A part of :class:`~jambridge.bridge.session.BridgeSession` (a mixin, run by its dispatcher
-thread), for the JACK ports the session opened itself. When the server goes away
+A part of :class:`~jambridge.bridge.session.BridgeSession` (a base class of it, run by its
+dispatcher thread), for the JACK ports the session opened itself. When the server goes away
 (:class:`~jambridge.bridge.io.jack_guards.JackWatch` hears it shut down) the dispatcher
 
 1. reports it as a port error (a log line at level "error"; the status says ``"port lost"``),
@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 
+from jambridge.bridge.dispatch import EventDispatch
 from jambridge.bridge.events import LogLine, TransportChanged
 from jambridge.bridge.io.jack_guards import JackWatch, jack_server_answers, jack_server_running
 from jambridge.bridge.io.ports import RtMidiIn, RtMidiOut
@@ -32,7 +33,7 @@ from jambridge.errors import JamBridgeError
 log = logging.getLogger("jambridge.bridge")
 
 
-class JackReconnect:
+class JackReconnect(EventDispatch):
     """The session's JACK loss and reconnection (see the module docstring)."""
 
     LIBJACK_SETTLE_S = 0.5  # after the loss, libjack's own shutdown of each client ends
@@ -60,7 +61,8 @@ class JackReconnect:
             "error", f"port error: the JACK server went away, and {names} with it; "
             "JamBridge reopens them when a JACK server runs again",
         ))  # fmt: skip
-        self.scheduler.stop()  # its last notes fail quietly (the ports refuse)
+        if self.scheduler is not None:
+            self.scheduler.stop()  # its last notes fail quietly (the ports refuse)
         self._drain_events()
         self._deliver(TransportChanged("stopped", "port lost", None))
         time.sleep(self.LIBJACK_SETTLE_S)
@@ -72,13 +74,16 @@ class JackReconnect:
         self._next_probe = time.monotonic() + self.config.reconnect_s
 
     def _reconnect(self) -> None:
-        cfg = self.config
+        cfg, scheduler = self.config, self.scheduler
+        if scheduler is None:
+            return
         watch = JackWatch()
-        out = midi_in = None
+        out: RtMidiOut | None = None
+        midi_in: RtMidiIn | None = None
         try:
-            out = RtMidiOut(self.api, cfg.out_port, watch)
+            out = RtMidiOut("jack", cfg.out_port, watch)  # a watch: the ports were on JACK
             if self._connect_input:
-                midi_in = RtMidiIn(self.api, cfg.in_port, watch)
+                midi_in = RtMidiIn("jack", cfg.in_port, watch)
         except JamBridgeError as err:  # not yet (a port to connect to is not there): later
             for port in (midi_in, out):
                 if port is not None:
@@ -87,9 +92,9 @@ class JackReconnect:
             log.info("JACK is back, ports not yet: %s", err)
             return
         self._watch, self._out, self._in = watch, out, midi_in
-        self.scheduler.use_ports(out, midi_in)
+        scheduler.use_ports(out, midi_in)
         self._port_lost = False
         self._reported_lost.clear()
-        self.scheduler.start()
+        scheduler.start()
         names = f"{out.name!r} and {midi_in.name!r}" if midi_in else repr(out.name)
         self._handle(LogLine("info", f"the JACK server is back: {names} reopened"))

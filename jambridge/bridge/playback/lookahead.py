@@ -177,10 +177,6 @@ class BarFeed:
         self._regenerate.add(role)
         self._dirty = True
 
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
-
     def maybe_replace(self, to_bar_line_s: float | None) -> bool:
         """Regenerate the waiting bar for a change, if now is the time (None: stopped, any
         time is). Returns whether a request went out."""
@@ -211,10 +207,6 @@ class BarFeed:
     @property
     def ready(self) -> bool:
         return self._ready is not None
-
-    @property
-    def last(self) -> PlainBar:
-        return self._last
 
 
 def _play_side(track: TrackControls) -> tuple[bool, bool, bool]:

@@ -43,7 +43,7 @@ class NoteOutput:
         self,
         port: OutPort,
         timing: Timing,
-        emit: Callable[[object], None],
+        emit: Callable[[LogLine], None],
         latency_ms: float = 0.0,
         early_s: float = 0.00002,
         pulse_poll_s: float = 0.0002,
@@ -65,13 +65,11 @@ class NoteOutput:
 
     def send_due(self, now: float) -> float | None:
         """Send every event that is due; return when to look again (None: nothing timed)."""
-        next_t: float | None = None
         early = now + self.early_s
         self.awaiting_pulse = False
         next_t = self._send_clock(now, early)
         timeline = self.timeline
-        while len(timeline):
-            tick = timeline.next_tick()
+        while (tick := timeline.next_tick()) is not None:
             t = self.timing.time_of_tick(tick)
             if t is None:
                 pulse = self.timing.pulse_tick

@@ -38,21 +38,11 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from jambridge.bridge import controls as ctl
-from jambridge.bridge.capture import CaptureRecorder, CaptureResult
+from jambridge.bridge.capture import CaptureRecorder
 from jambridge.bridge.ccmap import CcMap
-from jambridge.bridge.events import (
-    BarPlayed,
-    BarQueued,
-    BridgeEvent,
-    CaptureTaken,
-    LogLine,
-    TransportChanged,
-    Underrun,
-)
+from jambridge.bridge.events import BridgeEvent, LogLine
 from jambridge.bridge.io.messages import check
 from jambridge.bridge.io.ports import InPort, OutPort
 from jambridge.bridge.playback.lookahead import BarFeed
@@ -61,12 +51,10 @@ from jambridge.bridge.playback.ownership import SCHEDULER_SHARED, Ownership, che
 from jambridge.bridge.playback.priority import take_realtime
 from jambridge.bridge.playback.status import StatusSnapshot
 from jambridge.bridge.playback.steering import Steering
+from jambridge.bridge.playback.thread_state import SchedulerConfig
 from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock
-from jambridge.bridge.timing.transport import TICKS_PER_BAR, Locate, Play, Stop, TransportState
-from jambridge.roles import ROLE_SPECS
-
-DEFAULT_CHANNELS: dict[str, int] = {r: s.channel for r, s in ROLE_SPECS.items()}
+from jambridge.bridge.timing.transport import TransportState
 
 
 class _Wake:
@@ -78,28 +66,13 @@ _STOP = _Wake()
 _COARSE_TIMERS = sys.platform == "win32"
 
 
-@dataclass(frozen=True)
-class SchedulerConfig:
-    """Timing settings of the real-time thread."""
-
-    latency_ms: float = 0.0  # notes go out this much before their clock-ideal time
-    channels: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))  # 0-based
-    commit_lead_s: float = 0.03  # a bar's content is chosen this long before its bar line
-    spin_s: float = 0.001  # the last stretch before a deadline is spun, not slept
-    idle_wait_s: float = 0.005  # longest block on the inbox (replies, clock loss checks)
-    poll_s: float = 0.001  # with a polled input port: longest wait between polls
-    pulse_poll_s: float = 0.0002  # ... while a note waits for its pulse
-    early_s: float = 0.00002  # an event this close to due goes now
-    slack_s: float = 0.002  # generator replies are read only with this much time to spare
-    max_input_per_step: int = 64  # input messages (and commands) one step takes in; more wait
-    flood_rest_s: float = 0.001  # after a step that left input waiting: block this long
-    retro_bars: int = 8  # bars the retro capture buffer keeps
-    rt_priority: int = 0  # > 0: SCHED_FIFO at most this, below the port threads (see priority)
-    lateness_every_s: float = 0.05  # the snapshot's copy of recent lateness is this fresh
-
-
 class Scheduler(Steering):
-    """The real-time thread. Construct, :meth:`start`, :meth:`post` commands, :meth:`stop`."""
+    """The real-time thread. Construct, :meth:`start`, :meth:`post` commands, :meth:`stop`.
+
+    Its parts: :class:`~jambridge.bridge.playback.thread_state.ThreadState` (state, helpers),
+    :class:`~jambridge.bridge.playback.barline.BarLine` (bar line, transport),
+    :class:`~jambridge.bridge.playback.steering.Steering` (commands); here: the thread, its loop,
+    its input and the snapshot it publishes."""
 
     def __init__(
         self,
@@ -322,117 +295,3 @@ class Scheduler(Steering):
             self.capture.note_on(tick, channel, msg[1], msg[2])
         else:
             self.capture.note_off(tick, channel, msg[1])
-
-    def _tick_at(self, t_s: float) -> float | None:
-        if self.timing.state is not TransportState.PLAYING:
-            return None
-        tick = self.timing.tick_at(t_s)
-        if tick is None:  # not locked yet: the newest pulse's tick
-            pulse = self.timing.pulse_tick
-            return None if pulse is None else float(pulse)
-        return tick
-
-    def _position_tick(self, now: float) -> float:
-        tick = self._tick_at(now)
-        return float(self.timing.song_tick) if tick is None else tick
-
-    # -- transport -------------------------------------------------------------------------------
-
-    def _transport(self, ev, now: float) -> None:
-        if isinstance(ev, Play):
-            self.output.clear()
-            self.capture.clear()
-            self.capture.rearm(ev.tick)
-            bar = ev.tick // TICKS_PER_BAR
-            self._emit(TransportChanged("playing", ev.kind, ev.tick))
-            self._commit(bar, from_tick=ev.tick)
-        elif isinstance(ev, Stop):
-            tick = self._position_tick(now)
-            self._release_all()
-            self.output.clear()
-            self.next_bar = None
-            result = self.capture.stop(float(self.timing.song_tick), None)
-            self._emit(TransportChanged("stopped", ev.kind, int(tick)))
-            if result is not None:
-                self._captured(result)
-        elif isinstance(ev, Locate):
-            self._emit(TransportChanged("located", "locate", ev.tick))
-
-    def _captured(self, result: CaptureResult) -> None:
-        self._emit(CaptureTaken(result))
-        self.feed.prompt(result.bars, result.role)
-
-    # -- bars ------------------------------------------------------------------------------------
-
-    def _to_next_bar_line(self, now: float) -> float | None:
-        if self.next_bar is None:
-            return None
-        t = self.timing.time_of_tick(self.next_bar * TICKS_PER_BAR)
-        return None if t is None else t - self.output.latency_s - now
-
-    def _choose_bars(self, now: float) -> None:
-        if self.next_bar is None or self.timing.state is not TransportState.PLAYING:
-            return
-        line = self.next_bar * TICKS_PER_BAR
-        t = self.timing.time_of_tick(line)
-        if t is not None:
-            due = t - self.output.latency_s - now <= self.config.commit_lead_s
-        else:
-            pulse = self.timing.pulse_tick
-            due = pulse is not None and pulse >= line - 2
-        if due:
-            self._commit(self.next_bar, from_tick=line)
-
-    def _announce(self) -> None:
-        """Tell what the next bar line will take, once per change (else one tuple compare)."""
-        bar, version = self.next_bar, self.feed.version
-        if bar is None or (bar, version) == self._announced:
-            return
-        self._announced = (bar, version)
-        upcoming = self.feed.upcoming()
-        if upcoming is not None:
-            self._emit(BarQueued(bar, upcoming.plain, upcoming.audible))
-
-    def _commit(self, bar: int, from_tick: int) -> None:
-        taken = self.feed.take()
-        self._pass_feed_log()
-        audible, channels, timeline = taken.audible, self.config.channels, self.output.timeline
-        for role, _, notes in taken.plain:
-            if role in audible:
-                timeline.add_notes(bar * TICKS_PER_BAR, notes, channels[role], from_tick)
-        self.next_bar = bar + 1
-        self.capture.prune(bar * TICKS_PER_BAR)
-        if taken.repeated or not taken.plain:
-            self._emit(Underrun(bar, self.feed.underruns))
-        from_beat = (from_tick - bar * TICKS_PER_BAR) / 24
-        self._emit(BarPlayed(bar, taken.plain, audible, taken.repeated, taken.gen_ms, from_beat))
-
-    def _poll_capture(self, now: float) -> None:
-        if self.capture.armed is None:
-            return
-        tick = self._tick_at(now)
-        if tick is not None:
-            result = self.capture.poll(tick, self.timing.bpm)
-            if result is not None:
-                self._captured(result)
-
-    # -- output ----------------------------------------------------------------------------------
-
-    def _release_all(self, all_channels: bool = False) -> None:
-        self.output.release_all(range(16) if all_channels else self.config.channels.values())
-
-    # -- events ----------------------------------------------------------------------------------
-
-    def _emit(self, event) -> None:
-        self.events.put(event)
-
-    def _info(self, text: str) -> None:
-        self._emit(LogLine("info", text))
-
-    def _pass_feed_log(self) -> None:
-        while self.feed.log:
-            level, text = self.feed.log.pop(0)
-            self._emit(LogLine(level, text))
-
-    def _warn(self, text: str) -> None:
-        self._emit(LogLine("warning", text))

@@ -18,11 +18,15 @@ against the other parts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
 from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
 from jambridge.roles import default_track
+
+if TYPE_CHECKING:
+    from jambridge.procedural import ProceduralBarSource
 
 KICK, CLOSED_HAT, CRASH = 36, 42, 49  # GM drum keys
 PATTERN_LEAD_BASE = 60  # lead pitch of stream bar 0; bar i plays PATTERN_LEAD_BASE + i % 12
@@ -120,9 +124,9 @@ class ProceduralAdapter:
         self.spec = spec
         self._preset_name: str | None = None
         self._density: dict[str, float] | None = None
-        self._source = None
+        self._source: ProceduralBarSource | None = None
 
-    def _build(self, preset_name: str, position: int):
+    def _build(self, preset_name: str, position: int) -> ProceduralBarSource:
         from jambridge.preset import load_preset
         from jambridge.procedural import STYLES, ProceduralBarSource, style_feel
         from jambridge.procedural.styles import style_params
@@ -145,16 +149,16 @@ class ProceduralAdapter:
 
     def next_bar(self, request: BarRequest) -> Bar:
         controls = request.controls
-        position = self._source.position if self._source is not None else 0
-        if self._source is None or controls.preset != self._preset_name:
-            self._source = self._build(controls.preset, position)
+        source = self._source
+        if source is None or controls.preset != self._preset_name:
+            source = self._source = self._build(controls.preset, source.position if source else 0)
         density = {t.role: t.density for t in controls.tracks}
         if density != self._density:
-            self._source.set_density(density)
+            source.set_density(density)
             self._density = density
         if request.regenerate:
-            self._source.regenerate(sorted(request.regenerate))
-        return self._source.next_bar()
+            source.regenerate(sorted(request.regenerate))
+        return source.next_bar()
 
     def retract(self) -> None:
         if self._source is not None and self._source.position > 0:

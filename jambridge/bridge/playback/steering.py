@@ -11,12 +11,16 @@ the clock (a master clock plays; a follower refuses, with a warning).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.events import ControlsChanged, LogLine
+from jambridge.bridge.playback.barline import BarLine
 from jambridge.bridge.timing.protocol import ClockReply
 
 
-class Steering:
+class Steering(BarLine):
     """The command handlers of :class:`~jambridge.bridge.playback.scheduler.Scheduler`
     (a mixin: they use its feed, capture recorder, timing and output)."""
 
@@ -75,7 +79,7 @@ class Steering:
             self._transport(ev, now)
 
 
-_COMMANDS = {
+_COMMANDS: dict[type, Callable[[Any, Any, float], None]] = {
     ctl.SetTrack: Steering._set_controls,
     ctl.SetPreset: Steering._set_controls,
     ctl.Regenerate: Steering._regenerate,

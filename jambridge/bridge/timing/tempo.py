@@ -1,25 +1,10 @@
 """Tempo model: a straight line through recent clock pulse arrival times.
 
-Pulse ``i`` (counted since the model was made, whatever the transport does) arrived at ``t_i``.
-The model is the least-squares line ``t = mean_t + period * (i - mean_i)`` over the last
-``window`` pulses, so one jittery pulse moves a prediction by about ``jitter * 4 / window``
-rather than by its whole jitter. What keeps it honest (docs/clock-following.md has the why):
-
-* **Steps**: ``change_points`` pulses in a row off the line on one side (beyond
-  ``change_sigmas`` spreads): the window restarts after the step, the old period as its prior.
-* **Stalls**: burst pulses (closer than ``burst_periods``) are counted, not fitted.
-* **Gaps**: a pulse ``gap_periods`` late starts a fresh window, the old period its *prior*.
-* **Re-lock**: a run of pulses that each stayed out of the fit or started a window alone says
-  the period is wrong by far (1,000 BPM, then 128): three of them evenly spaced
-  (``relock_evenness``), or ``relock_pulses`` at any spacing, become a fresh window with their
-  mean interval as the prior. A stall's burst is too tightly packed to pass for a clock.
-* **Phase**: a bank of phase filters (``phase_gains``; 0 is the line itself) predicts each
-  pulse; the one with the smallest recent errors (``phase_memory``, with hysteresis
-  ``phase_margin``/``phase_release``, errors clipped at ``phase_clip``) gives the predictions,
-  so a clock that wanders (its intervals err and add up) is followed pulse by pulse. Stamps on a
-  driver's cycles (two interval values, all within a cycle of the line) keep the line. The
-  slope -- the tempo shown -- stays the line's. :attr:`TempoModel.follows_pulses` says the
-  full-gain filter won: the scheduler then sends notes on their pulse.
+Pulse ``i`` (counted since the model was made, whatever the transport does) arrived at ``t_i``;
+the model is the least-squares line through the last ``window`` pulses, kept honest against
+steps, stalls, gaps and a period wrong by far, with phase filters
+(:mod:`~jambridge.bridge.timing.phase`) for a clock that wanders. The design and the reasons for
+each rule: docs/clock-following.md.
 """
 
 from __future__ import annotations
@@ -28,6 +13,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from jambridge.bridge.timing.phase import PhaseFilters
 from jambridge.bridge.timing.transport import TICKS_PER_BEAT
 
 
@@ -75,19 +61,12 @@ class TempoModel:
         self._slope: float | None = None
         self._mean_i = 0.0
         self._mean_t = 0.0
-        gains = self.config.phase_gains
-        self._phase = [0.0] * len(gains)  # each filter's offset from the line (s)
-        self._score = [0.0] * len(gains)  # each filter's mean squared one-pulse error (s^2)
-        self._best = 0  # the filter predictions come from
-        self._scored = 0  # pulses the scores have seen
-        # What time_of/index_at read: (mean index, mean time + phase, slope) or None, replaced
-        # whole after every change, so another thread (the status line) never sees half of one.
+        self._phases = PhaseFilters(self.config)
+        # What time_of/index_at read: (mean index, mean time + phase, slope) or None, made
+        # once after every change.
         self._view: tuple[float, float, float] | None = None
         self._misfits: deque[tuple[int, float]] = deque(maxlen=self.config.relock_pulses)
         self.changes = 0  # tempo changes detected (window cut short)
-        self.outliers = 0  # pulses counted but kept out of the fit (stalls)
-        self.gaps = 0  # fresh windows started after a gap
-        self.relocks = 0  # fresh windows from a run of misfits (the period was wrong)
 
     # -- feeding -------------------------------------------------------------------------------
 
@@ -102,7 +81,6 @@ class TempoModel:
             limit = self.config.gap_periods * (index - last_i)
             too_late = period is not None and t_s - last_t > limit * period
             if too_late or t_s - last_t > self.config.max_period_s * limit:
-                self.gaps += 1
                 alone = len(self._points) == 1 and self._misfits  # the last gap left it alone
                 if not alone:
                     self._misfits.clear()
@@ -110,8 +88,7 @@ class TempoModel:
                 if self._misfit(index, t_s):
                     return index
             elif period is not None and t_s - last_t < self.config.burst_periods * period:
-                self.outliers += 1  # part of a burst after a stall: counted, not fitted
-                self._misfit(index, t_s)
+                self._misfit(index, t_s)  # part of a burst after a stall: counted, not fitted
                 return index
             else:
                 self._misfits.clear()
@@ -150,7 +127,6 @@ class TempoModel:
         even = all(abs(s - mean) <= cfg.relock_evenness * mean for s in steps)
         if not even and len(run) < cfg.relock_pulses:
             return False
-        self.relocks += 1
         self._restart()
         self._prior_period = mean
         self._points.extend(run)
@@ -165,12 +141,11 @@ class TempoModel:
             return
         i, t = self._points.pop()
         self._next_index += delta
-        self._clear_phase()
+        self._phases.back_to_line()
         if self._points and self._slope is not None:
             self._fit()
             line = self._mean_t + self._slope * (i + delta - self._mean_i)
             if abs(t - line) > self.config.outlier_periods * self._slope:
-                self.outliers += 1
                 self._publish()
                 return  # a late pulse: counted, kept out of the fit
         self._points.append((i + delta, t))
@@ -183,9 +158,7 @@ class TempoModel:
         self._misfits.clear()
         self._prior_period = None
         self._slope = None
-        self._clear_phase()
-        self._score = [0.0] * len(self._score)
-        self._best = self._scored = 0
+        self._phases.forget()
         self._publish()
 
     def restart_from_last(self) -> None:
@@ -203,48 +176,14 @@ class TempoModel:
             self._prior_period = self._slope
         self._points.clear()
         self._slope = None
-        self._clear_phase()
-
-    def _clear_phase(self) -> None:
-        """Back onto the line (it was refitted to other pulses); the scores stay: they describe
-        the clock, not this window."""
-        self._phase = [0.0] * len(self._phase)
+        self._phases.back_to_line()
 
     def _score_phases(self, index: int, t_s: float) -> None:
         """Before pulse ``index`` joins the fit: how far off was each filter's prediction?"""
         if self._slope is None or not self._points:
             return
-        cfg = self.config
         line = self._mean_t + self._slope * (index - self._mean_i)
-        warm = self._scored >= cfg.phase_memory  # until then a plain mean, unclipped
-        rate = 1.0 / cfg.phase_memory if warm else 1.0 / (self._scored + 1)
-        # One clip for all, from the best filter's typical error: a step costs every filter
-        # about the same, so it cannot tip the choice.
-        cap = cfg.phase_clip**2 * max(min(self._score), cfg.phase_floor_s**2)
-        self._scored += 1
-        for j, phase in enumerate(self._phase):
-            err2 = (t_s - line - phase) ** 2
-            if warm:
-                err2 = min(err2, cap)
-            self._score[j] += (err2 - self._score[j]) * rate
-        self._best = self._choose()
-
-    def _choose(self) -> int:
-        """The filter to predict from: the line unless another is clearly better, with
-        hysteresis; always the line while the scores are young or the stamps sit on a grid
-        (see :meth:`_on_a_grid`)."""
-        cfg, score, current = self.config, self._score, self._best
-        if len(score) < 2 or self._scored < cfg.phase_memory:
-            return 0
-        grid = self._on_a_grid()
-        if grid is None:
-            return current  # a window cut short by a change: too few intervals to tell
-        if grid:
-            return 0
-        rival = min(range(1, len(score)), key=score.__getitem__)
-        if current and score[current] < cfg.phase_release * score[0]:
-            return rival if score[rival] < cfg.phase_release * score[current] else current
-        return rival if score[rival] < cfg.phase_margin * score[0] else 0
+        self._phases.score(t_s - line, self._on_a_grid)
 
     def _on_a_grid(self) -> bool | None:
         """A steady clock stamped on a driver's cycles (JACK stamps each message with its
@@ -253,7 +192,9 @@ class TempoModel:
         sawtooth that the newest pulse predicts well -- but it is the stamps' error, not the
         clock's: the line is right. A wandering clock breaks out of the band within a window.
         None: too few intervals in the window to tell."""
-        pts, tol = self._points, self.config.quantum_tol_s
+        pts, tol, slope = self._points, self.config.quantum_tol_s, self._slope
+        if slope is None:
+            return None
         gaps = sorted(t2 - t1 for (i1, t1), (i2, t2) in zip(pts, list(pts)[1:]) if i2 - i1 == 1)
         if len(gaps) < 12:
             return None
@@ -264,22 +205,20 @@ class TempoModel:
             return True  # one value: a clean clock
         lo, hi = gaps[: split[0]], gaps[split[0] :]
         quantum = sum(hi) / len(hi) - sum(lo) / len(lo)
-        off = [t - self._mean_t - self._slope * (i - self._mean_i) for i, t in pts]
+        off = [t - self._mean_t - slope * (i - self._mean_i) for i, t in pts]
         return max(off) - min(off) <= 1.5 * quantum + tol
 
     def _follow_phase(self, index: int, t_s: float) -> None:
         """Move each filter towards the newest pulse's offset from the refitted line."""
         if self._slope is None:
             return
-        off = t_s - self._mean_t - self._slope * (index - self._mean_i)
-        gains = self.config.phase_gains
-        self._phase = [p + g * (off - p) for g, p in zip(gains, self._phase, strict=True)]
+        self._phases.follow(t_s - self._mean_t - self._slope * (index - self._mean_i))
 
     def _publish(self) -> None:
         if self._slope is None:
             self._view = None
         else:
-            self._view = (self._mean_i, self._mean_t + self._phase[self._best], self._slope)
+            self._view = (self._mean_i, self._mean_t + self._phases.offset, self._slope)
 
     def _fit(self) -> None:
         prior = self._prior_period
@@ -344,12 +283,12 @@ class TempoModel:
     @property
     def phase_gain(self) -> float:
         """The gain of the phase filter predictions come from (0: the line itself)."""
-        return self.config.phase_gains[self._best]
+        return self._phases.gain
 
     @property
     def follows_pulses(self) -> bool:
         """The clock wanders: its newest pulse predicts the next best (see the docstring)."""
-        return self._best == len(self._phase) - 1 and self.phase_gain >= 1.0
+        return self._phases.follows_pulses
 
     @property
     def bpm(self) -> float | None:

@@ -18,7 +18,7 @@ class Clock(Protocol):
 
 
 class MonotonicClock:
-    """``time.perf_counter``: the clock the MIDI input callback stamps arrivals with."""
+    """``time.perf_counter``: the clock input arrivals are stamped on (see ``io/arrivals``)."""
 
     def now(self) -> float:
         return time.perf_counter()

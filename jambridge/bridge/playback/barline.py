@@ -1,0 +1,105 @@
+"""The bar line: which bar plays next, when its notes are chosen, and what the transport does
+to them (a part of :class:`~jambridge.bridge.playback.scheduler.Scheduler`).
+
+A bar's content is taken from the bar feed ``commit_lead_s`` before its bar line (on the clock's
+time for it; before the clock is locked, two pulses before), its audible tracks go on the note
+timeline, and the next bar is announced as soon as the look-ahead has it
+(:class:`~jambridge.bridge.events.BarQueued`). Play commits the bar it starts in (from the tick
+it starts at); Stop ends every note and any armed capture that has begun.
+"""
+
+from __future__ import annotations
+
+from jambridge.bridge.capture import CaptureResult
+from jambridge.bridge.events import BarPlayed, BarQueued, CaptureTaken, TransportChanged, Underrun
+from jambridge.bridge.playback.thread_state import ThreadState
+from jambridge.bridge.timing.transport import (
+    TICKS_PER_BAR,
+    Locate,
+    Play,
+    Stop,
+    TransportEvent,
+    TransportState,
+)
+
+
+class BarLine(ThreadState):
+    """The transport and bar-line handlers of the scheduler (a mixin, run in its thread)."""
+
+    def _transport(self, ev: TransportEvent, now: float) -> None:
+        if isinstance(ev, Play):
+            self.output.clear()
+            self.capture.clear()
+            self.capture.rearm(ev.tick)
+            bar = ev.tick // TICKS_PER_BAR
+            self._emit(TransportChanged("playing", ev.kind, ev.tick))
+            self._commit(bar, from_tick=ev.tick)
+        elif isinstance(ev, Stop):
+            tick = self._position_tick(now)
+            self._release_all()
+            self.output.clear()
+            self.next_bar = None
+            result = self.capture.stop(float(self.timing.song_tick), None)
+            self._emit(TransportChanged("stopped", ev.kind, int(tick)))
+            if result is not None:
+                self._captured(result)
+        elif isinstance(ev, Locate):
+            self._emit(TransportChanged("located", "locate", ev.tick))
+
+    def _captured(self, result: CaptureResult) -> None:
+        self._emit(CaptureTaken(result))
+        self.feed.prompt(result.bars, result.role)
+
+    # -- bars ------------------------------------------------------------------------------------
+
+    def _to_next_bar_line(self, now: float) -> float | None:
+        if self.next_bar is None:
+            return None
+        t = self.timing.time_of_tick(self.next_bar * TICKS_PER_BAR)
+        return None if t is None else t - self.output.latency_s - now
+
+    def _choose_bars(self, now: float) -> None:
+        if self.next_bar is None or self.timing.state is not TransportState.PLAYING:
+            return
+        line = self.next_bar * TICKS_PER_BAR
+        t = self.timing.time_of_tick(line)
+        if t is not None:
+            due = t - self.output.latency_s - now <= self.config.commit_lead_s
+        else:
+            pulse = self.timing.pulse_tick
+            due = pulse is not None and pulse >= line - 2
+        if due:
+            self._commit(self.next_bar, from_tick=line)
+
+    def _announce(self) -> None:
+        """Tell what the next bar line will take, once per change (else one tuple compare)."""
+        bar, version = self.next_bar, self.feed.version
+        if bar is None or (bar, version) == self._announced:
+            return
+        self._announced = (bar, version)
+        upcoming = self.feed.upcoming()
+        if upcoming is not None:
+            self._emit(BarQueued(bar, upcoming.plain, upcoming.audible))
+
+    def _commit(self, bar: int, from_tick: int) -> None:
+        taken = self.feed.take()
+        self._pass_feed_log()
+        audible, channels, timeline = taken.audible, self.config.channels, self.output.timeline
+        for role, _, notes in taken.plain:
+            if role in audible:
+                timeline.add_notes(bar * TICKS_PER_BAR, notes, channels[role], from_tick)
+        self.next_bar = bar + 1
+        self.capture.prune(bar * TICKS_PER_BAR)
+        if taken.repeated or not taken.plain:
+            self._emit(Underrun(bar, self.feed.underruns))
+        from_beat = (from_tick - bar * TICKS_PER_BAR) / 24
+        self._emit(BarPlayed(bar, taken.plain, audible, taken.repeated, taken.gen_ms, from_beat))
+
+    def _poll_capture(self, now: float) -> None:
+        if self.capture.armed is None:
+            return
+        tick = self._tick_at(now)
+        if tick is not None:
+            result = self.capture.poll(tick, self.timing.bpm)
+            if result is not None:
+                self._captured(result)
