@@ -1,5 +1,5 @@
 """The model as a live bar source for the bridge's generator process
-(:class:`jambridge.bridge.playback.streaming.BarSource`; factory :func:`model_bar_source`).
+(:class:`jambridge.bridge.playback.bar_source.BarSource`; factory :func:`model_bar_source`).
 
 Steering maps onto the generator like this:
 
