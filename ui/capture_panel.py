@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+)
 
 from jambridge.bridge.controls import CAPTURE_BARS_RANGE
 from jambridge.music import ROLES
@@ -51,13 +59,16 @@ class CapturePanel(QGroupBox):
         self.state_label = QLabel("")
         self.arm_button.clicked.connect(lambda: self._request("armed"))
         self.retro_button.clicked.connect(lambda: self._request("retro"))
-        grid = QGridLayout(self)
-        grid.addWidget(self.bars_box, 0, 0)
-        grid.addWidget(self.role_box, 0, 1)
-        grid.addWidget(self.channel_box, 1, 0, 1, 2)
-        grid.addWidget(self.arm_button, 2, 0)
-        grid.addWidget(self.retro_button, 2, 1)
-        grid.addWidget(self.state_label, 3, 0, 1, 2)
+        self.channel_box.setToolTip("The input channel the riff is played on")
+        grid = QGridLayout(self)  # three rows: what to capture, the buttons, the state
+        fields = QHBoxLayout()
+        fields.setSpacing(4)
+        for box in (self.bars_box, self.role_box, self.channel_box):
+            fields.addWidget(box, 1)
+        grid.addLayout(fields, 0, 0, 1, 2)
+        grid.addWidget(self.arm_button, 1, 0)
+        grid.addWidget(self.retro_button, 1, 1)
+        grid.addWidget(self.state_label, 2, 0, 1, 2)
         self.set_live(False)
 
     def request(self, kind: str) -> CaptureRequest:

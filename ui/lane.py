@@ -1,8 +1,10 @@
 """One lane per track: its controls on the left, its piano roll on the right.
 
-Controls: on/off, mute, solo, lock (loop), regenerate, temperature, density, GM program and
-MIDI channel, and a grip that drags the lane's track out as a ``.mid`` file. The lane only
-reports what the user did (:attr:`Lane.control_changed`, :attr:`Lane.regenerate_clicked`);
+Controls: on/off, mute, solo, lock (loop), regenerate, temperature, density, groove (0 every
+onset on the grid .. 1 the model's own feel), polyphony and duration (a control bin, or auto),
+GM program and MIDI channel, and a grip that drags the lane's track out as a ``.mid`` file.
+The piano roll picks bars for "Regenerate bars A-B". The lane only reports what the user did
+(:attr:`Lane.control_changed`, :attr:`Lane.regenerate_clicked`, :attr:`Lane.infill_clicked`);
 the main window decides what that means (live: a command to the bridge; offline: the next
 generation's settings).
 """
@@ -28,6 +30,7 @@ from PyQt6.QtWidgets import (
 
 from jambridge.preset import TrackSettings
 from jambridge.roles import ROLE_SPECS
+from jambridge.ui.control_bins import KNOB_TIPS, knob_items, knob_kinds
 from jambridge.ui.drag import DragHandle
 from jambridge.ui.gm_programs import GM_PROGRAM_NAMES, program_label
 from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
@@ -38,7 +41,10 @@ CONTROLS_WIDTH = 290  # px of the controls column
 SLIDERS: dict[str, tuple[str, str, int, float]] = {
     "temperature": ("Temp.", "Temperature: lower is safer, higher is wilder", 100, 2.0),
     "density": ("Density", "Density: sparse (0) to busy (1)", 100, 1.0),
+    "groove": ("Groove", "Groove: 0 every onset on the grid .. 1 the model's own feel", 100, 1.0),
 }
+OUTPUT_ROW = len(SLIDERS) + 1  # the grid row of the program and channel boxes
+KNOB_ROW = OUTPUT_ROW + 1  # the grid row of the polyphony and duration knobs
 TOGGLES: dict[str, tuple[str, str, str]] = {  # name -> (button text, tooltip, colour when on)
     "mute": ("Mute", "Mute: keep generating, stop sending (next bar line)", "#ee6055"),
     "solo": ("Solo", "Solo: only soloed tracks play (next bar line)", "#f4d35e"),
@@ -55,8 +61,11 @@ TOGGLE_STYLE = (
 class Lane(QWidget):
     """Controls and piano roll of one role."""
 
-    control_changed = pyqtSignal(str, str, object)  # role, control name, new value
+    # role, control name, new value: enabled/mute/solo/lock (bool), temperature/density/groove
+    # (float), program/channel (int), poly/dur (a bin, or None for auto)
+    control_changed = pyqtSignal(str, str, object)
     regenerate_clicked = pyqtSignal(str)  # role
+    infill_clicked = pyqtSignal(str, object)  # role, the BarSpan to write afresh
 
     def __init__(
         self,
@@ -68,6 +77,8 @@ class Lane(QWidget):
         super().__init__(parent)
         self.role = role
         self.roll = PianoRoll(role, timeline)
+        self.roll.infill_clicked.connect(lambda span: self.infill_clicked.emit(role, span))
+        self._kept_controls: dict[str, int] = {}  # a preset's controls without a knob (rep)
         self.setObjectName(f"lane_{role}")
         controls = QWidget()
         controls.setFixedWidth(CONTROLS_WIDTH)
@@ -77,7 +88,8 @@ class Lane(QWidget):
         grid.addLayout(self._top_row(drag_provider), 0, 0, 1, 4)
         self._add_sliders(grid)
         self._add_output_boxes(grid)
-        grid.setRowStretch(4, 1)
+        self._add_knobs(grid)
+        grid.setRowStretch(KNOB_ROW + 1, 1)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -156,14 +168,45 @@ class Lane(QWidget):
         self.channel_box.setPrefix("ch ")
         self.channel_box.setToolTip("MIDI channel (1..16)")
         self.channel_box.valueChanged.connect(lambda c: self._emit("channel", c))
-        grid.addWidget(self.program_box, 3, 0, 1, 3)
-        grid.addWidget(self.channel_box, 3, 3)
+        grid.addWidget(self.program_box, OUTPUT_ROW, 0, 1, 3)
+        grid.addWidget(self.channel_box, OUTPUT_ROW, 3)
+
+    def _add_knobs(self, grid: QGridLayout) -> None:
+        """Polyphony and duration: auto, or a control bin (drums: polyphony only)."""
+        self.knobs: dict[str, QComboBox] = {}
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        for kind in knob_kinds(self.role):
+            box = QComboBox()
+            for text, value in knob_items(kind):
+                box.addItem(text, value)
+            box.setObjectName(f"{kind}_{self.role}")
+            box.setToolTip(KNOB_TIPS[kind])
+            box.currentIndexChanged.connect(lambda _i, k=kind: self._emit(k, self.knob_value(k)))
+            row.addWidget(box, 1)
+            self.knobs[kind] = box
+        grid.addLayout(row, KNOB_ROW, 0, 1, 4)
 
     # -- values --------------------------------------------------------------------------------
 
     def slider_value(self, name: str) -> float:
         """The slider's value in its units (temperature 0..2, density 0..1)."""
         return self.sliders[name].value() / SLIDERS[name][2]
+
+    def knob_value(self, kind: str) -> int | None:
+        """The bin a polyphony / duration knob asks for (None: auto)."""
+        return self.knobs[kind].currentData()
+
+    def set_knob(self, kind: str, value: int | None) -> None:
+        """Turn a knob to bin ``value`` (None: auto); emits :attr:`control_changed`."""
+        box = self.knobs[kind]
+        box.setCurrentIndex(max(box.findData(value), 0))
+
+    def controls(self) -> dict[str, int]:
+        """The per-bar controls the lane sets besides density (kinds left at auto left out)."""
+        kept = {k: v for k, v in self._kept_controls.items() if k not in self.knobs}
+        chosen = {k: v for k in self.knobs if (v := self.knob_value(k)) is not None}
+        return {**kept, **chosen}
 
     def settings(self) -> TrackSettings:
         """The generation settings shown in this lane."""
@@ -173,11 +216,14 @@ class Lane(QWidget):
             channel=self.channel_box.value(),
             density=self.slider_value("density"),
             temperature=self.slider_value("temperature"),
+            groove=self.slider_value("groove"),
+            controls=self.controls(),
         )
 
     def apply_settings(self, settings: TrackSettings) -> None:
         """Show ``settings`` (a preset change); emits nothing."""
-        widgets = [self.enabled_box, self.program_box, self.channel_box, *self.sliders.values()]
+        widgets = [self.enabled_box, self.program_box, self.channel_box, *self.sliders.values(),
+                   *self.knobs.values()]  # fmt: skip
         for w in widgets:
             w.blockSignals(True)
         self.enabled_box.setChecked(settings.enabled)
@@ -186,27 +232,38 @@ class Lane(QWidget):
         for name in SLIDERS:
             self.sliders[name].setValue(int(round(getattr(settings, name) * SLIDERS[name][2])))
             self._show_value(name)
+        self._kept_controls = dict(settings.controls)
+        for kind in self.knobs:
+            self.set_knob(kind, settings.controls.get(kind))
         for w in widgets:
             w.blockSignals(False)
         self._update_dim()
 
     def show_live(self, controls) -> None:
         """Show the bridge's view of this track (a hardware controller may have changed it):
-        mute / solo / lock and the sliders (one being dragged is left alone); emits nothing."""
+        mute / solo / lock, the sliders (one being dragged is left alone) and the knobs, each
+        that ``controls`` has; emits nothing."""
         for name, button in self.toggles.items():
             button.blockSignals(True)
             button.setChecked(bool(getattr(controls, name)))
             button.blockSignals(False)
         for name, slider in self.sliders.items():
-            if not slider.isSliderDown():
+            value = getattr(controls, name, None)
+            if value is not None and not slider.isSliderDown():
                 slider.blockSignals(True)
-                slider.setValue(int(round(getattr(controls, name) * SLIDERS[name][2])))
+                slider.setValue(int(round(value * SLIDERS[name][2])))
                 slider.blockSignals(False)
                 self._show_value(name)
+        for kind, box in self.knobs.items():
+            if hasattr(controls, kind):
+                box.blockSignals(True)
+                self.set_knob(kind, getattr(controls, kind))
+                box.blockSignals(False)
         self._update_dim()
 
     def set_live(self, live: bool) -> None:
-        """The bridge runs: its channel map is fixed until Stop."""
+        """The bridge runs: its channel map is fixed until Stop, and no bars are picked."""
+        self.roll.set_selectable(not live)
         self.channel_box.setEnabled(not live)
         self.channel_box.setToolTip(
             "fixed while the bridge runs (Stop to change)" if live else "MIDI channel (1..16)"

@@ -16,12 +16,13 @@ from jambridge.errors import JamBridgeError
 from jambridge.live_options import LiveOptions
 from jambridge.music import ROLES
 from jambridge.preset import Preset
+from jambridge.ui.bar_selection import BarSpan
 from jambridge.ui.capture_panel import CapturePanel
 from jambridge.ui.generate_panel import GeneratePanel
 from jambridge.ui.lane import Lane
 from jambridge.ui.live import Live
 from jambridge.ui.message_area import MessageArea
-from jambridge.ui.offline import GenerateRequest
+from jambridge.ui.offline import GenerateRequest, prompt_name
 from jambridge.ui.presets_panel import PresetsPanel
 from jambridge.ui.studio import Studio, preset_from_lanes
 from jambridge.ui.takes import KEEP_BARS, TakesPanel
@@ -85,8 +86,14 @@ class MainWindow(QMainWindow):
         self.presets.save_requested.connect(self.save_preset_as)
         studio.presets_listed.connect(self.presets.set_presets)
         studio.preset_loaded.connect(self._show_preset)
-        # generation and takes
+        # generation, the prompt riff and takes
         self.generator.generate_clicked.connect(self.generate)
+        self.generator.prompt_chosen.connect(studio.load_prompt)
+        self.generator.take_prompt_clicked.connect(
+            lambda role: studio.prompt_from_take(self.takes.current_take(), role)
+        )
+        self.generator.prompt_cleared.connect(studio.clear_prompt)
+        studio.prompt_changed.connect(self._show_prompt)
         studio.busy_changed.connect(self.generator.set_busy)
         studio.takes_changed.connect(self.takes.set_takes)
         studio.song_shown.connect(lambda bars: self._move_lanes(ViewWindow.whole(bars)))
@@ -99,6 +106,8 @@ class MainWindow(QMainWindow):
         for lane in self.lanes.values():
             lane.control_changed.connect(live.control)
             lane.regenerate_clicked.connect(self.regenerate)
+            lane.infill_clicked.connect(self.infill)
+            lane.roll.selection_changed.connect(lambda span, r=lane.role: self._picked(r, span))
             lane.drag_handle.refused.connect(say.warning)
         # transport and capture
         self.transport.start_clicked.connect(self.start_bridge)
@@ -136,7 +145,10 @@ class MainWindow(QMainWindow):
 
     def generate_request(self) -> GenerateRequest:
         engine, bars = self.generator.engine(), self.generator.bars()
-        return GenerateRequest(self.current_preset(), bars, self.generator.next_seed(), engine)
+        prompt = self.studio.prompt
+        riff = self.generator.riff_settings() if prompt is not None else None
+        return GenerateRequest(self.current_preset(), bars, self.generator.next_seed(), engine,
+                               prompt=prompt, riff=riff)  # fmt: skip
 
     def generate(self) -> None:
         self.messages.clear_error()
@@ -147,6 +159,11 @@ class MainWindow(QMainWindow):
             self.live.regenerate(role)
         else:
             self.studio.regenerate(self.generate_request(), role)
+
+    def infill(self, role: str, span: BarSpan) -> None:
+        """Write ``span``'s bars of ``role`` afresh (a new take), the rest as context."""
+        self.messages.clear_error()
+        self.studio.infill(self.generate_request(), role, span.bars)
 
     def list_ports(self) -> None:
         self.live.adapter.list_ports(self.options.midi_api)
@@ -181,6 +198,22 @@ class MainWindow(QMainWindow):
         self.transport.set_bpm(preset.bpm)
         self.presets.set_description(preset.description)
         self.messages.info(f"preset {preset.name}: {preset.style}, {preset.bpm:g} BPM")
+
+    def _show_prompt(self, prompt, report: str) -> None:
+        """The prompt on the Generate panel; its tempo in the tempo box (not while live)."""
+        if prompt is None:
+            self.generator.show_prompt(None, "")
+            return
+        self.generator.show_prompt(prompt_name(prompt), report, prompt.path)
+        if prompt.tempo is not None and not self.live.running:
+            self.transport.set_bpm(prompt.tempo)
+
+    def _picked(self, role: str, span: BarSpan | None) -> None:
+        """Bars are picked in one lane at a time."""
+        if span is not None:
+            for other, lane in self.lanes.items():
+                if other != role:
+                    lane.roll.select(None)
 
     def _take_selected(self, take) -> None:
         self.studio.show_take(take)

@@ -1,7 +1,10 @@
-"""Offline generation for the app: the current settings -> a Song, and one track drawn afresh.
+"""Offline generation for the app: the current settings (and a prompt riff played as the riff
+mode says) -> a Song, one track drawn afresh, and chosen bars of one track written afresh with
+the music around them as context (bar infill).
 
-No Qt here; the window runs these in a worker thread. Both go through
-:func:`jambridge.generation.generate` (the same path as ``jambridge generate``). Engine
+No Qt here; the window runs these in a worker thread. Generation goes through
+:func:`jambridge.generation.generate` (the same path as ``jambridge generate``), infill through
+:func:`jambridge.engine.infill.infill_song` (``jambridge generate --infill``). Engine
 ``auto`` takes the model when it loads and falls back to the procedural generator when the model
 (or its engine) is missing or damaged (:func:`jambridge.live_options.resolve_engine`, as the live
 bridge does), and says so in :attr:`GenerateResult.note` so that the window can show it: a
@@ -11,12 +14,16 @@ missing model is never silent and never a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from jambridge.errors import EngineError, JamBridgeError
 from jambridge.generation import ENGINES, generate
+from jambridge.groove import bar_with_groove
 from jambridge.live_options import AUTO, resolve_engine
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset
+from jambridge.prompt import Prompt, report_lines
+from jambridge.riff import RiffSettings
 
 ENGINE_CHOICES = (AUTO, *ENGINES)  # "auto": the model when it loads, else procedural
 BARS_RANGE = (1, 64)  # bars one offline generation may ask for
@@ -31,6 +38,8 @@ class GenerateRequest:
     seed: int = 0  # the same seed and settings give the same song
     engine: str = AUTO  # one of ENGINE_CHOICES
     model: str | None = None  # model file for engine "model"/"auto"; None: the shipped one
+    prompt: Prompt | None = None  # a riff the song plays with (its key; the tempo is the preset's)
+    riff: RiffSettings | None = None  # how the prompt plays (None: it opens the song)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINE_CHOICES:
@@ -54,8 +63,9 @@ class GenerateResult:
 def _run(request: GenerateRequest, roles: tuple[str, ...] | None) -> GenerateResult:
     engine, note = resolve_engine(request.engine, request.model)
     song = generate(
-        request.preset, request.bars, request.seed, engine, model_path=request.model, roles=roles
-    )
+        request.preset, request.bars, request.seed, engine, request.prompt, request.model, roles,
+        tempo_from_prompt=False, riff=request.riff if request.prompt is not None else None,
+    )  # fmt: skip
     return GenerateResult(song, engine, request.seed, note)
 
 
@@ -87,3 +97,46 @@ def regenerate_track(song: Song, request: GenerateRequest, role: str) -> Generat
     kept = [t for t in song.tracks if t.role != role]
     tracks = tuple(sorted([*kept, track], key=lambda t: ROLES.index(t.role)))
     return replace(fresh, song=replace(song, tracks=tracks, length_bars=bars))
+
+
+def infill_bars(song: Song, request: GenerateRequest, role: str, bars: range) -> GenerateResult:
+    """``song`` with ``bars`` (0-based) of ``role`` written afresh by the model (with
+    ``request.seed`` and the preset's sampling), the music before and after them as context, at
+    the track's groove; every other note comes back exactly as it was.
+
+    Raises:
+        JamBridgeError: no model to run (infill needs one), ``role`` is not in the song, the bars
+            are not in it, or the engine fails.
+    """
+    from jambridge.engine.generator import BarGenerator
+    from jambridge.engine.infill import infill_song
+    from jambridge.engine.offline import open_model, settings_for
+
+    if request.engine == "procedural":
+        raise EngineError("bar infill needs the model: choose the model as the engine")
+    engine, note = resolve_engine(request.engine, request.model)
+    if engine != "model":
+        raise EngineError(f"bar infill needs the model; {note}")
+    gen = BarGenerator(open_model(request.model), seed=request.seed)
+    settings = replace(settings_for(request.preset), controls={})  # the song's own, as the CLI
+    style = song.style or request.preset.style
+    filled = infill_song(gen, song, bars, (role,), settings, style=style)
+    groove = {role: request.preset.tracks[role].groove}
+    out = [bar_with_groove(b, groove) if i in bars else b for i, b in enumerate(filled.bars())]
+    merged = Song.from_bars(out, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
+                            tempo_changes=song.tempo_changes, key=song.key, style=song.style,
+                            name=song.name)  # fmt: skip
+    return GenerateResult(merged, engine, request.seed)
+
+
+def prompt_report(prompt: Prompt) -> str:
+    """One line on what the prompt became: ``prompt riff.mid: 2 bars; bass <- track 1 'Bass'
+    (16 notes) · key G minor (estimated from the notes) · 128 BPM, the file's``."""
+    lines = report_lines(prompt)
+    tempo = f"{prompt.tempo:g} BPM, the file's" if prompt.tempo is not None else "no tempo"
+    return " · ".join([lines[0], "key " + lines[1].removeprefix("prompt key: "), tempo])
+
+
+def prompt_name(prompt: Prompt) -> str:
+    """The prompt's file name (``prompt`` when it has none)."""
+    return Path(prompt.path).name if prompt.path else "prompt"

@@ -8,16 +8,22 @@ The widget only paints; what it shows comes from a shared
 :class:`~jambridge.ui.timeline_model.ViewWindow` (the lanes set it from the transport).
 Pitches are fitted to the notes in view; drums get one row per drum key in use, so a kick,
 clap and hat pattern reads like a drum machine.
+
+On a whole song (a take, not the live stream) a press picks a bar, a drag or a shift-press
+stretches it to a range (:class:`~jambridge.ui.bar_selection.BarPicker`), Esc lets go. The
+range is drawn over the bars and on the ruler, with a button on it that asks for those bars
+afresh (:attr:`PianoRoll.infill_clicked`).
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PyQt6.QtWidgets import QSizePolicy, QWidget
+from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PyQt6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from jambridge.music import BEATS_PER_BAR
 from jambridge.roles import ROLE_SPECS
+from jambridge.ui.bar_selection import BarPicker, BarSpan
 from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 
 ROLE_COLORS: dict[str, str] = {  # note colour per role
@@ -36,10 +42,16 @@ GHOST_EDGE_ALPHA = 170  # upcoming notes: outline alpha
 DIMMED_ALPHA = 60  # muted / switched-off lane: played notes' alpha (ghosts: a third of theirs)
 MIN_PITCH_SPAN = 12  # pitched roles show at least an octave
 MIN_BEAT_PX = 6  # beat lines are drawn only when beats are at least this far apart
+RULER_PX = 14  # the bar numbers' strip at the top
+SELECTION_FILL = QColor(255, 255, 255, 34)  # laid over the selected bars
+SELECTION_RULER_ALPHA = 150  # the selected bars' strip of the ruler, in the role's colour
 
 
 class PianoRoll(QWidget):
     """Paints ``role``'s notes from ``timeline`` inside the current view window."""
+
+    selection_changed = pyqtSignal(object)  # the BarSpan picked, or None
+    infill_clicked = pyqtSignal(object)  # the BarSpan to write afresh
 
     def __init__(self, role: str, timeline: BarTimeline, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,10 +59,18 @@ class PianoRoll(QWidget):
         self.timeline = timeline
         self.window = ViewWindow.whole(0)
         self.dimmed = False  # muted / switched off: notes drawn faint
+        self.selectable = True  # bars may be picked (not while the bridge streams)
+        self.picker = BarPicker()
         self._color = QColor(ROLE_COLORS[role])
+        self.infill_button = QPushButton(self)
+        self.infill_button.setObjectName(f"infill_{role}")
+        self.infill_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.infill_button.clicked.connect(self._infill)
+        self.infill_button.hide()
         self.setMinimumHeight(56)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Esc lets a selection go
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(640, 96)
@@ -58,7 +78,120 @@ class PianoRoll(QWidget):
     def set_window(self, window: ViewWindow) -> None:
         """Show ``window`` (repaints)."""
         self.window = window
+        self._place_button()
         self.update()
+
+    # -- bar selection ---------------------------------------------------------------------------
+
+    @property
+    def selection(self) -> BarSpan | None:
+        """The bars picked, while they are bars of the song on show (else None)."""
+        span, song = self.picker.span, self.timeline.song
+        if span is None or song is None or not self.selectable:
+            return None
+        return span if span.fits(song.length_bars) else None
+
+    def select(self, span: BarSpan | None) -> None:
+        """Pick ``span`` (None: let go); emits :attr:`selection_changed` when it changes."""
+        before = self.selection
+        self.picker.clear()
+        if span is not None:
+            self.picker.press(span.first)
+            self.picker.move(span.last)
+            self.picker.release()
+        self._changed(before)
+
+    def set_selectable(self, selectable: bool) -> None:
+        """The bridge streams (False): no picking, and a pick is let go."""
+        self.selectable = selectable
+        if not selectable:
+            self.select(None)
+
+    def bar_at(self, x: float) -> int | None:
+        """The song bar under ``x`` (clamped to the song), or None without a song."""
+        song = self.timeline.song
+        if song is None or self.width() <= 0:
+            return None
+        beats = self.window.start_beats + x * self.window.span_beats / self.width()
+        return min(max(int(beats // BEATS_PER_BAR), 0), max(song.length_bars - 1, 0))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        bar = self.bar_at(event.position().x()) if self.selectable else None
+        if event.button() != Qt.MouseButton.LeftButton or bar is None:
+            return super().mousePressEvent(event)
+        before = self.selection
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self.picker.press(bar, extend=shift)
+        self._changed(before)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        bar = self.bar_at(event.position().x())
+        if self.picker.dragging and bar is not None:
+            before = self.selection
+            self.picker.move(bar)
+            self._changed(before)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.picker.release()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() == Qt.Key.Key_Escape and self.selection is not None:
+            self.select(None)
+        else:
+            super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_button()
+
+    def _changed(self, before: BarSpan | None) -> None:
+        self._place_button()
+        self.update()
+        if self.selection != before:
+            self.selection_changed.emit(self.selection)
+
+    def _span_x(self, span: BarSpan) -> tuple[float, float]:
+        """Left and right x of ``span``'s bars."""
+        w = self.window
+        scale = self.width() / w.span_beats
+        left = (span.first * BEATS_PER_BAR - w.start_beats) * scale
+        return left, left + len(span.bars) * BEATS_PER_BAR * scale
+
+    def _place_button(self) -> None:
+        """The infill button sits on the selection, under the ruler (hidden without one)."""
+        span = self.selection
+        if span is None:
+            self.infill_button.hide()
+            return
+        left, right = self._span_x(span)
+        text = f"↻ Regenerate {span.label}"
+        if self.infill_button.fontMetrics().horizontalAdvance(text) + 16 > right - left - 4:
+            text = f"↻ {span.label.split(' ', 1)[1]}"
+        self.infill_button.setText(text)
+        self.infill_button.setToolTip(
+            f"Write {span.label} of the {self.role} afresh, the music around them as context "
+            "(a new take; the old one stays in the list)"
+        )
+        self.infill_button.adjustSize()
+        self.infill_button.move(int(max(left, 0)) + 2, RULER_PX + 1)
+        self.infill_button.show()
+        self.infill_button.raise_()
+
+    def _infill(self) -> None:
+        if self.selection is not None:
+            self.infill_clicked.emit(self.selection)
+
+    def _paint_selection(self, p: QPainter, rect: QRectF) -> None:
+        span = self.selection
+        if span is None:
+            return
+        left, right = self._span_x(span)
+        p.fillRect(QRectF(left, 0, right - left, rect.height()), SELECTION_FILL)
+        band = QColor(self._color)
+        band.setAlpha(SELECTION_RULER_ALPHA)
+        p.fillRect(QRectF(left, 0, right - left, RULER_PX), band)
+        p.setPen(QPen(self._color, 1.5))
+        p.drawRect(QRectF(left, 0, right - left, rect.height()).adjusted(0.75, 0.75, -0.75, -0.75))
 
     def set_dimmed(self, dimmed: bool) -> None:
         self.dimmed = dimmed
@@ -106,6 +239,7 @@ class PianoRoll(QWidget):
         p = QPainter(self)
         rect = QRectF(self.rect())
         p.fillRect(rect, BACKGROUND)
+        self._paint_selection(p, rect)  # under the grid and the notes
         w = self.window
         scale = rect.width() / w.span_beats
         self._grid(p, rect, scale)

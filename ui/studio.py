@@ -1,7 +1,9 @@
-"""The studio side of the window: presets, offline generation, regeneration and the takes.
+"""The studio side of the window: presets, the prompt riff, offline generation, regeneration,
+bar infill and the takes.
 
 Holds what is on show (the :class:`~jambridge.ui.timeline_model.BarTimeline`, the take in the
-lanes) and does every slow thing in a worker: preset files, generation, the take store. A
+lanes) and the prompt, and does every slow thing in a worker: preset and prompt files,
+generation, the take store. A
 single-thread worker for files keeps the store's operations in order; generation has its own.
 """
 
@@ -16,7 +18,16 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset, list_presets, load_preset, save_preset, user_preset_dir
-from jambridge.ui.offline import GenerateRequest, GenerateResult, generate_song, regenerate_track
+from jambridge.prompt import Prompt
+from jambridge.ui.offline import (
+    GenerateRequest,
+    GenerateResult,
+    generate_song,
+    infill_bars,
+    prompt_name,
+    prompt_report,
+    regenerate_track,
+)
 from jambridge.ui.presets_panel import PresetEntry
 from jambridge.ui.take_store import Take, TakeStore, Undone
 from jambridge.ui.timeline_model import BarTimeline
@@ -33,6 +44,7 @@ class Studio(QObject):
     takes_changed = pyqtSignal(object, object)  # takes (newest first), id to select or None
     song_shown = pyqtSignal(int)  # a whole song of this many bars is now in the lanes
     deleted = pyqtSignal(str)  # "take #7 deleted": the window offers Undo with it
+    prompt_changed = pyqtSignal(object, str)  # the Prompt (None: none), its one-line report
     busy_changed = pyqtSignal(bool)  # generation under way
     info = pyqtSignal(str)
     warning = pyqtSignal(str)
@@ -45,6 +57,7 @@ class Studio(QObject):
         self.preset: Preset | None = None  # the preset last loaded (lanes may differ since)
         self.preset_name = DEFAULT_PRESET
         self.shown_take: Take | None = None  # the take lane grips drag (None: nothing yet)
+        self.prompt: Prompt | None = None  # the riff generation plays with (None: no prompt)
         self.follow_live = False  # the lanes follow the bridge: new songs do not replace them
         self.files = Worker(threads=1, parent=self)
         self.engine = Worker(threads=1, parent=self)
@@ -83,16 +96,51 @@ class Studio(QObject):
 
         self.files.submit(save, saved, self.error.emit)
 
+    # -- the prompt riff --------------------------------------------------------------------------
+
+    def load_prompt(self, path: str, role: str | None = None) -> None:
+        """Read ``path`` (MIDI or LMMS; ``role``: play it as this role) as the prompt; then
+        :attr:`prompt_changed`, the report on the info line, contradictions as warnings."""
+        from jambridge.prompt import load_prompt, prompt_warnings
+
+        def load():
+            prompt = load_prompt(path, role)
+            return prompt, prompt_report(prompt), prompt_warnings(prompt)
+
+        def loaded(result) -> None:
+            self.prompt, report, warnings = result
+            self.prompt_changed.emit(self.prompt, report)
+            self.info.emit(report)
+            for line in warnings:
+                self.warning.emit(line)
+
+        self.files.submit(load, loaded, self.error.emit)
+
+    def prompt_from_take(self, take: Take | None, role: str | None = None) -> None:
+        """Make ``take`` (a captured riff, say) the prompt."""
+        if take is None:
+            self.error.emit("no take selected: pick the take to play with in the list")
+            return
+        self.load_prompt(str(self.store.midi_path(take)), role)
+
+    def clear_prompt(self) -> None:
+        self.prompt = None
+        self.prompt_changed.emit(None, "")
+
     # -- generation ------------------------------------------------------------------------------
 
     def generate(self, request: GenerateRequest) -> None:
         """Generate a song off the Qt thread; it becomes a take and shows in the lanes."""
         if self.generating:
             return
+        title = request.preset.name
+        if request.prompt is not None:
+            mode = request.riff.mode if request.riff is not None else "continue"
+            title += f" {mode} {prompt_name(request.prompt).rsplit('.', 1)[0]}"
         self._set_busy(True)
         self.engine.submit(
             lambda: generate_song(request),
-            lambda r: self._generated(r, "generated", request.preset.name),
+            lambda r: self._generated(r, "generated", title),
             self._failed,
             "generate",
         )
@@ -113,7 +161,32 @@ class Studio(QObject):
             f"regenerate {role}",
         )
 
-    def _generated(self, result: GenerateResult, kind: str, title: str) -> None:
+    def infill(self, request: GenerateRequest, role: str, bars: range) -> None:
+        """Write ``bars`` (0-based) of ``role`` in the song on show afresh, the music around
+        them as context; the result is a new take (the one it came from stays)."""
+        song = self.timeline.song
+        if song is None:
+            self.error.emit("nothing to regenerate yet: generate a clip first")
+            return
+        if self.generating:
+            return
+        span = f"bar {bars.start + 1}" if len(bars) == 1 else f"bars {bars.start + 1}-{bars.stop}"
+        self._set_busy(True)
+        self.engine.submit(
+            lambda: infill_bars(song, request, role, bars),
+            lambda r: self._generated(
+                r,
+                "infilled",
+                f"{request.preset.name} {role} {span}",
+                f"{span} of the {role} written afresh",
+            ),  # fmt: skip
+            self._failed,
+            f"infill {role}",
+        )
+
+    def _generated(
+        self, result: GenerateResult, kind: str, title: str, what: str | None = None
+    ) -> None:
         self._set_busy(False)
         if result.note:
             self.warning.emit(result.note)
@@ -121,7 +194,8 @@ class Studio(QObject):
             self.timeline.set_song(result.song)
             self.song_shown.emit(result.song.length_bars)
         counts = ", ".join(f"{t.role} {len(t.notes)}" for t in result.song.tracks)
-        self.info.emit(f"{kind} {result.song.length_bars} bars ({result.engine}): {counts}")
+        what = what or f"{kind} {result.song.length_bars} bars"
+        self.info.emit(f"{what} ({result.engine}): {counts}")
         self.add_take(result.song, kind, title, result.seed, show=True)
 
     def _failed(self, text: str) -> None:

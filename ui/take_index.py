@@ -24,8 +24,10 @@ INDEX_NAME = "index.json"
 SONG_NAME = "song.json"
 TAKE_NAME = "take.json"  # a take folder's own entry (the index is rebuilt from these)
 INDEX_VERSION = 1
-KINDS = ("generated", "regenerated", "captured", "jam", "recovered")  # where a take came from
-KIND_TAGS = {"generated": "gen", "regenerated": "regen", "captured": "riff", "jam": "jam"}
+# where a take came from ("infilled": bars of one track written afresh, the rest kept)
+KINDS = ("generated", "regenerated", "infilled", "captured", "jam", "recovered")
+KIND_TAGS = {"generated": "gen", "regenerated": "regen", "infilled": "fill", "captured": "riff",
+             "jam": "jam"}  # fmt: skip
 MAX_TAKE_ID = 99_999_999  # folder names stay 4 to 8 digits
 FOLDER_NAME = re.compile(r"[0-9]{4,8}")  # the only folder names a take may have: "0007"
 # ~200 bytes an entry: 16 MB is ~80,000 takes. A song.json of a 64-bar take is ~300 kB.

@@ -31,6 +31,7 @@ from jambridge.ui.drag import mime_for_file
 from jambridge.ui.take_store import Take
 
 KEEP_BARS = 8  # bars of the live stream "Keep" makes a take of
+LIST_MIN_PX = 44  # the list's least height (two rows): the panels above get the rest at 640 px
 
 
 class TakeList(QListWidget):
@@ -45,6 +46,7 @@ class TakeList(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setMinimumHeight(LIST_MIN_PX)
 
     def set_takes(self, takes: Sequence[Take], select_id: int | None = None) -> None:
         current = self.current_take()
