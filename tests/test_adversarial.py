@@ -107,30 +107,22 @@ json_values = st.recursive(
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# reader of JSON data -> the error it may raise
+JSON_READERS = {
+    "preset": (lambda data: preset_from_dict(data, "p.json"), PresetError),
+    "cc map": (lambda data: CcMap.from_dict(data, "cc.json"), JamBridgeError),
+    "take": (take_from_data, DataError),
+}
+
+
+@pytest.mark.parametrize("reader", JSON_READERS)
 @FAST
 @given(data=json_values)
-def test_random_data_is_a_preset_error_or_a_preset(data):
+def test_random_data_is_a_one_line_error_or_a_value(reader, data):
+    read, error = JSON_READERS[reader]
     try:
-        preset_from_dict(data, "p.json")
-    except PresetError as err:
-        assert "\n" not in str(err)
-
-
-@FAST
-@given(data=json_values)
-def test_random_data_is_a_cc_map_error_or_a_map(data):
-    try:
-        CcMap.from_dict(data, "cc.json")
-    except JamBridgeError as err:
-        assert "\n" not in str(err)
-
-
-@FAST
-@given(data=json_values)
-def test_random_data_is_a_take_error_or_a_take(data):
-    try:
-        take_from_data(data)
-    except DataError as err:
+        read(data)
+    except error as err:
         assert "\n" not in str(err)
 
 

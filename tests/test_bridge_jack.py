@@ -42,6 +42,11 @@ def spp(sixteenths: int) -> list[int]:
     return [0xF2, sixteenths & 0x7F, sixteenths >> 7]
 
 
+def rolling(*steps: list, tempo: float = BPM, count_in: int = 24) -> list[list]:
+    """A clock peer's script: ``tempo``, ``count_in`` pulses while stopped, Start, ``steps``."""
+    return [["tempo", tempo], ["clock", count_in], ["send", START], *steps]
+
+
 class TapOut:
     """The real JACK output port, logging what the scheduler sends and when."""
 
@@ -279,18 +284,8 @@ def within(errors: list[float], typical_ms: float, p90_ms: float, period_ms: flo
 
 
 def test_bars_start_on_the_clock_and_notes_are_in_time(jack_server, bridge):
-    take = run_peer(
-        jack_server,
-        bridge,
-        [
-            ["tempo", BPM],
-            ["clock", 24],
-            ["send", START],
-            ["clock", 96 * 3 + 12],
-            ["send", STOP],
-            ["clock", 4],
-        ],  # fmt: skip
-    )
+    script = rolling(["clock", 96 * 3 + 12], ["send", STOP], ["clock", 4])
+    take = run_peer(jack_server, bridge, script)
     kicks = take.note_ons(DRUMS, KICK)
     crashes = take.note_ons(DRUMS, CRASH)
     mostly(on_grid(crashes, 96), [0, 96, 192, 288])  # 3 bars and the next downbeat
@@ -308,19 +303,8 @@ def test_bars_start_on_the_clock_and_notes_are_in_time(jack_server, bridge):
 
 
 def test_tempo_change_is_followed_within_a_beat(jack_server, bridge):
-    take = run_peer(
-        jack_server,
-        bridge,
-        [
-            ["tempo", BPM],
-            ["clock", 24],
-            ["send", START],
-            ["clock", 96 * 2],
-            ["tempo", 180],
-            ["clock", 96 * 2 + 12],
-            ["send", STOP],
-        ],  # fmt: skip
-    )
+    script = rolling(["clock", 96 * 2], ["tempo", 180], ["clock", 96 * 2 + 12], ["send", STOP])
+    take = run_peer(jack_server, bridge, script)
     mostly(on_grid(take.note_ons(DRUMS, KICK), 24), list(range(0, 96 * 4 + 1, 24)))
     # After the change at tick 192, one beat to lock: later notes sit on the new tempo.
     within(
@@ -335,19 +319,8 @@ def test_tempo_change_is_followed_within_a_beat(jack_server, bridge):
 def test_a_wandering_clock_has_its_notes_on_its_pulses(jack_server, bridge):
     """Every interval off by up to 15 % and the errors adding up (jack_midi_clock -J): the
     pulses are the grid, so each note goes out with the pulse of its tick."""
-    take = run_peer(
-        jack_server,
-        bridge,
-        [
-            ["tempo", 120],
-            ["wander", 0.15, 7],
-            ["clock", 24],
-            ["send", START],
-            ["clock", 96 * 4 + 12],
-            ["send", STOP],
-            ["clock", 4],
-        ],  # fmt: skip
-    )
+    script = rolling(["clock", 96 * 4 + 12], ["send", STOP], ["clock", 4], tempo=120)
+    take = run_peer(jack_server, bridge, [["wander", 0.15, 7], *script])
     assert bridge.status().follows_pulses
     mostly(on_grid(take.note_ons(DRUMS, KICK), 24), list(range(0, 96 * 4 + 1, 24)))
     # against the pulse each note belongs to (the peer's own send times), after two beats
@@ -364,10 +337,7 @@ def test_continue_from_a_song_position_plays_the_right_bar(jack_server, bridge):
     take = run_peer(
         jack_server,
         bridge,
-        [
-            ["tempo", BPM],
-            ["clock", 12],
-            ["send", START],
+        rolling(
             ["clock", 96 + 30],
             ["send", STOP],
             ["clock", 6],
@@ -380,7 +350,8 @@ def test_continue_from_a_song_position_plays_the_right_bar(jack_server, bridge):
             ["send", CONT],
             ["clock", 60],
             ["send", STOP],
-        ],  # fmt: skip
+            count_in=12,
+        ),  # fmt: skip
     )
     assert len(take.segments) == 3
     assert [s.first_tick for s in take.segments] == [0, 228, 228 + 96 + 40]
@@ -396,18 +367,7 @@ def test_continue_from_a_song_position_plays_the_right_bar(jack_server, bridge):
 
 
 def test_stop_leaves_no_note_hanging(jack_server, bridge):
-    take = run_peer(
-        jack_server,
-        bridge,
-        [
-            ["tempo", BPM],
-            ["clock", 24],
-            ["send", START],
-            ["clock", 96 + 50],
-            ["send", STOP],
-            ["clock", 48],
-        ],  # fmt: skip
-    )
+    take = run_peer(jack_server, bridge, rolling(["clock", 96 + 50], ["send", STOP], ["clock", 48]))
     assert take.stuck_notes() == 0
     status = bridge.status()
     assert status.open_notes == 0 and status.notes_on == status.notes_off
@@ -418,20 +378,8 @@ def test_stop_leaves_no_note_hanging(jack_server, bridge):
 
 def test_peer_killed_mid_note_leaves_no_note_hanging(jack_server, bridge):
     bridge.arm_capture(bars=2, role="bass", channel=0)
-    take = run_peer(
-        jack_server,
-        bridge,
-        [
-            ["tempo", BPM],
-            ["clock", 24],
-            ["send", START],
-            ["clock", 30],
-            ["send", [0x90, 40, 100]],
-            ["clock", 10],
-            ["hang"],
-        ],  # fmt: skip
-        kill_after_s=0.2 + (24 + 40) * PULSE,
-    )
+    script = rolling(["clock", 30], ["send", [0x90, 40, 100]], ["clock", 10], ["hang"])
+    take = run_peer(jack_server, bridge, script, kill_after_s=0.2 + (24 + 40) * PULSE)
     assert take.note_ons(DRUMS, KICK)  # it was playing (the chord holds through the bar)
     assert take.stuck_notes() == 0
     assert any(isinstance(e, TransportChanged) and e.kind == "clock lost" for e in take.events)
@@ -446,7 +394,7 @@ def test_captured_riff_is_saved_and_becomes_the_prompt(jack_server, bridge):
     bridge.arm_capture(bars=1, role="bass", channel=0)
     time.sleep(0.05)
     riff = [(0, 40), (12, 43), (36, 45), (72, 47)]  # (tick in bar 1, pitch)
-    script = [["tempo", BPM], ["clock", 24], ["send", START]]
+    script = rolling()
     at = 0
     for tick, pitch in riff:
         script += [["clock", tick - at + 1], ["send", [0x90, pitch, 100]], ["clock", 6],

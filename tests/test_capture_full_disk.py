@@ -27,6 +27,7 @@ from jambridge.bridge.playback.streaming import InlineGenerator
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.errors import DataError
 from jambridge.midi_io import read_midi
+from tests.support.ports import NullOut
 
 BAR = 96  # ticks
 
@@ -122,16 +123,6 @@ def test_unsaved_captures_are_kept_and_written_when_there_is_room(full_disk):
             n.pitch for n in result.bars[0][0].notes
         ]
         assert song.tempo_bpm == 128.0  # the clip tempo, not the measured 127.862
-
-
-class NullOut:
-    name = "null out"
-
-    def send(self, msg) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 def test_the_bridge_reports_a_full_disk_and_saves_the_capture_later(full_disk, caplog):

@@ -29,14 +29,18 @@ def _evil_checkpoint(path, marker) -> None:
     torch.save({"format": CHECKPOINT_FORMAT, "model": _Payload(str(marker))}, path)
 
 
+def _refused_running_nothing(code: int, err: str, marker) -> None:
+    """The command refused the checkpoint in one line (exit 1) and ran none of its code."""
+    assert not marker.exists()
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "not a JamBridge checkpoint" in err
+
+
 def test_export_of_a_crafted_checkpoint_runs_nothing(tmp_path, capsys):
     marker = tmp_path / "ran"
     _evil_checkpoint(tmp_path / "evil.pt", marker)
     code = main(["export", str(tmp_path / "evil.pt"), "-o", str(tmp_path / "m.onnx")])
-    err = capsys.readouterr().err
-    assert not marker.exists()
-    assert code == 1
-    assert len(err.strip().splitlines()) == 1 and "not a JamBridge checkpoint" in err
+    _refused_running_nothing(code, capsys.readouterr().err, marker)
 
 
 def test_resume_from_a_crafted_checkpoint_runs_nothing(tmp_path, capsys):
@@ -46,10 +50,7 @@ def test_resume_from_a_crafted_checkpoint_runs_nothing(tmp_path, capsys):
     run.mkdir()
     _evil_checkpoint(run / "ckpt.pt", marker)
     code = main(["train", "--data", str(data), "--out", str(run), "--resume", "--no-progress"])
-    err = capsys.readouterr().err
-    assert not marker.exists()
-    assert code == 1
-    assert len(err.strip().splitlines()) == 1 and "not a JamBridge checkpoint" in err
+    _refused_running_nothing(code, capsys.readouterr().err, marker)
 
 
 def test_a_fifo_given_as_a_checkpoint_is_refused_at_once(tmp_path, capsys):

@@ -15,16 +15,7 @@ from jambridge.bridge.session import BridgeConfig, BridgeSession, controls_from_
 from jambridge.bridge.timing.internal_clock import InternalClock
 from jambridge.bridge.timing.timebase import FakeClock
 from jambridge.preset import load_preset
-
-
-class NullOut:
-    name = "null"
-
-    def send(self, msg) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+from tests.support.ports import NullOut
 
 
 def generation_side(controls: ctl.Controls) -> dict[str, tuple[float, float]]:
