@@ -25,7 +25,9 @@ def mangled(data: bytes, changes: Iterable[tuple[int, int]], cut: int) -> bytes:
     return bytes(out[:cut] if cut else out)
 
 
-def reads_or_names_the_file(read: Callable[[bytes, str], tuple[Any, Any]], data: bytes, where: str):
+def reads_or_names_the_file(
+    read: Callable[[bytes, str], tuple[Any, Any]], data: bytes, where: str
+) -> None:
     """``read(data, where)`` gives a song with notes that its report counts, or a DataError that
     names ``where``."""
     try:
