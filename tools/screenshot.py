@@ -7,10 +7,15 @@ playhead and the transport shows locked / BPM / bar:beat. When the live bar sour
 start (no model, procedural source not wired), the shot shows the generated take instead and
 says so. The picture is taken from the X server with ImageMagick's ``import``.
 
+With ``--riff`` it shows offline work instead of the bridge: a 2-bar bass riff as the prompt in
+develop mode, an 8-bar take the model made with it, and bars 3-4 of the bass picked for
+"Regenerate bars" (``docs/screenshot-1024x640.png`` is this at 1024x640).
+
 Usage: ``python tools/screenshot.py [--out docs/screenshot.png] [--engine auto] [--preset acid]
-[--size 1024x640]`` (``tools/screenshot.sh`` runs it with the project's venv). ``--size`` is the
-screen and the window (default 1280x760; 1024x640 is the smallest the app is laid out for).
-Needs Xvfb and ImageMagick; JACK is optional (without it the shot shows the generated take).
+[--size 1024x640] [--riff]`` (``tools/screenshot.sh`` runs it with the project's venv).
+``--size`` is the screen and the window (default 1280x760; 1024x640 is the smallest the app is
+laid out for). Needs Xvfb and ImageMagick; JACK is optional (without it the shot shows the
+generated take).
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from pathlib import Path
 
 SIZE = "1280x760"  # default screen and window size: the shot is the window
 LIVE_BARS = 4  # bars streamed before the shot
+# --riff: the prompt, a 2-bar A-minor bass riff, (pitch, start beat) per bar
+RIFF = (
+    ((45, 0.0), (45, 0.75), (48, 1.5), (52, 2.0), (45, 3.0), (43, 3.5)),
+    ((45, 0.0), (57, 0.5), (45, 1.25), (55, 2.0), (52, 2.75), (48, 3.5)),
+)
 
 
 def _free_display() -> int:
@@ -35,7 +45,39 @@ def _free_display() -> int:
     raise SystemExit("no free X display number in :90..:139")
 
 
-def _child(engine: str, preset: str, size: str) -> int:
+def _riff_file(folder: str) -> str:
+    """RIFF as a MIDI file at 128 BPM in ``folder``."""
+    from jambridge.midi_io import write_midi
+    from jambridge.music import Note, Song, Track
+
+    notes = tuple(Note(p, i * 4 + s, 0.25, 100) for i, bar in enumerate(RIFF) for p, s in bar)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = str(Path(folder) / "bass-riff.mid")
+    write_midi(Song((Track("bass", notes, program=38, channel=1, name="Bass"),), 128.0), path)
+    return path
+
+
+def _riff_step(window, state: dict, finish) -> bool:
+    """One step of the --riff shot; True when the shot is ready."""
+    from jambridge.ui.bar_selection import BarSpan
+
+    if state["phase"] == "preset" and window.studio.preset is not None:
+        window.generator.choose_prompt(_riff_file(os.environ["XDG_DATA_HOME"]))
+        state["phase"] = "prompt"
+    elif state["phase"] == "prompt" and window.studio.prompt is not None:
+        window.generator.riff.set_mode("develop")
+        window.generator.set_engine("auto")
+        window.generate()
+        state["phase"] = "generating"
+    elif state["phase"] == "generating" and window.studio.shown_take is not None:
+        window.lanes["bass"].roll.select(BarSpan(2, 3))
+        window.messages.info(window.generator.prompt_button.toolTip())  # the prompt's report
+        finish("riff")
+        return True
+    return False
+
+
+def _child(engine: str, preset: str, size: str, riff: bool = False) -> int:
     """In the app's process: generate, stream, print "ready", wait for a line on stdin."""
     from PyQt6.QtCore import QTimer
 
@@ -55,6 +97,10 @@ def _child(engine: str, preset: str, size: str) -> int:
     state = {"phase": "preset", "mode": "take"}
 
     def step() -> None:
+        if riff:
+            if not _riff_step(window, state, finish):
+                QTimer.singleShot(50, step)
+            return
         if state["phase"] == "preset" and window.studio.preset is not None:
             window.generator.set_engine("procedural")
             window.generate()
@@ -100,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", default="auto", help="live bar source (auto, procedural, ...)")
     p.add_argument("--preset", default="acid", help="preset to show (default acid)")
     p.add_argument("--size", default=SIZE, help=f"screen and window, WxH (default {SIZE})")
+    p.add_argument("--riff", action="store_true", help="offline: a prompt riff and picked bars")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        return _child(args.engine, args.preset, args.size)
+        return _child(args.engine, args.preset, args.size, args.riff)
     from jambridge.bench.jack import JackServer, missing_tools
     from jambridge.bench.processes import private_env
 
@@ -132,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.preset,
                 "--size",
                 args.size,
+                *(["--riff"] if args.riff else []),
             ],  # fmt: skip
             env=env,
             stdin=subprocess.PIPE,

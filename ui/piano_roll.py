@@ -164,10 +164,10 @@ class PianoRoll(QWidget):
             self.infill_button.hide()
             return
         left, right = self._span_x(span)
-        text = f"↻ Regenerate {span.label}"
-        if self.infill_button.fontMetrics().horizontalAdvance(text) + 16 > right - left - 4:
-            text = f"↻ {span.label.split(' ', 1)[1]}"
-        self.infill_button.setText(text)
+        metrics, room = self.infill_button.fontMetrics(), right - left - 20
+        texts = (f"↻ Regenerate {span.label}", f"↻ {span.label}", f"↻ {span.label.split()[1]}")
+        fitting = [t for t in texts if metrics.horizontalAdvance(t) <= room]
+        self.infill_button.setText(fitting[0] if fitting else texts[-1])
         self.infill_button.setToolTip(
             f"Write {span.label} of the {self.role} afresh, the music around them as context "
             "(a new take; the old one stays in the list)"
