@@ -80,6 +80,17 @@ def test_the_prompt_dialog_offers_midi_and_lmms_and_the_report_says_what_it_read
     assert window.transport.bpm_box.value() == 128.0  # the riff's tempo plays
 
 
+def test_a_role_chosen_for_the_prompt_reads_it_again_and_says_what_changed(qtbot, window, tmp_path):
+    load_prompt(qtbot, window, riff_file(tmp_path))
+    assert window.studio.prompt.roles == ("bass",)
+    window.generator.prompt_role_box.setCurrentText("lead")
+    qtbot.waitUntil(lambda: window.studio.prompt.roles == ("lead",), timeout=WAIT_MS)
+    warning = [t for level, t in window.messages.history if level == "warning"][-1]
+    assert "prompt role lead: the prompt's track 1 'Bass'" in warning and "--" not in warning
+    song = take_song(qtbot, window)
+    assert onsets(song, "lead") == [set(RIFF[i % 2]) for i in range(4)]
+
+
 def test_an_lmms_project_is_a_prompt(qtbot, window, tmp_path):
     notes = "".join(
         f'<note key="{p - 12}" pos="{int(s * 48)}" len="12" vol="100" pan="0"/>'

@@ -22,10 +22,15 @@ from jambridge.groove import bar_with_groove
 from jambridge.live_options import AUTO, resolve_engine
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset
-from jambridge.prompt import Prompt, report_lines
+from jambridge.prompt import Prompt, prompt_warnings, report_lines
 from jambridge.riff import RiffSettings
 
 ENGINE_CHOICES = (AUTO, *ENGINES)  # "auto": the model when it loads, else procedural
+# The library's prompt warnings name the command line's options; the window's words for them.
+WINDOW_WORDS = (
+    ("--prompt-role ", "prompt role "),
+    ("--bpm sets another", "the tempo box sets another"),
+)
 BARS_RANGE = (1, 64)  # bars one offline generation may ask for
 
 
@@ -135,6 +140,15 @@ def prompt_report(prompt: Prompt) -> str:
     lines = report_lines(prompt)
     tempo = f"{prompt.tempo:g} BPM, the file's" if prompt.tempo is not None else "no tempo"
     return " · ".join([lines[0], "key " + lines[1].removeprefix("prompt key: "), tempo])
+
+
+def prompt_notes(prompt: Prompt) -> list[str]:
+    """What about the prompt contradicts what was asked (the role chosen for it, a tempo no
+    preset plays), one line each, in the window's words."""
+    lines = prompt_warnings(prompt)
+    for cli, window in WINDOW_WORDS:
+        lines = [line.replace(cli, window) for line in lines]
+    return lines
 
 
 def prompt_name(prompt: Prompt) -> str:

@@ -25,6 +25,7 @@ from jambridge.ui.offline import (
     generate_song,
     infill_bars,
     prompt_name,
+    prompt_notes,
     prompt_report,
     regenerate_track,
 )
@@ -101,11 +102,11 @@ class Studio(QObject):
     def load_prompt(self, path: str, role: str | None = None) -> None:
         """Read ``path`` (MIDI or LMMS; ``role``: play it as this role) as the prompt; then
         :attr:`prompt_changed`, the report on the info line, contradictions as warnings."""
-        from jambridge.prompt import load_prompt, prompt_warnings
+        from jambridge.prompt import load_prompt
 
         def load():
             prompt = load_prompt(path, role)
-            return prompt, prompt_report(prompt), prompt_warnings(prompt)
+            return prompt, prompt_report(prompt), prompt_notes(prompt)
 
         def loaded(result) -> None:
             self.prompt, report, warnings = result
