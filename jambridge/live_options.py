@@ -28,7 +28,7 @@ AUTO = "auto"  # engine: the model when it loads, else FALLBACK_ENGINE
 FALLBACK_ENGINE = "procedural"  # the rule-based generator: needs no model, always there
 ENGINES = (AUTO, "model", FALLBACK_ENGINE, "pattern")  # "pattern": a fixed click, for routing
 MIDI_APIS = (AUTO, "alsa", "jack", "coremidi", "winmm")  # bridge.io.ports.APIS (a test checks)
-CLOCK_MODES = ("external", "internal")  # follow the DAW's MIDI clock, or be the master
+CLOCK_MODES = ("external", "internal", "link")  # the DAW's MIDI clock, our own, Ableton Link
 BOTH = ("bridge", "app")  # the commands that start the bridge
 BRIDGE = ("bridge",)
 
@@ -103,12 +103,14 @@ OPTIONS: dict[str, Option] = {
         label="latency offset (ms)",
     ),
     "clock": Option(
-        "follow the DAW's MIDI clock (default) or be the master",
+        "follow the DAW's MIDI clock (default), be the master (internal), or join the "
+        "Ableton Link session on the local network (link: tempo, bar phase, start/stop)",
         choices=CLOCK_MODES,
         commands=BRIDGE,
     ),
     "bpm": Option(
-        "tempo with --clock internal (default: preset's)",
+        "tempo with --clock internal, and the tempo proposed to a new Link session "
+        "(default: preset's)",
         type=float,
         value_range=BPM_RANGE,
         commands=BRIDGE,

@@ -127,7 +127,7 @@ def test_midi_apis_are_the_ports_table_and_clock_modes_one_tuple():
         ({"latency_ms": 9000.0}, "latency offset (ms) must be in range -500..500"),
         ({"engine": "magic"}, "engine must be one of auto, model, procedural, pattern"),
         ({"midi_api": "oss"}, "MIDI API must be one of auto, alsa, jack, coremidi, winmm"),
-        ({"clock": "link"}, "clock must be one of external, internal"),
+        ({"clock": "smpte"}, "clock must be one of external, internal, link"),
         ({"channels": (("voice", 1),)}, "role must be one of drums, bass, chords, lead"),
         ({"channels": (("drums", 1), ("bass", 1))}, "drums and bass are both on MIDI channel 2"),
         ({"channels": (("lead", 16),)}, "lead channel must be in range 1..16"),

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureWriter
 from jambridge.bridge.events import BridgeEvent, CaptureSaved, CaptureTaken, LogLine
-from jambridge.bridge.io.jack_guards import JackWatch
-from jambridge.bridge.io.ports import OutPort, RtMidiIn
+from jambridge.bridge.io.opening import PortWatch
+from jambridge.bridge.io.ports import InPort, OutPort
 from jambridge.bridge.playback.scheduler import Scheduler
 from jambridge.errors import JamBridgeError
 
@@ -44,8 +44,8 @@ class EventDispatch:
     capture_writer: CaptureWriter  # the dispatcher's (then stop()'s) alone
     api: str | None  # the MIDI API the ports are on
     _out: OutPort | None
-    _in: RtMidiIn | None
-    _watch: JackWatch | None  # JACK, ports opened here: hears the server go
+    _in: InPort | None
+    _watch: PortWatch | None  # JACK, ports opened here: hears the server go
     _connect_input: bool
     _running: bool  # the dispatcher runs
     _reported_lost: set[str]  # ports reported gone ("output", "input")

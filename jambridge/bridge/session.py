@@ -34,8 +34,8 @@ from jambridge.bridge.events import (
     BridgeEvent,
     BridgeStatus,
 )
-from jambridge.bridge.io.jack_guards import JackWatch
-from jambridge.bridge.io.ports import OutPort, RtMidiIn, RtMidiOut, choose_api
+from jambridge.bridge.io.opening import PortWatch, new_watch, open_input, open_output
+from jambridge.bridge.io.ports import InPort, OutPort, choose_api
 from jambridge.bridge.io.reconnect import JackReconnect
 from jambridge.bridge.playback.bar_source import SourceSpec
 from jambridge.bridge.playback.lookahead import BarFeed
@@ -44,6 +44,7 @@ from jambridge.bridge.playback.status import bridge_status
 from jambridge.bridge.playback.streaming import GeneratorLink, GeneratorProcess
 from jambridge.bridge.timing.clock import ClockFollower
 from jambridge.bridge.timing.internal_clock import InternalClock
+from jambridge.bridge.timing.link_clock import AalinkSession, LinkClock
 from jambridge.bridge.timing.protocol import Timing
 from jambridge.bridge.timing.timebase import Clock, MonotonicClock
 from jambridge.bridge.timing.transport import BPM_RANGE
@@ -59,6 +60,7 @@ FIRST_BAR_POLL_S = 0.005  # start() looks this often whether the first bar is th
 _CLOCKS: dict[str, Callable[[float], Timing]] = {
     "external": lambda bpm: ClockFollower(),  # the DAW's tempo is measured, not given
     "internal": InternalClock,
+    "link": lambda bpm: LinkClock(AalinkSession(bpm)),  # Link goes on the network only here
 }
 
 
@@ -136,7 +138,7 @@ class BridgeSession(JackReconnect):
         self.events: queue.Queue = queue.Queue(maxsize=self.config.event_queue_size)
         self.clock = clock or MonotonicClock()
         self._out = out_port
-        self._in: RtMidiIn | None = None
+        self._in: InPort | None = None
         self._generator = generator
         self._generator_pid: int | None = None  # read at start, before the thread owns the link
         self._connect_input = connect_input
@@ -150,7 +152,7 @@ class BridgeSession(JackReconnect):
         folder = Path(self.config.capture_dir) if self.config.capture_dir else None
         self.capture_writer = CaptureWriter(folder)  # the dispatcher's (then stop()'s) alone
         self._reported_lost: set[str] = set()
-        self._watch: JackWatch | None = None  # JACK, ports opened here: hears the server go
+        self._watch: PortWatch | None = None  # JACK, ports opened here: hears the server go
         self._port_lost = False  # the JACK server went away; reconnecting (see JackReconnect)
         self._next_probe = 0.0
         self._answers = 0  # probes in a row a JACK server answered
@@ -169,8 +171,8 @@ class BridgeSession(JackReconnect):
             if self._out is None or self._connect_input:  # a port to open: on which API?
                 api = self.api = choose_api(cfg.midi_api)
                 if self._out is None:
-                    self._watch = JackWatch() if api == "jack" else None
-                    self._out = RtMidiOut(api, cfg.out_port, self._watch)
+                    self._watch = new_watch(api)
+                    self._out = open_output(api, cfg.out_port, self._watch)
             if self._generator is None:
                 spec = SourceSpec(
                     engine=cfg.engine,
@@ -191,7 +193,7 @@ class BridgeSession(JackReconnect):
                 rt_priority=cfg.rt_priority,
             )
             if self._connect_input and self.api is not None:
-                self._in = RtMidiIn(self.api, cfg.in_port, self._watch)
+                self._in = open_input(self.api, cfg.in_port, self._watch)
             self.scheduler = Scheduler(
                 self._out, self.clock, feed, timing, sched_cfg, ccmap, midi_in=self._in
             )
@@ -226,6 +228,7 @@ class BridgeSession(JackReconnect):
             self._dispatcher = None
         if self.scheduler is not None:
             self.scheduler.stop()
+            self.scheduler.timing.close()  # the thread is done with it (Link leaves the session)
             self._drain_events()
             self._last_capture_try()
         self._close_io()

@@ -2,7 +2,7 @@
 
 A part of :class:`~jambridge.bridge.session.BridgeSession` (a base class of it, run by its
 dispatcher thread), for the JACK ports the session opened itself. When the server goes away
-(:class:`~jambridge.bridge.io.jack_guards.JackWatch` hears it shut down) the dispatcher
+(the ports' watch, :mod:`~jambridge.bridge.io.opening`, hears it shut down) the dispatcher
 
 1. reports it as a port error (a log line at level "error"; the status says ``"port lost"``),
 2. stops the real-time thread (its last note-offs are refused quietly by the dead ports) and
@@ -10,8 +10,8 @@ dispatcher thread), for the JACK ports the session opened itself. When the serve
 3. half a second later (libjack has shut each client down by then), closes the dead ports
    and the watch, and lets libjack clean up what it still counts, before any new JACK client
    is opened (a client of the dead server closed later closes one of the new ones);
-   python-rtmidi waits a second per output for a cycle that never comes, holding the GIL:
-   once, while there is no server,
+   a client on a dead server may wait a second to close, holding the GIL: once, while
+   there is no server,
 4. asks every ``reconnect_s`` whether a JACK server answers (from a child process:
    :func:`~jambridge.bridge.io.jack_guards.jack_server_answers`), and when one has twice in a row
    opens the ports under the same names (or connects to the same named ports), hands them to
@@ -26,8 +26,9 @@ import time
 
 from jambridge.bridge.dispatch import EventDispatch
 from jambridge.bridge.events import LogLine, TransportChanged
-from jambridge.bridge.io.jack_guards import JackWatch, jack_server_answers, jack_server_running
-from jambridge.bridge.io.ports import RtMidiIn, RtMidiOut
+from jambridge.bridge.io.jack_guards import jack_server_answers, jack_server_running
+from jambridge.bridge.io.opening import new_watch, open_input, open_output
+from jambridge.bridge.io.ports import InPort, OutPort
 from jambridge.errors import JamBridgeError
 
 log = logging.getLogger("jambridge.bridge")
@@ -77,13 +78,14 @@ class JackReconnect(EventDispatch):
         cfg, scheduler = self.config, self.scheduler
         if scheduler is None:
             return
-        watch = JackWatch()
-        out: RtMidiOut | None = None
-        midi_in: RtMidiIn | None = None
+        watch = new_watch("jack")  # a watch: the ports were on JACK
+        assert watch is not None
+        out: OutPort | None = None
+        midi_in: InPort | None = None
         try:
-            out = RtMidiOut("jack", cfg.out_port, watch)  # a watch: the ports were on JACK
+            out = open_output("jack", cfg.out_port, watch)
             if self._connect_input:
-                midi_in = RtMidiIn("jack", cfg.in_port, watch)
+                midi_in = open_input("jack", cfg.in_port, watch)
         except JamBridgeError as err:  # not yet (a port to connect to is not there): later
             for port in (midi_in, out):
                 if port is not None:

@@ -293,6 +293,9 @@ class ClockFollower:
     def set_bpm(self, bpm: float) -> ClockReply:
         return ClockReply(refused=_MASTER_ONLY)
 
+    def close(self) -> None:
+        """Nothing held outside the process."""
+
     # -- reading -------------------------------------------------------------------------------
 
     def view(self, now_s: float) -> ClockView:

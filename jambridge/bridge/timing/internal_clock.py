@@ -94,6 +94,9 @@ class InternalClock:
         self._period = period_of(bpm)
         return ClockReply()
 
+    def close(self) -> None:
+        """Nothing held outside the process."""
+
     # -- input (a master listens to no clock) ----------------------------------------------------
 
     def set_log(self, sink: Callable[[str], None]) -> None:

@@ -124,3 +124,7 @@ class Timing(Protocol):
     def set_bpm(self, bpm: float) -> ClockReply:
         """Change the tempo."""
         ...
+
+    def close(self) -> None:
+        """Let go of what the clock holds outside the process (a Link session leaves)."""
+        ...
