@@ -17,6 +17,11 @@ Two ways a note meets its tick:
   out when it arrives, or ``pulse_wait_s`` after the model's time if it never does. A latency
   offset asks for notes ahead of the clock, so it turns this off.
 
+A port that writes each message at a given time (:class:`TimedPort`: JACK through JACK-Client,
+which places it on its frame) is handed each event ``ahead_s`` before its time, with that time;
+other ports get it when it is due. What was handed over and not yet written is dropped when every
+note is released, and the note-offs among it go out at once.
+
 Until the model is locked (the first pulses after a cold Start) events go out on the pulse that
 reaches them. A clock's own messages (as master: the pulses, Start right before the first one)
 go out here too, on the clock's time for them. A port that fails is reported once and then left
@@ -28,12 +33,26 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Protocol, runtime_checkable
 
 from jambridge.bridge.events import LogLine
 from jambridge.bridge.io.ports import OutPort
 from jambridge.bridge.playback.timeline import NoteTimeline, OpenNotes
 from jambridge.bridge.timing.protocol import Timing
 from jambridge.errors import PortError
+
+
+@runtime_checkable
+class TimedPort(Protocol):
+    """An output that writes each message at the time it is given (our clock)."""
+
+    ahead_s: float  # hand messages over this long before their time
+
+    def send_at(self, msg: list[int], t: float) -> None: ...
+
+    def cancel(self) -> None:
+        """Drop what was handed over and not written yet."""
+        ...
 
 
 class NoteOutput:
@@ -48,7 +67,6 @@ class NoteOutput:
         early_s: float = 0.00002,
         pulse_poll_s: float = 0.0002,
     ) -> None:
-        self.port = port
         self.timing = timing
         self._emit = emit
         self.latency_s = latency_ms / 1000  # notes go out this much before their tick's time
@@ -60,12 +78,25 @@ class NoteOutput:
         # the time each meant to go: the model's, its pulse's arrival, or the end of its wait)
         self.late_max_s = 0.0
         self.late_count = 0  # lateness values recorded so far (the snapshot copies on a change)
-        self.port_ok = True
         self.awaiting_pulse = False  # the last deadline is a poll for a pulse, not a send
+        self._handed: deque[tuple[float, list[int]]] = deque()  # (time, message) handed ahead
+        self.use_port(port)
+
+    def use_port(self, port: OutPort) -> None:
+        """Send through ``port`` from now on (a new one after the old one's server went)."""
+        self.port = port
+        self.port_ok = True
+        self._timed = port if isinstance(port, TimedPort) else None
+        self._ahead_s = self._timed.ahead_s if self._timed is not None else self.early_s
+        self._handed.clear()
 
     def send_due(self, now: float) -> float | None:
-        """Send every event that is due; return when to look again (None: nothing timed)."""
-        early = now + self.early_s
+        """Send every event that is due (handed ahead to a timed port); return when to look
+        again (None: nothing timed)."""
+        early = now + self._ahead_s
+        handed = self._handed
+        while handed and handed[0][0] <= now:
+            handed.popleft()
         self.awaiting_pulse = False
         next_t = self._send_clock(now, early)
         timeline = self.timeline
@@ -94,8 +125,9 @@ class NoteOutput:
                 msgs = self.notes.note_on(channel, pitch, velocity, serial)
             else:
                 msgs = self.notes.note_off(channel, pitch, serial)
+            at = t if t is not None and wait is None and t > now else None
             for m in msgs:
-                self.send(m)
+                self.send(m, at)
         return next_t
 
     def _send_clock(self, now: float, early: float) -> float | None:
@@ -104,7 +136,7 @@ class NoteOutput:
         due = clock.next_send_time()
         while due is not None and due <= early:
             for msg in clock.take_send():
-                self.send(list(msg))
+                self.send(list(msg), due if due > now else None)
             self._late(now - due)
             due = clock.next_send_time()
         return due
@@ -119,23 +151,37 @@ class NoteOutput:
         return self.timing.pulse_wait_s()
 
     def _late(self, late_s: float) -> None:
+        if self._timed is not None and late_s < 0:
+            late_s = 0.0  # handed over ahead on purpose: on time
         self.lateness.append(late_s)
         self.late_count += 1
         if late_s > self.late_max_s:
             self.late_max_s = late_s
 
-    def send(self, msg: list[int]) -> None:
-        """Send now; a failing port is reported once, then skipped."""
+    def send(self, msg: list[int], at: float | None = None) -> None:
+        """Send now, or at time ``at`` through a timed port; a failing port is reported once,
+        then skipped."""
         if not self.port_ok:
             return
         try:
-            self.port.send(msg)
+            if at is not None and self._timed is not None:
+                self._timed.send_at(msg, at)
+                self._handed.append((at, msg))
+            else:
+                self.port.send(msg)
         except PortError as err:
             self.port_ok = False
             self._emit(LogLine("error", f"output port lost: {err}"))
 
     def release_all(self, channels: Iterable[int]) -> None:
-        """End every sounding note, then All Notes Off on ``channels``."""
+        """End every sounding note, then All Notes Off on ``channels``. What a timed port was
+        handed and has not written is dropped first; its note-offs go out now."""
+        if self._timed is not None and self._handed:
+            self._timed.cancel()
+            offs = [m for _, m in self._handed if m[0] & 0xF0 == 0x80]
+            self._handed.clear()
+            for m in offs:
+                self.send(m)
         for m in self.notes.release_all(channels):
             self.send(m)
 

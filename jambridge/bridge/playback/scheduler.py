@@ -42,7 +42,7 @@ import time
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureRecorder
 from jambridge.bridge.ccmap import CcMap
-from jambridge.bridge.events import BridgeEvent, LogLine
+from jambridge.bridge.events import BridgeEvent, LogLine, RiffChanged, RiffInfo
 from jambridge.bridge.io.messages import check
 from jambridge.bridge.io.ports import InPort, OutPort
 from jambridge.bridge.playback.lookahead import BarFeed
@@ -100,6 +100,7 @@ class Scheduler(Steering):
         self.capture = CaptureRecorder(self.config.retro_bars, log=self._info)
         self.next_bar: int | None = None  # song bar to choose next; None while stopped
         self._announced: tuple[int | None, int] = (None, -1)  # (next_bar, feed.version) told
+        self._riff_told: RiffInfo | None = None  # the feed's riff as last told (RiffChanged)
         self._cc_last: dict[tuple[int, int], int] = {}
         self._stash: list[ctl.Inbound | _Wake] = []
         self._deadline: float | None = None
@@ -142,7 +143,7 @@ class Scheduler(Steering):
         if self.alive:
             raise RuntimeError("use_ports() while the real-time thread runs")
         self.out, self.midi_in = out, midi_in
-        self.output.port, self.output.port_ok = out, True
+        self.output.use_port(out)
         self._stop_requested.clear()
 
     def stop(self, block: bool = True) -> None:
@@ -216,6 +217,9 @@ class Scheduler(Steering):
         self._poll_capture(now)
         self.feed.maybe_replace(self._to_next_bar_line(now))
         self._announce()
+        if self.feed.riff is not self._riff_told:  # started, changed, its key found, ended
+            self._riff_told = self.feed.riff
+            self._emit(RiffChanged(self._riff_told))
         self._deadline = self.output.send_due(now)
         self.snapshot = self._snapshot(now)
         return self._deadline
@@ -237,6 +241,7 @@ class Scheduler(Steering):
             notes_on=notes.on_count, notes_off=notes.off_count,
             capture_armed=self.capture.armed is not None, latency_s=out.latency_s,
             port_ok=out.port_ok, realtime=self.realtime, controls=feed.controls,
+            riff=feed.riff, ducked=feed.duck,
         )  # fmt: skip
 
     def _drain(self, now: float) -> None:
