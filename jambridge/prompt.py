@@ -81,6 +81,12 @@ class Prompt:
         return Song.from_bars(self.bars)
 
 
+def _notes(bar: Bar, role: str) -> tuple[Note, ...]:
+    """The notes of ``role`` in ``bar`` (none when the bar has no such track)."""
+    track = bar.track(role)
+    return () if track is None else track.notes
+
+
 def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) -> Prompt:
     """Read a riff from a MIDI file or LMMS project: quantized, leading empty bars trimmed (a
     clip exported from bar 5 starts at its first note's bar), at most ``max_bars`` bars.
@@ -112,9 +118,9 @@ def load_prompt(path: str | Path, role: str | None = None, max_bars: int = 8) ->
     if first is None:
         raise DataError(f"{path}: the prompt's notes are all outside the roles' ranges")
     bars = bars[first:][:max_bars]
-    held = [t.role for t in quantized.tracks if any(b.track(t.role).notes for b in bars)]
+    held = [t.role for t in quantized.tracks if any(_notes(b, t.role) for b in bars)]
     templates = {r: default_track(r) for r in held}
-    kept = tuple(Bar(tuple(templates[r].with_notes(b.track(r).notes) for r in held)) for b in bars)
+    kept = tuple(Bar(tuple(templates[r].with_notes(_notes(b, r)) for r in held)) for b in bars)
     played = _played_bars([c.track for c in chosen if c.track.role in held], first, len(kept))
     parts = tuple(_part(c, kept, report) for c in chosen if c.track.role in held)
     main = min(held, key=_PROMPT_ROLE_ORDER.index)
@@ -167,7 +173,7 @@ def _part(choice: _Choice, bars: tuple[Bar, ...], report: ReadReport) -> PromptP
         dict.fromkeys(s for r in choice.from_roles for s in report.role_sources.get(r, ()))
     )
     why = next((w for title, _, w in report.assigned if title in sources), "")
-    notes = sum(len(b.track(role).notes) for b in bars)
+    notes = sum(len(_notes(b, role)) for b in bars)
     return PromptPart(role, choice.read_as, sources, why, notes)
 
 

@@ -164,7 +164,7 @@ def _looped(
     beyond = [n for n in notes if n.start >= loop]
     ctx.drop("beyond its pattern's length", len(beyond))
     notes = [n for n in notes if n.start < loop]
-    out = []
+    out: list[Played] = []
     for begin, end in spans:
         for offset in range(begin, end, loop):
             ctx.count(len(notes))  # before the copies: a huge span must not exhaust memory

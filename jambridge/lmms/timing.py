@@ -75,7 +75,7 @@ class Upgrades:
         if legacy:
             creator = version_key(root.get("creatorversion", "0"))
             number = sum(1 for v in LEGACY_VERSIONS if version_key(v) <= creator)
-        elif version.strip().isdigit():
+        elif version is not None and version.strip().isdigit():
             number = int(version)
         else:
             raise DataError(

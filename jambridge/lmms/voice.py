@@ -140,7 +140,7 @@ class Voice:
         instrument = plugin.get("name", "") if plugin is not None else ""
         sound = plugin.find(instrument) if plugin is not None and instrument else None
         player = sound is not None and instrument == "audiofileprocessor"
-        sample = sound.get("src", "") if player else ""
+        sample = sound.get("src", "") if player and sound is not None else ""
         program, kit = _gm_sound(sound, instrument, ctx.where)
         upgraded = ctx.upgrades.note_range
         base = _base_note(settings, upgraded, ctx.where) + (12 if upgraded else 0)
