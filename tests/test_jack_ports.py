@@ -56,7 +56,7 @@ def test_output_lands_on_the_frame_of_its_time(jack_server, ports):
     times = [start + k * 0.0371 for k in range(24)]  # off any period grid
     for k, t in enumerate(times):
         out.send_at([0x90, 40 + k, 100], t)
-    _wait(lambda: out.written == len(times) and len(midi_in.frames) >= len(times), 3.0)
+    _wait(lambda: out.written == len(times) and midi_in.pending() >= len(times), 3.0)
     got = {m[1] - 40: stamp for stamp, m in midi_in.poll(time.monotonic())}
     frame_s = 1.0 / jack_server.rate
     off = [k for k, stamp in got.items() if abs(stamp - times[k]) > frame_s * 1.01]
@@ -71,7 +71,7 @@ def test_a_message_sent_now_goes_in_the_next_cycle(jack_server, ports):
     time.sleep(0.2)
     sent = time.monotonic()
     out.send([0xB0, 7, 100])
-    assert _wait(lambda: midi_in.frames, 2.0)
+    assert _wait(midi_in.pending, 2.0)
     ((stamp, msg),) = midi_in.poll(time.monotonic())
     assert msg == [0xB0, 7, 100]
     assert stamp - sent < 0.5  # the next cycle, not later
@@ -101,12 +101,11 @@ def test_input_frames_match_an_independent_recorder(jack_server, ports):
         jack_server.connect("jack_midi_clock:mclk_out", dump.port)
         transport.stdin.write("play\n")
         transport.stdin.flush()
-        assert _wait(lambda: len(midi_in.frames) >= 60, 10.0)  # ~ 2.5 beats
+        assert _wait(lambda: midi_in.pending() >= 60, 10.0)  # ~ 2.5 beats
         transport.stdin.write("stop\nquit\n")
         transport.stdin.flush()
         time.sleep(0.3)
-        heard = midi_in.poll(time.monotonic())  # one message an event: in step with .frames
-        ours = [f for (_, f), (_, m) in zip(midi_in.frames, heard) if m == [0xF8]]
+        ours = [f for f, _, m in midi_in.poll_frames() if m == (0xF8,)]
         theirs = [d.frame for d in dump.stop() if d.msg == (0xF8,)]
     finally:
         clock.terminate()

@@ -11,6 +11,10 @@ For each tempo and jitter level: a private JACK server (dummy driver), ``jack_mi
   without xruns. At an xrun the dummy driver restarts its cycle clock and JACK's frame timer
   resynchronizes, so recorded frame times jump (pulses 937.5 frames apart at 128 BPM were
   recorded 681 to 1811 apart on a loaded machine): trust this view when its run had no xruns.
+* **server frames** -- a recorder on JACK-Client (:class:`~jambridge.bridge.io.jack_ports.
+  JackMidiIn`) that reads each event's frame from the server's own frame counter, which does
+  not jump at an xrun (an xrun may drop a cycle's events, never move them): the absolute view.
+  Targets (issue 13): absolute error p50 <= 0.05 ms, p99 <= 0.25 ms without jitter.
 * **wall** -- a polling recorder (``jambridge.bench.peer --record``) stamping arrivals on the
   machine's monotonic clock; pulses and notes reach it through the same JACK hop.
 
@@ -52,11 +56,15 @@ from jambridge.bench.busy import busy_generator
 from jambridge.bench.jack import JackServer, start_server
 from jambridge.bench.jack_clients import MidiClock, MidiDump, Transport
 from jambridge.bench.processes import PeerProcess
+from jambridge.bridge.io.jack_ports import JackMidiIn
+from jambridge.bridge.io.opening import jack_backend
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 
 TARGET_P50_MS = 0.5  # beyond the period quantum
 TARGET_P99_MS = 2.0
+ABSOLUTE_P50_MS = 0.05  # the server-frame view, absolute, without jitter
+ABSOLUTE_P99_MS = 0.25
 PATTERN_GRID_TICKS = 6  # every test-pattern onset is on a 16th
 LOCAL_PULSES = 12  # the wall view's ideal: a line through this many pulses either side
 
@@ -103,6 +111,9 @@ class Stats:
     def meets_targets(self) -> bool:
         return self.p50_beyond_ms <= TARGET_P50_MS and self.p99_beyond_ms <= TARGET_P99_MS
 
+    def meets_absolute(self) -> bool:
+        return self.p50_ms <= ABSOLUTE_P50_MS and self.p99_ms <= ABSOLUTE_P99_MS
+
 
 def _beyond(errors: list[float], period_ms: float) -> np.ndarray:
     """How far each error reaches past the JACK period quantum (0 within it)."""
@@ -116,6 +127,7 @@ class Run:
     bpm: float
     jitter_pct: int
     frames: Stats | None  # jack_midi_dump view (None: the recording lost the Start)
+    server_frames: Stats | None  # our JACK-Client recorder: server frame times (absolute)
     wall: Stats | None  # polling recorder view
     pulses: int
     underruns: int
@@ -138,15 +150,18 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         stack.callback(session.stop)
         dump = MidiDump(server).start()
         stack.callback(dump.close)
+        tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
+        framer = JackMidiIn(client_name=f"frames-{tag}")
+        stack.callback(framer.close)
+        framer_port = f"frames-{tag}:frames-{tag}"
         with contextlib.ExitStack() as players:
-            tag = f"rec{os.getpid()}b{int(bpm)}j{jitter}"
             recorder = PeerProcess(server, tag, [["wait"]], record=True)
             players.callback(recorder.kill)
             clock = players.enter_context(MidiClock(server, bpm, jitter))
             xruns_before = server.log_text().count("XRun")
-            for dest in (jack_port_name(IN_NAME), dump.port, recorder.in_port):
+            for dest in (jack_port_name(IN_NAME), dump.port, recorder.in_port, framer_port):
                 server.connect(clock.port, dest)
-            for dest in (dump.port, recorder.in_port):
+            for dest in (dump.port, recorder.in_port, framer_port):
                 server.connect(jack_port_name(OUT_NAME), dest)
             recorder.go()
             transport = Transport(server)
@@ -160,12 +175,14 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
             heard = recorder.result(timeout_s=30).heard
         recorded = dump.stop()
         lost = dump.lost()
+        framed = [(float(f), m) for f, _, m in framer.poll_frames()]
     xruns = server.log_text().count("XRun") - xruns_before
     frames, pulses = _frame_view(recorded, server)
     return Run(
         bpm=bpm,
         jitter_pct=jitter,
         frames=frames,
+        server_frames=_local_errors(_started(framed), 1000.0 / server.rate, server.period_ms),
         wall=_wall_view(heard, server.period_ms),
         pulses=pulses,
         underruns=status.underruns,
@@ -297,6 +314,10 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     frames_ok = all(r.frames is not None and r.frames.meets_targets() for r in runs)
+    steady = [r for r in runs if r.jitter_pct == 0]
+    absolute_ok = bool(steady) and all(
+        r.server_frames is not None and r.server_frames.meets_absolute() for r in steady
+    )
     wall_ok = all(r.wall is not None and r.wall.meets_targets() for r in runs)
     underruns = sum(r.underruns for r in runs)
     xruns = sum(r.jack_xruns for r in runs)
@@ -305,7 +326,9 @@ def _run(args: argparse.Namespace) -> int:
         f"(jackd {'real-time' if server.realtime else 'not real-time'}), {xruns} xruns. "
         f"Targets beyond the period (p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms): "
         f"frames {'met' if frames_ok else 'missed'}, wall {'met' if wall_ok else 'missed'}; "
-        f"underruns {underruns}"
+        f"absolute in server frames without jitter (p50 <= {ABSOLUTE_P50_MS} ms, p99 <= "
+        f"{ABSOLUTE_P99_MS} ms): {'met' if absolute_ok else 'missed'}; underruns {underruns}; "
+        f"output through {jack_backend()}"
     )
     if args.json:
         out = {
@@ -318,6 +341,8 @@ def _run(args: argparse.Namespace) -> int:
             "busy_fraction": args.busy_fraction,
             "targets_met_frames": frames_ok,
             "targets_met_wall": wall_ok,
+            "targets_met_absolute": absolute_ok,
+            "backend": jack_backend(),
             "underruns": underruns,
             "runs": [asdict(r) for r in runs],
         }
@@ -338,6 +363,7 @@ def _view(s: Stats | None) -> str:
 def _row(r: Run) -> str:
     return (
         f"{r.bpm:5.1f} BPM jitter {r.jitter_pct:2d}%  frames: {_view(r.frames)}\n"
+        f"{'':20s}server: {_view(r.server_frames)}\n"
         f"{'':20s}wall:   {_view(r.wall)}\n"
         f"{'':20s}underruns {r.underruns}, gen max {r.gen_ms_max} ms, xruns {r.jack_xruns}, "
         f"scheduler late p99 {r.sched_late_p99_ms} ms, "

@@ -192,13 +192,18 @@ class _JackPort:
 class JackMidiOut(_JackPort):
     """An output written at each event's frame (see the module docstring)."""
 
-    def __init__(self, port: str | None = None, gone: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        port: str | None = None,
+        gone: threading.Event | None = None,
+        client_name: str = OUT_NAME,
+    ) -> None:
         self._handed: deque[Any] = deque()
         self._heap: list[tuple[float, int, bytes]] = []
         self._seq = 0  # the callback's tie-break (hand-over order)
         self.late = 0  # events whose time had passed when their cycle was written
         self.written = 0
-        super().__init__(OUT_NAME, True, port, gone)
+        super().__init__(client_name, True, port, gone)
 
     def send_at(self, msg: list[int] | bytes, t: float) -> None:
         """Write ``msg`` at the frame of time ``t`` (our clock), or at once if it has passed."""
@@ -257,12 +262,15 @@ class JackMidiOut(_JackPort):
 class JackMidiIn(_JackPort):
     """An input whose events carry the time of their frame (see the module docstring)."""
 
-    def __init__(self, port: str | None = None, gone: threading.Event | None = None) -> None:
-        self._queue: deque[tuple[float, bytes]] = deque()
+    def __init__(
+        self,
+        port: str | None = None,
+        gone: threading.Event | None = None,
+        client_name: str = IN_NAME,
+    ) -> None:
+        self._queue: deque[tuple[float, int, bytes]] = deque()  # (stamp, JACK frame, bytes)
         self.messages = 0
-        self.frames: deque[tuple[float, int]] = deque(maxlen=4096)  # (stamp, JACK frame) of
-        # recent events: the frame view of the input, for the timing benchmark
-        super().__init__(IN_NAME, False, port, gone)
+        super().__init__(client_name, False, port, gone)
 
     def _process(self, frames: int) -> None:
         events = self._port.incoming_midi_events()
@@ -274,16 +282,14 @@ class JackMidiIn(_JackPort):
                     return
                 _, start, end = cycle
                 step = (end - start) / frames
-            stamp = start + offset * step
-            self._queue.append((stamp, bytes(data)))
-            self.frames.append((stamp, cycle[0] + offset))
+            self._queue.append((start + offset * step, cycle[0] + offset, bytes(data)))
 
     def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
         """Messages queued since the last poll, at most ``limit`` (the rest wait)."""
         out: list[tuple[float, list[int]]] = []
         queue = self._queue
         while queue and (limit is None or len(out) < limit):
-            t, data = queue.popleft()
+            t, _, data = queue.popleft()
             msg = list(data)
             if is_plain(msg):
                 out.append((t, msg))
@@ -291,4 +297,18 @@ class JackMidiIn(_JackPort):
                 out.extend((t, part) for part in split_stream(msg))
         self.messages += len(out)
         self.time.maybe_resync(now)
+        return out
+
+    def pending(self) -> int:
+        """Events queued and not polled yet."""
+        return len(self._queue)
+
+    def poll_frames(self) -> list[tuple[int, float, tuple[int, ...]]]:
+        """Every event queued, as (JACK frame, stamp, bytes): the frame view of the input (a
+        recorder's; the real-time thread uses :meth:`poll`)."""
+        out = []
+        queue = self._queue
+        while queue:
+            t, frame, data = queue.popleft()
+            out.append((frame, t, tuple(data)))
         return out
