@@ -212,7 +212,16 @@ class Panic:
 
 @dataclass(frozen=True, slots=True)
 class PlayInternal:
-    """Internal clock: start from the top (sends Start and clock)."""
+    """Internal clock: play from bar ``from_bar`` on a bar line after the count-in (bar 1:
+    Start; a later bar: Song Position Pointer, then Continue). Link: start the session."""
+
+    from_bar: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.from_bar, int) or isinstance(self.from_bar, bool) or not (
+            1 <= self.from_bar <= 9999
+        ):
+            raise JamBridgeError(f"from_bar must be a bar number 1..9999, got {self.from_bar!r}")
 
 
 @dataclass(frozen=True, slots=True)

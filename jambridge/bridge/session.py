@@ -279,9 +279,10 @@ class BridgeSession(JackReconnect):
     def panic(self) -> None:
         self._post(ctl.Panic())
 
-    def play(self) -> None:
-        """Internal clock: Start."""
-        self._post(ctl.PlayInternal())
+    def play(self, from_bar: int = 1) -> None:
+        """Internal clock: play from ``from_bar`` after a bar of count-in; Link: start the
+        session (a MIDI clock we follow refuses, with a warning)."""
+        self._post(ctl.PlayInternal(from_bar))
 
     def set_bpm(self, bpm: float) -> None:
         """Internal clock: tempo."""

@@ -18,6 +18,7 @@ from jambridge.bridge import controls as ctl
 from jambridge.bridge.events import ControlsChanged, LogLine
 from jambridge.bridge.playback.barline import BarLine
 from jambridge.bridge.timing.protocol import ClockReply
+from jambridge.bridge.timing.transport import TICKS_PER_BAR
 
 
 class Steering(BarLine):
@@ -61,7 +62,7 @@ class Steering(BarLine):
             self._release_all(all_channels=True)  # the player's notes may never end: panic
 
     def _play(self, cmd: ctl.PlayInternal, now: float) -> None:
-        self._drive(self.timing.play(now), now)
+        self._drive(self.timing.play(now, (cmd.from_bar - 1) * TICKS_PER_BAR), now)
 
     def _stop(self, cmd: ctl.StopInternal, now: float) -> None:
         self._drive(self.timing.stop(now), now)

@@ -284,7 +284,7 @@ class ClockFollower:
     def take_send(self) -> tuple[tuple[int, ...], ...]:
         return ()
 
-    def play(self, now_s: float) -> ClockReply:
+    def play(self, now_s: float, from_tick: int = 0) -> ClockReply:
         return ClockReply(refused=_MASTER_ONLY)
 
     def stop(self, now_s: float) -> ClockReply:

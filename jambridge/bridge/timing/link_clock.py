@@ -162,7 +162,7 @@ class LinkClock:
     def take_send(self) -> tuple[tuple[int, ...], ...]:
         return ()
 
-    def play(self, now_s: float) -> ClockReply:
+    def play(self, now_s: float, from_tick: int = 0) -> ClockReply:
         """Start the session (every peer with start/stop sync starts too) at the next bar."""
         if self._song_beat is not None or self._snap is None:
             return ClockReply()

@@ -113,8 +113,8 @@ class Timing(Protocol):
         """The messages due at :meth:`next_send_time`, marked sent."""
         ...
 
-    def play(self, now_s: float) -> ClockReply:
-        """Start from the top."""
+    def play(self, now_s: float, from_tick: int = 0) -> ClockReply:
+        """Start from song tick ``from_tick`` (0: the top) where the clock can."""
         ...
 
     def stop(self, now_s: float) -> ClockReply:
