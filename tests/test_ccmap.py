@@ -7,7 +7,15 @@ import json
 import pytest
 
 from jambridge.bridge.ccmap import DEFAULT_CONTROLS, CcMap
-from jambridge.bridge.controls import ArmCapture, Regenerate, RetroCapture, SetTrack
+from jambridge.bridge.controls import (
+    AUTO,
+    ArmCapture,
+    Refill,
+    Regenerate,
+    RetroCapture,
+    SetRiff,
+    SetTrack,
+)
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
 
@@ -16,7 +24,8 @@ def test_defaults_cover_every_action_for_every_role():
     names = set(DEFAULT_CONTROLS.values())
     assert {"arm_capture", "retro_capture"} <= names
     for role in ROLES:
-        for action in ("regenerate", "mute", "temperature", "density"):
+        for action in ("regenerate", "refill", "mute", "temperature", "density", "groove", "poly",
+                       "dur"):  # fmt: skip
             assert f"{action}:{role}" in names
     assert 1 not in DEFAULT_CONTROLS and 64 not in DEFAULT_CONTROLS  # mod wheel, sustain
 
@@ -40,6 +49,26 @@ def test_knobs_scale_onto_the_control_range():
     assert m.translate(0, 106, 64, None).density == pytest.approx(64 / 127, abs=1e-3)
 
 
+def test_control_knobs_go_from_auto_through_every_bin():
+    m = CcMap()
+    assert m.translate(0, 113, 0, None) == SetTrack("lead", poly=AUTO)  # poly:lead
+    assert m.translate(0, 113, 127, None) == SetTrack("lead", poly=4)
+    assert [m.translate(0, 115, v, None).dur for v in (0, 30, 50, 80, 110, 127)] == [
+        AUTO, 0, 1, 2, 4, 4]  # fmt: skip
+    assert m.translate(0, 88, 0, None) == SetTrack("lead", groove=0.0)  # groove:lead
+
+
+def test_riff_and_refill_controls():
+    m = CcMap(refill_bars=3, capture_mode="develop", capture_quantize=0.5, capture_duck=False)
+    assert m.translate(0, 119, 127, None) == Refill("lead", 3)  # refill:lead
+    armed = m.translate(0, 20, 127, None)
+    assert (armed.riff.mode, armed.riff.quantize, armed.duck) == ("develop", 0.5, False)
+    mode = CcMap(controls={30: "riff_mode", 31: "riff_amount"})
+    assert [mode.translate(0, 30, v, None) for v in (0, 64, 127)] == [
+        SetRiff(mode="keep"), SetRiff(mode="develop"), SetRiff(mode="continue")]  # fmt: skip
+    assert mode.translate(0, 31, 127, None) == SetRiff(amount=1.0)
+
+
 def test_unmapped_controllers_and_other_channels_do_nothing():
     m = CcMap(channel=15)
     assert m.translate(15, 1, 127, None) is None  # mod wheel
@@ -60,7 +89,8 @@ def test_mute_toggle_flips_the_track():
 
 def test_json_round_trip(tmp_path):
     m = CcMap(controls={30: "lock:lead", 31: "solo:drums", 110: "density:chords"}, channel=9,
-              capture_bars=4, capture_role="lead", capture_channel=0)  # fmt: skip
+              capture_bars=4, capture_role="lead", capture_channel=0, capture_mode="continue",
+              capture_quantize=0.25, capture_duck=False, refill_bars=4)  # fmt: skip
     path = tmp_path / "cc.json"
     m.save(path)
     data = json.loads(path.read_text())
@@ -78,6 +108,11 @@ def test_json_round_trip(tmp_path):
         ({"channel": 17}, "1..16"),
         ({"capture_bars": 99}, "capture bars must be in range 1..8"),
         ({"colour": "red"}, "unknown field"),
+        ({"capture_mode": "loop"}, "riff mode must be one of keep, develop, continue"),
+        ({"capture_quantize": 2}, "riff quantize must be in range 0..1"),
+        ({"capture_quantize": "full"}, "capture_quantize must be a number"),
+        ({"capture_duck": 1}, "capture_duck must be true or false"),
+        ({"refill_bars": 0}, "refill bars must be in range 1..8"),
     ],
 )
 def test_bad_maps_are_clear_errors(tmp_path, data, message):

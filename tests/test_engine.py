@@ -270,7 +270,9 @@ def test_live_source_follows_requests(model):
         assert again.track(role).notes == bar.track(role).notes
     calmer = controls.with_track("drums", density=0.0, temperature=0.2)
     assert source.next_bar(BarRequest(calmer)).roles == ROLES
-    source.prompt([one_track_bar("bass", list(bass_riff().notes))], "bass")
+    from jambridge.riff import Riff
+
+    source.prompt(Riff((one_track_bar("bass", list(bass_riff().notes)),)))
     assert source.next_bar(BarRequest(calmer)).roles == ROLES
     source.close()
 

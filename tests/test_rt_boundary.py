@@ -10,7 +10,7 @@ import pytest
 
 from jambridge.bridge.events import BarPlayed, BridgeStatus
 from jambridge.bridge.playback.ownership import CHECK_ENV, CrossThreadAccess
-from jambridge.bridge.playback.sources import PatternSource, RiffLoop
+from jambridge.bridge.playback.sources import PatternSource
 from jambridge.bridge.playback.status import StatusSnapshot
 from jambridge.bridge.playback.streaming import InlineGenerator
 from jambridge.bridge.session import BridgeConfig, BridgeSession
@@ -44,7 +44,7 @@ def session(events: list, out: VanishingOut) -> BridgeSession:
     config = BridgeConfig(clock="internal", bpm=240.0, engine="pattern", rt_priority=0)
     return BridgeSession(
         config, on_event=events.append, out_port=out,
-        generator=InlineGenerator(RiffLoop(PatternSource())), connect_input=False,
+        generator=InlineGenerator(PatternSource()), connect_input=False,
     )  # fmt: skip
 
 

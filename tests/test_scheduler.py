@@ -23,7 +23,7 @@ from jambridge.bridge.events import (
 )
 from jambridge.bridge.playback.lookahead import BarFeed
 from jambridge.bridge.playback.scheduler import Scheduler, SchedulerConfig
-from jambridge.bridge.playback.sources import CLOSED_HAT, CRASH, KICK, PatternSource, RiffLoop
+from jambridge.bridge.playback.sources import CLOSED_HAT, CRASH, KICK, PatternSource
 from jambridge.bridge.playback.streaming import InlineGenerator
 from jambridge.bridge.timing.clock import ClockFollower
 from jambridge.bridge.timing.internal_clock import InternalClock
@@ -54,7 +54,7 @@ class Sim:
     def __init__(self, bpm=120.0, internal=False, latency_ms=0.0, jitter_s=0.0, seed=0, wander=0.0):
         self.clock = FakeClock(100.0)
         self.out = FakeOut(self.clock)
-        self.gen = InlineGenerator(RiffLoop(PatternSource()))
+        self.gen = InlineGenerator(PatternSource())
         self.feed = BarFeed(self.gen, ctl.Controls())
         timing = InternalClock(bpm) if internal else ClockFollower()
         self.sched = Scheduler(
@@ -421,10 +421,10 @@ def test_armed_capture_from_the_input_becomes_the_prompt():
         (43, 0.5, 10 / 24),
         (45, 2.0, 10 / 24),
     ]
-    assert sim.gen.prompts and sim.gen.prompts[0].role == "bass"
-    # bar 3 was chosen just before the capture ended; from bar 4 the riff loops in the bass
-    t4 = pulse_time_of_tick(sim, first, 3 * 96)
-    bass = [(round((t - t4) / sim.period), m[1]) for t, m in sim.note_ons(BASS) if t > t4 - 1e-3]
+    assert sim.gen.prompts and sim.gen.prompts[0].cue.role == "bass"
+    # the capture ends on bar 3's line: from there the riff loops in the bass, on the grid
+    t3 = pulse_time_of_tick(sim, first, 2 * 96)
+    bass = [(round((t - t3) / sim.period, 3), m[1]) for t, m in sim.note_ons(BASS) if t > t3 - 1e-3]
     assert bass[:6] == [(0, 40), (12, 43), (48, 45), (96, 40), (108, 43), (144, 45)]
 
 
@@ -667,7 +667,7 @@ def test_thread_runs_and_stops_cleanly_on_the_real_clock():
     from jambridge.bridge.timing.timebase import MonotonicClock
 
     out = FakeOut(FakeClock())
-    gen = InlineGenerator(RiffLoop(PatternSource()))
+    gen = InlineGenerator(PatternSource())
     sched = Scheduler(out, MonotonicClock(), BarFeed(gen, ctl.Controls()), InternalClock(240))
     sched.start()
     sched.post(ctl.PlayInternal())

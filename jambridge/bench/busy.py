@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSp
 from jambridge.bridge.playback.streaming import GeneratorProcess
 from jambridge.bridge.session import BridgeConfig
 from jambridge.music import Bar
+from jambridge.riff.material import Riff
 
 BUSY_ENGINE = "jambridge.bench.busy:busy_source"  # the factory, for SourceSpec.engine
 
@@ -47,8 +47,8 @@ class BusySource:
     def retract(self) -> None:
         self.inner.retract()
 
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        self.inner.prompt(bars, role)
+    def prompt(self, riff: Riff) -> None:
+        self.inner.prompt(riff)
 
     def close(self) -> None:
         self.inner.close()

@@ -12,7 +12,10 @@ note-off with its song tick (from the clock model) and keeps
 Notes are quantized to :data:`~jambridge.bridge.timing.transport.TICKS_PER_GRID` ticks (the
 12-per-beat grid), and a note belongs to the window its *quantized* start falls in, so a downbeat
 played a hair early is kept. Notes still held when a window closes end at the window's end. The
-result is plain bars (one track, the chosen role) for the generator, and :func:`write_capture`
+result is plain bars (one track, the chosen role): on that grid (:attr:`CaptureResult.bars`, what
+is saved) and as played (:attr:`CaptureResult.played`: the onsets as heard, the riff taken as a
+loop, so a downbeat played early ends the last bar); :func:`riff_bars` makes the riff that
+plays from the played bars and the capture's quantize amount. :func:`write_capture`
 writes it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread. The file appears
 whole or not at all (written beside, then renamed); :class:`CaptureWriter` keeps in memory the
 captures a full disk refused, and writes them on a later try."""
@@ -29,13 +32,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jambridge.bridge.controls import ArmCapture, RetroCapture
-from jambridge.bridge.playback.timeline import PlainBar, PlainNote, PlainTrack, plain_to_bar
+from jambridge.bridge.controls import LIVE_RIFF, ArmCapture, RetroCapture
+from jambridge.bridge.playback.timeline import (
+    PlainBar,
+    PlainNote,
+    PlainTrack,
+    bar_to_plain,
+    plain_to_bar,
+)
 from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
-from jambridge.music import Song
+from jambridge.music import BEATS_PER_BAR, Song
+from jambridge.riff.material import Riff
+from jambridge.riff.settings import RiffSettings
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import captures_dir
 
@@ -49,6 +60,8 @@ class CaptureResult:
     start_bar: int  # 0-based song bar of the first captured bar
     bars: tuple[PlainBar, ...]  # one track (role) per bar, quantized
     bpm: float | None  # tempo when captured (for the file)
+    played: tuple[PlainBar, ...] = ()  # the same notes, onsets as played (a loop: see above)
+    settings: RiffSettings = LIVE_RIFF  # how the riff plays (the capture command's)
 
     @property
     def note_count(self) -> int:
@@ -141,6 +154,13 @@ class CaptureRecorder:
     def armed(self) -> ArmCapture | None:
         return self._armed.command if self._armed else None
 
+    @property
+    def armed_until(self) -> int:
+        """The song tick the armed capture ends at (call only while one is armed)."""
+        if self._armed is None:
+            raise RuntimeError("no capture is armed")
+        return self._armed.end_tick
+
     def poll(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
         """The armed capture, once its last bar has ended."""
         armed = self._armed
@@ -148,8 +168,9 @@ class CaptureRecorder:
             return None
         self._armed = None
         cmd = armed.command
-        bars = self._window(armed.start_tick, armed.end_tick, cmd.channel, cmd.role)
-        result = CaptureResult("armed", cmd.role, armed.start_tick // TICKS_PER_BAR, bars, bpm)
+        bars, played = self._window(armed.start_tick, armed.end_tick, cmd.channel, cmd.role)
+        first = armed.start_tick // TICKS_PER_BAR
+        result = CaptureResult("armed", cmd.role, first, bars, bpm, played, cmd.riff)
         if result.note_count == 0:
             self._log(f"armed capture: nothing was played in {cmd.bars} bar(s)")
             return None
@@ -176,15 +197,19 @@ class CaptureRecorder:
         )
         end = bar_line + (TICKS_PER_BAR if current_has_notes else 0)
         start = max(0, end - command.bars * TICKS_PER_BAR)
-        bars = self._window(start, end, command.channel, command.role, now_tick)
+        bars, played = self._window(start, end, command.channel, command.role, now_tick)
         skip = 0
         while skip < len(bars) and not bars[skip][0].notes:
             skip += 1
         if skip == len(bars):
             self._log(f"retro capture: nothing was played in the last {command.bars} bar(s)")
             return None
-        first_bar = start // TICKS_PER_BAR + skip
-        return CaptureResult("retro", command.role, first_bar, bars[skip:], bpm)
+        if skip:  # the riff is the bars from the first played one (the loop starts there)
+            start += skip * TICKS_PER_BAR
+            bars, played = self._window(start, end, command.channel, command.role, now_tick)
+        return CaptureResult(
+            "retro", command.role, start // TICKS_PER_BAR, bars, bpm, played, command.riff
+        )
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -194,8 +219,11 @@ class CaptureRecorder:
 
     def _window(
         self, start: int, end: int, channel: int | None, role: str, now_tick: float | None = None
-    ) -> tuple[PlainBar, ...]:
-        per_bar: list[list[PlainNote]] = [[] for _ in range((end - start) // TICKS_PER_BAR)]
+    ) -> tuple[tuple[PlainBar, ...], tuple[PlainBar, ...]]:
+        """The window's bars on the grid, and as played (see the module docstring)."""
+        count = (end - start) // TICKS_PER_BAR
+        grid: list[list[PlainNote]] = [[] for _ in range(count)]
+        played: list[list[PlainNote]] = [[] for _ in range(count)]
         for n in self._notes:
             if not self._wanted(n, channel):
                 continue
@@ -208,19 +236,45 @@ class CaptureRecorder:
             off = min(max(_grid_tick(off_raw), on + TICKS_PER_GRID), end)
             if off <= on:
                 off = on + TICKS_PER_GRID
+            length = (off - on) / TICKS_PER_BEAT
             i, rel = divmod(on - start, TICKS_PER_BAR)
-            per_bar[i].append(
-                PlainNote(n.pitch, rel / TICKS_PER_BEAT, (off - on) / TICKS_PER_BEAT, n.velocity)
-            )
-        program = ROLE_SPECS[role].program
-        return tuple(
-            (PlainTrack(role, program, tuple(sorted(notes, key=_onset_order))),)
-            for notes in per_bar
-        )
+            grid[i].append(PlainNote(n.pitch, rel / TICKS_PER_BEAT, length, n.velocity))
+            j, beat = _loop_place(n.on_tick - start, count)
+            played[j].append(PlainNote(n.pitch, beat, length, n.velocity))
+        return _bars(grid, role), _bars(played, role)
+
+
+def _loop_place(ticks: float, bars: int) -> tuple[int, float]:
+    """(bar, beat in it) of a time ``ticks`` from the start of a ``bars``-bar loop, taken round
+    the loop (a note a hair before the first bar line ends the last bar)."""
+    length = bars * BEATS_PER_BAR
+    beats = round((ticks / TICKS_PER_BEAT) % length, 9)  # as Note keeps it: never a bar's end
+    if beats >= length:
+        beats -= length
+    bar = min(int(beats // BEATS_PER_BAR), bars - 1)
+    return bar, beats - bar * BEATS_PER_BAR
+
+
+def _bars(per_bar: list[list[PlainNote]], role: str) -> tuple[PlainBar, ...]:
+    program = ROLE_SPECS[role].program
+    return tuple(
+        (PlainTrack(role, program, tuple(sorted(notes, key=_onset_order))),) for notes in per_bar
+    )
 
 
 def _onset_order(note: PlainNote) -> tuple[float, int]:
     return note.start_beats, note.pitch
+
+
+def riff_bars(played: tuple[PlainBar, ...], quantize: float) -> tuple[PlainBar, ...]:
+    """The riff a capture plays: its bars as played (:attr:`CaptureResult.played`), onsets
+    ``quantize`` of the way to the 16th grid (:meth:`jambridge.riff.Riff.quantized`).
+
+    Raises:
+        DataError: no notes in ``played``.
+    """
+    riff = Riff(tuple(plain_to_bar(b) for b in played)).quantized(quantize)
+    return tuple(bar_to_plain(b) for b in riff.bars)
 
 
 def _grid_tick(tick: float) -> int:

@@ -1,4 +1,4 @@
-"""MIDI CC map: a hardware controller drives capture, regenerate, temperature, density and mute.
+"""MIDI CC map: a hardware controller drives capture, the riff, regenerate, refill and the tracks.
 
 A table from controller number to action; :meth:`CcMap.translate` turns one Control Change on
 the input port into a command for the real-time thread (or nothing). Buttons act on the press
@@ -8,26 +8,37 @@ on release triggers once. Knobs map 0..127 linearly onto the control's range.
 Default map (controller numbers from MIDI's undefined ranges 20-31 and 102-119, so they do not
 fight a keyboard's mod wheel, sustain or filter knobs):
 
-====== ===================================== ==========================
-CC     action                                kind
-====== ===================================== ==========================
-20     arm capture (``capture_bars`` bars)   button
-21     retro capture (last ``capture_bars``) button
-22-25  regenerate drums / bass / chords / lead button
-26-29  mute drums / bass / chords / lead      button (toggles)
-102-105 temperature drums / bass / chords / lead knob 0..2
-106-109 density drums / bass / chords / lead  knob 0..1
-====== ===================================== ==========================
+======= ====================================================== =============================
+CC      action                                                 kind
+======= ====================================================== =============================
+20      arm capture (``capture_bars`` bars)                    button
+21      retro capture (last ``capture_bars``)                  button
+22-25   regenerate drums / bass / chords / lead                button
+26-29   mute drums / bass / chords / lead                      button (toggles)
+85-88   groove drums / bass / chords / lead                    knob 0 (grid) .. 1
+89, 90  refill drums, bass (the next ``refill_bars`` afresh)   button
+102-105 temperature drums / bass / chords / lead               knob 0..2
+106-109 density drums / bass / chords / lead                   knob 0..1
+110-113 polyphony drums / bass / chords / lead                 knob: auto, then each bin
+114-117 duration drums / bass / chords / lead                  knob: auto, then each bin
+118,119 refill chords, lead                                    button
+======= ====================================================== =============================
 
-Captures go to ``capture_role`` from ``capture_channel`` (None: all channels). The map is JSON::
+Captures go to ``capture_role`` from ``capture_channel`` (None: all channels) and play in
+``capture_mode`` (keep, develop or continue), their onsets ``capture_quantize`` of the way to
+the 16th grid, the role ducked while an armed one runs unless ``capture_duck`` is false. The
+map is JSON::
 
     {"channel": null, "capture_bars": 2, "capture_role": "bass", "capture_channel": null,
+     "capture_mode": "keep", "capture_quantize": 1.0, "capture_duck": true, "refill_bars": 2,
      "controls": {"20": "arm_capture", "21": "retro_capture", "22": "regenerate:drums",
                   "26": "mute:drums", "102": "temperature:drums", "106": "density:bass"}}
 
 ``channel`` (1..16, or null for any) is the controller's channel; action names are
-``arm_capture``, ``retro_capture``, ``regenerate:ROLE``, ``mute:ROLE``, ``solo:ROLE``,
-``lock:ROLE``, ``temperature:ROLE`` and ``density:ROLE``.
+``arm_capture``, ``retro_capture``, ``regenerate:ROLE``, ``refill:ROLE``, ``mute:ROLE``,
+``solo:ROLE``, ``lock:ROLE``, ``temperature:ROLE``, ``density:ROLE``, ``poly:ROLE``,
+``dur:ROLE``, ``groove:ROLE``, and for the riff playing ``riff_mode`` (a knob in three zones:
+keep, develop, continue) and ``riff_amount`` (develop's amount, 0..1).
 """
 
 from __future__ import annotations
@@ -40,17 +51,24 @@ from pathlib import Path
 
 from jambridge import safe_json
 from jambridge.bridge.controls import (
+    AUTO,
+    CONTROL_BINS,
     DENSITY_RANGE,
+    GROOVE_RANGE,
+    LIVE_RIFF,
     TEMPERATURE_RANGE,
     ArmCapture,
     Command,
+    Refill,
     Regenerate,
     RetroCapture,
+    SetRiff,
     SetTrack,
     check_role,
 )
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
+from jambridge.riff.settings import MODES, RiffSettings
 
 PRESS = 64  # a button value at or above this is "down"
 CC_MAP_LIMITS = safe_json.JsonLimits(max_bytes=64_000)  # a full map of 120 controls is ~4 kB
@@ -68,14 +86,30 @@ def _scale(value: float, low: float, high: float) -> float:
     return low + (high - low) * value / 127.0
 
 
+def _zone(value: float, zones: int) -> int:
+    """Which of ``zones`` equal parts of 0..127 ``value`` falls in."""
+    return min(int(value) * zones // 128, zones - 1)
+
+
+def _bin(kind: str, value: float) -> int:
+    """A control knob: its first zone is AUTO, then each of ``kind``'s bins."""
+    zone = _zone(value, CONTROL_BINS[kind] + 1)
+    return AUTO if zone == 0 else zone - 1
+
+
 ACTIONS: dict[str, Action] = {
     "arm_capture": Action(
-        True, lambda r, v, m: ArmCapture(m.capture_bars, m.capture_role, m.capture_channel)
+        True,
+        lambda r, v, m: ArmCapture(
+            m.capture_bars, m.capture_role, m.capture_channel, m.riff, m.capture_duck
+        ),
     ),
     "retro_capture": Action(
-        True, lambda r, v, m: RetroCapture(m.capture_bars, m.capture_role, m.capture_channel)
+        True,
+        lambda r, v, m: RetroCapture(m.capture_bars, m.capture_role, m.capture_channel, m.riff),
     ),
     "regenerate": Action(True, lambda r, v, m: Regenerate(r)),
+    "refill": Action(True, lambda r, v, m: Refill(r, m.refill_bars)),
     "mute": Action(True, lambda r, v, m: SetTrack(r, mute=True, toggle=True)),
     "solo": Action(True, lambda r, v, m: SetTrack(r, solo=True, toggle=True)),
     "lock": Action(True, lambda r, v, m: SetTrack(r, lock=True, toggle=True)),
@@ -85,8 +119,17 @@ ACTIONS: dict[str, Action] = {
     "density": Action(
         False, lambda r, v, m: SetTrack(r, density=round(_scale(v, *DENSITY_RANGE), 3))
     ),
+    "groove": Action(False, lambda r, v, m: SetTrack(r, groove=round(_scale(v, *GROOVE_RANGE), 3))),
+    "poly": Action(False, lambda r, v, m: SetTrack(r, poly=_bin("poly", v))),
+    "dur": Action(False, lambda r, v, m: SetTrack(r, dur=_bin("dur", v))),
+    "riff_mode": Action(False, lambda r, v, m: SetRiff(mode=MODES[_zone(v, len(MODES))])),
+    "riff_amount": Action(False, lambda r, v, m: SetRiff(amount=round(v / 127, 3))),
 }
-ROLE_ACTIONS = frozenset({"regenerate", "mute", "solo", "lock", "temperature", "density"})
+ROLE_ACTIONS = frozenset(
+    {"regenerate", "refill", "mute", "solo", "lock", "temperature", "density", "groove", "poly",
+     "dur"}
+)  # fmt: skip
+REFILL_CCS = (89, 90, 118, 119)  # refill drums, bass, chords, lead (see the table above)
 
 
 def _defaults() -> dict[int, str]:
@@ -94,8 +137,12 @@ def _defaults() -> dict[int, str]:
     for i, role in enumerate(ROLES):
         table[22 + i] = f"regenerate:{role}"
         table[26 + i] = f"mute:{role}"
+        table[85 + i] = f"groove:{role}"
+        table[REFILL_CCS[i]] = f"refill:{role}"
         table[102 + i] = f"temperature:{role}"
         table[106 + i] = f"density:{role}"
+        table[110 + i] = f"poly:{role}"
+        table[114 + i] = f"dur:{role}"
     return table
 
 
@@ -126,6 +173,15 @@ class CcMap:
     capture_bars: int = 2  # bars a capture button takes
     capture_role: str = "bass"  # role a captured riff is given
     capture_channel: int | None = None  # 0-based input channel captured; None: all
+    capture_mode: str = LIVE_RIFF.mode  # how a captured riff plays: keep, develop or continue
+    capture_quantize: float = LIVE_RIFF.quantize  # its onsets toward the 16th grid, 0..1
+    capture_duck: bool = True  # an armed capture's role is silent while it runs
+    refill_bars: int = 2  # bars a refill button draws afresh
+
+    @property
+    def riff(self) -> RiffSettings:
+        """How a riff captured from the controller plays."""
+        return RiffSettings(mode=self.capture_mode, quantize=self.capture_quantize)
 
     def __post_init__(self) -> None:
         for cc, name in self.controls.items():
@@ -135,7 +191,8 @@ class CcMap:
         for what, ch in (("channel", self.channel), ("capture_channel", self.capture_channel)):
             if ch is not None and not 0 <= ch <= 15:
                 raise JamBridgeError(f"{what} must be in range 1..16, got {ch + 1}")
-        ArmCapture(self.capture_bars, self.capture_role, self.capture_channel)  # validates
+        ArmCapture(self.capture_bars, self.capture_role, self.capture_channel, self.riff)
+        Refill(self.capture_role, self.refill_bars)  # validates
         parsed = {cc: parse_action(name) for cc, name in self.controls.items()}
         object.__setattr__(self, "_parsed", parsed)
 
@@ -161,6 +218,10 @@ class CcMap:
             "capture_bars": self.capture_bars,
             "capture_role": self.capture_role,
             "capture_channel": None if self.capture_channel is None else self.capture_channel + 1,
+            "capture_mode": self.capture_mode,
+            "capture_quantize": self.capture_quantize,
+            "capture_duck": self.capture_duck,
+            "refill_bars": self.refill_bars,
             "controls": {str(cc): name for cc, name in sorted(self.controls.items())},
         }
 
@@ -185,6 +246,10 @@ class CcMap:
                 capture_bars=data.get("capture_bars", 2),
                 capture_role=data.get("capture_role", "bass"),
                 capture_channel=_channel(data.get("capture_channel")),
+                capture_mode=data.get("capture_mode", LIVE_RIFF.mode),
+                capture_quantize=float(data.get("capture_quantize", LIVE_RIFF.quantize)),
+                capture_duck=data.get("capture_duck", True),
+                refill_bars=data.get("refill_bars", 2),
             )
         except JamBridgeError as err:
             raise JamBridgeError(f"{where}: {err}") from None
@@ -213,6 +278,16 @@ def _text(name: str, value) -> None:
         raise JamBridgeError(f"{name} must be text, got {value!r:.40}")
 
 
+def _number(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise JamBridgeError(f"{name} must be a number, got {value!r:.40}")
+
+
+def _flag(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise JamBridgeError(f"{name} must be true or false, got {value!r:.40}")
+
+
 def _object(name: str, value) -> None:
     if not isinstance(value, dict):
         raise JamBridgeError(f'{name} must be an object of "CC number": "action"')
@@ -223,6 +298,10 @@ _FIELDS: dict[str, Callable[[str, object], None]] = {  # field -> its type check
     "capture_bars": _int,
     "capture_role": _text,
     "capture_channel": lambda n, v: _int(n, v, optional=True),
+    "capture_mode": _text,
+    "capture_quantize": _number,
+    "capture_duck": _flag,
+    "refill_bars": _int,
     "controls": _object,
 }
 

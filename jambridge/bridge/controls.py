@@ -5,6 +5,7 @@ Commands are small frozen values queued to the real-time thread by the session, 
 app or the CC map; the thread applies them (steering at the next bar line). Ranges are checked
 here, on construction, with messages that name the range. What goes into the real-time thread is
 an :data:`Inbound`: a command, or a :class:`MidiIn` message; nothing else crosses into it.
+Captures and the riff they start are steered by the commands of :mod:`~jambridge.bridge.riffs`.
 """
 
 from __future__ import annotations
@@ -16,16 +17,38 @@ from typing import NamedTuple
 from jambridge.bridge.timing.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
 from jambridge.music import ROLES
+from jambridge.riff.settings import RiffSettings
 
 TEMPERATURE_RANGE = (0.0, 2.0)  # sampling temperature a track may use (0: likeliest token)
 DENSITY_RANGE = (0.0, 1.0)  # 0: sparse .. 1: busy (the source decides what that means)
+GROOVE_RANGE = (0.0, 1.0)  # 0: every onset on the grid .. 1: as the model plays (its feel)
+# Bins of the per-bar controls a track may be held to: the tokenizer's (TokenizerConfig's
+# control_bins; test_controls checks they agree, so this module need not import the tokenizer).
+CONTROL_BINS: dict[str, int] = {"poly": 5, "dur": 5}
+AUTO = -1  # SetTrack's poly/dur value that lets the model choose again (TrackControls: None)
 CAPTURE_BARS_RANGE = (1, 8)  # bars an armed or retro capture takes
+REFILL_BARS_RANGE = (1, 8)  # bars a refill draws afresh
+# How a live capture plays unless told otherwise: kept (it loops exactly while the other tracks
+# are generated around it), its onsets on the 16th grid (the player's and the driver's lateness
+# is not part of the riff; quantize 0 keeps the timing as played).
+LIVE_RIFF = RiffSettings(mode="keep", quantize=1.0)
 LATENCY_RANGE_MS = (-500.0, 500.0)  # output latency offset
+# What a track is generated with (a change needs a new bar); the rest is applied when played.
+GENERATION_FIELDS = ("temperature", "density", "poly", "dur", "groove")
 
 
 def _in_range(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise JamBridgeError(f"{name} must be in range {low}..{high}, got {value!r}")
+
+
+def _check_bin(kind: str, value: int | None, auto: bool = False) -> None:
+    """Raise unless ``value`` is None, one of ``kind``'s bins, or (``auto``) AUTO."""
+    if value is None or (auto and value == AUTO):
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise JamBridgeError(f"{kind} must be a bin number, got {value!r}")
+    _in_range(f"{kind} bin", value, 0, CONTROL_BINS[kind] - 1)
 
 
 def check_role(role: str) -> None:
@@ -61,11 +84,17 @@ class TrackControls:
     mute: bool = False  # generated but not played
     solo: bool = False  # when any track is soloed, only soloed tracks play
     lock: bool = False  # loop the bar playing when the lock took effect
+    poly: int | None = None  # most notes sounding at once: a control bin; None: the model's
+    dur: int | None = None  # median note length: a control bin (pitched roles); None: the model's
+    groove: float = 1.0  # micro-timing kept, 0 on the grid .. 1 as the model plays
 
     def __post_init__(self) -> None:
         check_role(self.role)
         _in_range("temperature", self.temperature, *TEMPERATURE_RANGE)
         _in_range("density", self.density, *DENSITY_RANGE)
+        _in_range("groove", self.groove, *GROOVE_RANGE)
+        _check_bin("poly", self.poly)
+        _check_bin("dur", self.dur)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +131,8 @@ class Controls:
 
 @dataclass(frozen=True, slots=True)
 class SetTrack:
-    """Change some of one track's controls (None: leave as is)."""
+    """Change some of one track's controls (None: leave as is; poly/dur :data:`AUTO`: back to
+    the model's choice)."""
 
     role: str
     temperature: float | None = None
@@ -111,6 +141,9 @@ class SetTrack:
     solo: bool | None = None
     lock: bool | None = None
     toggle: bool = False  # flip mute/solo/lock given as True instead of setting them
+    poly: int | None = None  # a control bin, or AUTO
+    dur: int | None = None  # a control bin, or AUTO
+    groove: float | None = None
 
     def __post_init__(self) -> None:
         check_role(self.role)
@@ -118,25 +151,32 @@ class SetTrack:
             _in_range("temperature", self.temperature, *TEMPERATURE_RANGE)
         if self.density is not None:
             _in_range("density", self.density, *DENSITY_RANGE)
+        if self.groove is not None:
+            _in_range("groove", self.groove, *GROOVE_RANGE)
+        _check_bin("poly", self.poly, auto=True)
+        _check_bin("dur", self.dur, auto=True)
 
     def apply(self, controls: Controls) -> Controls:
         current = controls.track(self.role)
-        changes = {}
-        for name in ("temperature", "density", "mute", "solo", "lock"):
+        changes: dict[str, object] = {}
+        for name in (*_SETTABLE, "poly", "dur"):
             value = getattr(self, name)
             if value is None:
                 continue
             if self.toggle and name in ("mute", "solo", "lock") and value:
                 value = not getattr(current, name)
-            changes[name] = value
+            changes[name] = None if value == AUTO and name in CONTROL_BINS else value
         return controls.with_track(self.role, **changes)
+
+
+_SETTABLE = ("temperature", "density", "groove", "mute", "solo", "lock")
 
 
 @dataclass(frozen=True, slots=True)
 class SetPreset:
     """Switch the preset (regenerates from the next bar line). ``tracks`` carry the new
-    preset's temperature and density per role; mute, solo and lock stay as the producer set
-    them."""
+    preset's generation side per role (:data:`GENERATION_FIELDS`); mute, solo and lock stay as
+    the producer set them."""
 
     name: str
     tracks: tuple[TrackControls, ...] = ()  # the preset's values; (): keep the current ones
@@ -150,7 +190,9 @@ class SetPreset:
     def apply(self, controls: Controls) -> Controls:
         switched = replace(controls, preset=self.name)
         for t in self.tracks:
-            switched = switched.with_track(t.role, temperature=t.temperature, density=t.density)
+            switched = switched.with_track(
+                t.role, **{name: getattr(t, name) for name in GENERATION_FIELDS}
+            )
         return switched
 
 
@@ -165,34 +207,83 @@ class Regenerate:
 
 
 @dataclass(frozen=True, slots=True)
+class Refill:
+    """Draw the next ``bars`` bars of ``role`` afresh from the next bar line; then its riff or
+    lock (if any) plays on as before."""
+
+    role: str
+    bars: int = 2
+
+    def __post_init__(self) -> None:
+        check_role(self.role)
+        _in_range("refill bars", self.bars, *REFILL_BARS_RANGE)
+
+
+@dataclass(frozen=True, slots=True)
 class ArmCapture:
-    """Record the next ``bars`` bars from the next bar line into ``role``."""
+    """Record the next ``bars`` bars from the next bar line into ``role``; the riff then plays
+    as ``riff`` says from the bar line the capture ends on. With ``duck``, JamBridge's own
+    ``role`` is silent from now until then (the player hears themself)."""
 
     bars: int = 2
     role: str = "bass"
     channel: int | None = None  # 0-based input channel; None: all channels
+    riff: RiffSettings = LIVE_RIFF  # how the captured riff plays (mode, input quantize ...)
+    duck: bool = True  # mute JamBridge's own part in ``role`` while armed and recording
 
     def __post_init__(self) -> None:
-        _check_capture(self.bars, self.role, self.channel)
+        _check_capture(self.bars, self.role, self.channel, self.riff)
 
 
 @dataclass(frozen=True, slots=True)
 class RetroCapture:
-    """Take the last ``bars`` bars heard on the input into ``role``."""
+    """Take the last ``bars`` bars heard on the input into ``role``; the riff plays as
+    ``riff`` says from the next bar line."""
 
     bars: int = 2
     role: str = "bass"
     channel: int | None = None  # 0-based input channel; None: all channels
+    riff: RiffSettings = LIVE_RIFF  # how the captured riff plays
 
     def __post_init__(self) -> None:
-        _check_capture(self.bars, self.role, self.channel)
+        _check_capture(self.bars, self.role, self.channel, self.riff)
 
 
-def _check_capture(bars: int, role: str, channel: int | None) -> None:
+def _check_capture(bars: int, role: str, channel: int | None, riff: RiffSettings) -> None:
     _in_range("capture bars", bars, *CAPTURE_BARS_RANGE)
     check_role(role)
     if channel is not None:
         _in_range("capture channel (0-based)", channel, 0, 15)
+    if not isinstance(riff, RiffSettings):
+        raise JamBridgeError(f"riff must be RiffSettings, got {type(riff).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class SetRiff:
+    """Change how the riff playing plays, from the next bar line (None: leave as is); its
+    position in the loop is kept. Without a riff, nothing happens."""
+
+    mode: str | None = None  # keep, develop or continue
+    amount: float | None = None  # develop: the share of the riff's notes that change
+    kind: str | None = None  # develop: rhythm, notes or free
+    return_every: int | None = None  # develop: bars from one start of the riff to the next
+    quantize: float | None = None  # the riff's onsets toward the 16th grid, 0..1
+    drumify: bool | None = None  # drums written from the riff's accents
+
+    def __post_init__(self) -> None:
+        self.apply(LIVE_RIFF)  # validates (RiffSettings names the field and its range)
+
+    def apply(self, settings: RiffSettings) -> RiffSettings:
+        changes = {f: getattr(self, f) for f in _RIFF_FIELDS if getattr(self, f) is not None}
+        return replace(settings, **changes)
+
+
+_RIFF_FIELDS = ("mode", "amount", "kind", "return_every", "quantize", "drumify")
+
+
+@dataclass(frozen=True, slots=True)
+class DropRiff:
+    """The riff stops from the next bar line: the model plays its role freely again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +309,10 @@ class PlayInternal:
     from_bar: int = 1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.from_bar, int) or isinstance(self.from_bar, bool) or not (
-            1 <= self.from_bar <= 9999
+        if (
+            not isinstance(self.from_bar, int)
+            or isinstance(self.from_bar, bool)
+            or not (1 <= self.from_bar <= 9999)
         ):
             raise JamBridgeError(f"from_bar must be a bar number 1..9999, got {self.from_bar!r}")
 
@@ -258,8 +351,11 @@ Command = (
     SetTrack
     | SetPreset
     | Regenerate
+    | Refill
     | ArmCapture
     | RetroCapture
+    | SetRiff
+    | DropRiff
     | SetLatency
     | Panic
     | PlayInternal

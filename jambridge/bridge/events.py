@@ -16,6 +16,7 @@ from jambridge.bridge.capture import CaptureResult
 from jambridge.bridge.controls import Controls
 from jambridge.bridge.playback.timeline import PlainBar, plain_to_bar
 from jambridge.music import Bar
+from jambridge.riff.settings import RiffSettings
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,27 @@ class CaptureSaved:
 
 
 @dataclass(frozen=True)
+class RiffInfo:
+    """The riff that plays: a capture the generator plays its bars against."""
+
+    role: str  # the role it plays in
+    bars: tuple[PlainBar, ...]  # as it plays (the settings' input quantize applied)
+    played: tuple[PlainBar, ...]  # as captured, onsets as played
+    settings: RiffSettings  # keep, develop or continue, and how
+    start_bar: int | None  # 0-based song bar its first bar plays at; None: when playing resumes
+    bpm: float | None  # the tempo it was played at (None: unknown)
+    key: str | None = None  # its key, as found ("A minor"); None: not known yet, or drums alone
+    kind: str = "armed"  # the capture it came from: "armed" or "retro"
+
+
+@dataclass(frozen=True)
+class RiffChanged:
+    """A riff started (a capture), changed (its settings, its key found) or stopped (None)."""
+
+    riff: RiffInfo | None
+
+
+@dataclass(frozen=True)
 class ControlsChanged:
     """The steering state changed (takes effect at the next bar line)."""
 
@@ -107,6 +129,7 @@ BridgeEvent = (
     | CaptureTaken
     | CaptureSaved
     | ControlsChanged
+    | RiffChanged
     | LogLine
 )
 
@@ -137,3 +160,5 @@ class BridgeStatus:
     realtime: bool = False  # the real-time thread got SCHED_FIFO
     follows_pulses: bool = False  # the clock wanders: notes wait for its pulses (see tempo)
     controls: Controls = field(default_factory=Controls)
+    riff: RiffInfo | None = None  # the riff playing
+    ducked: str | None = None  # the role muted while a capture into it is armed or recording

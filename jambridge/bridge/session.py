@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jambridge.bridge import controls as ctl
 from jambridge.bridge.capture import CaptureWriter
@@ -52,6 +53,7 @@ from jambridge.errors import JamBridgeError
 from jambridge.live_options import CLOCK_MODES, DEFAULTS, FALLBACK_ENGINE
 from jambridge.music import ROLES
 from jambridge.preset import Preset, load_preset
+from jambridge.riff.settings import RiffSettings
 
 log = logging.getLogger("jambridge.bridge")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -104,13 +106,17 @@ class BridgeConfig:
 
 
 def controls_from_preset(preset: Preset, name: str) -> ctl.Controls:
-    """Initial steering from a preset: per-track temperature and density; disabled = muted."""
+    """Initial steering from a preset: per-track temperature, density, polyphony, duration and
+    groove; disabled = muted."""
     tracks = tuple(
         ctl.TrackControls(
             role=r,
             temperature=min(preset.track_temperature(r), ctl.TEMPERATURE_RANGE[1]),
             density=preset.tracks[r].density,
             mute=not preset.tracks[r].enabled,
+            poly=preset.tracks[r].controls.get("poly"),
+            dur=preset.tracks[r].controls.get("dur") if r != "drums" else None,
+            groove=preset.tracks[r].groove,
         )
         for r in ROLES
     )
@@ -265,13 +271,34 @@ class BridgeSession(JackReconnect):
     def regenerate(self, role: str) -> None:
         self._post(ctl.Regenerate(role))
 
-    def arm_capture(self, bars: int = 2, role: str = "bass", channel: int | None = None) -> None:
-        """Record the next ``bars`` bars from the next bar line into ``role``."""
-        self._post(ctl.ArmCapture(bars, role, channel))
+    def refill(self, role: str, bars: int = 2) -> None:
+        """Draw the next ``bars`` bars of ``role`` afresh; its riff or lock then plays on."""
+        self._post(ctl.Refill(role, bars))
 
-    def retro_capture(self, bars: int = 2, role: str = "bass", channel: int | None = None) -> None:
-        """Take the last ``bars`` bars heard into ``role``."""
-        self._post(ctl.RetroCapture(bars, role, channel))
+    def arm_capture(
+        self, bars: int = 2, role: str = "bass", channel: int | None = None,
+        riff: RiffSettings = ctl.LIVE_RIFF, duck: bool = True,
+    ) -> None:  # fmt: skip
+        """Record the next ``bars`` bars from the next bar line into ``role``; the riff plays as
+        ``riff`` says from the bar line it ends on (``duck``: ``role`` silent until then)."""
+        self._post(ctl.ArmCapture(bars, role, channel, riff, duck))
+
+    def retro_capture(
+        self, bars: int = 2, role: str = "bass", channel: int | None = None,
+        riff: RiffSettings = ctl.LIVE_RIFF,
+    ) -> None:  # fmt: skip
+        """Take the last ``bars`` bars heard into ``role``; the riff plays from the next bar
+        line."""
+        self._post(ctl.RetroCapture(bars, role, channel, riff))
+
+    def set_riff(self, **changes: Any) -> None:
+        """Change how the riff playing plays (mode, amount, kind, return_every, quantize,
+        drumify; see :class:`~jambridge.bridge.controls.SetRiff`) from the next bar line."""
+        self._post(ctl.SetRiff(**changes))
+
+    def drop_riff(self) -> None:
+        """The riff stops from the next bar line; the model plays its role freely again."""
+        self._post(ctl.DropRiff())
 
     def set_latency(self, ms: float) -> None:
         self._post(ctl.SetLatency(ms))

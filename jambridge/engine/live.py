@@ -6,16 +6,21 @@ Steering maps onto the generator like this:
 - preset / density / enabled tracks -> the header; a change re-reads the recent bars under the
   new header (one prefill, a few ms) and takes effect from the next bar;
 - per-track temperature -> the sampler, per track;
-- locked tracks (``BarRequest.fixed``) -> forced: played as given, the model writes the rest;
-- regenerate (after a retract) -> the retracted bar's other tracks are forced and the
+- per-track density, polyphony and duration -> the per-bar controls (``SamplingSettings.
+  controls``: written after the track's TRACK token and enforced while it is sampled,
+  :mod:`jambridge.engine.guide`); a polyphony or duration of None is the model's choice;
+- per-track groove -> the sampled tracks' micro-timing (0: on the grid; forced ones as given);
+- locked tracks and a riff's tracks (``BarRequest.fixed``) -> forced: played as given, the model
+  writes the rest around them;
+- regenerate and refill (after a retract) -> the retracted bar's other tracks are forced and the
   regenerated roles are sampled last, so they answer the tracks that stay;
-- a captured riff (:meth:`ModelBarSource.prompt`) -> each riff bar is fed with its role forced
-  and the other tracks sampled around it (not played: context), so what follows continues it.
+- a captured riff (:meth:`ModelBarSource.prompt`) -> its key becomes the header's and the scale
+  lock's (the other tracks answer in it), and its roles are enabled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
@@ -38,64 +43,80 @@ class ModelBarSource:
         self._retracted: Bar | None = None
         self._settings = SamplingSettings()
         self._groove: dict[str, float] = {}
+        self._key: Key | None = Key.parse(spec.key) if spec.key else None  # None: the preset's
+        self._riff_roles: tuple[str, ...] = ()  # enabled whatever the preset says
 
     def _preset(self, name: str):
         preset = self._presets.get(name)
         if preset is None:
             preset = self._load_preset(name)
-            if self.spec.key:
-                preset = replace(preset, key=Key.parse(self.spec.key))
+            if self._key is not None:
+                preset = replace(preset, key=self._key)
             self._presets[name] = preset
         return preset
+
+    def _roles(self, preset) -> tuple[str, ...]:
+        return tuple(r for r in ROLES if r in preset.enabled_roles or r in self._riff_roles)
 
     def _apply(self, controls) -> SamplingSettings:
         """Header and sampling settings from the controls; the header changes only if needed."""
         preset = self._preset(controls.preset)
         densities = {t.role: t.density for t in controls.tracks}
         temperatures = {t.role: t.temperature for t in controls.tracks}
-        header = header_for(preset, preset.enabled_roles, self.spec.bpm, densities)
+        header = header_for(preset, self._roles(preset), self.spec.bpm, densities)
         if self.gen.header is None:
             self.gen.start(header)
         elif header != self.gen.header:
             self.gen.set_header(header)
-        self._settings = settings_for(preset, temperatures, densities)
-        self._groove = grooves(preset)
+        settings = settings_for(preset, temperatures, densities)
+        self._settings = replace(settings, controls=track_controls(settings.controls, controls))
+        self._groove = {**grooves(preset), **{t.role: t.groove for t in controls.tracks}}
         return self._settings
 
     def next_bar(self, request) -> Bar:
         settings = self._apply(request.controls)
         enabled = self.gen.enabled
         forced = {t.role: t for t in request.fixed if t.role in enabled}
-        last = tuple(r for r in ROLES if r in request.regenerate and r in enabled)
+        fresh = request.regenerate | request.refill
+        last = tuple(r for r in ROLES if r in fresh and r in enabled)
         if last and self._retracted is not None:
             for t in self._retracted.tracks:
-                if t.role not in request.regenerate and t.role not in forced:
+                if t.role not in fresh and t.role not in forced:
                     forced[t.role] = t
         self._retracted = None
         bar = self.gen.next_bar(settings, forced, last)  # the context keeps the model's own
-        return bar_with_groove(bar, self._groove)
+        return bar_with_groove(bar, {r: a for r, a in self._groove.items() if r not in forced})
 
     def retract(self) -> None:
         self._retracted = self.gen.retract()[0]
 
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        header = self.gen.header
-        if header is None:  # a riff before the first bar: start from the spec's preset
-            preset = self._preset(self.spec.preset)
-            header = header_for(preset, preset.enabled_roles, self.spec.bpm)
-            self.gen.start(header)
-            self._settings = settings_for(preset)
-        if role not in self.gen.enabled:
-            density = dict(header.density)
-            density[role] = self._preset(self.spec.preset).tracks[role].density_level(role)
-            self.gen.set_header(replace(header, density=density))
+    def prompt(self, riff) -> None:
+        """A riff plays (:class:`jambridge.riff.Riff`, its tracks forced bar by bar): its key
+        is the header's and the scale lock's from the next bar; its roles are enabled."""
+        self._riff_roles = tuple(riff.roles)
+        if riff.key is not None and riff.key != self._key:
+            self._key = riff.key
+            self._presets.clear()
         self._retracted = None
-        for bar in bars:
-            track = bar.track(role)
-            self.gen.next_bar(self._settings, {role: track} if track is not None else None)
 
     def close(self) -> None:
         pass
+
+
+def track_controls(base: Mapping[str, Mapping[str, int]], controls) -> dict[str, dict[str, int]]:
+    """Per-role control bins: ``base`` (density from the slider, the preset's others) with each
+    track's polyphony and duration as the controls set them (None: left to the model; no
+    duration on drums, whose hits have no length)."""
+    out = {role: dict(c) for role, c in base.items()}
+    for t in controls.tracks:
+        if t.role not in out:
+            continue
+        for kind, value in (("poly", t.poly), ("dur", t.dur if t.role != "drums" else None)):
+            if value is None:
+                out[t.role].pop(kind, None)
+            else:
+                out[t.role][kind] = value
+    return out
 
 
 def model_bar_source(spec) -> ModelBarSource:

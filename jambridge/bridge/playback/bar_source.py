@@ -2,7 +2,9 @@
 
 The seam between the real-time bridge and whatever makes music: a :class:`BarSource` (anything
 with ``next_bar``, ``retract``, ``prompt`` and ``close``) lives in the generator process and
-answers each :class:`BarRequest`. It is built there by :func:`build_source` from a picklable
+answers each :class:`BarRequest`; a captured riff is played against it there by
+:class:`~jambridge.bridge.playback.riff_source.RiffJam`, which forces the riff's tracks through
+``BarRequest.fixed``. It is built there by :func:`build_source` from a picklable
 :class:`SourceSpec` that names a factory: a key of :data:`SOURCES`, or any
 ``"package.module:function"`` (a benchmark's own source, say). The procedural generator and the
 test pattern live in :mod:`~jambridge.bridge.playback.sources`; the model engine provides
@@ -12,13 +14,15 @@ test pattern live in :mod:`~jambridge.bridge.playback.sources`; the model engine
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jambridge.bridge.controls import Controls
 from jambridge.errors import EngineError
 from jambridge.music import Bar, Track
+
+if TYPE_CHECKING:
+    from jambridge.riff.material import Riff
 
 # engine name -> "module:function" of a factory taking a SourceSpec and returning a BarSource
 SOURCES: dict[str, str] = {
@@ -32,9 +36,11 @@ SOURCES: dict[str, str] = {
 class BarRequest:
     """What the next bar should be."""
 
-    controls: Controls  # preset and per-track temperature/density (mute/solo play-side only)
+    controls: Controls  # preset and per-track generation side (mute/solo play-side only)
     regenerate: frozenset[str] = frozenset()  # roles to draw afresh instead of continuing
-    fixed: tuple[Track, ...] = ()  # tracks that will play as given (locked): context only
+    fixed: tuple[Track, ...] = ()  # tracks that will play as given (locked, a riff): context
+    refill: frozenset[str] = frozenset()  # roles drawn afresh for this bar only (a refill):
+    # neither their riff nor their lock plays in it
 
 
 class BarSource(Protocol):
@@ -48,8 +54,9 @@ class BarSource(Protocol):
         """Forget the last bar returned: it will not be played (controls changed)."""
         ...
 
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        """The producer played ``bars`` (one track, ``role``): continue from them."""
+    def prompt(self, riff: Riff) -> None:
+        """A riff plays from now on (its tracks come forced in ``BarRequest.fixed``): take its
+        key (``riff.key``, when known) for the new notes, and enable its roles."""
         ...
 
     def close(self) -> None:

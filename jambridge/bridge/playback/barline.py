@@ -6,12 +6,24 @@ time for it; before the clock is locked, two pulses before), its audible tracks 
 timeline, and the next bar is announced as soon as the look-ahead has it
 (:class:`~jambridge.bridge.events.BarQueued`). Play commits the bar it starts in (from the tick
 it starts at); Stop ends every note and any armed capture that has begun.
+
+An armed capture ends when the bar line it ends on is committed (``commit_lead_s`` early: a note
+played later than that is not in it), so its riff plays from that very bar line: the riff goes to
+the bar feed before the bar is taken (:meth:`BarFeed.start_riff`).
 """
 
 from __future__ import annotations
 
-from jambridge.bridge.capture import CaptureResult
-from jambridge.bridge.events import BarPlayed, BarQueued, CaptureTaken, TransportChanged, Underrun
+from jambridge.bridge.capture import CaptureResult, riff_bars
+from jambridge.bridge.events import (
+    BarPlayed,
+    BarQueued,
+    CaptureTaken,
+    ControlsChanged,
+    RiffInfo,
+    TransportChanged,
+    Underrun,
+)
 from jambridge.bridge.playback.thread_state import ThreadState
 from jambridge.bridge.timing.transport import (
     TICKS_PER_BAR,
@@ -21,6 +33,7 @@ from jambridge.bridge.timing.transport import (
     TransportEvent,
     TransportState,
 )
+from jambridge.errors import DataError
 
 
 class BarLine(ThreadState):
@@ -42,13 +55,44 @@ class BarLine(ThreadState):
             result = self.capture.stop(float(self.timing.song_tick), None)
             self._emit(TransportChanged("stopped", ev.kind, int(tick)))
             if result is not None:
-                self._captured(result)
+                self._captured(result, opens_at=None)
+            self._capture_over()
         elif isinstance(ev, Locate):
             self._emit(TransportChanged("located", "locate", ev.tick))
 
-    def _captured(self, result: CaptureResult) -> None:
+    def _captured(self, result: CaptureResult, opens_at: int | None) -> None:
+        """A capture is taken: saved (by the session) and played as its settings say from the
+        next bar taken (song bar ``opens_at``; None: when the transport rolls again)."""
         self._emit(CaptureTaken(result))
-        self.feed.prompt(result.bars, result.role)
+        try:
+            bars = riff_bars(result.played or result.bars, result.settings.quantize)
+        except DataError as err:  # the riff has no note left to play
+            self._warn(f"the captured riff cannot play: {err}")
+            return
+        role = result.role
+        riff = RiffInfo(role, bars, result.played, result.settings, opens_at, result.bpm,
+                        kind=result.kind)  # fmt: skip
+        self.feed.start_riff(riff)
+        if self.feed.controls.track(role).mute:  # a riff into a muted role is meant to be heard
+            controls = self.feed.controls.with_track(role, mute=False)
+            self.feed.set_controls(controls)
+            self._emit(ControlsChanged(controls))
+
+    def _capture_over(self) -> None:
+        """No capture is armed any more: the ducked role is heard again."""
+        if self.capture.armed is None:
+            self.feed.set_duck(None)
+
+    def _close_capture(self, bar: int) -> None:
+        """Bar ``bar`` is about to be committed: an armed capture that ends on its bar line is
+        taken now, so its riff plays in it."""
+        line = bar * TICKS_PER_BAR
+        if self.capture.armed is None or self.capture.armed_until > line:
+            return
+        result = self.capture.poll(line, self.timing.bpm)
+        if result is not None:
+            self._captured(result, opens_at=bar)
+        self._capture_over()
 
     # -- bars ------------------------------------------------------------------------------------
 
@@ -82,6 +126,7 @@ class BarLine(ThreadState):
             self._emit(BarQueued(bar, upcoming.plain, upcoming.audible))
 
     def _commit(self, bar: int, from_tick: int) -> None:
+        self._close_capture(bar)
         taken = self.feed.take()
         self._pass_feed_log()
         audible, channels, timeline = taken.audible, self.config.channels, self.output.timeline
@@ -102,4 +147,5 @@ class BarLine(ThreadState):
         if tick is not None:
             result = self.capture.poll(tick, self.timing.bpm)
             if result is not None:
-                self._captured(result)
+                self._captured(result, opens_at=self.next_bar)
+            self._capture_over()

@@ -7,7 +7,11 @@ its child; the rest wait here, and a newer request replaces an older one not sen
   anyway): the newer one takes the older one's ``replace`` flag -- whether the bar *before*
   the dropped one is to be retracted -- and its regenerated roles;
 * a prompt replaces the bar request before it and the prompt before that (a newer riff
-  supersedes an older one): it takes the retract flag of the earliest message it drops.
+  supersedes an older one): it takes the retract flag of the earliest message it drops. A riff
+  that *opens* (see :class:`~jambridge.bridge.playback.pipe.RiffCue`) replaces no bar request:
+  the bar asked for is the one it opens on, and the parent waits for it. New settings for a
+  riff that opens and was not sent yet: it still opens, or, when the settings retract the bar
+  it opened on, starts from its first bar in the next bar made.
 
 So what the child does equals what it would have done with every message, less the work whose
 result would have been thrown away. Pure: no pipes, no processes.
@@ -18,8 +22,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from jambridge.bridge.playback.pipe import Generate, Prompt, Request
-from jambridge.bridge.playback.timeline import PlainBar
+from jambridge.bridge.playback.pipe import Generate, Prompt, Request, RiffCue
 
 if TYPE_CHECKING:
     from jambridge.bridge.playback.bar_source import BarRequest
@@ -53,21 +56,22 @@ class PendingRequests:
             self._carry = frozenset()
         self._msgs.append(Generate(req_id, request, replace))
 
-    def prompt(
-        self, req_id: int, bars: tuple[PlainBar, ...], role: str, retract_last: bool
-    ) -> None:
+    def prompt(self, req_id: int, cue: RiffCue, retract_last: bool) -> None:
         """A prompt (``retract_last``: retract the last bar returned first)."""
         first = None  # the earliest message dropped: its retract flag counts
-        old = self._drop_last(Generate)
+        old = None if cue.place == "open" else self._drop_last(Generate)
         if isinstance(old, Generate):
             first = old.replace
             self._carry |= old.request.regenerate
         older = self._drop_last(Prompt)
         if isinstance(older, Prompt):
+            if cue.bars and cue.place == "keep" and older.cue.place != "keep":
+                undone = older.cue.place == "open" and retract_last and old is None
+                cue = cue._replace(place="start" if undone else older.cue.place)
             first = older.retract_last
         if first is not None:
             retract_last = first
-        self._msgs.append(Prompt(req_id, bars, role, retract_last))
+        self._msgs.append(Prompt(req_id, cue, retract_last))
 
     def pop(self) -> Request:
         """The oldest message, to send now."""

@@ -1,9 +1,10 @@
 """The generator pipe's protocol: what the real-time thread and the generator process say.
 
 Parent -> child: :class:`Generate` (``replace`` first retracts the last bar returned: it was
-never played), :class:`Prompt` (``retract_last`` likewise), :class:`Quit`. Child -> parent:
-:class:`Ready` or :class:`Failed` once, after the source is built; then :class:`BarMade` or
-:class:`BarFailed` for each Generate, :class:`Prompted` or :class:`BarFailed` for each Prompt.
+never played), :class:`Prompt` (a :class:`RiffCue`; ``retract_last`` likewise), :class:`Quit`.
+Child -> parent: :class:`Ready` or :class:`Failed` once, after the source is built; then
+:class:`BarMade` or :class:`BarFailed` for each Generate, :class:`Prompted` (with the riff's key)
+or :class:`BarFailed` for each Prompt.
 :class:`Dead` is the parent's own word for a child that went away. All are NamedTuples: they
 pickle as fast as plain tuples, and nobody reads them by position.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from jambridge.bridge.playback.timeline import PlainBar
+from jambridge.riff.settings import RiffSettings
 
 if TYPE_CHECKING:
     from jambridge.bridge.playback.bar_source import BarRequest
@@ -26,12 +28,28 @@ class Generate(NamedTuple):
     replace: bool  # retract the last bar returned first
 
 
+PLACES = ("open", "start", "keep")  # where a riff cue puts the riff (RiffCue.place)
+
+
+class RiffCue(NamedTuple):
+    """A riff for the generator to play its bars against (see
+    :class:`~jambridge.bridge.playback.riff_source.RiffJam`)."""
+
+    bars: tuple[PlainBar, ...]  # the riff as it plays (quantized as asked); (): no riff any more
+    role: str  # the role it was captured into
+    settings: RiffSettings = RiffSettings()  # keep, develop or continue, and how
+    # "open": a new riff whose first bar the parent plays at the next bar line itself: the bar
+    # the child made for that line is made again with it, and the child's next bar is the
+    # riff's second; "start": a new riff from its first bar, in the child's next bar; "keep":
+    # the riff playing, new settings, the same place in its loop
+    place: str = "open"
+
+
 class Prompt(NamedTuple):
-    """The producer played ``bars`` into ``role``: continue from them."""
+    """A riff starts, changes or stops."""
 
     id: int
-    bars: tuple[PlainBar, ...]
-    role: str
+    cue: RiffCue
     retract_last: bool  # retract the last bar returned first
 
 
@@ -70,6 +88,7 @@ class Prompted(NamedTuple):
     """A Prompt was taken."""
 
     id: int
+    key: str | None = None  # the riff's key as found ("A minor"); None: drums alone, or no riff
 
 
 class Dead(NamedTuple):
@@ -79,4 +98,4 @@ class Dead(NamedTuple):
 
 
 Request = Generate | Prompt  # what waits to be sent (see pending.py)
-Reply = BarMade | BarFailed | Dead  # what the bar feed hears (GeneratorLink.poll)
+Reply = BarMade | BarFailed | Prompted | Dead  # what the bar feed hears (GeneratorLink.poll)

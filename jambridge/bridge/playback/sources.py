@@ -10,9 +10,9 @@
 * ``model``: the transformer engine; its factory lives with the engine
   (``jambridge.engine.live:model_bar_source``).
 
-No source can *continue* a riff except the model; the others honour :meth:`prompt` by looping
-the captured bars in their role (:class:`RiffLoop`), so what the producer played is heard
-against the other parts.
+A captured riff is played against any of them by
+:class:`~jambridge.bridge.playback.riff_source.RiffJam` (the riff replaces their track in its
+role); :meth:`prompt` tells them of it: the procedural generator takes the riff's key.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from jambridge.bridge.playback.bar_source import BarRequest, BarSource, SourceSpec
 from jambridge.errors import EngineError
-from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note, Track
+from jambridge.groove import bar_with_groove
+from jambridge.music import BEATS_PER_BAR, ROLES, Bar, Key, Note
 from jambridge.roles import default_track
 
 if TYPE_CHECKING:
     from jambridge.procedural import ProceduralBarSource
+    from jambridge.riff.material import Riff
 
 KICK, CLOSED_HAT, CRASH = 36, 42, 49  # GM drum keys
 PATTERN_LEAD_BASE = 60  # lead pitch of stream bar 0; bar i plays PATTERN_LEAD_BASE + i % 12
@@ -60,64 +62,32 @@ class PatternSource:
     def retract(self) -> None:
         self.index = max(0, self.index - 1)
 
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        pass  # wrapped in RiffLoop by the factory
+    def prompt(self, riff: Riff) -> None:
+        pass  # fixed pitches: every onset stays known
 
     def close(self) -> None:
         pass
 
 
-class RiffLoop:
-    """Wraps a source that cannot continue a riff: after :meth:`prompt`, the prompted role
-    loops the captured bars while the wrapped source plays the other roles."""
-
-    def __init__(self, inner: BarSource) -> None:
-        self.inner = inner
-        self._riff: tuple[Track, ...] = ()
-        self._role: str | None = None
-        self._pos = 0  # index into the riff of the next bar
-
-    def next_bar(self, request: BarRequest) -> Bar:
-        bar = self.inner.next_bar(request)
-        if self._role is None or not self._riff:
-            return bar
-        track = self._riff[self._pos % len(self._riff)]
-        self._pos += 1
-        return bar.replace_track(track)
-
-    def retract(self) -> None:
-        self.inner.retract()
-        if self._role is not None and self._pos > 0:
-            self._pos -= 1
-
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        self._role = role
-        self._riff = tuple(b.track(role) or default_track(role) for b in bars)
-        self._pos = 0
-        self.inner.prompt(bars, role)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def pattern_source(spec: SourceSpec) -> BarSource:
     """Factory for engine ``pattern``."""
-    return RiffLoop(PatternSource())
+    return PatternSource()
 
 
 def procedural_source(spec: SourceSpec) -> BarSource:
     """Factory for engine ``procedural``: the rule-based generator, bar by bar."""
-    return RiffLoop(ProceduralAdapter(spec))
+    return ProceduralAdapter(spec)
 
 
 class ProceduralAdapter:
     """:class:`jambridge.procedural.ProceduralBarSource` behind the BarSource protocol.
 
-    The preset gives the style, key and densities; a preset change rebuilds the generator at
-    the same bar number; density goes to :meth:`set_density`, regenerate to
-    :meth:`regenerate`; retract steps the position back (its bars depend only on the bar
-    number, so the retracted bar comes again, with the new settings). Temperature means
-    nothing to rules; it is ignored.
+    The preset gives the style, key and densities; a preset change (or a riff in another key)
+    rebuilds the generator at the same bar number; density goes to :meth:`set_density`,
+    regenerate and refill to :meth:`regenerate`, each track's groove to its timing (0: on the
+    grid, no swing); retract steps the position back (its bars depend only on the bar number,
+    so the retracted bar comes again, with the new settings). Temperature, polyphony and
+    duration mean nothing to rules; they are ignored.
     """
 
     def __init__(self, spec: SourceSpec) -> None:
@@ -125,6 +95,7 @@ class ProceduralAdapter:
         self._preset_name: str | None = None
         self._density: dict[str, float] | None = None
         self._source: ProceduralBarSource | None = None
+        self._key: Key | None = Key.parse(spec.key) if spec.key else None  # None: the preset's
 
     def _build(self, preset_name: str, position: int) -> ProceduralBarSource:
         from jambridge.preset import load_preset
@@ -137,7 +108,7 @@ class ProceduralAdapter:
                 f"preset {preset_name!r} has style {preset.style!r}; the procedural "
                 f"generator knows {', '.join(STYLES)}"
             )
-        key = Key.parse(self.spec.key) if self.spec.key else preset.key
+        key = self._key or preset.key
         density = {r: preset.tracks[r].density for r in ROLES}
         feel = style_feel(style_params(preset.style), self.spec.seed, human=0.0)  # its swing
         source = ProceduralBarSource(
@@ -156,16 +127,22 @@ class ProceduralAdapter:
         if density != self._density:
             source.set_density(density)
             self._density = density
-        if request.regenerate:
-            source.regenerate(sorted(request.regenerate))
-        return source.next_bar()
+        fresh = request.regenerate | request.refill
+        if fresh:
+            source.regenerate(sorted(fresh))
+        return bar_with_groove(source.next_bar(), {t.role: t.groove for t in controls.tracks})
 
     def retract(self) -> None:
         if self._source is not None and self._source.position > 0:
             self._source.seek(self._source.position - 1)
 
-    def prompt(self, bars: Sequence[Bar], role: str) -> None:
-        pass  # wrapped in RiffLoop by the factory
+    def prompt(self, riff: Riff) -> None:
+        """New notes in the riff's key (the generator is rebuilt at the same bar)."""
+        if riff.key is None or riff.key == self._key:
+            return
+        self._key = riff.key
+        if self._source is not None and self._preset_name is not None:
+            self._source = self._build(self._preset_name, self._source.position)
 
     def close(self) -> None:
         pass

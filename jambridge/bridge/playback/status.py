@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from jambridge.bridge.controls import Controls
-from jambridge.bridge.events import BridgeStatus
+from jambridge.bridge.events import BridgeStatus, RiffInfo
 from jambridge.bridge.timing.protocol import ClockView
 from jambridge.bridge.timing.transport import Position
 
@@ -43,6 +43,8 @@ class StatusSnapshot(NamedTuple):
     port_ok: bool  # the output port takes messages
     realtime: bool  # the thread got real-time scheduling
     controls: Controls
+    riff: RiffInfo | None  # the riff playing
+    ducked: str | None  # the role kept silent while a capture into it is armed or runs
 
     @property
     def first_bar_settled(self) -> bool:
@@ -80,4 +82,6 @@ def bridge_status(snap: StatusSnapshot, port_lost: bool = False) -> BridgeStatus
         realtime=snap.realtime,
         follows_pulses=snap.clock.follows_pulses,
         controls=snap.controls,
+        riff=snap.riff,
+        ducked=snap.ducked,
     )

@@ -3,8 +3,10 @@
 Commands come from the session (the CLI, the app) through the scheduler's inbox, or from a
 hardware controller through the CC map; they are applied in the real-time thread, between two
 steps of its loop, so nothing here is shared with another thread. Steering (preset, track
-controls, regenerate) reaches the bar feed and applies at the next bar line; capture commands
-reach the capture recorder; latency applies to the next event sent; panic (and a lost input
+controls, regenerate, refill, the riff's settings) reaches the bar feed and applies at the next
+bar line; capture commands reach the capture recorder (an armed one with ``duck`` silences its
+role from now: notes of it already queued are dropped); latency applies to the next event sent;
+panic (and a lost input
 port) ends every note at once; a lost output port is sent nothing more; play/stop/tempo drive
 the clock (a master clock plays; a follower refuses, with a warning).
 """
@@ -12,13 +14,16 @@ the clock (a master clock plays; a follower refuses, with a warning).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from jambridge.bridge import controls as ctl
+from jambridge.bridge.capture import riff_bars
 from jambridge.bridge.events import ControlsChanged, LogLine
 from jambridge.bridge.playback.barline import BarLine
 from jambridge.bridge.timing.protocol import ClockReply
 from jambridge.bridge.timing.transport import TICKS_PER_BAR
+from jambridge.errors import DataError
 
 
 class Steering(BarLine):
@@ -40,14 +45,39 @@ class Steering(BarLine):
     def _regenerate(self, cmd: ctl.Regenerate, now: float) -> None:
         self.feed.regenerate(cmd.role)
 
+    def _refill(self, cmd: ctl.Refill, now: float) -> None:
+        self.feed.refill(cmd.role, cmd.bars)
+        self._info(f"{cmd.role}: the next {cmd.bars} bar(s) drawn afresh")
+
     def _arm(self, cmd: ctl.ArmCapture, now: float) -> None:
-        bar = self.capture.arm(cmd, self._position_tick(now))
+        tick = self._position_tick(now)
+        bar = self.capture.arm(cmd, tick)
         self._info(f"capture armed: {cmd.bars} bar(s) from bar {bar + 1} into {cmd.role}")
+        if cmd.duck:
+            self.feed.set_duck(cmd.role)
+            channel = self.config.channels[cmd.role]
+            self.output.timeline.drop_notes(channel, tick)
 
     def _retro(self, cmd: ctl.RetroCapture, now: float) -> None:
         result = self.capture.retro(cmd, self._position_tick(now), self.timing.bpm)
         if result is not None:
-            self._captured(result)
+            self._captured(result, opens_at=self.next_bar)
+
+    def _set_riff(self, cmd: ctl.SetRiff, now: float) -> None:
+        riff = self.feed.riff
+        if riff is None:
+            self._info("no riff is playing: nothing to change")
+            return
+        try:
+            settings = cmd.apply(riff.settings)
+            bars = riff_bars(riff.played, settings.quantize)
+        except DataError as err:
+            self._warn(f"the riff keeps its settings: {err}")
+            return
+        self.feed.update_riff(replace(riff, settings=settings, bars=bars))
+
+    def _drop_riff(self, cmd: ctl.DropRiff, now: float) -> None:
+        self.feed.drop_riff()
 
     def _latency(self, cmd: ctl.SetLatency, now: float) -> None:
         self.output.latency_s = cmd.ms / 1000
@@ -84,8 +114,11 @@ _COMMANDS: dict[type, Callable[[Any, Any, float], None]] = {
     ctl.SetTrack: Steering._set_controls,
     ctl.SetPreset: Steering._set_controls,
     ctl.Regenerate: Steering._regenerate,
+    ctl.Refill: Steering._refill,
     ctl.ArmCapture: Steering._arm,
     ctl.RetroCapture: Steering._retro,
+    ctl.SetRiff: Steering._set_riff,
+    ctl.DropRiff: Steering._drop_riff,
     ctl.SetLatency: Steering._latency,
     ctl.Panic: Steering._panic,
     ctl.PortLost: Steering._port_lost,

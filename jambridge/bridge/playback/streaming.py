@@ -24,7 +24,6 @@ import select
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -42,8 +41,10 @@ from jambridge.bridge.playback.pipe import (
     Ready,
     Reply,
     Request,
+    RiffCue,
 )
-from jambridge.bridge.playback.timeline import PlainBar, bar_to_plain, plain_to_bar
+from jambridge.bridge.playback.riff_source import RiffJam
+from jambridge.bridge.playback.timeline import bar_to_plain
 from jambridge.errors import EngineError
 
 GENERATOR_NICE = 5  # the child runs at lower CPU priority than the scheduler's process
@@ -60,7 +61,7 @@ def _child_main(conn: Connection, spec: SourceSpec) -> None:
             os.nice(GENERATOR_NICE)
     t0 = time.perf_counter()
     try:
-        source = build_source(spec)
+        source = RiffJam(build_source(spec), spec.seed)
     except Exception as err:  # reported to the parent, which raises it as EngineError
         conn.send(Failed(f"{type(err).__name__}: {err}"))
         return
@@ -71,7 +72,7 @@ def _child_main(conn: Connection, spec: SourceSpec) -> None:
         source.close()
 
 
-def _serve(conn: Connection, source: BarSource) -> None:
+def _serve(conn: Connection, source: RiffJam) -> None:
     while True:
         try:
             msg = conn.recv()
@@ -85,7 +86,7 @@ def _serve(conn: Connection, source: BarSource) -> None:
             return  # Quit
 
 
-def _generate(source: BarSource, msg: Generate) -> BarMade | BarFailed:
+def _generate(source: RiffJam, msg: Generate) -> BarMade | BarFailed:
     t0 = time.perf_counter()
     try:
         if msg.replace:
@@ -96,14 +97,14 @@ def _generate(source: BarSource, msg: Generate) -> BarMade | BarFailed:
     return BarMade(msg.id, plain, (time.perf_counter() - t0) * 1000)
 
 
-def _prompt(source: BarSource, msg: Prompt) -> Prompted | BarFailed:
+def _prompt(source: RiffJam, msg: Prompt) -> Prompted | BarFailed:
     try:
         if msg.retract_last:
             source.retract()
-        source.prompt([plain_to_bar(b) for b in msg.bars], msg.role)
+        key = source.prompt(msg.cue)
     except Exception as err:  # the old riff plays on
         return BarFailed(msg.id, f"prompt: {type(err).__name__}: {err}")
-    return Prompted(msg.id)
+    return Prompted(msg.id, key)
 
 
 # -- the parent side ---------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class GeneratorLink(Protocol):
 
     def request(self, request: BarRequest, replace: bool) -> int: ...
 
-    def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None: ...
+    def prompt(self, cue: RiffCue, retract_last: bool) -> int: ...
 
     def poll(self) -> list[Reply]: ...
 
@@ -176,10 +177,11 @@ class GeneratorProcess:
         self._flush()
         return self._ids
 
-    def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None:
+    def prompt(self, cue: RiffCue, retract_last: bool) -> int:
         self._ids += 1
-        self._pending.prompt(self._ids, tuple(bars), role, retract_last)
+        self._pending.prompt(self._ids, cue, retract_last)
         self._flush()
+        return self._ids
 
     def _flush(self) -> None:
         """Send what waits, while the window has room (and the pipe takes it at once)."""
@@ -210,8 +212,7 @@ class GeneratorProcess:
             while self._conn.poll():
                 reply = self._conn.recv()
                 self._out.discard(reply.id)  # BarMade, BarFailed or Prompted: answered
-                if not isinstance(reply, Prompted):
-                    out.append(reply)
+                out.append(reply)
         except (EOFError, OSError):
             self.dead = True
             out.append(Dead("the generator process ended"))
@@ -254,11 +255,12 @@ def _writable(conn: Connection | None) -> bool:
 
 class InlineGenerator:
     """A BarSource run synchronously in the caller's thread, with the same interface as
-    :class:`GeneratorProcess`. For tests and tools only: a heavy source here would make the
-    real-time thread late. While ``hold`` is set, replies are held back (a late bar)."""
+    :class:`GeneratorProcess` (riffs played by a :class:`RiffJam` around it, as there). For
+    tests and tools only: a heavy source here would make the real-time thread late. While
+    ``hold`` is set, replies are held back (a late bar)."""
 
-    def __init__(self, source: BarSource) -> None:
-        self.source = source
+    def __init__(self, source: BarSource, seed: int = 0) -> None:
+        self.source = RiffJam(source, seed)
         self._ids = 0
         self._replies: deque[Reply] = deque()
         self.hold = False  # hold replies back (simulates a slow source)
@@ -277,12 +279,12 @@ class InlineGenerator:
         self._replies.append(reply)
         return self._ids
 
-    def prompt(self, bars: Sequence[PlainBar], role: str, retract_last: bool) -> None:
-        if retract_last:
-            self.source.retract()
+    def prompt(self, cue: RiffCue, retract_last: bool) -> int:
         self._ids += 1
-        self.prompts.append(Prompt(self._ids, tuple(bars), role, retract_last))
-        self.source.prompt([plain_to_bar(b) for b in bars], role)
+        msg = Prompt(self._ids, cue, retract_last)
+        self.prompts.append(msg)
+        self._replies.append(_prompt(self.source, msg))
+        return self._ids
 
     def poll(self) -> list[Reply]:
         if self.hold:

@@ -114,6 +114,16 @@ class NoteTimeline:
         tick, kind, serial, channel, pitch, velocity = heapq.heappop(self._heap)
         return tick, kind == _ON, serial, channel, pitch, velocity
 
+    def drop_notes(self, channel: int, from_tick: float) -> int:
+        """Drop the notes on ``channel`` that start at ``from_tick`` or later (their note-offs
+        stay: they end nothing, as the notes never started). Returns how many."""
+        kept = [e for e in self._heap if e[1] != _ON or e[3] != channel or e[0] < from_tick]
+        dropped = len(self._heap) - len(kept)
+        if dropped:
+            heapq.heapify(kept)
+            self._heap = kept
+        return dropped
+
     def clear(self) -> None:
         """Drop every pending event (sounding notes are OpenNotes' business)."""
         self._heap.clear()
