@@ -410,11 +410,12 @@ def test_captured_riff_is_saved_and_becomes_the_prompt(jack_server, bridge):
     # quantized back onto the grid (one grid step of slack: a pulse JACK drops under load
     # moves the follower by a tick until the next Start or song position)
     assert all(abs(t - want) <= 2 for (_, t), (want, _) in zip(notes, riff, strict=True)), notes
-    # bar 2 was chosen before the capture ended; from bar 3 the bass loops the riff
-    bar3 = [(t, take.tick_of(t) - 192) for t, m in take.ours if m[0] == 0x90 | BASS]
-    bar3 = [(p, t) for (_, t), p in zip(bar3, bass_pitches(take)) if -3 <= t < 93]
-    mostly([p for p, _ in bar3], [p for _, p in riff])
-    mostly(on_grid([(0, t) for _, t in bar3], 6), [t for t, _ in riff])
+    # the capture ends on bar 2's line: from there the bass loops the riff, bar 3 too
+    for line in (96, 192):
+        bar = [(t, take.tick_of(t) - line) for t, m in take.ours if m[0] == 0x90 | BASS]
+        bar = [(p, t) for (_, t), p in zip(bar, bass_pitches(take)) if -3 <= t < 93]
+        mostly([p for p, _ in bar], [p for _, p in riff])
+        mostly(on_grid([(0, t) for _, t in bar], 6), [t for t, _ in riff])
     assert take.stuck_notes() == 0
 
 
