@@ -103,10 +103,14 @@ def _close_on_signals(window: MainWindow) -> QTimer:
     loop does not run Python signal handlers by itself; a timer lets it every 200 ms."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: window.close())
-    timer = QTimer(window)
-    timer.timeout.connect(lambda: None)
+    timer = QTimer(window)  # stops with the window
+    timer.timeout.connect(_let_python_run)  # a module function: no lambda for gc to free
     timer.start(200)
     return timer
+
+
+def _let_python_run() -> None:
+    """The signal timer's slot: doing nothing is enough for Python to run its handlers."""
 
 
 def main(options: LiveOptions | None = None, preset: str = "techno") -> int:

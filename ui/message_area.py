@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QObject, Qt, QTimer
 from PyQt6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar
 
 log = logging.getLogger("jambridge.ui")
@@ -59,10 +59,17 @@ class ElidedLabel(QLabel):
         self.setText(fitted)
 
 
-class MessageArea:
-    """Wraps a QStatusBar: :meth:`info`, :meth:`warning`, :meth:`error`."""
+class MessageArea(QObject):
+    """Wraps a QStatusBar: :meth:`info`, :meth:`warning`, :meth:`error`.
+
+    A child of the status bar, its fade timer a child of it, the timer's slot a bound method
+    (never a lambda): Qt stops the timer with the window, and once the window's Python objects
+    are collected (closed, its deletion still pending) PyQt skips the call instead of running a
+    freed lambda (that segfaulted; tests/test_ui_lifetime.py).
+    """
 
     def __init__(self, status_bar: QStatusBar) -> None:
+        super().__init__(status_bar)
         self.bar = status_bar
         self.info_label = ElidedLabel("infoLabel")
         self.error_label = ElidedLabel("errorLabel")
@@ -77,9 +84,9 @@ class MessageArea:
         status_bar.addWidget(self.error_label, ERROR_STRETCH)
         self.info_label.set_line("")
         self.error_label.set_line("")
-        self._fade = QTimer(status_bar)
+        self._fade = QTimer(self)
         self._fade.setSingleShot(True)
-        self._fade.timeout.connect(lambda: self._show_info("", "", 0))
+        self._fade.timeout.connect(self._fade_out)
         self.history: deque[tuple[str, str]] = deque(maxlen=HISTORY)  # (level, text)
 
     def info(self, text: str) -> None:
@@ -122,6 +129,10 @@ class MessageArea:
         self._action = None
         if ms:
             self._fade.start(ms)
+
+    def _fade_out(self) -> None:
+        """The fade timer's slot: the info line and its button go."""
+        self._show_info("", "", 0)
 
     def _act(self) -> None:
         action, self._action = self._action, None
