@@ -10,6 +10,7 @@ Run as ``python -m jambridge.bench.NAME [--json]``:
 - ``attack``   ``jambridge bridge`` under hostile input
 - ``startup``  the app's start-up time; ``stream``: the Qt thread's stalls while streaming
 - ``link``     the Link clock following a second Link session, in a private network (as root)
+- ``jam``      a riff played in, captured and kept: recurrence, key, ducking (issue 12)
 - ``peer``     a scripted MIDI peer (the DAW stand-in of the JACK tests)
 
 Shared, not run on their own: ``jack`` (a private JACK server), ``jack_clients`` (transport,
