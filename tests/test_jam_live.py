@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from jambridge.bridge import controls as ctl
-from jambridge.bridge.events import BarPlayed, ControlsChanged, RiffChanged
+from jambridge.bridge.events import BarPlayed, ControlsChanged, LogLine, RiffChanged
 from jambridge.bridge.playback.sources import PATTERN_LEAD_BASE
+from jambridge.errors import JamBridgeError
 from jambridge.riff.settings import RiffSettings
 from tests.test_scheduler import Sim, pulse_time_of_tick, started
 
@@ -211,3 +212,15 @@ def test_track_controls_reach_the_requests_and_the_events():
     sim.sched.post(ctl.SetTrack("lead", poly=ctl.AUTO))
     sim.run_beats(1)
     assert sim.sched.snapshot.controls.track("lead").poly is None
+
+
+def test_drumify_on_a_drum_riff_is_refused_with_a_reason():
+    with pytest.raises(JamBridgeError, match="drumify writes the drums from a bass"):
+        ctl.ArmCapture(2, "drums", riff=RiffSettings(drumify=True))
+    sim = started(174)
+    first = captured(sim, ctl.ArmCapture(2, "drums", channel=9), DRUM_RIFF, channel=9)
+    run_to_bar(sim, first, 5)
+    sim.sched.post(ctl.SetRiff(drumify=True))
+    run_to_bar(sim, first, 6)
+    assert not sim.sched.snapshot.riff.settings.drumify
+    assert any(isinstance(e, LogLine) and "drumify" in e.text for e in sim.events)

@@ -182,7 +182,7 @@ def measure(role: str, bpm: float, pairs: int, sent, heard, events, xruns: int) 
     bars_heard = {t // BAR for _, _, t in ours}
     role_bars = {t // BAR for c, _, t in ours if c == channel}
     riff_bars = {t // BAR for t, _, _ in RIFFS[role]}
-    riff = next((e.riff for e in reversed(events) if isinstance(e, RiffChanged) and e.riff), None)
+    told = next((e.riff for e in reversed(events) if isinstance(e, RiffChanged) and e.riff), None)
     taken = [e.result for e in events if isinstance(e, CaptureTaken)]
     return JamRun(
         role=role, bpm=bpm, riff_notes=len(RIFFS[role]),
@@ -193,8 +193,8 @@ def measure(role: str, bpm: float, pairs: int, sent, heard, events, xruns: int) 
         silent_bars=sum(1 for b in range(last_bar) if b not in bars_heard),
         riff_gaps=sum(1 for b in range(CAPTURE_BAR + RIFF_BARS, last_bar)
                       if (b - CAPTURE_BAR) % RIFF_BARS in riff_bars and b not in role_bars),
-        key=riff.key if riff else None, tempo=riff.bpm if riff else None,
-        start_bar=riff.start_bar if riff else None,
+        key=told.key if told else None, tempo=told.bpm if told else None,
+        start_bar=told.start_bar if told else None,
         underruns=sum(1 for e in events if isinstance(e, Underrun)), xruns=xruns,
     )  # fmt: skip
 

@@ -256,6 +256,15 @@ def _check_capture(bars: int, role: str, channel: int | None, riff: RiffSettings
         _in_range("capture channel (0-based)", channel, 0, 15)
     if not isinstance(riff, RiffSettings):
         raise JamBridgeError(f"riff must be RiffSettings, got {type(riff).__name__}")
+    check_riff(riff, role)
+
+
+def check_riff(riff: RiffSettings, role: str) -> None:
+    """Raise unless a riff in ``role`` can play with ``riff`` (drumify needs a pitched riff)."""
+    if riff.drumify and role == "drums":
+        raise JamBridgeError(
+            "drumify writes the drums from a bass, chords or lead riff; this riff is the drums"
+        )
 
 
 @dataclass(frozen=True, slots=True)

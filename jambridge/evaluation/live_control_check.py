@@ -56,7 +56,7 @@ def density_sweep(engine: str, args) -> dict:
     """Mean notes per bar per track at density 0 and 1, and their ratio."""
     means = {}
     for level in (0.0, 1.0):
-        notes = Counter()
+        notes: Counter[str] = Counter()
         for bar in _bars(engine, args, lambda t, x=level: {"density": x}, args.bars):
             for t in bar.tracks:
                 notes[t.role] += len(t.notes)
@@ -71,7 +71,8 @@ def bin_hits(kind: str, args, tok) -> dict:
     turn, ``args.bars`` bars in all)."""
     from jambridge.bridge.controls import CONTROL_BINS
 
-    hits, total = Counter(), Counter()
+    hits: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     per_bin = max(1, args.bars // CONTROL_BINS[kind])
     for b in range(CONTROL_BINS[kind]):
         for bar in _bars("model", args, lambda t, b=b: {kind: b}, per_bin):

@@ -23,7 +23,7 @@ from jambridge.bridge.events import ControlsChanged, LogLine
 from jambridge.bridge.playback.barline import BarLine
 from jambridge.bridge.timing.protocol import ClockReply
 from jambridge.bridge.timing.transport import TICKS_PER_BAR
-from jambridge.errors import DataError
+from jambridge.errors import JamBridgeError
 
 
 class Steering(BarLine):
@@ -70,8 +70,9 @@ class Steering(BarLine):
             return
         try:
             settings = cmd.apply(riff.settings)
+            ctl.check_riff(settings, riff.role)
             bars = riff_bars(riff.played, settings.quantize)
-        except DataError as err:
+        except JamBridgeError as err:
             self._warn(f"the riff keeps its settings: {err}")
             return
         self.feed.update_riff(replace(riff, settings=settings, bars=bars))
