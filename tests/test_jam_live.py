@@ -224,3 +224,40 @@ def test_drumify_on_a_drum_riff_is_refused_with_a_reason():
     run_to_bar(sim, first, 6)
     assert not sim.sched.snapshot.riff.settings.drumify
     assert any(isinstance(e, LogLine) and "drumify" in e.text for e in sim.events)
+
+
+def procedural_sim(bpm: float) -> Sim:
+    """The Sim with the rule-based generator (preset techno, A minor) as the source."""
+    from jambridge.bridge.playback.bar_source import SourceSpec
+    from jambridge.bridge.playback.lookahead import BarFeed
+    from jambridge.bridge.playback.sources import ProceduralAdapter
+    from jambridge.bridge.playback.streaming import InlineGenerator
+    from jambridge.bridge.session import controls_from_preset
+    from jambridge.preset import load_preset
+
+    sim = Sim(bpm)
+    sim.gen = InlineGenerator(ProceduralAdapter(SourceSpec(preset="techno", bpm=bpm)))
+    controls = controls_from_preset(load_preset("techno"), "techno")
+    sim.feed = sim.sched.feed = BarFeed(sim.gen, controls)
+    sim.feed.start()
+    sim.run_beats(2)
+    sim.at_pulse_boundary([0xFA])
+    return sim
+
+
+D_MINOR_RIFF = [(0, 38, 10), (18, 38, 4), (36, 41, 10), (60, 45, 6), (72, 43, 10), (96, 38, 10),
+                (114, 50, 4), (132, 48, 10), (156, 45, 6), (174, 46, 12)]  # fmt: skip
+
+
+def test_the_procedural_engine_keeps_the_riff_from_its_bar_line_in_its_key():
+    """The issue's finding (a riff from bar 8, after a silent bar, 20 ms late) is gone: from
+    the bar line the capture ends on, the riff on the grid; the other parts in its key."""
+    sim = procedural_sim(128)
+    first = captured(sim, ctl.ArmCapture(2, "bass", channel=0), D_MINOR_RIFF, late_ms=20)
+    run_to_bar(sim, first, 22)
+    want = [(t, p) for t, p, _ in D_MINOR_RIFF]
+    assert onsets(sim, first, BASS, 4, 6) == want == onsets(sim, first, BASS, 20, 22)
+    d_minor = {2, 4, 5, 7, 9, 10, 0}
+    others = [p for ch in (CHORDS, LEAD) for _, p in onsets(sim, first, ch, 5, 22)]
+    assert others and all(p % 12 in d_minor for p in others)
+    assert riff_changes(sim)[-1].key == "D minor"
