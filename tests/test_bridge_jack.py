@@ -25,7 +25,8 @@ import pytest
 from jambridge.bench.processes import PeerProcess
 from jambridge.bench.soak import stuck_and_lost
 from jambridge.bridge.events import CaptureSaved, TransportChanged
-from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, RtMidiOut, jack_port_name
+from jambridge.bridge.io.opening import new_watch, open_output
+from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.playback.sources import CRASH, KICK
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.midi_io import read_midi
@@ -48,16 +49,25 @@ def rolling(*steps: list, tempo: float = BPM, count_in: int = 24) -> list[list]:
 
 
 class TapOut:
-    """The real JACK output port, logging what the scheduler sends and when."""
+    """JamBridge's own JACK output port (as the session opens it: JACK-Client, each event at its
+    frame), logging what the scheduler hands it and for when (perf_counter times)."""
 
     def __init__(self) -> None:
-        self.port = RtMidiOut("jack")
+        self.port = open_output("jack", None, new_watch("jack"))
         self.name = self.port.name
+        self.ahead_s = getattr(self.port, "ahead_s", 0.0)
         self.log: list[tuple[float, tuple[int, ...]]] = []
 
     def send(self, msg) -> None:
         self.port.send(msg)
         self.log.append((time.perf_counter(), tuple(msg)))
+
+    def send_at(self, msg, t: float) -> None:
+        self.port.send_at(msg, t)  # type: ignore[attr-defined]
+        self.log.append((t + time.perf_counter() - time.monotonic(), tuple(msg)))
+
+    def cancel(self) -> None:
+        self.port.cancel()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self.port.close()
@@ -445,14 +455,3 @@ def test_bad_input_changes_nothing_but_the_log(jack_server, bridge):
     assert after.playing is False and after.bar == before.bar and after.beat == before.beat
     assert after.ignored_input - before.ignored_input == len(junk)
     assert after.notes_on == before.notes_on
-
-
-def test_a_session_on_real_jack_ports_stops_twice(jack_server, tmp_path):
-    """stop() is idempotent with JamBridge's own JACK ports (the soak's finally calls it again)."""
-    session = BridgeSession(
-        BridgeConfig(midi_api="jack", engine="pattern", capture_dir=str(tmp_path))
-    )
-    session.start()
-    session.stop()
-    session.stop()
-    assert session.status().playing is False

@@ -10,6 +10,7 @@ import pytest
 
 from jambridge.bench.jack import popen
 from jambridge.bench.jack_clients import MidiDump
+from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.errors import PortError
 
 pytestmark = pytest.mark.jack
@@ -132,3 +133,20 @@ def test_a_port_to_connect_to_that_is_not_there_is_a_one_line_error(jack_server)
     with pytest.raises(PortError) as err:
         jack_ports.JackMidiOut("no such synth")
     assert "no such synth" in str(err.value) and "\n" not in str(err.value)
+    assert not [p for p in jack_server.ports() if p.startswith("JamBridge Out")]  # none left
+
+
+def test_a_second_port_of_the_same_name_is_an_error_not_a_renamed_port(jack_server, ports):
+    with pytest.raises(PortError, match="another JamBridge"):
+        jack_ports.JackMidiOut()
+
+
+def test_a_session_on_real_jack_ports_stops_twice(jack_server, tmp_path):
+    """stop() is idempotent with JamBridge's own JACK ports (the soak's finally calls it again)."""
+    session = BridgeSession(
+        BridgeConfig(midi_api="jack", engine="pattern", capture_dir=str(tmp_path))
+    )
+    session.start()
+    session.stop()
+    session.stop()
+    assert session.status().playing is False

@@ -50,11 +50,62 @@ def _jack() -> Any:
     return jack
 
 
+class FrameLine:
+    """A smooth line from JACK frames to JACK's microseconds, shared by this process's ports.
+
+    JACK's cycle times come from a delay-locked loop on the driver's wake-ups; a dummy or busy
+    driver wakes with a jitter of tens of microseconds, and a time mapped to a frame through one
+    cycle's values inherits it (measured here: pulses of our own clock 931-939 frames apart for
+    937.5 at period 256). This second, slower loop (phase gain :data:`PHASE_GAIN` per cycle,
+    rate gain a quarter of its square: critically damped) follows JACK's cycle start times with
+    its own rate, so neighbouring events keep their distance to the frame. Every port of the
+    process reads the same line (they are on one server), so what the input stamps and what the
+    output places agree. A jump of more than :data:`RESET_PERIODS` periods (a new server, a
+    frame counter that restarted) starts over.
+    """
+
+    PHASE_GAIN = 0.01
+    RESET_PERIODS = 4.0
+
+    def __init__(self) -> None:
+        self._frame: int | None = None  # first frame of the newest cycle seen
+        self._usecs = 0.0  # its time on the line
+        self._rate = 0.0  # microseconds per frame
+
+    def update(self, frame: int, usecs: float, next_usecs: float, frames: int) -> float:
+        """A cycle's values from JACK; returns the line's time of ``frame`` (microseconds)."""
+        last = self._frame
+        if last is None or frame < last:
+            return self._reset(frame, usecs, (next_usecs - usecs) / frames)
+        if frame == last:
+            return self._usecs
+        predicted = self._usecs + (frame - last) * self._rate
+        error = usecs - predicted
+        if abs(error) > self.RESET_PERIODS * frames * self._rate:
+            return self._reset(frame, usecs, (next_usecs - usecs) / frames)
+        gain = self.PHASE_GAIN
+        self._rate += gain * gain / 4 * error / frames
+        self._frame, self._usecs = frame, predicted + gain * error
+        return self._usecs
+
+    def _reset(self, frame: int, usecs: float, rate: float) -> float:
+        self._frame, self._usecs, self._rate = frame, usecs, rate
+        return usecs
+
+    @property
+    def usecs_per_frame(self) -> float:
+        return self._rate
+
+
+LINE = FrameLine()  # the process's line (one JACK server per process)
+
+
 class JackTime:
     """JACK's clock (``jack_get_time``, cycle times) against our monotonic clock."""
 
     def __init__(self, client: Any) -> None:
         jack = _jack()
+        self.frames = client.blocksize  # frames per cycle
         lib = ctypes.CDLL(jack._libname)  # the library JACK-Client loaded: one state
         lib.jack_get_time.restype = ctypes.c_uint64
         lib.jack_get_cycle_times.argtypes = [
@@ -103,12 +154,13 @@ class JackTime:
             ctypes.byref(self._period),
         ):
             return None
+        frame, usecs, next_usecs = self._frames.value, self._usecs.value, self._next.value
+        if next_usecs <= usecs:
+            return None
+        start = LINE.update(frame, usecs, next_usecs, self.frames)
         off = self.offset_us
-        return (
-            self._frames.value,
-            (self._usecs.value - off) / 1e6,
-            (self._next.value - off) / 1e6,
-        )
+        end = start + self.frames * LINE.usecs_per_frame
+        return frame, (start - off) / 1e6, (end - off) / 1e6
 
 
 class _JackPort:
@@ -123,10 +175,12 @@ class _JackPort:
         gone: threading.Event | None = None,
     ) -> None:
         jack = _jack()
-        try:
-            self._client = jack.Client(client_name, no_start_server=True)
+        try:  # the exact name: a second "JamBridge Out" is an error, not "JamBridge Out-01"
+            self._client = jack.Client(client_name, use_exact_name=True, no_start_server=True)
         except jack.JackError as err:
-            raise PortError(f"cannot open {client_name!r} on JACK: {err}") from err
+            raise PortError(
+                f"cannot open {client_name!r} on JACK (is another JamBridge running?): {err}"
+            ) from err
         self.gone = gone or threading.Event()  # set when the server shuts down (shared by ports)
         self._client.set_shutdown_callback(lambda _status, _reason: self.gone.set())
         ports = self._client.midi_outports if output else self._client.midi_inports
@@ -136,7 +190,7 @@ class _JackPort:
         self.rate = self._client.samplerate
         # hand events over this far ahead: the cycle that holds an event may start a period
         # before it, and its callback may wake late (measured here: up to a period under load)
-        self.ahead_s = 2 * self.blocksize / self.rate + 0.003
+        self.ahead_s = 2 * self.blocksize / self.rate + 0.005
         self._client.set_process_callback(self._process)
         before = thread_ids()
         self._client.activate()
@@ -146,7 +200,11 @@ class _JackPort:
         self.virtual = connect_to is None
         self.name = client_name
         if connect_to is not None:
-            self._connect(connect_to, output)
+            try:
+                self._connect(connect_to, output)
+            except BaseException:
+                self.close()  # no client left behind under our name
+                raise
 
     def _connect(self, wanted: str, output: bool) -> None:
         from jambridge.bridge.io.ports import find_port
@@ -163,7 +221,6 @@ class _JackPort:
             else:
                 self._client.connect(name, self._port)
         except Exception as err:
-            self.close()
             raise PortError(f"cannot connect to {name!r} on JACK: {err}") from err
         self.name = name
 

@@ -59,19 +59,27 @@ def new_watch(api: str) -> PortWatch | None:
     return _SharedGone() if jack_backend() == "jack-client" else JackWatch()
 
 
+def _jack_client(api: str, watch: PortWatch | None) -> bool:
+    """Open this port with JACK-Client? (On JACK, unless rtmidi was asked for or its watch is
+    rtmidi's.)"""
+    if api != "jack" or isinstance(watch, JackWatch):
+        return False
+    return isinstance(watch, _SharedGone) or jack_backend() == "jack-client"
+
+
 def open_output(api: str, port: str | None, watch: PortWatch | None) -> OutPort:
     """Our output: virtual ("JamBridge Out") when ``port`` is None, else connected to it."""
-    if isinstance(watch, _SharedGone):
+    if _jack_client(api, watch):
         from jambridge.bridge.io.jack_ports import JackMidiOut
 
-        return JackMidiOut(port, watch.gone)
+        return JackMidiOut(port, watch.gone if watch is not None else None)
     return RtMidiOut(api, port, watch if isinstance(watch, JackWatch) else None)
 
 
 def open_input(api: str, port: str | None, watch: PortWatch | None) -> InPort:
     """Our input: virtual ("JamBridge In") when ``port`` is None, else connected to it."""
-    if isinstance(watch, _SharedGone):
+    if _jack_client(api, watch):
         from jambridge.bridge.io.jack_ports import JackMidiIn
 
-        return JackMidiIn(port, watch.gone)
+        return JackMidiIn(port, watch.gone if watch is not None else None)
     return RtMidiIn(api, port, watch if isinstance(watch, JackWatch) else None)
