@@ -29,6 +29,7 @@ FALLBACK_ENGINE = "procedural"  # the rule-based generator: needs no model, alwa
 ENGINES = (AUTO, "model", FALLBACK_ENGINE, "pattern")  # "pattern": a fixed click, for routing
 MIDI_APIS = (AUTO, "alsa", "jack", "coremidi", "winmm")  # bridge.io.ports.APIS (a test checks)
 CLOCK_MODES = ("external", "internal", "link")  # the DAW's MIDI clock, our own, Ableton Link
+TEMPO_CLOCKS = ("internal", "link")  # clocks whose tempo JamBridge sets (Link: for the session)
 BOTH = ("bridge", "app")  # the commands that start the bridge
 BRIDGE = ("bridge",)
 

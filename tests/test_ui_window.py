@@ -244,3 +244,14 @@ def test_two_lanes_on_one_channel_is_an_error_line_at_start(qtbot, window):
     qtbot.mouseClick(window.transport.start_button, Qt.MouseButton.LeftButton)
     assert "drums and bass are both on MIDI channel 10" in window.messages.errors()[-1]
     assert not window.live.running and not window.live.adapter.busy
+
+
+def test_the_clock_picker_offers_link_and_its_tempo_box(qtbot, window):
+    box = window.transport.clock_box
+    clocks = [box.itemData(i) for i in range(box.count())]
+    assert clocks == ["external", "internal", "link"]
+    box.setCurrentIndex(clocks.index("external"))
+    assert not window.transport.bpm_box.isEnabled()
+    box.setCurrentIndex(clocks.index("link"))  # Link's tempo is ours to propose
+    assert window.transport.bpm_box.isEnabled()
+    assert "Ableton Link" in [box.itemText(i) for i in range(box.count())]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from jambridge.clip_tempo import clip_tempo
-from jambridge.live_options import LiveOptions
+from jambridge.live_options import TEMPO_CLOCKS, LiveOptions
 from jambridge.music import BEATS_PER_BAR, Song
 from jambridge.ui.capture_panel import CaptureRequest
 from jambridge.ui.session_adapter import SessionAdapter
@@ -105,8 +105,8 @@ class Live(QObject):
             self.adapter.set_preset(name)
 
     def set_bpm(self, bpm: float) -> None:
-        if self.running and self.settings is not None and self.settings.clock == "internal":
-            self.adapter.set_bpm(bpm)
+        if self.running and self.settings is not None and self.settings.clock in TEMPO_CLOCKS:
+            self.adapter.set_bpm(bpm)  # the master's tempo, or proposed to the Link session
 
     def set_latency(self, ms: float) -> None:
         if self.running:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from PyQt6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
 
 from jambridge.errors import JamBridgeError
-from jambridge.live_options import LiveOptions
+from jambridge.live_options import TEMPO_CLOCKS, LiveOptions
 from jambridge.music import ROLES
 from jambridge.preset import Preset
 from jambridge.ui.bar_selection import BarSpan
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
                 in_port=config.in_port,
                 out_port=config.out_port,
                 clock=config.clock,
-                bpm=config.bpm if config.clock == "internal" else None,
+                bpm=config.bpm if config.clock in TEMPO_CLOCKS else None,
                 latency_ms=config.latency_ms,
                 channels=channels,
             )

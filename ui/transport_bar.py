@@ -25,12 +25,18 @@ from PyQt6.QtWidgets import (
 )
 
 from jambridge.bridge.controls import LATENCY_RANGE_MS
+from jambridge.live_options import TEMPO_CLOCKS
 
 VIRTUAL_IN = "JamBridge In"  # the virtual ports the bridge opens by default
 VIRTUAL_OUT = "JamBridge Out"
 VIRTUAL_SUFFIX = " (virtual)"
 HAS_VIRTUAL_PORTS = sys.platform != "win32"  # Windows MM has none: loopMIDI ports instead
-CLOCKS: dict[str, str] = {"external": "External clock (DAW)", "internal": "Internal clock"}
+CLOCKS: dict[str, str] = {
+    "external": "External clock (DAW)",
+    "internal": "Internal clock",
+    "link": "Ableton Link",  # joins the Link session on the local network only when picked
+}
+
 BPM_RANGE = (40.0, 300.0)
 PORT_NAME_CHARS = 20  # a port picker is at least this many characters wide; longer names elide
 PORT_BOX_MAX_PX = 320  # ... and grows with the window up to this width
@@ -52,7 +58,7 @@ class TransportConfig:
 
     in_port: str | None  # existing input port name; None: virtual "JamBridge In"
     out_port: str | None  # existing output port name; None: virtual "JamBridge Out"
-    clock: str  # "external" or "internal"
+    clock: str  # "external", "internal" or "link"
     bpm: float  # internal clock tempo
     latency_ms: float  # notes go out this much early (the DAW's input latency)
 
@@ -210,4 +216,4 @@ class TransportBar(QWidget):
         self.position_label.setText(position or "-:-")
 
     def _clock_changed(self) -> None:
-        self.bpm_box.setEnabled(self.clock_box.currentData() == "internal")
+        self.bpm_box.setEnabled(self.clock_box.currentData() in TEMPO_CLOCKS)

@@ -40,6 +40,7 @@ def status_line(s) -> str:
         f"{(s.gen_ms_max or 0):.0f})  underruns {s.underruns}  late p99 {s.late_p99_ms:.2f} ms"
         f"{'  (clock wanders: following its pulses)' if s.follows_pulses else ''}"
         f"{'' if s.generator_ok else '  GENERATOR/PORT ERROR'}"
+        f"{f'  ({s.clock})' if s.clock.startswith('link') else ''}"
     )
 
 
