@@ -55,3 +55,19 @@ def test_tempo_and_transport_go_both_ways(measured):
     assert measured["our_tempo_reached_peer_s"] is not None
     assert measured["stop_seen_ms"] is not None
     assert measured["our_play_reached_peer_s"] is not None and measured["our_play_starts_on_a_bar"]
+
+
+@pytest.mark.jack
+def test_the_bridge_on_link_plays_on_the_session_s_grid_in_jack_frames():
+    """``--clock link`` end to end (python -m jambridge.bench.link_notes): the bridge's notes,
+    recorded by frame on JACK, against the peer's 16ths; bar 1 on the session's bar line."""
+    why = _namespace_refusal() or (None if shutil.which("jackd") else "jackd is not installed")
+    if why:
+        pytest.skip(why)
+    done = subprocess.run(
+        [sys.executable, "-m", "jambridge.bench.link_notes", "--bars", "2", "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["notes"] >= 32 and result["first_note_on_a_bar_line"] is True
+    assert result["error_p99_ms"] <= 1.0, result

@@ -24,10 +24,10 @@ import time
 INSIDE = "JAMBRIDGE_LINK_NAMESPACE"  # set in the child that runs inside the namespace
 
 
-def in_private_network(argv: list[str]) -> int:
-    """Run this module again inside a new network namespace with only loopback."""
+def in_private_network(argv: list[str], module: str = "jambridge.bench.link") -> int:
+    """Run ``module`` (this one) again inside a new network namespace with only loopback."""
     setup = 'ip link set lo up && ip route add 224.0.0.0/4 dev lo && exec "$@"'
-    cmd = ["unshare", "-n", "sh", "-c", setup, "sh", sys.executable, "-m", __spec__.name, *argv]
+    cmd = ["unshare", "-n", "sh", "-c", setup, "sh", sys.executable, "-m", module, *argv]
     try:
         done = subprocess.run(cmd, env={**os.environ, INSIDE: "1"}, check=False)
     except FileNotFoundError:
