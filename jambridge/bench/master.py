@@ -7,7 +7,8 @@ JACK-Client recorder that reads each event's frame from the server's counter. Th
 the test pattern with ``--clock internal``; after a moment it is told to play, then to change
 tempo (a glide), then to stop. Measured, in the server's frames:
 
-* pulses per beat between the notes' beats (24), and the pulse intervals' error against a line
+* pulses per beat (from one of the test pattern's kicks to the next: 24), and the pulse
+  intervals' error against a line
   through the pulses of the steady stretch (the dummy driver's sample clock runs a little off
   our clock, so the line's slope is the tempo the DAW hears; reported apart);
 * where Start falls: how many pulses came before it (a bar line: a multiple of 96, at least 96)
@@ -31,6 +32,7 @@ from jambridge.bench import cli
 from jambridge.bench.jack import start_server
 from jambridge.bridge.io.jack_ports import JackMidiIn, JackMidiOut
 from jambridge.bridge.io.ports import OUT_NAME, jack_port_name
+from jambridge.bridge.playback.sources import KICK
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT
 
@@ -48,7 +50,7 @@ class MasterResult:
     pulses_before_start: int
     start_on_bar_line: bool
     start_then_pulse_same_frame: bool
-    pulses_per_beat: float  # pulses between note beats of the pattern, per beat
+    pulses_per_beat: float  # pulses from one kick of the test pattern to the next (a beat)
     interval_error_p50_ms: float
     interval_error_p99_ms: float
     interval_error_max_ms: float
@@ -127,7 +129,8 @@ def analyse(events, rate: int, args: argparse.Namespace, xruns: int) -> MasterRe
     glide_ok = bool(np.all(np.diff(glide) <= 1.0))  # shorter and shorter (within a frame)
     notes = [f for f, m in events if len(m) == 3 and m[0] & 0xF0 == 0x90 and m[2] > 0]
     errs = [abs(f - pulses[np.argmin(np.abs(pulses - f))]) * to_ms for f in notes]
-    beats = (pulses[-1] - pulses[0]) / slope / TICKS_PER_BEAT if len(pulses) > 1 else 0.0
+    kicks = sorted({f for f, m in events if m[:2] == (0x99, KICK) and len(m) == 3 and m[2] > 0})
+    per_beat = [int(np.sum((pulses >= a) & (pulses < b))) for a, b in zip(kicks, kicks[1:])]
     r = lambda x: round(float(x), 4)  # noqa: E731
     return MasterResult(
         bpm=args.bpm,
@@ -136,7 +139,7 @@ def analyse(events, rate: int, args: argparse.Namespace, xruns: int) -> MasterRe
         pulses_before_start=before,
         start_on_bar_line=before >= TICKS_PER_BAR and before % TICKS_PER_BAR == 0,
         start_then_pulse_same_frame=after_start == (start_frame, (0xF8,)),
-        pulses_per_beat=r((len(pulses) - 1) / beats) if beats else 0.0,
+        pulses_per_beat=r(np.median(per_beat)) if per_beat else 0.0,  # kick to kick: a beat
         interval_error_p50_ms=r(np.percentile(step_err, 50)),
         interval_error_p99_ms=r(np.percentile(step_err, 99)),
         interval_error_max_ms=r(step_err.max()),
