@@ -9,7 +9,9 @@ Run as ``python -m jambridge.bench.NAME [--json]``:
 - ``soak``     a long run: underruns, stuck notes, memory
 - ``attack``   ``jambridge bridge`` under hostile input
 - ``startup``  the app's start-up time; ``stream``: the Qt thread's stalls while streaming
-- ``link``     the Link clock following a second Link session, in a private network (as root)
+- ``link``     the Link clock following a second Link session, in a private network (as root);
+  ``link_notes``: the bridge on ``--clock link`` on JACK, its notes against the session's beats
+- ``master``   our own MIDI clock (``--clock internal``) as a DAW hears it on JACK
 - ``jam``      a riff played in, captured and kept: recurrence, key, ducking (issue 12)
 - ``peer``     a scripted MIDI peer (the DAW stand-in of the JACK tests)
 
