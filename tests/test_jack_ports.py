@@ -4,6 +4,9 @@ event's time, input stamped with the time of its frame, checked against ``jack_m
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -150,3 +153,55 @@ def test_a_session_on_real_jack_ports_stops_twice(jack_server, tmp_path):
     session.stop()
     session.stop()
     assert session.status().playing is False
+
+
+_STALLED_SENDER = """
+import os, signal, sys, time
+from jambridge.bridge.io.jack_ports import JackMidiOut
+out = JackMidiOut(client_name="stalled-sender")
+os.kill(int(sys.argv[1]), signal.SIGSTOP)  # jackd stopped: no cycles at all
+time.sleep(0.1)
+start = time.monotonic()
+try:
+    for k in range(5000):
+        out.send_at([0x90, 60, 100], time.monotonic() + 0.01 * k)
+        out.send([0x80, 60, 0])
+finally:
+    took = time.monotonic() - start
+    os.kill(int(sys.argv[1]), signal.SIGCONT)
+print(took, out.pending(), flush=True)
+"""
+
+
+def test_a_stalled_jack_server_never_blocks_a_send():
+    """Issue 15 item 7 on JACK-Client: with jackd stopped (SIGSTOP), 10,000 sends return at once
+    (a hand-over queue; nothing waits for a cycle) -- python-rtmidi's send spun holding the GIL."""
+    from jambridge.bench.jack import JackServer
+
+    server = JackServer(period=128).start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _STALLED_SENDER, str(server._proc.pid)],
+            env=server.env, capture_output=True, text=True, timeout=20, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-800:]
+        took, pending = done.stdout.split()[-2:]
+        assert float(took) < 1.0 and int(pending) == 10_000
+    finally:
+        server._proc.send_signal(signal.SIGCONT)
+        server.stop()
+
+
+def test_an_unterminated_sysex_event_swallows_nothing_after_it(jack_server, ports):
+    """Issue 15 item 8 on JACK-Client: JACK delivers events whole, so ``F0 7E 01`` without
+    ``F7`` is one event of its own; the clock and notes after it arrive as sent."""
+    out, midi_in = ports
+    jack_server.connect(OUT, IN)
+    time.sleep(0.2)
+    out.send([0xF0, 0x7E, 0x01])
+    for _ in range(3):
+        out.send([0xF8])
+    out.send([0x90, 40, 100])
+    assert _wait(lambda: midi_in.pending() >= 5, 2.0)
+    got = [m for _, m in midi_in.poll(time.monotonic())]
+    assert got[-4:] == [[0xF8], [0xF8], [0xF8], [0x90, 40, 100]]
