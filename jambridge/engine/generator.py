@@ -227,6 +227,11 @@ class BarGenerator:
             yield self.next_bar(settings)
             i += 1
 
+    @property
+    def context(self) -> list[Bar]:
+        """Row 0's context bars, oldest first: what the model hears before its next bar."""
+        return list(self._rows[0].bars) if self._rows else []
+
     def retract(self) -> list[Bar]:
         """Undo the last bar of every row (it will not be played); returns those bars."""
         out = []

@@ -14,6 +14,9 @@ Steering maps onto the generator like this:
   writes the rest around them;
 - regenerate and refill (after a retract) -> the retracted bar's other tracks are forced and the
   regenerated roles are sampled last, so they answer the tracks that stay;
+- a refill whose following bar is known (:meth:`ModelBarSource.infill`: a riff that returns) ->
+  the bars are made, then the role is rewritten in them by the model's bar fill with the bars
+  before and the bar after as context (:mod:`jambridge.engine.infill`);
 - a captured riff (:meth:`ModelBarSource.prompt`) -> its key becomes the header's and the scale
   lock's (the other tracks answer in it), and its roles are enabled.
 """
@@ -24,9 +27,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
+from jambridge.engine.infill import infill
 from jambridge.engine.offline import grooves, header_for, open_model, settings_for
+from jambridge.errors import EngineError
 from jambridge.groove import bar_with_groove
-from jambridge.music import ROLES, Bar, Key
+from jambridge.music import ROLES, Bar, Key, Song, Track
+
+INFILL_CONTEXT_BARS = 3  # bars before a refill the bar fill hears (and the bar after it)
 
 
 class ModelBarSource:
@@ -77,7 +84,7 @@ class ModelBarSource:
         settings = self._apply(request.controls)
         enabled = self.gen.enabled
         forced = {t.role: t for t in request.fixed if t.role in enabled}
-        fresh = request.regenerate | request.refill
+        fresh = request.regenerate | frozenset(request.refill)
         last = tuple(r for r in ROLES if r in fresh and r in enabled)
         if last and self._retracted is not None:
             for t in self._retracted.tracks:
@@ -89,6 +96,33 @@ class ModelBarSource:
 
     def retract(self) -> None:
         self._retracted = self.gen.retract()[0]
+
+    def infill(self, request, role: str, count: int, after: Track) -> list[Bar]:
+        """The next ``count`` bars, ``role`` in them written to lead into ``after`` (its part in
+        the bar after them): the bars are made as usual, the bar after them with ``after``
+        forced, then ``role`` is filled in again with the bars before and that bar as context;
+        the model's context then holds the bars returned. A model without fill tokens (or a
+        window too long for it): the bars as first made."""
+        before = self.gen.context
+        made = [self.next_bar(request) for _ in range(count)]
+        tail = self.next_bar(replace(request, fixed=(*request.fixed, after), refill={}))
+        header, preset = self.gen.header, self._preset(request.controls.preset)
+        window = [*before[-INFILL_CONTEXT_BARS:], *made, tail]
+        first = len(window) - count - 1
+        song = Song.from_bars(window, tempo_bpm=self.spec.bpm, key=preset.key, style=preset.style)
+        slots = {(first + i, role) for i in range(count)}
+        try:
+            filled = infill(self.gen, song, slots, self._settings, preset.style).bars()
+        except EngineError:
+            filled = []  # the bars as made: fresh, the role sampled last
+        groove = {role: self._groove.get(role, 1.0)}
+        for i, bar in enumerate(filled[first : first + count]):
+            track = bar.track(role)
+            if track is not None:
+                made[i] = made[i].replace_track(bar_with_groove(Bar((track,)), groove).tracks[0])
+        self.gen.start(header, context=[*before, *made])
+        self._retracted = None
+        return made
 
     def prompt(self, riff) -> None:
         """A riff plays (:class:`jambridge.riff.Riff`, its tracks forced bar by bar): its key

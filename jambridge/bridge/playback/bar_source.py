@@ -14,6 +14,7 @@ test pattern live in :mod:`~jambridge.bridge.playback.sources`; the model engine
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,8 +40,9 @@ class BarRequest:
     controls: Controls  # preset and per-track generation side (mute/solo play-side only)
     regenerate: frozenset[str] = frozenset()  # roles to draw afresh instead of continuing
     fixed: tuple[Track, ...] = ()  # tracks that will play as given (locked, a riff): context
-    refill: frozenset[str] = frozenset()  # roles drawn afresh for this bar only (a refill):
-    # neither their riff nor their lock plays in it
+    # roles drawn afresh in this bar (a refill), each with the bars its refill has left from
+    # this one (1: the last): neither their riff nor their lock plays in them
+    refill: Mapping[str, int] = field(default_factory=dict)
 
 
 class BarSource(Protocol):

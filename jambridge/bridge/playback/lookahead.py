@@ -107,7 +107,7 @@ class BarFeed:
     def _request(self, replace_last: bool) -> None:
         if self.dead:
             return
-        refill = frozenset(r for r, n in self._refill_left.items() if n > 0)
+        refill = {r: n for r, n in self._refill_left.items() if n > 0}
         fixed = tuple(
             plain_to_bar((self._locked[r],)).tracks[0]
             for r in ROLES
@@ -115,7 +115,7 @@ class BarFeed:
         )
         request = BarRequest(self.controls, frozenset(self._regenerate), fixed, refill)
         self._wanted = self.generator.request(request, replace_last)
-        self._wanted_refill = refill
+        self._wanted_refill = frozenset(refill)
         self._regenerate.clear()
         self._dirty = False
 

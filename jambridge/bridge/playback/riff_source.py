@@ -14,11 +14,15 @@ itself, so the bar the child made for that line (retracted just before, when the
 made again with the riff's first bar and its own other tracks forced -- the context then holds
 what plays -- and the next bar the child makes is the riff's second. New settings for the riff
 playing keep its place in the loop. A regenerate of the riff's role ends the riff; a refill of
-it plays the source's own part for that bar, the loop going on underneath.
+it plays the source's own part for its bars, the loop going on underneath. When the riff comes
+back right after the refill and the source can fill bars in (``infill``: the model), the refill's
+bars are written at its first bar, the role in them leading into the riff's return (the bar fill
+hears the bars before and that one); they are then played one by one.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -69,24 +73,50 @@ class RiffJam:
         self.seed = seed  # seeds the riff's variations
         self._engine = _Engine(inner)
         self.player: RiffPlayer | None = None
+        self._ahead: deque[Bar] = deque()  # a refill's bars, written at its first bar
         self._last: Bar | None = None  # the last bar returned
-        self._last_by_player = False  # ... was the riff player's
+        self._last_from = "source"  # ... made by the "source", the riff "player" or "ahead"
         self._retracted: Bar | None = None  # the bar the last retract took back
 
     def next_bar(self, request: BarRequest) -> Bar:
         player = self.player
         if player is not None and set(player.riff.roles) & request.regenerate:
             player = self.player = None  # a new part for the riff's role: the riff ends
+            self._ahead.clear()
         self._engine.request = request
-        bar = self.inner.next_bar(request) if player is None else player.next_bar()
-        self._last, self._last_by_player, self._retracted = bar, player is not None, None
+        made_from = "player"
+        if player is None:
+            bar, made_from = self.inner.next_bar(request), "source"
+        elif self._ahead or self._fill_ahead(player, request):
+            bar, made_from = self._ahead.popleft(), "ahead"
+            player.index += 1
+        else:
+            bar = player.next_bar()
+        self._last, self._last_from, self._retracted = bar, made_from, None
         return bar
 
+    def _fill_ahead(self, player: RiffPlayer, request: BarRequest) -> bool:
+        """A refill of the riff's role begins and the riff comes back right after it: have the
+        source write its bars, leading into that bar (False: it cannot, or the bar is unknown)."""
+        role = player.riff.role
+        left = request.refill.get(role, 0)
+        fill = getattr(self.inner, "infill", None)
+        back = player.plan(player.index + left)
+        if not left or fill is None or back.how != "riff":
+            return False
+        after = player.riff.bar(back.riff_bar).track(role)
+        self._ahead.extend(fill(request, role, left, after))
+        return bool(self._ahead)
+
     def retract(self) -> None:
-        self.inner.retract()
-        if self._last_by_player and self.player is not None:
+        if self._last_from == "ahead" and self._last is not None and self.player is not None:
+            self._ahead.appendleft(self._last)  # the source's context holds it already
             self.player.index -= 1
-        self._retracted, self._last, self._last_by_player = self._last, None, False
+        else:
+            self.inner.retract()
+            if self._last_from == "player" and self.player is not None:
+                self.player.index -= 1
+        self._retracted, self._last, self._last_from = self._last, None, "source"
 
     def prompt(self, cue: RiffCue) -> str | None:
         """Start, change or stop the riff; returns its key's name (None: not known).
@@ -105,6 +135,7 @@ class RiffJam:
             player.index = self.player.index
         self.inner.prompt(riff)
         self.player = player
+        self._ahead.clear()
         if cue.place == "open":
             self._open()
         return riff.key.name if riff.key is not None else None

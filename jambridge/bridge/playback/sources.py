@@ -127,7 +127,7 @@ class ProceduralAdapter:
         if density != self._density:
             source.set_density(density)
             self._density = density
-        fresh = request.regenerate | request.refill
+        fresh = request.regenerate | frozenset(request.refill)
         if fresh:
             source.regenerate(sorted(fresh))
         return bar_with_groove(source.next_bar(), {t.role: t.groove for t in controls.tracks})
