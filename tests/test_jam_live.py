@@ -177,13 +177,15 @@ def test_refill_plays_fresh_bars_then_the_riff_again_in_its_place():
     sim = started(128)
     first = captured(sim, ctl.ArmCapture(2, "bass", channel=0))
     run_to_bar(sim, first, 5.2)
-    sim.sched.post(ctl.Refill("bass", 2))  # bars 6-7 afresh
-    run_to_bar(sim, first, 10)
+    sim.sched.post(ctl.Refill("bass", 2))  # the riff's role: from the bar after bar 6
+    run_to_bar(sim, first, 12)
     want = [(t, p) for t, p, _ in RIFF]
     assert onsets(sim, first, BASS, 4, 6) == want
-    pattern = onsets(sim, first, BASS, 6, 8)
+    assert onsets(sim, first, BASS, 6, 7) == [(t, p) for t, p in want if t < 96]
+    pattern = onsets(sim, first, BASS, 7, 9)
     assert pattern and {p for _, p in pattern} == {33, 45}  # the source's own bass
-    assert onsets(sim, first, BASS, 8, 10) == want
+    assert onsets(sim, first, BASS, 9, 10) == [(t - 96, p) for t, p in want if t >= 96]
+    assert onsets(sim, first, BASS, 10, 12) == want
 
 
 def test_refill_pauses_a_lock_for_its_bars():

@@ -208,8 +208,9 @@ class Regenerate:
 
 @dataclass(frozen=True, slots=True)
 class Refill:
-    """Draw the next ``bars`` bars of ``role`` afresh from the next bar line; then its riff or
-    lock (if any) plays on as before."""
+    """Draw the next ``bars`` bars of ``role`` afresh from the next bar line (a riff's role:
+    from the bar after it, the bars written to lead back into the riff); then its riff or lock
+    (if any) plays on as before."""
 
     role: str
     bars: int = 2

@@ -25,7 +25,8 @@ the next one is requested at once, so the generator has a whole bar's time for i
 * **Duck.** While a capture into a role is armed or recording, that role is not sent
   (:attr:`BarFeed.duck`), like a mute.
 * **Refill.** :meth:`BarFeed.refill` draws the next bars of a role afresh (the waiting bar is
-  replaced, as for a change); its riff and its lock pause for them (``BarRequest.refill``).
+  replaced, as for a change; a riff's role from the bar after it); its riff and its lock pause
+  for them (``BarRequest.refill``).
 """
 
 from __future__ import annotations
@@ -237,9 +238,12 @@ class BarFeed:
 
     def refill(self, role: str, bars: int) -> None:
         """Draw the next ``bars`` bars of ``role`` afresh, from the next bar line if there is
-        time (see :meth:`maybe_replace`); its riff or lock then plays on."""
+        time (see :meth:`maybe_replace`); its riff or lock then plays on. The riff's own role
+        starts with the bar after the waiting one: its bars are written ahead, leading back
+        into the riff (riff_source), which takes the generator longer than a bar's change."""
         self._refill_left[role] = bars
-        self._dirty = True
+        if self.riff is None or self.riff.role != role:
+            self._dirty = True
 
     def set_duck(self, role: str | None) -> None:
         """Keep ``role`` from being sent (None: send every role again)."""
