@@ -263,3 +263,19 @@ def test_the_procedural_engine_keeps_the_riff_from_its_bar_line_in_its_key():
     others = [p for ch in (CHORDS, LEAD) for _, p in onsets(sim, first, ch, 5, 22)]
     assert others and all(p % 12 in d_minor for p in others)
     assert riff_changes(sim)[-1].key == "D minor"
+
+
+def test_a_late_bar_does_not_move_a_kept_riff_off_the_songs_bars():
+    """The generator misses bar 7's line (it repeats bar 6's other tracks): the riff still
+    plays the loop's bar for each song bar, and the late bar plays one line later."""
+    sim = started(128)
+    first = captured(sim, ctl.ArmCapture(2, "bass", channel=0))
+    run_to_bar(sim, first, 5.9)  # bar 6 is there; bar 7, asked for at line 6, comes late
+    sim.gen.hold = True
+    run_to_bar(sim, first, 7.5)
+    sim.gen.hold = False
+    run_to_bar(sim, first, 10)
+    assert sim.sched.snapshot.underruns >= 1
+    want = [(t, p) for t, p, _ in RIFF]
+    for pair in (4, 6, 8):
+        assert onsets(sim, first, BASS, pair, pair + 2) == want

@@ -121,13 +121,13 @@ class BarLine(ThreadState):
         if bar is None or (bar, version) == self._announced:
             return
         self._announced = (bar, version)
-        upcoming = self.feed.upcoming()
+        upcoming = self.feed.upcoming(bar)
         if upcoming is not None:
             self._emit(BarQueued(bar, upcoming.plain, upcoming.audible))
 
     def _commit(self, bar: int, from_tick: int) -> None:
         self._close_capture(bar)
-        taken = self.feed.take()
+        taken = self.feed.take(bar)
         self._pass_feed_log()
         audible, channels, timeline = taken.audible, self.config.channels, self.output.timeline
         for role, _, notes in taken.plain:

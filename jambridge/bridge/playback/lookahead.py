@@ -19,8 +19,9 @@ the next one is requested at once, so the generator has a whole bar's time for i
 * **Riff.** :meth:`BarFeed.start_riff` hands a captured riff to the generator (which plays it
   from then on: :mod:`~jambridge.bridge.playback.riff_source`) and puts its first bar in the
   bar the next bar line takes: the riff starts there, with no bar lost. The bar made (or being
-  made) for that line is kept; the generator makes it again with the riff, for its context.
-  :meth:`BarFeed.update_riff`
+  made) for that line is kept; the generator makes it again with the riff, for its context. A
+  kept riff is put in every bar by the song bar's place in its loop, so a late bar never moves
+  it off the song's bars. :meth:`BarFeed.update_riff`
   and :meth:`BarFeed.drop_riff` change or end it from the bar after the waiting one.
 * **Duck.** While a capture into a role is armed or recording, that role is not sent
   (:attr:`BarFeed.duck`), like a mute.
@@ -153,8 +154,8 @@ class BarFeed:
             self.log.append(("error", f"the riff did not start: {reply.text}"))
             self.riff, self._opening = self._riff_before, None
 
-    def take(self) -> TakenBar:
-        """The bar for the bar line now; asks for the next one."""
+    def take(self, bar: int | None = None) -> TakenBar:
+        """The bar for the bar line now (song bar ``bar``, when known); asks for the next one."""
         refill: frozenset[str] = frozenset()
         if self._ready is not None:
             plain, gen_ms, refill = self._ready
@@ -164,9 +165,12 @@ class BarFeed:
             plain, gen_ms = self._last, None
             repeated = tuple(t.role for t in plain)
             self.underruns += 1
-        if self._opening is not None:
-            plain = _with_track(plain, self._opening)
-            self._opening = None
+        part = self._riff_part(bar, refill)
+        if self._opening is not None and self.riff is not None and self.riff.start_bar is None:
+            self.riff = replace(self.riff, start_bar=bar)  # captured while stopped: starts now
+        self._opening = None
+        if part is not None:
+            plain = _with_track(plain, part)
         self._locked = self._locks_for(plain)
         plain = self._with_locks(plain, {r: t for r, t in self._locked.items() if r not in refill})
         for role in refill:  # one bar of each refill played
@@ -179,17 +183,31 @@ class BarFeed:
             self._request(replace_last=False)
         return TakenBar(plain, self._audible(plain), repeated, gen_ms)
 
-    def upcoming(self) -> TakenBar | None:
+    def upcoming(self, bar: int | None = None) -> TakenBar | None:
         """What :meth:`take` would return now, taking nothing; None when no bar is ready (the
         bar line would repeat the last bar). Cheap: the ready bar's tuples are not copied."""
         if self._ready is None:
             return None
         plain, gen_ms, refill = self._ready
-        if self._opening is not None:
-            plain = _with_track(plain, self._opening)
+        part = self._riff_part(bar, refill)
+        if part is not None:
+            plain = _with_track(plain, part)
         locked = self._locks_for(plain)
         plain = self._with_locks(plain, {r: t for r, t in locked.items() if r not in refill})
         return TakenBar(plain, self._audible(plain), (), gen_ms)
+
+    def _riff_part(self, bar: int | None, refill: frozenset[str]) -> PlainTrack | None:
+        """The riff's track in song bar ``bar``: its first bar when it opens; kept, the bar of
+        its loop the song is at, whatever the generator sent (a late bar, repeated at its line,
+        never moves the loop off the song's bars). None: the generator's bar stands."""
+        riff = self.riff
+        if self._opening is not None:
+            return self._opening
+        if riff is None or riff.role in refill or riff.settings.mode != "keep":
+            return None
+        if bar is None or riff.start_bar is None or bar < riff.start_bar:
+            return None
+        return plain_track(riff.bars[(bar - riff.start_bar) % len(riff.bars)], riff.role)
 
     def _audible(self, plain: PlainBar) -> tuple[str, ...]:
         return tuple(t.role for t in plain if self.controls.audible(t.role) and t.role != self.duck)
