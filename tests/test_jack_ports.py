@@ -205,3 +205,17 @@ def test_an_unterminated_sysex_event_swallows_nothing_after_it(jack_server, port
     assert _wait(lambda: midi_in.pending() >= 5, 2.0)
     got = [m for _, m in midi_in.poll(time.monotonic())]
     assert got[-4:] == [[0xF8], [0xF8], [0xF8], [0x90, 40, 100]]
+
+
+def test_a_flood_is_bounded_per_cycle_and_in_the_queue(jack_server, ports):
+    """1,000 messages in one cycle: the input takes EVENTS_PER_CYCLE of them and counts the rest
+    as dropped (the callback's time, and so the GIL, stays bounded under a flood)."""
+    out, midi_in = ports
+    jack_server.connect(OUT, IN)
+    time.sleep(0.2)
+    at = time.monotonic() + 0.2
+    for k in range(1000):
+        out.send_at([0x90, k % 128, 100], at)  # all on one frame
+    assert _wait(lambda: midi_in.dropped > 0, 2.0)
+    assert midi_in.pending() <= jack_ports.EVENTS_PER_CYCLE
+    assert midi_in.pending() + midi_in.dropped == 1000

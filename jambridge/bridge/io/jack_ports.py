@@ -39,6 +39,12 @@ from jambridge.errors import PortError
 OUT_NAME = "JamBridge Out"
 IN_NAME = "JamBridge In"
 RESYNC_S = 1.0  # how often the JACK-to-monotonic offset is measured again
+# Input bounds: a cycle's events beyond EVENTS_PER_CYCLE, or beyond QUEUED waiting for the
+# real-time thread, are dropped and counted. MIDI over a cable carries ~1,000 messages a second;
+# 128 a cycle is 96,000 a second at 64 frames. Without a bound a flood keeps the callback (and
+# the GIL) busy and the queue growing, and Ctrl-C went unanswered.
+EVENTS_PER_CYCLE = 128
+QUEUED = 4096
 _CANCEL = object()  # in the hand-over queue: drop everything handed over before it
 
 
@@ -327,19 +333,25 @@ class JackMidiIn(_JackPort):
     ) -> None:
         self._queue: deque[tuple[float, int, bytes]] = deque()  # (stamp, JACK frame, bytes)
         self.messages = 0
+        self.dropped = 0  # events past EVENTS_PER_CYCLE or QUEUED (a flood): dropped, counted
         super().__init__(client_name, False, port, gone)
 
     def _process(self, frames: int) -> None:
-        events = self._port.incoming_midi_events()
+        queue = self._queue
         cycle = None
-        for offset, data in events:
+        taken = 0
+        for offset, data in self._port.incoming_midi_events():
+            if taken >= EVENTS_PER_CYCLE or len(queue) >= QUEUED:
+                self.dropped += 1  # a flood: the callback's time and the queue stay bounded
+                continue
             if cycle is None:
                 cycle = self.time.cycle()
                 if cycle is None:
                     return
                 _, start, end = cycle
                 step = (end - start) / frames
-            self._queue.append((start + offset * step, cycle[0] + offset, bytes(data)))
+            queue.append((start + offset * step, cycle[0] + offset, bytes(data)))
+            taken += 1
 
     def poll(self, now: float, limit: int | None = None) -> list[tuple[float, list[int]]]:
         """Messages queued since the last poll, at most ``limit`` (the rest wait)."""
