@@ -94,8 +94,8 @@ class NoteOutput:
         """Send every event that is due (handed ahead to a timed port); return when to look
         again (None: nothing timed)."""
         early = now + self._ahead_s
-        handed = self._handed
-        while handed and handed[0][0] <= now:
+        handed = self._handed  # kept until surely written: the cycle after its time may come
+        while handed and handed[0][0] <= now - self._ahead_s:  # up to a period later
             handed.popleft()
         self.awaiting_pulse = False
         next_t = self._send_clock(now, early)
@@ -177,7 +177,7 @@ class NoteOutput:
         """End every sounding note, then All Notes Off on ``channels``. What a timed port was
         handed and has not written is dropped first; its note-offs go out now."""
         if self._timed is not None and self._handed:
-            self._timed.cancel()
+            self._timed.cancel()  # note-offs it may have dropped go again (twice is harmless)
             offs = [m for _, m in self._handed if m[0] & 0xF0 == 0x80]
             self._handed.clear()
             for m in offs:
