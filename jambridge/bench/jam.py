@@ -19,7 +19,9 @@ machine's monotonic clock), so every note heard is placed on the song's grid. Me
 * **during capture**: notes of JamBridge's own part in the captured role while the capture ran
   (0: it is ducked), and **silent bars** (no note of ours) and **riff gaps** (bars where the riff
   has notes and the role none) from the first bar to the last (0);
-* what the bridge reported: the riff's key, tempo and first bar (the bar right after the capture).
+* what the bridge reported: the riff's key, tempo and first bar (the bar right after the capture);
+* **late ms**: how far the riff's notes sit behind the player's 16ths, first and last bar pair
+  (the bridge's clock against the player's pulses, through JACK both ways).
 
 Prints a table, and with ``--json`` one JSON object as the last line. The JACK jam test
 (tests/test_jam_jack.py) runs a short version of it.
@@ -84,6 +86,7 @@ class JamRun:
     start_bar: int | None  # ... the song bar its first bar played at (0-based)
     underruns: int
     xruns: int  # JACK xruns during the run (JACK drops MIDI in them)
+    late_ms: tuple[float, ...] = ()  # the riff's notes behind the player's grid: first, last pair
 
     @property
     def ok(self) -> bool:
@@ -108,14 +111,15 @@ class JamResult:
 
     def summary(self) -> str:
         lines = ["role    bpm  riff/capt  recurrence per pair   in key  during  silent  gaps  "
-                 "key (reported)   start  underruns  xruns"]  # fmt: skip
+                 "key (reported)   start  underruns  xruns  late ms"]  # fmt: skip
         for r in self.runs:
             rec = " ".join(f"{x:.0%}" for x in r.recurrence)
             key = "-" if r.in_key is None else f"{r.in_key:.0%}"
             lines.append(
                 f"{r.role:<7} {r.bpm:>4g}  {r.riff_notes:>4}/{r.captured_notes:<4}  {rec:<20}  "
                 f"{key:>6}  {r.during_capture:>6}  {r.silent_bars:>6}  {r.riff_gaps:>4}  "
-                f"{str(r.key):<16} {str(r.start_bar):>5}  {r.underruns:>9}  {r.xruns:>5}"
+                f"{str(r.key):<16} {str(r.start_bar):>5}  {r.underruns:>9}  {r.xruns:>5}  "
+                + "/".join(f"{x:g}" for x in r.late_ms)
                 + ("" if r.ok else "  MISS")
             )
         lines.append(f"all met: {'yes' if self.ok else 'no'}")
@@ -161,6 +165,7 @@ def _ticks(sent: list[Stamped]):
 def measure(role: str, bpm: float, pairs: int, sent, heard, events, xruns: int) -> JamRun:
     """The numbers of one run (see the module docstring)."""
     tick_of = _ticks(sent)
+    exact = [(m[0] & 0x0F, tick_of(t)) for t, m in heard if m[0] & 0xF0 == 0x90 and m[2] > 0]
     ours = [(m[0] & 0x0F, m[1], round(tick_of(t) / SIXTEENTH) * SIXTEENTH)
             for t, m in heard if m[0] & 0xF0 == 0x90 and m[2] > 0]  # fmt: skip
     channel = ROLE_SPECS[role].channel
@@ -196,7 +201,21 @@ def measure(role: str, bpm: float, pairs: int, sent, heard, events, xruns: int) 
         key=told.key if told else None, tempo=told.bpm if told else None,
         start_bar=told.start_bar if told else None,
         underruns=sum(1 for e in events if isinstance(e, Underrun)), xruns=xruns,
+        late_ms=_lateness(exact, channel, bpm, after, last_bar * BAR),
     )  # fmt: skip
+
+
+def _lateness(exact: list[tuple[int, float]], channel: int, bpm: float, start: int, end: int):
+    """Median lateness (ms) of the riff's notes off their 16ths in the first and the last bar
+    pair after the capture: how far the bridge's clock sits behind the player's pulses."""
+    ms_per_tick = 60_000 / (bpm * 24)
+    out = []
+    for lo in (start, end - RIFF_BARS * BAR):
+        hi = lo + RIFF_BARS * BAR
+        offs = sorted(t - round(t / SIXTEENTH) * SIXTEENTH
+                      for c, t in exact if c == channel and lo <= t < hi)  # fmt: skip
+        out.append(round(offs[len(offs) // 2] * ms_per_tick, 1) if offs else 0.0)
+    return tuple(out)
 
 
 def _share(pitches: list[int], key: Key) -> float:
