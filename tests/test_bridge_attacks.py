@@ -10,9 +10,6 @@ runs in this process where its notes are measured, and as ``jambridge bridge`` (
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -35,6 +32,7 @@ from jambridge.bridge.events import LogLine, TransportChanged
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, SENDS_PER_CYCLE, jack_port_name
 from jambridge.bridge.playback.sources import CRASH, KICK
 from jambridge.bridge.session import BridgeConfig, BridgeSession
+from tests.support.stalled import run_against_a_stalled_server
 
 pytestmark = pytest.mark.jack
 
@@ -134,17 +132,8 @@ def test_a_stalled_jack_server_freezes_no_sender():
     sends return at once, the ones past what a cycle takes are dropped and counted (rtmidi
     spun forever holding the GIL). In its own process: libjack's state is one per process, and
     this process has talked to another server."""
-    server = JackServer(period=128).start()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _STALLED_SENDER, str(server._proc.pid)],
-            env=server.env, capture_output=True, text=True, timeout=20, check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-800:]
-        assert int(done.stdout.split()[-1]) >= 5000 - 2 * SENDS_PER_CYCLE
-    finally:
-        server._proc.send_signal(signal.SIGCONT)
-        server.stop()
+    dropped = run_against_a_stalled_server(_STALLED_SENDER)[-1]
+    assert int(dropped) >= 5000 - 2 * SENDS_PER_CYCLE
 
 
 # -- item 8: an unterminated sysex -------------------------------------------------------------

@@ -4,9 +4,6 @@ event's time, input stamped with the time of its frame, checked against ``jack_m
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,6 +12,7 @@ from jambridge.bench.jack import popen
 from jambridge.bench.jack_clients import MidiDump
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.errors import PortError
+from tests.support.stalled import run_against_a_stalled_server
 
 pytestmark = pytest.mark.jack
 jack_ports = pytest.importorskip("jambridge.bridge.io.jack_ports")
@@ -176,20 +174,8 @@ print(took, out.pending(), flush=True)
 def test_a_stalled_jack_server_never_blocks_a_send():
     """Issue 15 item 7 on JACK-Client: with jackd stopped (SIGSTOP), 10,000 sends return at once
     (a hand-over queue; nothing waits for a cycle) -- python-rtmidi's send spun holding the GIL."""
-    from jambridge.bench.jack import JackServer
-
-    server = JackServer(period=128).start()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _STALLED_SENDER, str(server._proc.pid)],
-            env=server.env, capture_output=True, text=True, timeout=20, check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-800:]
-        took, pending = done.stdout.split()[-2:]
-        assert float(took) < 1.0 and int(pending) == 10_000
-    finally:
-        server._proc.send_signal(signal.SIGCONT)
-        server.stop()
+    took, pending = run_against_a_stalled_server(_STALLED_SENDER)[-2:]
+    assert float(took) < 1.0 and int(pending) == 10_000
 
 
 def test_an_unterminated_sysex_event_swallows_nothing_after_it(jack_server, ports):

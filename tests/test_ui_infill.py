@@ -14,6 +14,7 @@ from PyQt6.QtGui import QColor
 from jambridge.music import BEATS_PER_BAR
 from jambridge.ui.bar_selection import BarPicker, BarSpan
 from jambridge.ui.piano_roll import ROLE_COLORS
+from tests.support.ui_fixtures import click_generate
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # offscreen Qt, private folders, the window
 WAIT_MS = 15_000
@@ -22,15 +23,7 @@ TICKS_PER_BAR = 480 * BEATS_PER_BAR  # the written files' resolution
 
 def generate(qtbot, w, bars: int = 8):
     """An 8-bar take from the model on seed 3; the take."""
-    w.generator.random_box.setChecked(False)
-    w.generator.seed_box.setValue(3)
-    w.generator.set_engine("model")
-    w.generator.bars_box.setValue(bars)
-    before = w.takes.list.count()
-    qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.takes.list.count() == before + 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
-    return w.studio.shown_take
+    return click_generate(qtbot, w, "model", bars, seed=3)
 
 
 def bar_x(roll, bar: float) -> int:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import mido
 import pytest
-from PyQt6.QtCore import Qt
 
 from jambridge.music import Song
 from jambridge.preset import load_preset
 from jambridge.song_files import read_song
 from jambridge.tokenizer import TokenizerConfig
 from jambridge.ui.control_bins import bin_labels, knob_items, knob_kinds
+from tests.support.ui_fixtures import click_generate
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # offscreen Qt, private folders, the window
 WAIT_MS = 15_000
@@ -21,16 +21,9 @@ GRID_TICKS = 480 // 12  # a written file's 480 ticks a beat over the 12-per-beat
 
 def generate(qtbot, w, seed: int = 0, bars: int = 4):
     """Generate with the model on a fixed seed; the new take."""
-    w.generator.random_box.setChecked(False)
-    w.generator.seed_box.setValue(seed)
-    w.generator.set_engine("model")
-    w.generator.bars_box.setValue(bars)
-    before = w.takes.list.count()
-    qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.takes.list.count() == before + 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
+    take = click_generate(qtbot, w, "model", bars, seed=seed)
     assert w.messages.errors() == []
-    return w.studio.shown_take
+    return take
 
 
 def onset_ticks(path, name: str) -> list[int]:

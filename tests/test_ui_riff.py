@@ -16,6 +16,7 @@ from jambridge.bridge.playback.timeline import bar_to_plain
 from jambridge.music import Bar, Note, Song, Track
 from jambridge.song_files import read_song
 from tests.support.midi_factory import Part, write_midi_file
+from tests.support.ui_fixtures import click_generate
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # offscreen Qt, private folders, the window
 WAIT_MS = 15_000
@@ -46,14 +47,9 @@ def load_prompt(qtbot, w, path: Path) -> None:
 
 def take_song(qtbot, w, engine: str = "model", bars: int = 4) -> Song:
     """Click Generate; the new take's .mid file as read back."""
-    w.generator.set_engine(engine)
-    w.generator.bars_box.setValue(bars)
-    before = w.takes.list.count()
-    qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.takes.list.count() == before + 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
+    take = click_generate(qtbot, w, engine, bars)
     assert w.messages.errors() == []
-    return read_song(w.studio.store.midi_path(w.studio.shown_take))[0]
+    return read_song(w.studio.store.midi_path(take))[0]
 
 
 def test_the_prompt_dialog_offers_midi_and_lmms_and_the_report_says_what_it_read(

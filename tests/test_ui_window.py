@@ -15,6 +15,7 @@ from PyQt6.QtCore import Qt
 from jambridge.live_options import DEFAULTS, LiveOptions
 from jambridge.music import ROLES, Song
 from jambridge.preset import load_preset, user_preset_dir
+from tests.support.ui_fixtures import click_generate
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
 WAIT_MS = 15_000  # longest wait for a worker result (a loaded 2-core machine)
@@ -27,12 +28,7 @@ def notes_by_role(song: Song) -> dict[str, tuple]:
 
 def generate(qtbot, w, engine: str = "procedural", bars: int = 4) -> None:
     """Click Generate and wait until the take is stored and shown."""
-    w.generator.set_engine(engine)
-    w.generator.bars_box.setValue(bars)
-    before = w.takes.list.count()
-    qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.takes.list.count() == before + 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
+    click_generate(qtbot, w, engine, bars)
 
 
 def test_window_opens_with_the_title_and_a_lane_per_track(window):

@@ -124,3 +124,20 @@ def scripted(qtbot, qapp, ui_home):
     w.live.stop()
     w.live.adapter.wait(WAIT_MS)
     w.studio.wait(WAIT_MS)
+
+
+def click_generate(qtbot, w, engine: str = "model", bars: int = 4, seed: int | None = None):
+    """Click Generate (``engine``, ``bars``; a fixed ``seed`` when given) and wait until the new
+    take is stored and shown; the take."""
+    from PyQt6.QtCore import Qt
+
+    if seed is not None:
+        w.generator.random_box.setChecked(False)
+        w.generator.seed_box.setValue(seed)
+    w.generator.set_engine(engine)
+    w.generator.bars_box.setValue(bars)
+    before = w.takes.list.count()
+    qtbot.mouseClick(w.generator.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.takes.list.count() == before + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.studio.shown_take is not None, timeout=WAIT_MS)
+    return w.studio.shown_take
