@@ -71,17 +71,31 @@ class FrameLine:
     """
 
     PHASE_GAIN = 0.01
+    SMOOTH = False  # off: under hundreds of xruns the slow line drifted (a kept riff 15 -> 30 ms
+    # late in bench.jam); JACK's own values give a steady offset instead. On: pulse intervals of
+    # our own clock within 0.5 frame at periods 256 and 1,024 (bench.master)
     RESET_PERIODS = 4.0
 
     def __init__(self) -> None:
         self._frame: int | None = None  # first frame of the newest cycle seen
         self._usecs = 0.0  # its time on the line
         self._rate = 0.0  # microseconds per frame
+        self._xrun = False  # an xrun happened: start over from JACK's own values
+
+    def mark_xrun(self) -> None:
+        """An xrun: the driver's clock and JACK's frame timer jump; the next cycle starts the
+        line over (a slow line would otherwise trail the jump for seconds: notes drifted up to
+        58 ms late under hundreds of xruns)."""
+        self._xrun = True
 
     def update(self, frame: int, usecs: float, next_usecs: float, frames: int) -> float:
         """A cycle's values from JACK; returns the line's time of ``frame`` (microseconds)."""
+        if not self.SMOOTH:
+            self._frame, self._usecs, self._rate = frame, usecs, (next_usecs - usecs) / frames
+            return usecs
         last = self._frame
-        if last is None or frame < last:
+        if last is None or frame < last or self._xrun:
+            self._xrun = False
             return self._reset(frame, usecs, (next_usecs - usecs) / frames)
         if frame == last:
             return self._usecs
@@ -198,6 +212,7 @@ class _JackPort:
         # before it, and its callback may wake late (measured here: up to a period under load)
         self.ahead_s = 2 * self.blocksize / self.rate + 0.005
         self._client.set_process_callback(self._process)
+        self._client.set_xrun_callback(lambda _delay_us: LINE.mark_xrun())
         before = thread_ids()
         self._client.activate()
         # libjack's threads for this client (its process thread among them): the real-time
