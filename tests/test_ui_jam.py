@@ -106,3 +106,19 @@ def test_kept_bars_carry_the_daws_tempo_when_the_clock_was_steady(
         w.live.refresh()
     song = keep(qtbot, w, session)
     assert song.tempo_bpm == pytest.approx(written, abs=1e-3)
+
+
+def test_the_lane_knobs_steer_the_live_bridge(qtbot, scripted):
+    """Polyphony, duration and groove move the running bridge's track (auto: the model's own
+    choice, sent as AUTO)."""
+    from jambridge.bridge import controls as ctl
+
+    w, session = scripted
+    lane = w.lanes["chords"]
+    lane.set_knob("poly", 2)
+    lane.set_knob("poly", None)
+    lane.set_knob("dur", 1)
+    calls = [(args, kw) for name, args, kw in session.calls if name == "set_track"]
+    assert (("chords",), {"poly": 2}) in calls
+    assert (("chords",), {"poly": ctl.AUTO}) in calls
+    assert (("chords",), {"dur": 1}) in calls

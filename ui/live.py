@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
+from jambridge.bridge import controls as ctl
 from jambridge.clip_tempo import clip_tempo
 from jambridge.live_options import TEMPO_CLOCKS, LiveOptions
 from jambridge.music import BEATS_PER_BAR, Song
@@ -23,7 +24,11 @@ from jambridge.ui.studio import Studio
 from jambridge.ui.timeline_model import BarTimeline, Playhead, ViewWindow
 
 DISPLAY_HZ = 25  # status and playhead refreshes per second while the bridge runs
-LIVE_CONTROLS = frozenset({"mute", "solo", "lock", "temperature", "density"})  # SetTrack fields
+# SetTrack fields a lane's controls drive live (poly/dur: a control bin, or None for the model's
+# own choice, which the bridge takes as AUTO)
+LIVE_CONTROLS = frozenset(
+    {"mute", "solo", "lock", "temperature", "density", "poly", "dur", "groove"}
+)
 
 
 class Live(QObject):
@@ -92,8 +97,11 @@ class Live(QObject):
             self.adapter.stop()
 
     def control(self, role: str, name: str, value: object) -> None:
-        """A lane control moved: mute/solo/lock/temperature/density go to the bridge."""
+        """A lane control moved: mute/solo/lock, temperature, density, poly, dur and groove go
+        to the bridge (from its next bar)."""
         if self.running and name in LIVE_CONTROLS:
+            if name in ("poly", "dur") and value is None:
+                value = ctl.AUTO
             self.adapter.set_track(role, **{name: value})
 
     def regenerate(self, role: str) -> None:
