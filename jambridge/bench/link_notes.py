@@ -23,6 +23,7 @@ import numpy as np
 
 from jambridge.bench.jack import start_server
 from jambridge.bench.link import INSIDE, in_private_network
+from jambridge.bridge.io.opening import BACKEND_ENV
 from jambridge.bridge.io.ports import OUT_NAME, jack_port_name
 
 TARGET_P99_MS = 1.0
@@ -34,6 +35,7 @@ def measure(args: argparse.Namespace) -> dict:
     from jambridge.bridge.session import BridgeConfig, BridgeSession
     from jambridge.bridge.timing.link_clock import AalinkSession
 
+    os.environ[BACKEND_ENV] = "jack-client"  # notes on their frames: the path measured here
     server = start_server(args.period, "off")
     with contextlib.ExitStack() as stack:
         stack.callback(server.stop)
