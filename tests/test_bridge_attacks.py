@@ -10,6 +10,7 @@ runs in this process where its notes are measured, and as ``jambridge bridge`` (
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 
@@ -261,3 +262,18 @@ def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
         if bridge is not None:
             bridge.kill()
         server.stop()
+
+
+def test_ctrl_c_stops_a_bridge_started_with_sigint_ignored(jack_server, tmp_path):
+    """A launcher that leaves SIGINT ignored (a shell script's background job, nohup): the
+    bridge still stops on SIGINT, as it says it does (Python installs no handler of its own
+    for an ignored SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the child
+    try:
+        bridge = _cli_bridge(jack_server, tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        assert bridge.interrupt() < 2.0, bridge.output()[-800:]
+    finally:
+        bridge.kill()

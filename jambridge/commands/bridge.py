@@ -71,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     config = options.to_bridge_config()
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C stops, also when a launcher left SIGINT ignored (a shell script's background job,
+    # nohup): Python then installs no handler of its own and SIGINT would do nothing
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     session = BridgeSession(config, on_event=on_event)
     try:
         session.start()
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         session.stop()
         status = session.status() if session.scheduler is not None else None
         if tty:
