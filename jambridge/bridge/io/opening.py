@@ -3,9 +3,9 @@
 ``JAMBRIDGE_JACK_BACKEND=jack-client`` opens the JACK ports as
 :class:`~jambridge.bridge.io.jack_ports.JackMidiOut` and
 :class:`~jambridge.bridge.io.jack_ports.JackMidiIn` (every event at its frame). It is not the
-default yet: in this project's CI runs the attack tests' Ctrl-C under a flood went unanswered
-with it (3 runs of 3; never when run by hand), not understood yet. python-rtmidi serves
-everything else. A :class:`PortWatch` hears the JACK server go, whichever code opened the ports.
+default yet: it has not had a full CI run as the default (the CI failures first blamed on it
+came from SIGINT ignored by a background launcher). python-rtmidi serves everything else.
+A :class:`PortWatch` hears the JACK server go, whichever code opened the ports.
 """
 
 from __future__ import annotations
