@@ -274,6 +274,7 @@ def test_ctrl_c_stops_a_bridge_started_with_sigint_ignored(jack_server, tmp_path
     finally:
         signal.signal(signal.SIGINT, previous)
     try:
+        time.sleep(2.0)  # playing, as in the other Ctrl-C tests (not in the middle of starting)
         assert bridge.interrupt() < 2.0, bridge.output()[-800:]
     finally:
         bridge.kill()
