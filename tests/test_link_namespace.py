@@ -24,17 +24,26 @@ def _namespace_refusal() -> str | None:
     return None if probe.returncode == 0 else f"unshare -n is not permitted: {probe.stderr[:200]}"
 
 
+def _bench(name: str, *args: str) -> tuple[int, dict, str]:
+    """``python -m jambridge.bench.NAME ARGS --json`` (it makes its own namespace): its exit
+    code, its JSON line and the tail of what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"jambridge.bench.{name}", *args, "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    output = done.stdout[-1000:] + done.stderr[-2000:]
+    assert done.stdout.strip(), output
+    return done.returncode, json.loads(done.stdout.strip().splitlines()[-1]), output
+
+
 @pytest.fixture(scope="module")
 def measured():
     why = _namespace_refusal()
     if why:
         pytest.skip(why)
-    done = subprocess.run(
-        [sys.executable, "-m", "jambridge.bench.link", "--seconds", "3", "--json"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    returncode, result, output = _bench("link", "--seconds", "3")
+    assert returncode == 0, output
+    return result
 
 
 def test_joining_keeps_the_session_tempo_and_agrees_within_a_bar(measured):
@@ -64,10 +73,6 @@ def test_the_bridge_on_link_plays_on_the_session_s_grid_in_jack_frames():
     why = _namespace_refusal() or (None if shutil.which("jackd") else "jackd is not installed")
     if why:
         pytest.skip(why)
-    done = subprocess.run(
-        [sys.executable, "-m", "jambridge.bench.link_notes", "--bars", "2", "--json"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    _, result, _ = _bench("link_notes", "--bars", "2")
     assert result["notes"] >= 32 and result["first_note_on_a_bar_line"] is True
     assert result["error_p99_ms"] <= 1.0, result

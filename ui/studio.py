@@ -146,13 +146,19 @@ class Studio(QObject):
             "generate",
         )
 
-    def regenerate(self, request: GenerateRequest, role: str) -> None:
-        """Draw ``role``'s track of the song on show afresh; the others stay as they are."""
+    def _song_to_redo(self) -> Song | None:
+        """The song on show, to regenerate part of; None (said, where there is none) when
+        there is nothing to redo or a generation is running."""
         song = self.timeline.song
         if song is None:
             self.error.emit("nothing to regenerate yet: generate a clip first")
-            return
-        if self.generating:
+            return None
+        return None if self.generating else song
+
+    def regenerate(self, request: GenerateRequest, role: str) -> None:
+        """Draw ``role``'s track of the song on show afresh; the others stay as they are."""
+        song = self._song_to_redo()
+        if song is None:
             return
         self._set_busy(True)
         self.engine.submit(
@@ -165,11 +171,8 @@ class Studio(QObject):
     def infill(self, request: GenerateRequest, role: str, bars: range) -> None:
         """Write ``bars`` (0-based) of ``role`` in the song on show afresh, the music around
         them as context; the result is a new take (the one it came from stays)."""
-        song = self.timeline.song
+        song = self._song_to_redo()
         if song is None:
-            self.error.emit("nothing to regenerate yet: generate a clip first")
-            return
-        if self.generating:
             return
         span = f"bar {bars.start + 1}" if len(bars) == 1 else f"bars {bars.start + 1}-{bars.stop}"
         self._set_busy(True)
