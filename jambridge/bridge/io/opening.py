@@ -1,10 +1,10 @@
-"""Which code opens the ports: python-rtmidi, or on JACK optionally JACK-Client.
+"""Which code opens the ports: on JACK, JACK-Client; python-rtmidi everywhere else.
 
-``JAMBRIDGE_JACK_BACKEND=jack-client`` opens the JACK ports as
-:class:`~jambridge.bridge.io.jack_ports.JackMidiOut` and
-:class:`~jambridge.bridge.io.jack_ports.JackMidiIn` (every event at its frame). It is not the
-default yet: it has not had a full CI run as the default (the CI failures first blamed on it
-came from SIGINT ignored by a background launcher). python-rtmidi serves everything else.
+On JACK the ports are :class:`~jambridge.bridge.io.jack_ports.JackMidiOut` and
+:class:`~jambridge.bridge.io.jack_ports.JackMidiIn` (every event at its frame, input stamped
+with its frame's time). ``JAMBRIDGE_JACK_BACKEND=rtmidi`` goes back to python-rtmidi's JACK
+code (its notes leave at the start of the next cycle); so does a machine where JACK-Client
+cannot load libjack. ALSA, CoreMIDI and WinMM always use python-rtmidi.
 A :class:`PortWatch` hears the JACK server go, whichever code opened the ports.
 """
 
@@ -18,7 +18,7 @@ from jambridge.bridge.io.jack_guards import JackWatch
 from jambridge.bridge.io.ports import InPort, OutPort, RtMidiIn, RtMidiOut
 from jambridge.errors import PortError
 
-BACKEND_ENV = "JAMBRIDGE_JACK_BACKEND"  # "rtmidi" (default) or "jack-client"
+BACKEND_ENV = "JAMBRIDGE_JACK_BACKEND"  # "jack-client" (default) or "rtmidi"
 
 
 class PortWatch(Protocol):
@@ -40,8 +40,8 @@ class _SharedGone:
 
 
 def jack_backend() -> str:
-    """``jack-client`` when asked for and JACK-Client loads libjack; else ``rtmidi``."""
-    wanted = os.environ.get(BACKEND_ENV, "rtmidi")
+    """``jack-client`` unless ``rtmidi`` was asked for or JACK-Client cannot load libjack."""
+    wanted = os.environ.get(BACKEND_ENV, "jack-client")
     if wanted == "rtmidi":
         return "rtmidi"
     if wanted != "jack-client":
