@@ -10,7 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from jambridge.bench.timing import _local_errors, clock_gain
+from jambridge.bench.onset_errors import clock_gain
+from jambridge.bench.onset_errors import local_errors as _local_errors
 
 CLOCK, PERIOD_MS = (0xF8,), 1.333
 

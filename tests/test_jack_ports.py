@@ -4,6 +4,7 @@ event's time, input stamped with the time of its frame, checked against ``jack_m
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -210,9 +211,23 @@ def test_a_flood_is_bounded_per_cycle_and_in_the_queue():
 
     midi_in = object.__new__(jack_ports.JackMidiIn)
     midi_in._queue, midi_in.dropped, midi_in._port, midi_in.time = deque(), 0, Flood(), Cycle()
+    midi_in.cycles = 0
     midi_in._process(64)
     assert midi_in.pending() == jack_ports.EVENTS_PER_CYCLE
     assert midi_in.dropped == 1000 - jack_ports.EVENTS_PER_CYCLE
     for _ in range(100):
         midi_in._process(64)
     assert midi_in.pending() == jack_ports.QUEUED
+
+
+def test_a_port_jack_never_runs_is_an_error_not_a_silent_port(monkeypatch):
+    """A client registered but never run by JACK (seen after a server came back from a crash:
+    its ports listed, no cycle ever) is refused with a one-line error, so a reconnect retries
+    instead of playing into a port nobody reads."""
+    monkeypatch.setattr(jack_ports, "FIRST_CYCLE_S", 0.05)
+    port = object.__new__(jack_ports.JackMidiIn)
+    port.cycles, port.name, port.gone = 0, "JamBridge In", threading.Event()
+    with pytest.raises(PortError, match="JACK did not run 'JamBridge In' within 0.05 s"):
+        port._wait_first_cycle()
+    port.cycles = 1
+    port._wait_first_cycle()  # a port that has run a cycle is open

@@ -10,8 +10,8 @@ import os
 import pytest
 
 from jambridge.bench import jack, jack_clients
+from jambridge.bench.onset_errors import started as _started
 from jambridge.bench.processes import private_env
-from jambridge.bench.timing import _started
 from jambridge.errors import PortError
 
 

@@ -49,75 +49,29 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from jambridge.bench import cli
 from jambridge.bench.busy import busy_generator
 from jambridge.bench.jack import JackServer, start_server
 from jambridge.bench.jack_clients import MidiClock, MidiDump, Transport
+from jambridge.bench.onset_errors import (
+    ABSOLUTE_P50_MS,
+    ABSOLUTE_P99_MS,
+    GRID_P99_MS,
+    TARGET_P50_MS,
+    TARGET_P99_MS,
+    Stats,
+    frame_view,
+    grid_errors,
+    local_errors,
+    started,
+    wall_view,
+)
 from jambridge.bench.processes import PeerProcess
+from jambridge.bench.scatter_clock import ScatterClock
 from jambridge.bridge.io.jack_ports import JackMidiIn
 from jambridge.bridge.io.opening import jack_backend
 from jambridge.bridge.io.ports import IN_NAME, OUT_NAME, jack_port_name
 from jambridge.bridge.session import BridgeConfig, BridgeSession
-
-TARGET_P50_MS = 0.5  # beyond the period quantum
-TARGET_P99_MS = 2.0
-ABSOLUTE_P50_MS = 0.05  # the server-frame view, absolute, without jitter
-ABSOLUTE_P99_MS = 0.25
-PATTERN_GRID_TICKS = 6  # every test-pattern onset is on a 16th
-LOCAL_PULSES = 12  # the wall view's ideal: a line through this many pulses either side
-
-
-@dataclass
-class Stats:
-    """Onset errors of one view of one run (ms; > 0 late)."""
-
-    notes: int
-    p50_ms: float  # of |error|
-    p99_ms: float
-    max_ms: float
-    mean_ms: float
-    p50_beyond_ms: float  # of max(0, |error| - period)
-    p99_beyond_ms: float
-    first_beat_max_ms: float  # the downbeat right after Start (not in the numbers above)
-    clock_gain: float  # 0: the ideal is a line through the pulses; 1: each pulse (clock_gain())
-    p99_beyond_line_ms: float  # p99 beyond the period against the plain line (the old yardstick)
-
-    @classmethod
-    def of(
-        cls, errors: list[float], first: list[float], period_ms: float,
-        line_errors: list[float], gain: float,
-    ) -> Stats | None:  # fmt: skip
-        if not errors:
-            return None
-        e = np.array(errors)
-        a = np.abs(e)
-        beyond = _beyond(errors, period_ms)
-        r = lambda x: round(float(x), 3)  # noqa: E731
-        return cls(
-            notes=len(e),
-            p50_ms=r(np.percentile(a, 50)),
-            p99_ms=r(np.percentile(a, 99)),
-            max_ms=r(a.max()),
-            mean_ms=r(e.mean()),
-            p50_beyond_ms=r(np.percentile(beyond, 50)),
-            p99_beyond_ms=r(np.percentile(beyond, 99)),
-            first_beat_max_ms=r(np.abs(first).max()) if first else 0.0,
-            clock_gain=gain,
-            p99_beyond_line_ms=r(np.percentile(_beyond(line_errors, period_ms), 99)),
-        )
-
-    def meets_targets(self) -> bool:
-        return self.p50_beyond_ms <= TARGET_P50_MS and self.p99_beyond_ms <= TARGET_P99_MS
-
-    def meets_absolute(self) -> bool:
-        return self.p50_ms <= ABSOLUTE_P50_MS and self.p99_ms <= ABSOLUTE_P99_MS
-
-
-def _beyond(errors: list[float], period_ms: float) -> np.ndarray:
-    """How far each error reaches past the JACK period quantum (0 within it)."""
-    return np.maximum(0.0, np.abs(np.array(errors)) - period_ms)
 
 
 @dataclass
@@ -126,9 +80,11 @@ class Run:
 
     bpm: float
     jitter_pct: int
+    clock: str  # "jack_midi_clock" (-J jitter_pct: a wandering clock) or "scatter" (a grid)
     frames: Stats | None  # jack_midi_dump view (None: the recording lost the Start)
     server_frames: Stats | None  # our JACK-Client recorder: server frame times (absolute)
     wall: Stats | None  # polling recorder view
+    grid: Stats | None  # scatter clock: server frames against its known ideal grid
     pulses: int
     underruns: int
     gen_ms_max: float | None
@@ -140,7 +96,11 @@ class Run:
     plays: int  # presses of Play it took to start (a Start lost in an xrun is pressed again)
 
 
-def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespace) -> Run:
+def measure(
+    server: JackServer, bpm: float, jitter: int, args: argparse.Namespace, scatter: bool = False
+) -> Run:
+    """One run: ``jack_midi_clock -J jitter`` as the master, or with ``scatter`` a
+    :class:`~jambridge.bench.scatter_clock.ScatterClock` scattering ``jitter`` % around its grid."""
     bar_s = 4 * 60.0 / bpm
     config = BridgeConfig(midi_api="jack", engine=args.engine, rt_priority=args.rt_priority)
     busy_ms = args.busy_fraction * bar_s * 1000 if args.engine == "pattern" else 0.0
@@ -157,18 +117,27 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         with contextlib.ExitStack() as players:
             recorder = PeerProcess(server, tag, [["wait"]], record=True)
             players.callback(recorder.kill)
-            clock = players.enter_context(MidiClock(server, bpm, jitter))
+            clock: MidiClock | ScatterClock = (
+                ScatterClock(bpm, jitter, name=f"scatter-{tag}")
+                if scatter
+                else MidiClock(server, bpm, jitter)
+            )
+            players.callback(clock.close)
             xruns_before = server.log_text().count("XRun")
             for dest in (jack_port_name(IN_NAME), dump.port, recorder.in_port, framer_port):
                 server.connect(clock.port, dest)
             for dest in (dump.port, recorder.in_port, framer_port):
                 server.connect(jack_port_name(OUT_NAME), dest)
             recorder.go()
-            transport = Transport(server)
-            players.callback(transport.close)
-            plays = transport.play_from_start(lambda: session.status().playing)
+            if isinstance(clock, ScatterClock):
+                clock.play()
+                plays = 1
+            else:
+                transport = Transport(server)
+                players.callback(transport.close)
+                plays = transport.play_from_start(lambda: session.status().playing)
             time.sleep(args.bars * bar_s + 0.3)
-            transport.send("stop")
+            clock.stop() if isinstance(clock, ScatterClock) else transport.send("stop")
             time.sleep(0.3)
             status = session.status()
             recorder.go()
@@ -176,14 +145,19 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
         recorded = dump.stop()
         lost = dump.lost()
         framed = [(float(f), m) for f, _, m in framer.poll_frames()]
+        grid = (
+            grid_errors(started(framed), clock, server.rate, server.period_ms) if scatter else None
+        )
     xruns = server.log_text().count("XRun") - xruns_before
-    frames, pulses = _frame_view(recorded, server)
+    frames, pulses = frame_view(recorded, server.rate, server.period_ms)
     return Run(
         bpm=bpm,
         jitter_pct=jitter,
+        clock="scatter" if scatter else "jack_midi_clock",
         frames=frames,
-        server_frames=_local_errors(_started(framed), 1000.0 / server.rate, server.period_ms),
-        wall=_wall_view(heard, server.period_ms),
+        server_frames=local_errors(started(framed), 1000.0 / server.rate, server.period_ms),
+        wall=wall_view(heard, server.period_ms),
+        grid=grid,
         pulses=pulses,
         underruns=status.underruns,
         gen_ms_max=None if status.gen_ms_max is None else round(status.gen_ms_max, 1),
@@ -196,102 +170,12 @@ def measure(server: JackServer, bpm: float, jitter: int, args: argparse.Namespac
     )
 
 
-def _started(events: list[tuple[float, tuple[int, ...]]]) -> list[tuple[float, tuple[int, ...]]]:
-    """The events from the last Start (or Continue) to the Stop after it (empty when neither
-    was recorded): a start that did not take was stopped and played again."""
-    starts = [i for i, (_, m) in enumerate(events) if m in ((0xFA,), (0xFB,))]
-    if not starts:
-        return []
-    start = starts[-1]
-    stop = next((i for i, (_, m) in enumerate(events) if i > start and m == (0xFC,)), None)
-    return events[start : stop or len(events)]
-
-
-def _is_on(m: tuple[int, ...]) -> bool:
-    return len(m) == 3 and m[0] & 0xF0 == 0x90 and m[2] > 0
-
-
-def _frame_view(recorded, server: JackServer) -> tuple[Stats | None, int]:
-    events = _started([(float(d.frame), d.msg) for d in recorded])
-    pulses = sum(1 for _, m in events if m == (0xF8,))
-    return _local_errors(events, 1000.0 / server.rate, server.period_ms), pulses
-
-
-def _wall_view(heard: list, period_ms: float) -> Stats | None:
-    return _local_errors(_started([(t, tuple(m)) for t, m in heard]), 1000.0, period_ms)
-
-
-def _local_errors(events: list, to_ms: float, period_ms: float) -> Stats | None:
-    """Each note against the clock-derived ideal of its tick (see :func:`clock_gain`): a line
-    through the pulses recorded around it (+-LOCAL_PULSES), moved by the smoothed offsets of
-    those pulses from it. Pulses are indexed by the gaps between them (a gap of two periods is
-    a pulse JACK dropped on the way), not counted. A note is measured against its nearest
-    pulse (every test-pattern onset is on one): errors beyond half a clock period would alias.
-    Where the smoothing weights are all zero (a wandering clock whose pulse for that note was
-    dropped) the line alone is the ideal."""
-    pulses = np.array([t for t, m in events if m == (0xF8,)])
-    if len(pulses) < 2 * LOCAL_PULSES:
-        return None
-    gain = clock_gain(pulses)
-    errors, line_errors, first = [], [], []
-    for t, m in events:
-        if not _is_on(m):
-            continue
-        j = int(np.argmin(np.abs(pulses - t)))
-        lo = max(0, j - LOCAL_PULSES)
-        local = pulses[lo : j + LOCAL_PULSES + 1]
-        gaps = np.diff(local)
-        index = np.concatenate([[0.0], np.cumsum(np.maximum(1, np.round(gaps / np.median(gaps))))])
-        slope, intercept = np.polyfit(index, local, 1)
-        tick = index[j - lo]  # the note's pulse: the nearest one (a wandering clock strays)
-        line = intercept + slope * tick
-        weights = (1.0 - gain) ** np.abs(index - tick) if gain < 1.0 else (index == tick) * 1.0
-        offset = 0.0
-        if weights.sum() > 0:
-            offset = float(np.dot(weights, local - (intercept + slope * index)) / weights.sum())
-        if j < 24:
-            first.append((t - line - offset) * to_ms)
-        else:
-            errors.append((t - line - offset) * to_ms)
-            line_errors.append((t - line) * to_ms)
-    return Stats.of(errors, first, period_ms, line_errors, gain)
-
-
-def clock_gain(pulses: np.ndarray, lags: int = 12) -> float:
-    """How much of each pulse's offset is the clock's own position (1) rather than noise around
-    a steady grid (0), from the recorded pulses.
-
-    Pulses ``t_k = x_k + w_k``: a grid position ``x`` that may wander (each step the period
-    plus an error of variance ``r``) seen through noise ``w`` (variance ``n``). The spread of
-    ``t_(k+m) - t_k`` about ``m`` periods then grows as ``m * r + 2 * n``: flat for a DAW's
-    clock through a driver (pulses scatter around a line), a straight rise through zero for
-    ``jack_midi_clock -J`` (intervals independent: every error stays in every later pulse, so
-    the pulses are the grid). A line through the spreads at lags 1..``lags`` gives ``r`` and
-    ``n``; the ideal is the two-sided smoother of that model: offsets from the local line
-    weighted ``(1 - K)^|distance|``, ``K`` the steady-state Kalman gain of ``q = r / n`` -- the
-    line itself for a steady clock, the pulse itself for a wandering one."""
-    gaps = np.diff(pulses)
-    if len(gaps) < 4 * lags:
-        return 0.0
-    period = float(np.median(gaps))
-    index = np.concatenate([[0], np.cumsum(np.maximum(1, np.round(gaps / period)))])
-    rest = pulses - period * index  # lost pulses keep their place on the grid
-    spreads = [np.var(rest[m:] - rest[:-m]) for m in range(1, lags + 1)]
-    r, two_n = np.polyfit(np.arange(1, lags + 1), spreads, 1)
-    r, n = max(0.0, float(r)), max(0.0, float(two_n) / 2)
-    if r <= 0.0:
-        return 0.0
-    if n <= 0.0:
-        return 1.0
-    q = r / n
-    p = (q + np.sqrt(q * q + 4.0 * q)) / 2.0
-    return round(float(p / (p + 1.0)), 3)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = cli.parser("timing", __doc__, period=64)
     p.add_argument("--bpm", type=float, nargs="+", default=[90.0, 128.0, 174.0])
     p.add_argument("--jitter", type=int, nargs="+", default=[0, 10], help="jack_midi_clock -J %%")
+    p.add_argument("--scatter", type=int, nargs="*", default=[10],
+                   help="clock scattering this %% of a pulse around a grid")  # fmt: skip
     p.add_argument("--bars", type=int, default=8, help="bars per run (default 8)")
     p.add_argument("--engine", default="pattern", help="pattern (default) or model")
     p.add_argument("--busy-fraction", type=float, default=0.5,
@@ -311,9 +195,14 @@ def _run(args: argparse.Namespace) -> int:
                 for jitter in args.jitter:
                     runs.append(measure(server, bpm, jitter, args))
                     print(_row(runs[-1]), flush=True)
+                for pct in args.scatter:
+                    runs.append(measure(server, bpm, pct, args, scatter=True))
+                    print(_row(runs[-1]), flush=True)
     finally:
         server.stop()
     frames_ok = all(r.frames is not None and r.frames.meets_targets() for r in runs)
+    scattered = [r for r in runs if r.clock == "scatter"]
+    grid_ok = all(r.grid is not None and r.grid.p99_ms <= GRID_P99_MS for r in scattered)
     steady = [r for r in runs if r.jitter_pct == 0]
     absolute_ok = bool(steady) and all(
         r.server_frames is not None and r.server_frames.meets_absolute() for r in steady
@@ -327,7 +216,14 @@ def _run(args: argparse.Namespace) -> int:
         f"Targets beyond the period (p50 <= {TARGET_P50_MS} ms, p99 <= {TARGET_P99_MS} ms): "
         f"frames {'met' if frames_ok else 'missed'}, wall {'met' if wall_ok else 'missed'}; "
         f"absolute in server frames without jitter (p50 <= {ABSOLUTE_P50_MS} ms, p99 <= "
-        f"{ABSOLUTE_P99_MS} ms): {'met' if absolute_ok else 'missed'}; underruns {underruns}; "
+        f"{ABSOLUTE_P99_MS} ms): {'met' if absolute_ok else 'missed'}; "
+        + (
+            f"scatter clock vs its grid (p99 <= {GRID_P99_MS} ms): "
+            f"{'met' if grid_ok else 'missed'}; "
+            if scattered
+            else ""
+        )  # fmt: skip
+        + f"underruns {underruns}; "
         f"output through {jack_backend()}"
     )
     if args.json:
@@ -342,6 +238,7 @@ def _run(args: argparse.Namespace) -> int:
             "targets_met_frames": frames_ok,
             "targets_met_wall": wall_ok,
             "targets_met_absolute": absolute_ok,
+            "targets_met_grid": grid_ok if scattered else None,
             "backend": jack_backend(),
             "underruns": underruns,
             "runs": [asdict(r) for r in runs],
@@ -361,9 +258,12 @@ def _view(s: Stats | None) -> str:
 
 
 def _row(r: Run) -> str:
+    kind = "scatter" if r.clock == "scatter" else "jitter "
     return (
-        f"{r.bpm:5.1f} BPM jitter {r.jitter_pct:2d}%  frames: {_view(r.frames)}\n"
-        f"{'':20s}server: {_view(r.server_frames)}\n"
+        f"{r.bpm:5.1f} BPM {kind} {r.jitter_pct:2d}%  frames: {_view(r.frames)}\n"
+        + (f"{'':20s}grid:   {_view(r.grid)}\n" if r.grid is not None else "")
+        + f"{'':20s}"
+        f"server: {_view(r.server_frames)}\n"
         f"{'':20s}wall:   {_view(r.wall)}\n"
         f"{'':20s}underruns {r.underruns}, gen max {r.gen_ms_max} ms, xruns {r.jack_xruns}, "
         f"scheduler late p99 {r.sched_late_p99_ms} ms, "
