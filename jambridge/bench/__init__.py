@@ -6,6 +6,7 @@ Run as ``python -m jambridge.bench.NAME [--json]``:
 
 - ``engine``   inference speed (also ``jambridge bench``); ``compare``: torch and HF next to it
 - ``timing``   note onsets against ``jack_midi_clock`` and a clock scattering around a grid
+- ``timing_app`` the same under load: the app's window streaming, the model generating
 - ``soak``     a long run: underruns, stuck notes, memory
 - ``attack``   ``jambridge bridge`` under hostile input
 - ``startup``  the app's start-up time; ``stream``: the Qt thread's stalls while streaming
@@ -17,7 +18,8 @@ Run as ``python -m jambridge.bench.NAME [--json]``:
 
 Shared, not run on their own: ``jack`` (a private JACK server), ``jack_clients`` (transport,
 clock, recorder), ``scatter_clock`` (a clock whose pulses scatter around a known grid),
-``onset_errors`` (a run's onset errors against the clock), ``processes`` (a peer or ``jambridge bridge`` as a child process, private
-user folders), ``cli`` (the JACK benchmarks' command line), ``busy`` (a slow bar source: a
-generator kept busy, for the timing benchmark and the pipe tests).
+``onset_errors`` (a run's onset errors against the clock), ``processes`` (a peer or
+``jambridge bridge`` as a child process, private user folders), ``cli`` (the JACK benchmarks'
+command line), ``busy`` (a slow bar source: a generator kept busy, for the timing benchmark
+and the pipe tests).
 """

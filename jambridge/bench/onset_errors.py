@@ -115,7 +115,7 @@ def local_errors(events: list, to_ms: float, period_ms: float) -> Stats | None:
     pulse (every test-pattern onset is on one): errors beyond half a clock period would alias.
     Where the smoothing weights are all zero (a wandering clock whose pulse for that note was
     dropped) the line alone is the ideal."""
-    pulses = np.array([t for t, m in events if m == (0xF8,)])
+    pulses = distinct_pulses(np.array([t for t, m in events if m == (0xF8,)]))
     if len(pulses) < 2 * LOCAL_PULSES:
         return None
     gain = clock_gain(pulses)
@@ -141,6 +141,20 @@ def local_errors(events: list, to_ms: float, period_ms: float) -> Stats | None:
             errors.append((t - line - offset) * to_ms)
             line_errors.append((t - line) * to_ms)
     return Stats.of(errors, first, period_ms, line_errors, gain)
+
+
+def distinct_pulses(pulses: np.ndarray) -> np.ndarray:
+    """``pulses`` without those closer than half a pulse to the one before: a pulse recorded
+    twice (seen at JACK xruns: the same pulse on the same frame, three times in 1,043) would
+    otherwise count as a pulse of its own and shift every later pulse's index."""
+    if len(pulses) < 3:
+        return pulses
+    half = float(np.median(np.diff(pulses))) / 2
+    keep = [0]
+    for i in range(1, len(pulses)):
+        if pulses[i] - pulses[keep[-1]] >= half:
+            keep.append(i)
+    return pulses[keep]
 
 
 def clock_gain(pulses: np.ndarray, lags: int = 12) -> float:

@@ -112,20 +112,23 @@ def _child(args: argparse.Namespace) -> int:
     options = LiveOptions(midi_api="jack", engine=args.engine)
     window = build_window(options, takes_dir=args.child, list_ports=False)
     window.show()
-    window.transport.set_clock("internal")
+    window.transport.set_clock(args.clock)
     window.transport.bpm_box.setValue(args.bpm)
     probe = _Probe(app, window, args.seconds, args.generate_every)
     probe.run()
     status = window.live.adapter.status()
     bars = window.live.bars_played
+    out_port = getattr(getattr(window.live.adapter, "_session", None), "_out", None)
     errors = window.messages.errors()
     window.live.stop()
     window.live.adapter.wait(10_000)
     window.studio.wait(10_000)
+    written = getattr(out_port, "written", None)  # JACK-Client: events written into cycles
     if not probe.gaps:
         raise SystemExit(f"the bridge did not stream: {errors}")
     extra = {"bars_played": bars, "offline_generations": probe.generations,
-             "underruns": getattr(status, "underruns", None), "errors": errors}  # fmt: skip
+             "underruns": getattr(status, "underruns", None), "errors": errors,
+             "events_written": written}  # fmt: skip
     print(json.dumps(_summary(args, probe.gaps, extra)), flush=True)
     return 0
 
@@ -191,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--generate-every", type=float, default=0.0, metavar="S", help="offline generation too"
     )
+    p.add_argument("--clock", default="internal", choices=("internal", "external"),
+                   help="the app's clock (external: see bench.timing_app)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--child", metavar="TAKES_DIR", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

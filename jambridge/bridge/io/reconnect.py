@@ -15,7 +15,10 @@ dispatcher thread), for the JACK ports the session opened itself. When the serve
 4. asks every ``reconnect_s`` whether a JACK server answers (from a child process:
    :func:`~jambridge.bridge.io.jack_guards.jack_server_answers`), and when one has twice in a row
    opens the ports under the same names (or connects to the same named ports), hands them to
-   the real-time thread and starts it again where it was; a log line says so. The DAW
+   the real-time thread and starts it again where it was; a log line says so. A port JACK
+   registers but does not run (about 1 reconnect in 8 with a second server on the machine;
+   :data:`~jambridge.bridge.io.jack_ports.FIRST_CYCLE_S`) is "not yet": the next probe opens
+   it again. The DAW
    connects to them again as to any new ports (a restarted JACK server remembers none).
 """
 
