@@ -88,8 +88,8 @@ def measure(server: JackServer, args: argparse.Namespace) -> dict:
     if child.returncode != 0 or not lines:
         raise PortError(f"the app's run failed (exit code {child.returncode})")
     app = json.loads(lines[-1])
-    if os.environ.get("JB_DUMP"):
-        with open(os.environ["JB_DUMP"], "w") as f:
+    if args.save_events:  # the recording, for a closer look: [[frame, [bytes...]], ...]
+        with open(args.save_events, "w", encoding="utf-8") as f:
             json.dump(framed, f)
     ours = sum(1 for _, m in framed if m and m[0] < 0xF0)
     stats = local_errors(started(framed), 1000.0 / server.rate, server.period_ms)
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", default="model", help="model (default), procedural or pattern")
     p.add_argument("--generate-every", type=float, default=4.0, metavar="S",
                    help="an offline generation in the app every S seconds (0: none)")  # fmt: skip
+    p.add_argument("--save-events", metavar="FILE", help="write the recorded events (JSON)")
     cli.add_jack_realtime(p)
     return cli.run(p, argv, _run)
 
