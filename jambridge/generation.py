@@ -97,6 +97,7 @@ def _riff_song(preset, bars, seed, engine, roles, prompt, riff, model_path, on_b
 
 
 def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | None) -> Song:
+    from jambridge.groove import song_with_groove
     from jambridge.procedural import generate_song, style_feel
     from jambridge.procedural.styles import style_params
 
@@ -112,6 +113,7 @@ def _procedural(preset: Preset, bars: int, seed: int, roles, prompt: Prompt | No
         sections=bars >= 16,
         feel=style_feel(style_params(preset.style), seed, human=0.0),  # the style's swing
     )
+    song = song_with_groove(song, preset.grooves())  # each track's groove and swing, as live
     if prompt is None:
         return song
     looped = []

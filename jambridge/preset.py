@@ -11,7 +11,10 @@ JSON shape (channels are 1-based like a DAW shows them; everything but ``name`` 
      "temperature": 1.0, "top_p": 0.95, "top_k": 0, "description": "...",
      "drumify_four_on_the_floor": false,
      "tracks": {"bass": {"enabled": true, "program": 38, "channel": 2, "density": 0.7,
-                         "temperature": 0.9}, ...}}
+                         "temperature": 0.9, "groove": 1.0, "swing": 0.58}, ...}}
+
+A track's ``swing`` (0.5 straight .. 0.667 triplet .. 0.75) is where its off-beat 16ths sit
+inside their 8th (:mod:`jambridge.groove`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from jambridge import safe_json
 from jambridge.errors import JamBridgeError, PresetError
 from jambridge.files import read_capped
+from jambridge.groove import GROOVE_RANGE, SWING_RANGE, TrackGroove
 from jambridge.music import ROLES, STYLES, Key
 from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import presets_dir
@@ -51,6 +55,7 @@ class TrackSettings:
     density: float = 0.5  # 0 sparse .. 1 busy
     temperature: float = 1.0  # sampling temperature 0..2 (0 = always the likeliest token)
     groove: float = 1.0  # micro-timing kept: 0 every onset on the grid .. 1 as the model plays
+    swing: float = 0.5  # where the off-beat 16th sits in its 8th: 0.5 straight .. 0.667 triplet
     # Per-bar controls besides density (v2 models): "poly", "dur", "rep" -> bin (see
     # jambridge.tokenizer.config); a kind left out is "any", the model chooses.
     controls: dict[str, int] = field(default_factory=dict)
@@ -94,6 +99,10 @@ class Preset:
         """The sampling temperature of ``role``: the preset's factor times the track's."""
         return self.temperature * self.tracks[role].temperature
 
+    def grooves(self) -> dict[str, TrackGroove]:
+        """role -> the groove amount and swing its track is played with."""
+        return {r: TrackGroove(t.groove, t.swing) for r, t in self.tracks.items()}
+
     def with_track(self, role: str, **changes) -> Preset:
         """This preset with ``changes`` (TrackSettings fields) applied to ``role``'s track."""
         tracks = dict(self.tracks)
@@ -113,7 +122,8 @@ _TRACK_RULES = {  # field -> (type, low, high)
     "channel": (int, 1, 16),
     "density": (float, 0.0, 1.0),
     "temperature": (float, 0.0, 2.0),
-    "groove": (float, 0.0, 1.0),
+    "groove": (float, *GROOVE_RANGE),
+    "swing": (float, *SWING_RANGE),
     "controls": (dict, None, None),
 }
 _PRESET_RULES = {
@@ -216,11 +226,12 @@ def with_overrides(
     key: str | Key | None = None,
     controls: dict[str, dict[str, int]] | None = None,
     groove: dict[str, float] | None = None,
+    swing: dict[str, float] | None = None,
 ) -> Preset:
     """``preset`` with command-line overrides, checked by the preset's own rules: ``bpm``,
     ``temperature`` (every track's, the preset-wide factor reset to 1), ``key`` (a Key or
-    text for :meth:`Key.parse`), ``controls`` (role -> {kind: bin}) and ``groove`` (role ->
-    0..1). None leaves a setting as it is.
+    text for :meth:`Key.parse`), ``controls`` (role -> {kind: bin}), ``groove`` (role ->
+    0..1) and ``swing`` (role -> 0.5..0.75). None leaves a setting as it is.
 
     Raises:
         PresetError: a value out of range (the message names the option and the range).
@@ -240,6 +251,8 @@ def with_overrides(
     for role, amount in (groove or {}).items():
         preset = preset.with_track(role, groove=_check("", "--groove", amount,
                                                        _TRACK_RULES["groove"]))  # fmt: skip
+    for role, ratio in (swing or {}).items():
+        preset = preset.with_track(role, swing=_check("", "--swing", ratio, _TRACK_RULES["swing"]))
     return preset
 
 

@@ -3,13 +3,13 @@
 import pytest
 
 from jambridge.errors import JamBridgeError
-from jambridge.groove import bar_with_groove, grid_offset_beats, with_groove
+from jambridge.groove import TrackGroove, bar_with_groove, grid_offset_beats, with_groove
 from jambridge.music import GRID_PER_BEAT, Bar, Note, Track
 
 
 def test_amount_zero_puts_every_onset_on_the_grid():
     bar = Bar((Track("drums", (Note(42, 0.52, 0.1, 80), Note(36, 1.98, 0.1, 100))),))
-    out = bar_with_groove(bar, {"drums": 0.0})
+    out = bar_with_groove(bar, {"drums": TrackGroove(0.0)})
     for n in out.track("drums").notes:
         assert abs(n.start_beats * GRID_PER_BEAT - round(n.start_beats * GRID_PER_BEAT)) < 1e-9
 

@@ -1,7 +1,8 @@
 """One lane per track: its controls on the left, its piano roll on the right.
 
 Controls: on/off, mute, solo, lock (loop), regenerate, temperature, density, groove (0 every
-onset on the grid .. 1 the model's own feel), polyphony and duration (a control bin, or auto),
+onset on the grid .. 1 the model's own feel), swing (where the off-beat 16ths sit: 0.5 straight
+.. 0.667 triplet), polyphony and duration (a control bin, or auto),
 GM program and MIDI channel, and a grip that drags the lane's track out as a ``.mid`` file.
 The piano roll picks bars for "Regenerate bars A-B". The lane only reports what the user did
 (:attr:`Lane.control_changed`, :attr:`Lane.regenerate_clicked`, :attr:`Lane.infill_clicked`);
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -28,6 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from jambridge.groove import SWING_RANGE
 from jambridge.preset import TrackSettings
 from jambridge.roles import ROLE_SPECS
 from jambridge.ui.control_bins import KNOB_TIPS, knob_items, knob_kinds
@@ -37,12 +40,27 @@ from jambridge.ui.piano_roll import ROLE_COLORS, PianoRoll
 from jambridge.ui.timeline_model import BarTimeline, ViewWindow
 
 CONTROLS_WIDTH = 290  # px of the controls column
-# slider name -> (label, tooltip, steps per unit, maximum in units); values are in those units
-SLIDERS: dict[str, tuple[str, str, int, float]] = {
-    "temperature": ("Temp.", "Temperature: lower is safer, higher is wilder", 100, 2.0),
-    "density": ("Density", "Density: sparse (0) to busy (1)", 100, 1.0),
-    "groove": ("Groove", "Groove: 0 every onset on the grid .. 1 the model's own feel", 100, 1.0),
-}
+
+
+class Slider(NamedTuple):
+    """A lane slider: its caption and tooltip, and its range in the setting's own units."""
+
+    label: str
+    tip: str
+    steps: int  # slider steps per unit
+    maximum: float
+    minimum: float = 0.0
+
+
+# slider name (a TrackSettings / TrackControls field) -> its slider
+SLIDERS: dict[str, Slider] = {
+    "temperature": Slider("Temp.", "Temperature: lower is safer, higher is wilder", 100, 2.0),
+    "density": Slider("Density", "Density: sparse (0) to busy (1)", 100, 1.0),
+    "groove": Slider("Groove", "Groove: 0 every onset on the grid .. 1 the model's own feel",
+                     100, 1.0),
+    "swing": Slider("Swing", "Swing: where the off-beat 16ths sit in their 8th, 0.50 straight .. "
+                    "0.67 triplet shuffle", 1000, SWING_RANGE[1], SWING_RANGE[0]),
+}  # fmt: skip
 OUTPUT_ROW = len(SLIDERS) + 1  # the grid row of the program and channel boxes
 KNOB_ROW = OUTPUT_ROW + 1  # the grid row of the polyphony and duration knobs
 TOGGLES: dict[str, tuple[str, str, str]] = {  # name -> (button text, tooltip, colour when on)
@@ -61,8 +79,8 @@ TOGGLE_STYLE = (
 class Lane(QWidget):
     """Controls and piano roll of one role."""
 
-    # role, control name, new value: enabled/mute/solo/lock (bool), temperature/density/groove
-    # (float), program/channel (int), poly/dur (a bin, or None for auto)
+    # role, control name, new value: enabled/mute/solo/lock (bool), temperature/density/groove/
+    # swing (float), program/channel (int), poly/dur (a bin, or None for auto)
     control_changed = pyqtSignal(str, str, object)
     regenerate_clicked = pyqtSignal(str)  # role
     infill_clicked = pyqtSignal(str, object)  # role, the BarSpan to write afresh
@@ -137,17 +155,17 @@ class Lane(QWidget):
         """One row per :data:`SLIDERS` entry: caption, slider, value."""
         self.sliders: dict[str, QSlider] = {}
         self._slider_labels: dict[str, QLabel] = {}
-        for row, (name, (label, tip, steps, maximum)) in enumerate(SLIDERS.items(), start=1):
+        for row, (name, spec) in enumerate(SLIDERS.items(), start=1):
             slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setRange(0, int(round(maximum * steps)))
+            slider.setRange(round(spec.minimum * spec.steps), round(spec.maximum * spec.steps))
             slider.setObjectName(f"{name}_{self.role}")
-            slider.setToolTip(tip)
+            slider.setToolTip(spec.tip)
             value = QLabel()
             value.setFixedWidth(32)
             slider.valueChanged.connect(lambda _v, n=name: self._slider_moved(n))
             slider.sliderReleased.connect(lambda n=name: self._slider_moved(n))
-            caption = QLabel(label)
-            caption.setToolTip(tip)
+            caption = QLabel(spec.label)
+            caption.setToolTip(spec.tip)
             grid.addWidget(caption, row, 0)
             grid.addWidget(slider, row, 1, 1, 2)
             grid.addWidget(value, row, 3)
@@ -190,8 +208,8 @@ class Lane(QWidget):
     # -- values --------------------------------------------------------------------------------
 
     def slider_value(self, name: str) -> float:
-        """The slider's value in its units (temperature 0..2, density 0..1)."""
-        return self.sliders[name].value() / SLIDERS[name][2]
+        """The slider's value in its units (temperature 0..2, density 0..1, swing 0.5..0.75)."""
+        return self.sliders[name].value() / SLIDERS[name].steps
 
     def knob_value(self, kind: str) -> int | None:
         """The bin a polyphony / duration knob asks for (None: auto)."""
@@ -217,6 +235,7 @@ class Lane(QWidget):
             density=self.slider_value("density"),
             temperature=self.slider_value("temperature"),
             groove=self.slider_value("groove"),
+            swing=self.slider_value("swing"),
             controls=self.controls(),
         )
 
@@ -230,7 +249,7 @@ class Lane(QWidget):
         self.program_box.setCurrentIndex(settings.program if self.role != "drums" else 0)
         self.channel_box.setValue(settings.channel)
         for name in SLIDERS:
-            self.sliders[name].setValue(int(round(getattr(settings, name) * SLIDERS[name][2])))
+            self.sliders[name].setValue(round(getattr(settings, name) * SLIDERS[name].steps))
             self._show_value(name)
         self._kept_controls = dict(settings.controls)
         for kind in self.knobs:
@@ -251,7 +270,7 @@ class Lane(QWidget):
             value = getattr(controls, name, None)
             if value is not None and not slider.isSliderDown():
                 slider.blockSignals(True)
-                slider.setValue(int(round(value * SLIDERS[name][2])))
+                slider.setValue(round(value * SLIDERS[name].steps))
                 slider.blockSignals(False)
                 self._show_value(name)
         for kind, box in self.knobs.items():

@@ -27,7 +27,7 @@ DISPLAY_HZ = 25  # status and playhead refreshes per second while the bridge run
 # SetTrack fields a lane's controls drive live (poly/dur: a control bin, or None for the model's
 # own choice, which the bridge takes as AUTO)
 LIVE_CONTROLS = frozenset(
-    {"mute", "solo", "lock", "temperature", "density", "poly", "dur", "groove"}
+    {"mute", "solo", "lock", "temperature", "density", "poly", "dur", "groove", "swing"}
 )
 
 
@@ -97,8 +97,8 @@ class Live(QObject):
             self.adapter.stop()
 
     def control(self, role: str, name: str, value: object) -> None:
-        """A lane control moved: mute/solo/lock, temperature, density, poly, dur and groove go
-        to the bridge (from its next bar)."""
+        """A lane control moved: mute/solo/lock, temperature, density, poly, dur, groove and
+        swing go to the bridge (from its next bar)."""
         if self.running and name in LIVE_CONTROLS:
             if name in ("poly", "dur") and value is None:
                 value = ctl.AUTO

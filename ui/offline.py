@@ -107,7 +107,7 @@ def regenerate_track(song: Song, request: GenerateRequest, role: str) -> Generat
 def infill_bars(song: Song, request: GenerateRequest, role: str, bars: range) -> GenerateResult:
     """``song`` with ``bars`` (0-based) of ``role`` written afresh by the model (with
     ``request.seed`` and the preset's sampling), the music before and after them as context, at
-    the track's groove; every other note comes back exactly as it was.
+    the track's groove and swing; every other note comes back exactly as it was.
 
     Raises:
         JamBridgeError: no model to run (infill needs one), ``role`` is not in the song, the bars
@@ -126,7 +126,7 @@ def infill_bars(song: Song, request: GenerateRequest, role: str, bars: range) ->
     settings = replace(settings_for(request.preset), controls={})  # the song's own, as the CLI
     style = song.style or request.preset.style
     filled = infill_song(gen, song, bars, (role,), settings, style=style)
-    groove = {role: request.preset.tracks[role].groove}
+    groove = {role: request.preset.grooves()[role]}
     out = [bar_with_groove(b, groove) if i in bars else b for i, b in enumerate(filled.bars())]
     merged = Song.from_bars(out, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
                             tempo_changes=song.tempo_changes, key=song.key, style=song.style,

@@ -37,8 +37,10 @@ map is JSON::
 ``channel`` (1..16, or null for any) is the controller's channel; action names are
 ``arm_capture``, ``retro_capture``, ``regenerate:ROLE``, ``refill:ROLE``, ``mute:ROLE``,
 ``solo:ROLE``, ``lock:ROLE``, ``temperature:ROLE``, ``density:ROLE``, ``poly:ROLE``,
-``dur:ROLE``, ``groove:ROLE``, and for the riff playing ``riff_mode`` (a knob in three zones:
-keep, develop, continue) and ``riff_amount`` (develop's amount, 0..1).
+``dur:ROLE``, ``groove:ROLE``, ``swing:ROLE`` (a knob from 0.5, straight, to 0.75; the
+default map has no controller for it, the undefined ranges being taken: give it one), and for
+the riff playing ``riff_mode`` (a knob in three zones: keep, develop, continue) and
+``riff_amount`` (develop's amount, 0..1).
 """
 
 from __future__ import annotations
@@ -54,7 +56,6 @@ from jambridge.bridge.controls import (
     AUTO,
     CONTROL_BINS,
     DENSITY_RANGE,
-    GROOVE_RANGE,
     LIVE_RIFF,
     TEMPERATURE_RANGE,
     ArmCapture,
@@ -67,6 +68,7 @@ from jambridge.bridge.controls import (
     check_role,
 )
 from jambridge.errors import JamBridgeError
+from jambridge.groove import GROOVE_RANGE, SWING_RANGE
 from jambridge.music import ROLES
 from jambridge.riff.settings import MODES, RiffSettings
 
@@ -120,14 +122,15 @@ ACTIONS: dict[str, Action] = {
         False, lambda r, v, m: SetTrack(r, density=round(_scale(v, *DENSITY_RANGE), 3))
     ),
     "groove": Action(False, lambda r, v, m: SetTrack(r, groove=round(_scale(v, *GROOVE_RANGE), 3))),
+    "swing": Action(False, lambda r, v, m: SetTrack(r, swing=round(_scale(v, *SWING_RANGE), 3))),
     "poly": Action(False, lambda r, v, m: SetTrack(r, poly=_bin("poly", v))),
     "dur": Action(False, lambda r, v, m: SetTrack(r, dur=_bin("dur", v))),
     "riff_mode": Action(False, lambda r, v, m: SetRiff(mode=MODES[_zone(v, len(MODES))])),
     "riff_amount": Action(False, lambda r, v, m: SetRiff(amount=round(v / 127, 3))),
 }
 ROLE_ACTIONS = frozenset(
-    {"regenerate", "refill", "mute", "solo", "lock", "temperature", "density", "groove", "poly",
-     "dur"}
+    {"regenerate", "refill", "mute", "solo", "lock", "temperature", "density", "groove", "swing",
+     "poly", "dur"}
 )  # fmt: skip
 REFILL_CCS = (89, 90, 118, 119)  # refill drums, bass, chords, lead (see the table above)
 

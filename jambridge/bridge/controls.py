@@ -16,12 +16,12 @@ from typing import NamedTuple
 
 from jambridge.bridge.timing.transport import BPM_RANGE
 from jambridge.errors import JamBridgeError
+from jambridge.groove import GROOVE_RANGE, SWING_RANGE, TrackGroove
 from jambridge.music import ROLES
 from jambridge.riff.settings import RiffSettings
 
 TEMPERATURE_RANGE = (0.0, 2.0)  # sampling temperature a track may use (0: likeliest token)
 DENSITY_RANGE = (0.0, 1.0)  # 0: sparse .. 1: busy (the source decides what that means)
-GROOVE_RANGE = (0.0, 1.0)  # 0: every onset on the grid .. 1: as the model plays (its feel)
 # Bins of the per-bar controls a track may be held to: the tokenizer's (TokenizerConfig's
 # control_bins; test_controls checks they agree, so this module need not import the tokenizer).
 CONTROL_BINS: dict[str, int] = {"poly": 5, "dur": 5}
@@ -34,7 +34,7 @@ REFILL_BARS_RANGE = (1, 8)  # bars a refill draws afresh
 LIVE_RIFF = RiffSettings(mode="keep", quantize=1.0)
 LATENCY_RANGE_MS = (-500.0, 500.0)  # output latency offset
 # What a track is generated with (a change needs a new bar); the rest is applied when played.
-GENERATION_FIELDS = ("temperature", "density", "poly", "dur", "groove")
+GENERATION_FIELDS = ("temperature", "density", "poly", "dur", "groove", "swing")
 
 
 def _in_range(name: str, value: float, low: float, high: float) -> None:
@@ -87,12 +87,14 @@ class TrackControls:
     poly: int | None = None  # most notes sounding at once: a control bin; None: the model's
     dur: int | None = None  # median note length: a control bin (pitched roles); None: the model's
     groove: float = 1.0  # micro-timing kept, 0 on the grid .. 1 as the model plays
+    swing: float = 0.5  # where the off-beat 16th sits in its 8th: 0.5 straight .. 0.667 triplet
 
     def __post_init__(self) -> None:
         check_role(self.role)
         _in_range("temperature", self.temperature, *TEMPERATURE_RANGE)
         _in_range("density", self.density, *DENSITY_RANGE)
         _in_range("groove", self.groove, *GROOVE_RANGE)
+        _in_range("swing", self.swing, *SWING_RANGE)
         _check_bin("poly", self.poly)
         _check_bin("dur", self.dur)
 
@@ -117,6 +119,10 @@ class Controls:
         i = ROLES.index(self.track(role).role)
         new = replace(self.tracks[i], **changes)
         return replace(self, tracks=self.tracks[:i] + (new,) + self.tracks[i + 1 :])
+
+    def grooves(self) -> dict[str, TrackGroove]:
+        """role -> the groove amount and swing its track is played with."""
+        return {t.role: TrackGroove(t.groove, t.swing) for t in self.tracks}
 
     def audible(self, role: str) -> bool:
         """Whether ``role`` is heard: not muted, and soloed if anything is."""
@@ -144,6 +150,7 @@ class SetTrack:
     poly: int | None = None  # a control bin, or AUTO
     dur: int | None = None  # a control bin, or AUTO
     groove: float | None = None
+    swing: float | None = None
 
     def __post_init__(self) -> None:
         check_role(self.role)
@@ -153,6 +160,8 @@ class SetTrack:
             _in_range("density", self.density, *DENSITY_RANGE)
         if self.groove is not None:
             _in_range("groove", self.groove, *GROOVE_RANGE)
+        if self.swing is not None:
+            _in_range("swing", self.swing, *SWING_RANGE)
         _check_bin("poly", self.poly, auto=True)
         _check_bin("dur", self.dur, auto=True)
 
@@ -169,7 +178,7 @@ class SetTrack:
         return controls.with_track(self.role, **changes)
 
 
-_SETTABLE = ("temperature", "density", "groove", "mute", "solo", "lock")
+_SETTABLE = ("temperature", "density", "groove", "swing", "mute", "solo", "lock")
 
 
 @dataclass(frozen=True, slots=True)

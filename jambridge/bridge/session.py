@@ -106,8 +106,8 @@ class BridgeConfig:
 
 
 def controls_from_preset(preset: Preset, name: str) -> ctl.Controls:
-    """Initial steering from a preset: per-track temperature, density, polyphony, duration and
-    groove; disabled = muted."""
+    """Initial steering from a preset: per-track temperature, density, polyphony, duration,
+    groove and swing; disabled = muted."""
     tracks = tuple(
         ctl.TrackControls(
             role=r,
@@ -117,6 +117,7 @@ def controls_from_preset(preset: Preset, name: str) -> ctl.Controls:
             poly=preset.tracks[r].controls.get("poly"),
             dur=preset.tracks[r].controls.get("dur") if r != "drums" else None,
             groove=preset.tracks[r].groove,
+            swing=preset.tracks[r].swing,
         )
         for r in ROLES
     )

@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     preset = load_preset(args.preset)
     try:
         preset = with_overrides(preset, args.bpm, args.temperature, args.key,
-                                _controls_of(args), _grooves_of(args))  # fmt: skip
+                                _controls_of(args), _per_role(args.groove),
+                                _per_role(args.swing))  # fmt: skip
     except JamBridgeError as err:  # an option value out of range: a usage error
         raise UsageError(str(err)) from None
     prompt = load_prompt(args.prompt, args.prompt_role) if args.prompt else None
@@ -111,8 +112,9 @@ def _controls_of(args: argparse.Namespace) -> dict[str, dict[str, int]]:
     return out
 
 
-def _grooves_of(args: argparse.Namespace) -> dict[str, float]:
-    return {r: amount for roles, amount in args.groove for r in roles}
+def _per_role(given: list[tuple[tuple[str, ...], float]]) -> dict[str, float]:
+    """``--groove`` / ``--swing`` values, role -> value (a later option wins)."""
+    return {r: value for roles, value in given for r in roles}
 
 
 def _run_infill(args: argparse.Namespace, t0: float) -> int:

@@ -6,6 +6,7 @@ that cannot work."""
 from __future__ import annotations
 
 import argparse
+import math
 
 from jambridge.commands.arg_types import at_least, in_range
 from jambridge.generation import MAX_BARS
@@ -60,6 +61,21 @@ def _groove(text: str) -> tuple[tuple[str, ...], float]:
     if (sep and role not in ROLES) or not 0.0 <= amount <= 1.0:
         raise argparse.ArgumentTypeError(f"expected AMOUNT or ROLE=AMOUNT in 0..1, got {text!r}")
     return ((role,) if sep else ROLES), amount
+
+
+def _swing(text: str) -> tuple[tuple[str, ...], float]:
+    """``RATIO`` (every track) or ``ROLE=RATIO`` -> (roles, ratio); the range (0.5..0.75) is
+    checked with the preset's rules, so that it is one line."""
+    role, sep, value = text.rpartition("=")
+    try:
+        ratio = float(value)
+    except ValueError:
+        ratio = math.nan
+    if (sep and role not in ROLES) or math.isnan(ratio):
+        raise argparse.ArgumentTypeError(
+            f"expected RATIO or ROLE=RATIO (e.g. drums=0.6), got {text!r}"
+        )
+    return ((role,) if sep else ROLES), ratio
 
 
 def _amount(text: str) -> float:
@@ -211,6 +227,15 @@ def _add_steering_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="[ROLE=]AMOUNT",
         help="micro-timing kept, 0 (on the grid) .. 1 (as the model plays it); repeatable",
+    )
+    p.add_argument(
+        "--swing",
+        action="append",
+        type=_swing,
+        default=[],
+        metavar="[ROLE=]RATIO",
+        help="where the off-beat 16ths sit in their 8th: 0.5 straight (the default), 0.58 "
+        "house, 0.667 triplet shuffle, up to 0.75; applied after --groove; repeatable",
     )
 
 

@@ -9,7 +9,8 @@ Steering maps onto the generator like this:
 - per-track density, polyphony and duration -> the per-bar controls (``SamplingSettings.
   controls``: written after the track's TRACK token and enforced while it is sampled,
   :mod:`jambridge.engine.guide`); a polyphony or duration of None is the model's choice;
-- per-track groove -> the sampled tracks' micro-timing (0: on the grid; forced ones as given);
+- per-track groove and swing -> the sampled tracks' micro-timing (groove 0: on the grid; swing:
+  where the off-16ths sit; forced ones as given);
 - locked tracks and a riff's tracks (``BarRequest.fixed``) -> forced: played as given, the model
   writes the rest around them;
 - regenerate and refill (after a retract) -> the retracted bar's other tracks are forced and the
@@ -28,9 +29,9 @@ from dataclasses import replace
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
 from jambridge.engine.infill import infill
-from jambridge.engine.offline import grooves, header_for, open_model, settings_for
+from jambridge.engine.offline import header_for, open_model, settings_for
 from jambridge.errors import EngineError
-from jambridge.groove import bar_with_groove
+from jambridge.groove import AS_PLAYED, TrackGroove, bar_with_groove
 from jambridge.music import ROLES, Bar, Key, Song, Track
 
 INFILL_CONTEXT_BARS = 3  # bars before a refill the bar fill hears (and the bar after it)
@@ -49,7 +50,7 @@ class ModelBarSource:
         self._presets: dict[str, object] = {}
         self._retracted: Bar | None = None
         self._settings = SamplingSettings()
-        self._groove: dict[str, float] = {}
+        self._groove: dict[str, TrackGroove] = {}
         self._key: Key | None = Key.parse(spec.key) if spec.key else None  # None: the preset's
         self._riff_roles: tuple[str, ...] = ()  # enabled whatever the preset says
 
@@ -77,7 +78,7 @@ class ModelBarSource:
             self.gen.set_header(header)
         settings = settings_for(preset, temperatures, densities)
         self._settings = replace(settings, controls=track_controls(settings.controls, controls))
-        self._groove = {**grooves(preset), **{t.role: t.groove for t in controls.tracks}}
+        self._groove = {**preset.grooves(), **controls.grooves()}
         return self._settings
 
     def next_bar(self, request) -> Bar:
@@ -115,7 +116,7 @@ class ModelBarSource:
             filled = infill(self.gen, song, slots, self._settings, preset.style).bars()
         except EngineError:
             filled = []  # the bars as made: fresh, the role sampled last
-        groove = {role: self._groove.get(role, 1.0)}
+        groove = {role: self._groove.get(role, AS_PLAYED)}
         for i, bar in enumerate(filled[first : first + count]):
             track = bar.track(role)
             if track is not None:

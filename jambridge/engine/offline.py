@@ -85,11 +85,6 @@ def settings_for(preset, temperatures=None, densities=None) -> SamplingSettings:
     )
 
 
-def grooves(preset) -> dict[str, float]:
-    """role -> groove amount (0 on the grid .. 1 as the model plays) of each track."""
-    return {r: preset.tracks[r].groove for r in ROLES}
-
-
 def open_model(model_path: str | Path | None = None, threads: int = 1) -> ModelSession:
     """The model at ``model_path`` (a file or a folder with model.onnx; None: the shipped one)."""
     return ModelSession(resolve_model_path(model_path), SessionConfig(threads=threads))
@@ -123,7 +118,7 @@ def generate_with_model(
     roles = tuple(r for r in ROLES if r in roles)
     gen.start(header_for(preset, roles))
     rows = generate_bars(gen, settings_for(preset), bars, prompt, on_bar)
-    groove = grooves(preset)
+    groove = preset.grooves()
     songs = [
         Song.from_bars(
             [bar_with_groove(b, groove) for b in row],

@@ -5,7 +5,9 @@ model is given the song's header (style ``groove``, its tempo and drum density) 
 bars as context, and writes the next bars of drums. Per drum class, the micro-timing offsets
 (milliseconds from the 12-per-beat grid) and the velocities of real and generated hits are
 compared by overlapping area (1 = the same distribution). Also reports the swing ratio of 16th
-off-beats of presets that ask for swing, and of the straight ones.
+off-beats of presets that ask for swing, and of the straight ones, and whether swing is settable:
+the swing asked for (every track's, :data:`SWING_STEPS`) against the swing measured in the hats
+of a preset's song, per engine (``--swing-only`` prints just that).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from jambridge.groove import grid_offset_beats
 from jambridge.music import BEATS_PER_BAR, Song
 
 MIN_HITS = 50  # classes with fewer hits on either side are reported but not judged
+SWING_STEPS = (0.5, 0.58, 0.62, 0.667)  # straight, house, hard house, triplet shuffle
 
 
 def hits(song: Song, bars: range | None = None) -> dict[str, tuple[list[float], list[int]]]:
@@ -114,16 +117,45 @@ def preset_swing(model_path: str | None, bars: int, seed: int) -> dict:
     return out
 
 
+def settable_swing(
+    preset_name: str, engine: str, model_path: str | None, bars: int, seed: int
+) -> dict[str, float]:
+    """Swing asked for (every track of ``preset_name``, each of :data:`SWING_STEPS`) -> the
+    swing ratio measured in the ``bars``-bar song ``engine`` writes."""
+    from jambridge.generation import generate
+    from jambridge.music import ROLES
+    from jambridge.preset import load_preset, with_overrides
+
+    out = {}
+    for swing in SWING_STEPS:
+        preset = with_overrides(load_preset(preset_name), swing={r: swing for r in ROLES})
+        song = generate(preset, bars=bars, seed=seed, engine=engine, model_path=model_path)
+        out[f"{swing:g}"] = round(swing_ratio(song), 4)
+    return out
+
+
 def main(argv=None) -> int:
     p = check_cli.parser("groove_check")
     p.add_argument("--groove", default="../shared/data/groove", help="Groove MIDI folder")
     p.add_argument("--val-fraction", type=float, default=0.05)
     p.add_argument("--bars", type=int, default=8, help="generated bars per held-out song")
+    p.add_argument("--swing-preset", default="techno", help="preset of the settable-swing check")
+    p.add_argument("--swing-only", action="store_true", help="only the settable-swing check")
     return check_cli.run(p, argv, _check)
 
 
 def _check(args: argparse.Namespace) -> dict:
+    settable = {
+        engine: settable_swing(args.swing_preset, engine, args.model, 16, args.seed)
+        for engine in ("model", "procedural")
+    }
+    for engine, measured in settable.items():
+        pairs = ", ".join(f"{asked} -> {got:.3f}" for asked, got in measured.items())
+        print(f"swing set -> measured ({args.swing_preset}, {engine}, 16 bars): {pairs}")
+    if args.swing_only:
+        return {"swing_settable": settable}
     out = run(args.model, args.groove, args.val_fraction, args.bars, args.seed)
+    out["swing_settable"] = settable
     out["swing"] = preset_swing(args.model, 16, args.seed)
     for name, c in out["classes"].items():
         mark = "" if c["judged"] else "  (too few hits to judge)"

@@ -21,11 +21,11 @@ import random
 from dataclasses import dataclass
 
 from jambridge.errors import DataError
+from jambridge.groove import SWING_RANGE  # straight .. dotted-16th shuffle
 from jambridge.music import BEATS_PER_BAR, GRID_PER_BEAT, ROLES, Note
 from jambridge.procedural.hits import rng_for
 from jambridge.procedural.styles import StyleParams
 
-SWING_RANGE = (0.5, 0.75)  # straight .. dotted-16th shuffle
 TIMING_LIMIT_BEATS = 0.05  # no timing offset is larger (25 ms at 120 BPM)
 VELOCITY_SD = 4.0  # the velocity jitter of a style's feel at human = 1
 KICK = 36  # the kick is the anchor: it moves half as much as the rest

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from jambridge.errors import DataError
-from jambridge.groove import bar_with_groove
+from jambridge.groove import TrackGroove, bar_with_groove
 from jambridge.music import ROLES, Bar, Key, Song, Track
 from jambridge.riff.drums import DrumRules, drum_track
 from jambridge.riff.material import Riff
@@ -45,9 +45,9 @@ class BarSource(Protocol):
 
 class ModelBars:
     """The model as a bar source: a started batch-1 ``BarGenerator``, its sampling settings,
-    and each role's groove amount (applied to the tracks it samples, never to forced ones)."""
+    and each role's groove and swing (applied to the tracks it samples, never to forced ones)."""
 
-    def __init__(self, gen, settings, grooves: Mapping[str, float] | None = None) -> None:
+    def __init__(self, gen, settings, grooves: Mapping[str, TrackGroove] | None = None) -> None:
         self.gen = gen
         self.settings = settings
         self.grooves = dict(grooves or {})
@@ -57,13 +57,13 @@ class ModelBars:
         cls, preset, roles: Sequence[str], seed: int, model_path: str | Path | None = None
     ) -> ModelBars:
         """The model at ``model_path`` (None: the shipped one) started on ``preset``'s
-        header for ``roles``, with the preset's sampling and groove."""
+        header for ``roles``, with the preset's sampling, groove and swing."""
         from jambridge.engine.generator import BarGenerator
-        from jambridge.engine.offline import grooves, header_for, open_model, settings_for
+        from jambridge.engine.offline import header_for, open_model, settings_for
 
         gen = BarGenerator(open_model(model_path), seed=seed)
         gen.start(header_for(preset, tuple(r for r in ROLES if r in roles)))
-        return cls(gen, settings_for(preset), grooves(preset))
+        return cls(gen, settings_for(preset), preset.grooves())
 
     def propose(self, forced: Mapping[str, Track]) -> Bar:
         bar = self.gen.next_bar(self.settings, dict(forced) or None)

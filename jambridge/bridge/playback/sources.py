@@ -84,10 +84,11 @@ class ProceduralAdapter:
 
     The preset gives the style, key and densities; a preset change (or a riff in another key)
     rebuilds the generator at the same bar number; density goes to :meth:`set_density`,
-    regenerate and refill to :meth:`regenerate`, each track's groove to its timing (0: on the
-    grid, no swing); retract steps the position back (its bars depend only on the bar number,
-    so the retracted bar comes again, with the new settings). Temperature, polyphony and
-    duration mean nothing to rules; they are ignored.
+    regenerate and refill to :meth:`regenerate`, each track's groove and swing to its timing
+    (groove 0: on the grid, the style's own swing gone; then the track's swing); retract steps
+    the position back (its bars depend only on the bar number, so the retracted bar comes
+    again, with the new settings). Temperature, polyphony and duration mean nothing to rules;
+    they are ignored.
     """
 
     def __init__(self, spec: SourceSpec) -> None:
@@ -130,7 +131,7 @@ class ProceduralAdapter:
         fresh = request.regenerate | frozenset(request.refill)
         if fresh:
             source.regenerate(sorted(fresh))
-        return bar_with_groove(source.next_bar(), {t.role: t.groove for t in controls.tracks})
+        return bar_with_groove(source.next_bar(), controls.grooves())
 
     def retract(self) -> None:
         if self._source is not None and self._source.position > 0:
