@@ -1,4 +1,4 @@
-"""Do the model's controls work? ``python -m jambridge.evaluation.control_check``.
+"""Do the controls work offline? ``python -m jambridge.evaluation.control_check``.
 
 For each control kind (density, polyphony, duration, repetition) and each preset, every enabled
 role is asked for a bin drawn at random from the bins that role plays in, bar by bar, and the
@@ -6,8 +6,10 @@ generated bar's own bin (measured by the tokenizer, as in training) is compared 
 The engine enforces density, poly and dur while sampling (jambridge.engine.guide); rep is the
 model's alone. Also reports the density sweep: mean notes per bar per role at the lowest and the
 highest density setting (the sliders' ends), and whether every role's ratio reaches 2x; and the
-time per bar with controls set (wall clock, this machine, whatever else runs). Prints a table;
-``--json`` prints one JSON object last.
+time per bar with controls set (wall clock, this machine, whatever else runs). For the
+procedural engine (rules: only density applies), the same density sweep over every preset's
+song as ``jambridge generate --engine procedural`` writes it. ``--engine`` picks the engines
+(default both). Prints a table; ``--json`` prints one JSON object last.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import Counter
 import numpy as np
 
 from jambridge.evaluation import check_cli
+from jambridge.music import ROLES
 from jambridge.tokenizer.config import CONTROL_KINDS
 
 # Bins asked for, per kind and role: the range real parts of that role live in.
@@ -103,25 +106,74 @@ def density_sweep(bars_per_preset: int, model, seed: int) -> dict:
                     notes[r] += len(t.notes) if t else 0
                     bars[r] += 1
         means[level] = {r: round(notes[r] / bars[r], 2) for r in bars}
+    return _ratios(means)
+
+
+def procedural_sweep(bars_per_preset: int, seed: int) -> dict:
+    """The procedural engine's density sweep: mean notes per bar per role with every track at
+    density 0 and 1, in each preset's song as ``generate --engine procedural`` writes it."""
+    from jambridge.generation import generate
+    from jambridge.preset import list_presets, load_preset
+
+    means = {}
+    for level in (0.0, 1.0):
+        notes: Counter[str] = Counter()
+        bars: Counter[str] = Counter()
+        for name in list_presets():
+            preset = load_preset(name)
+            for r in preset.enabled_roles:
+                preset = preset.with_track(r, density=level)
+            for t in generate(preset, bars_per_preset, seed, engine="procedural").tracks:
+                notes[t.role] += len(t.notes)
+                bars[t.role] += bars_per_preset
+        means[level] = {r: round(notes[r] / bars[r], 2) for r in ROLES if bars[r]}
+    return _ratios(means)
+
+
+def _ratios(means: dict) -> dict:
+    """The sweep's result from mean notes per bar per role at density 0 and 1."""
     ratio = {r: round(means[1.0][r] / max(means[0.0][r], 1e-9), 2) for r in means[0.0]}
     return {"low": means[0.0], "high": means[1.0], "ratio": ratio,
             "every_role_2x": all(v >= SWEEP_RATIO for v in ratio.values())}  # fmt: skip
 
 
+def _print_sweep(label: str, s: dict) -> None:
+    print(
+        f"{label}density sweep, notes per bar low -> high: "
+        + ", ".join(f"{r} {s['low'][r]} -> {s['high'][r]} (x{s['ratio'][r]})" for r in s["low"])
+        + f"; every role >= {SWEEP_RATIO:g}x: {'yes' if s['every_role_2x'] else 'no'}"
+    )
+
+
 def main(argv=None) -> int:
     p = check_cli.parser("control_check")
     p.add_argument("--bars", type=int, default=1000, help="bars per control kind, all presets")
+    p.add_argument("--engine", action="append", choices=("model", "procedural"),
+                   help="engine(s) to measure (default both)")  # fmt: skip
     return check_cli.run(p, argv, _check)
 
 
 def _check(args: argparse.Namespace) -> dict:
+    from jambridge.preset import list_presets
+
+    engines = args.engine or ("model", "procedural")
+    per = max(1, args.bars // len(list_presets()))
+    t0 = time.perf_counter()
+    out: dict = {}
+    if "model" in engines:
+        out.update(_check_model(args, per))
+    if "procedural" in engines:
+        out["procedural"] = {"density_sweep": procedural_sweep(per, args.seed)}
+        _print_sweep("procedural: ", out["procedural"]["density_sweep"])
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def _check_model(args: argparse.Namespace, per: int) -> dict:
+    """Every control kind's hit rate and the density sweep, with the model."""
     from jambridge.engine.offline import open_model
 
     model = open_model(args.model)
-    from jambridge.preset import list_presets
-
-    per = max(1, args.bars // len(list_presets()))
-    t0 = time.perf_counter()
     out = {"kinds": {}, "density_sweep": density_sweep(per, model, args.seed)}
     for kind in CONTROL_KINDS:
         r = check_kind(kind, per, model, args.seed)
@@ -130,13 +182,7 @@ def _check(args: argparse.Namespace) -> dict:
             f"{kind:<8} {r['hit_rate']:.1%} of bars in the requested bin ({r['bars']} bars) "
             f"per role {r['per_role']}; bar ms p50 {r['bar_ms_p50']} p95 {r['bar_ms_p95']}"
         )
-    s = out["density_sweep"]
-    print(
-        "density sweep, notes per bar low -> high: "
-        + ", ".join(f"{r} {s['low'][r]} -> {s['high'][r]} (x{s['ratio'][r]})" for r in s["low"])
-        + f"; every role >= {SWEEP_RATIO:g}x: {'yes' if s['every_role_2x'] else 'no'}"
-    )
-    out["seconds"] = round(time.perf_counter() - t0, 1)
+    _print_sweep("", out["density_sweep"])
     return out
 
 

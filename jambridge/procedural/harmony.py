@@ -9,7 +9,14 @@ kind from :data:`CHORD_KINDS`:
 - ``dub``: one or two chords with long tails, repeated as echoes (dotted 8th, 8th or quarter
   delay) that fade away, like a delay send on a Basic Channel chord;
 - ``offbeat``: the house organ: a chord on every off-beat;
-- ``pad``: one soft chord held through the bar (intros and breaks use it whatever the kind).
+- ``pad``: one soft chord held through the bar (intros and breaks use it whatever the kind),
+  struck again on beat 3 at the busiest density.
+
+Density thins each kind down to its defining hit: at 0 each chord plays only the rhythm's
+leading stab (the loudest, on its heaviest step), with no echoes, and a pad is held, not
+struck again; the kind's other core hits come in by :data:`CORE_RANK`, below every style's
+and preset's default density, so defaults play as they always have; the extra stabs and
+echoes follow up to 1.
 
 :func:`chord_bar` voices the bar's chord around the kind's centre pitch, picking the inversion
 closest to it so the chords move smoothly. The last bar of each 4-bar phrase moves or adds one
@@ -41,6 +48,9 @@ from jambridge.procedural.theory import SHAPES, chord_steps, shape_fits, tonic_a
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 1.0, 0.7, 1.0)  # density multiplier by level (level 1 is a pad anyway)
+# The core's hits after the first play from this density on (spread over (0, CORE_RANK]); it
+# lies below every default chord density times its level's factor (0.2 x 0.7 at the lowest).
+CORE_RANK = 0.1
 OPEN_SHAPES = frozenset({"dub", "quartal"})  # shapes voiced open: a given chord's third a tenth
 
 
@@ -50,7 +60,7 @@ class ChordKind:
 
     steps: tuple[float, ...]  # weight of a hit on each of the bar's 16 sixteenths
     hits: tuple[int, int]  # how many hits per bar (min, max)
-    core: int  # how many of them play even at density 0
+    core: int  # how many of them play from CORE_RANK on (the first at every density)
     gate: tuple[int, int]  # hit length in ticks (min, max)
     velocity: int  # velocity of the main hit
     center: int  # pitch the voicing's mean sits near
@@ -89,8 +99,8 @@ CHORD_KINDS: dict[str, ChordKind] = {
         center=65,
     ),
     "pad": ChordKind(
-        steps=(1.0,) + (0.0,) * 15,
-        hits=(1, 1),
+        steps=(1.0,) + (0.0,) * 7 + (0.5,) + (0.0,) * 7,  # held; struck again on beat 3 at 1
+        hits=(2, 2),
         core=1,
         gate=(TICKS_PER_BAR, TICKS_PER_BAR),
         velocity=66,
@@ -129,13 +139,22 @@ class Harmony:
         return replace(chord, steps=tuple(steps))
 
 
+def _ranks(count: int, core: int) -> list[float]:
+    """Density ranks of ``count`` hits in order of importance: :func:`ranks`, except that only
+    the first always plays; the core's others come in over (0, CORE_RANK]."""
+    out = ranks(count, core)
+    for i in range(1, min(core, count)):
+        out[i] = CORE_RANK * i / (core - 1)
+    return out
+
+
 def _rhythm(kind: ChordKind, rng: random.Random, shuffle: bool) -> tuple[Slot, ...]:
     count = rng.randint(*kind.hits)
     steps = choose_steps(rng, kind.steps, count)
     gate = rng.randint(*kind.gate)
     delay = rng.choice(kind.echo_ticks)
     slots = []
-    for i, (step, rank) in enumerate(zip(steps, ranks(len(steps), kind.core))):
+    for i, (step, rank) in enumerate(zip(steps, _ranks(len(steps), kind.core))):
         tick = swing(step * STEP, shuffle)
         vel = kind.velocity + (6 if i == 0 else rng.randint(-10, 0))
         slots.append(Slot(tick, gate, vel, rank))
