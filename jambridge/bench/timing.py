@@ -173,7 +173,7 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     p = cli.parser("timing", __doc__, period=64)
     p.add_argument("--bpm", type=float, nargs="+", default=[90.0, 128.0, 174.0])
-    p.add_argument("--jitter", type=int, nargs="+", default=[0, 10], help="jack_midi_clock -J %%")
+    p.add_argument("--jitter", type=int, nargs="*", default=[0, 10], help="jack_midi_clock -J %%")
     p.add_argument("--scatter", type=int, nargs="*", default=[10],
                    help="clock scattering this %% of a pulse around a grid")  # fmt: skip
     p.add_argument("--bars", type=int, default=8, help="bars per run (default 8)")
