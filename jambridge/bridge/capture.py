@@ -1,24 +1,36 @@
 """Prompt capture: notes played into "JamBridge In", quantized on the clock grid, as bars.
 
 :class:`CaptureRecorder` is pure and lives in the real-time thread: it gets each note-on and
-note-off with its song tick (from the clock model) and keeps
+note-off with its song tick (from the clock model, at the note's own time stamp) and keeps
 
 * a **retro** buffer of the last ``retro_bars`` bars heard, always (like a DAW's capture MIDI):
   :meth:`CaptureRecorder.retro` takes the last N bars -- up to the current bar line, or through
   the current bar if it already holds notes -- with leading empty bars trimmed;
 * an **armed** capture: :meth:`CaptureRecorder.arm` records the next N bars from the next bar
-  line; :meth:`CaptureRecorder.poll` hands them over when the last one ends.
+  line. The bar line it ends on is committed a little before it sounds (the scheduler's commit
+  lead plus the output latency), so that its riff plays from that very line:
+  :meth:`CaptureRecorder.close` then hands over the capture as heard so far, for the riff to
+  open with, and :meth:`CaptureRecorder.settle` the final one once every note stamped before
+  the end has been polled (the scheduler: ``capture_settle_s`` after the end, a JACK period
+  and a poll). Notes that came in between (played in the last ~30 ms plus the latency, or
+  polled late) are in the final capture -- what is saved -- and the riff playing takes them
+  from then on (:class:`Settled`). :meth:`CaptureRecorder.poll` does both at once.
 
-Notes are quantized to :data:`~jambridge.bridge.timing.transport.TICKS_PER_GRID` ticks (the
-12-per-beat grid), and a note belongs to the window its *quantized* start falls in, so a downbeat
-played a hair early is kept. Notes still held when a window closes end at the window's end. The
-result is plain bars (one track, the chosen role): on that grid (:attr:`CaptureResult.bars`, what
-is saved) and as played (:attr:`CaptureResult.played`: the onsets as heard, the riff taken as a
-loop, so a downbeat played early ends the last bar); :func:`riff_bars` makes the riff that
-plays from the played bars and the capture's quantize amount. :func:`write_capture`
-writes it as a ``.mid`` file in :func:`captures_dir` -- off the real-time thread. The file appears
-whole or not at all (written beside, then renamed); :class:`CaptureWriter` keeps in memory the
-captures a full disk refused, and writes them on a later try."""
+Which notes a window holds is decided by each note's own tick, never by when it was polled.
+At its edges a note less than :data:`~jambridge.bridge.capture_window.EDGE_TICKS` (a 32nd
+note) before a bar line belongs to that bar line: before the first one, it is the first
+downbeat played early and starts the window (on the grid and as played); before the end, it
+is the next bar's downbeat played early and is not in the window. A riff played round and round
+is so captured one pass per window, each note once, and the riff's 16th grid rounds the same
+way. Notes are quantized to :data:`~jambridge.bridge.timing.transport.TICKS_PER_GRID` ticks
+(the 12-per-beat grid); a note still held when a window closes ends at the window's end. The
+result is plain bars (one track, the chosen role): on that grid (:attr:`CaptureResult.bars`,
+what is saved) and as played (:attr:`CaptureResult.played`, the onsets as heard);
+:func:`~jambridge.bridge.capture_window.riff_bars` makes the riff that plays from the played
+bars and the capture's quantize amount. :func:`write_capture` writes it as a ``.mid`` file in
+:func:`captures_dir` -- off the real-time thread. The file appears whole or not at all (written
+beside, then renamed); :class:`CaptureWriter` keeps in memory the captures a full disk refused,
+and writes them on a later try."""
 
 from __future__ import annotations
 
@@ -32,22 +44,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jambridge.bridge.capture_window import EDGE_TICKS as EDGE_TICKS
+from jambridge.bridge.capture_window import Heard, window_bars
+from jambridge.bridge.capture_window import riff_bars as riff_bars
 from jambridge.bridge.controls import LIVE_RIFF, ArmCapture, RetroCapture
-from jambridge.bridge.playback.timeline import (
-    PlainBar,
-    PlainNote,
-    PlainTrack,
-    bar_to_plain,
-    plain_to_bar,
-)
-from jambridge.bridge.timing.transport import TICKS_PER_BAR, TICKS_PER_BEAT, TICKS_PER_GRID
+from jambridge.bridge.playback.timeline import PlainBar, plain_to_bar
+from jambridge.bridge.timing.transport import TICKS_PER_BAR
 from jambridge.clip_tempo import clip_tempo
 from jambridge.errors import DataError
 from jambridge.midi_io import song_to_midi_bytes
-from jambridge.music import BEATS_PER_BAR, Song
-from jambridge.riff.material import Riff
+from jambridge.music import Song
 from jambridge.riff.settings import RiffSettings
-from jambridge.roles import ROLE_SPECS
 from jambridge.user_dirs import captures_dir
 
 
@@ -60,7 +67,7 @@ class CaptureResult:
     start_bar: int  # 0-based song bar of the first captured bar
     bars: tuple[PlainBar, ...]  # one track (role) per bar, quantized
     bpm: float | None  # tempo when captured (for the file)
-    played: tuple[PlainBar, ...] = ()  # the same notes, onsets as played (a loop: see above)
+    played: tuple[PlainBar, ...] = ()  # the same notes, onsets as played
     settings: RiffSettings = LIVE_RIFF  # how the riff plays (the capture command's)
 
     @property
@@ -68,22 +75,28 @@ class CaptureResult:
         return sum(len(track.notes) for bar in self.bars for track in bar)
 
 
+@dataclass(frozen=True)
+class Settled:
+    """An armed capture made final (:meth:`CaptureRecorder.settle`)."""
+
+    result: CaptureResult | None  # the capture (None: nothing was played in it)
+    opened: CaptureResult | None  # what :meth:`CaptureRecorder.close` handed over before
+
+    @property
+    def changed(self) -> bool:
+        """Notes came in after the close: the riff that opened lacks them."""
+        final, opened = self.result, self.opened
+        if final is None or opened is None:
+            return final is not opened
+        return (final.bars, final.played) != (opened.bars, opened.played)
+
+
 @dataclass
 class _Armed:
     command: ArmCapture
     start_tick: int  # window start (a bar line)
     end_tick: int  # window end
-
-
-@dataclass(slots=True)
-class _Heard:
-    """A note heard on the input, at song ticks (unquantized)."""
-
-    on_tick: float
-    off_tick: float | None  # None while the key is held
-    channel: int
-    pitch: int
-    velocity: int
+    opened: CaptureResult | None = None  # closing: what the close handed over
 
 
 class CaptureRecorder:
@@ -95,9 +108,10 @@ class CaptureRecorder:
         self.retro_bars = retro_bars  # bars the retro buffer keeps
         self.max_notes = max_notes  # ... and at most this many notes (a flood keeps the newest)
         self._log = log or (lambda line: None)
-        self._notes: list[_Heard] = []
-        self._held: dict[tuple[int, int], _Heard] = {}
+        self._notes: list[Heard] = []
+        self._held: dict[tuple[int, int], Heard] = {}
         self._armed: _Armed | None = None
+        self._closing: _Armed | None = None  # closed, waiting for its last input (settle)
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -107,7 +121,7 @@ class CaptureRecorder:
             self.note_off(tick, channel, pitch)
             return
         self.note_off(tick, channel, pitch)  # a retrigger ends the previous one
-        note = _Heard(tick, None, channel, pitch, velocity)
+        note = Heard(tick, None, channel, pitch, velocity)
         self._notes.append(note)
         self._held[(channel, pitch)] = note
         if len(self._notes) > 2 * self.max_notes:  # trimmed now and then (amortized O(1))
@@ -126,13 +140,17 @@ class CaptureRecorder:
         self._held.clear()
 
     def clear(self) -> None:
-        """Forget the retro buffer (the song position jumped)."""
+        """Forget the retro buffer (the song position jumped; settle a closing capture first)."""
         self._notes.clear()
         self._held.clear()
 
     def prune(self, now_tick: float) -> None:
-        """Drop notes that ended before the retro window; call once per bar."""
+        """Drop notes that ended before the retro window (and before an armed or closing
+        capture's window); call once per bar."""
         limit = (math.floor(now_tick / TICKS_PER_BAR) - self.retro_bars - 1) * TICKS_PER_BAR
+        for window in (self._armed, self._closing):
+            if window is not None:
+                limit = min(limit, window.start_tick - TICKS_PER_BAR)
         self._notes = [n for n in self._notes if n.off_tick is None or n.off_tick >= limit]
 
     # -- captures ----------------------------------------------------------------------------------
@@ -161,23 +179,49 @@ class CaptureRecorder:
             raise RuntimeError("no capture is armed")
         return self._armed.end_tick
 
+    @property
+    def closing(self) -> bool:
+        """A capture is closed and waits for :meth:`settle`."""
+        return self._closing is not None
+
+    def close(self, line_tick: float, bpm: float | None) -> CaptureResult | None:
+        """The bar line at ``line_tick`` is committed: an armed capture that ends there (or
+        before) closes, and the capture as heard so far is returned (None: no note yet) for
+        its riff to open with. It is final once :meth:`settle` says so."""
+        armed = self._armed
+        if armed is None or line_tick < armed.end_tick:
+            return None
+        if self._closing is not None:
+            raise RuntimeError("settle the capture that is closing first")
+        self._armed = None
+        armed.opened = self._result(armed, bpm)
+        self._closing = armed
+        return armed.opened
+
+    def settle(self, heard_tick: float | None, bpm: float | None) -> Settled | None:
+        """The closing capture made final, once every note up to its end is in: ``heard_tick``
+        is the song tick up to which the input has been polled (None: now, whatever is in)."""
+        closing = self._closing
+        if closing is None or (heard_tick is not None and heard_tick < closing.end_tick):
+            return None
+        self._closing = None
+        result = self._result(closing, bpm)
+        if result is None:
+            self._log(f"armed capture: nothing was played in {closing.command.bars} bar(s)")
+        return Settled(result, closing.opened)
+
     def poll(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
-        """The armed capture, once its last bar has ended."""
+        """The armed capture, closed and settled at once, once its last bar has ended."""
         armed = self._armed
         if armed is None or now_tick < armed.end_tick:
             return None
-        self._armed = None
-        cmd = armed.command
-        bars, played = self._window(armed.start_tick, armed.end_tick, cmd.channel, cmd.role)
-        first = armed.start_tick // TICKS_PER_BAR
-        result = CaptureResult("armed", cmd.role, first, bars, bpm, played, cmd.riff)
-        if result.note_count == 0:
-            self._log(f"armed capture: nothing was played in {cmd.bars} bar(s)")
-            return None
-        return result
+        self.close(now_tick, bpm)
+        settled = self.settle(None, bpm)
+        return settled.result if settled else None
 
     def stop(self, now_tick: float, bpm: float | None) -> CaptureResult | None:
-        """The transport stopped: an armed capture that has begun ends with the bars so far."""
+        """The transport stopped: an armed capture that has begun ends with the bars so far
+        (settle a closing capture first)."""
         armed = self._armed
         self.release_all(now_tick)
         if armed is None or now_tick <= armed.start_tick:
@@ -192,7 +236,7 @@ class CaptureRecorder:
         """The last ``command.bars`` bars heard (None, logged, when there were no notes)."""
         bar_line = math.floor(now_tick / TICKS_PER_BAR + 1e-9) * TICKS_PER_BAR
         current_has_notes = any(
-            _grid_tick(n.on_tick) >= bar_line and self._wanted(n, command.channel)
+            n.on_tick > bar_line - EDGE_TICKS and self._wanted(n, command.channel)
             for n in self._notes
         )
         end = bar_line + (TICKS_PER_BAR if current_has_notes else 0)
@@ -213,73 +257,24 @@ class CaptureRecorder:
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    def _result(self, armed: _Armed, bpm: float | None) -> CaptureResult | None:
+        """An armed capture's window as heard now (None: no note in it)."""
+        cmd = armed.command
+        bars, played = self._window(armed.start_tick, armed.end_tick, cmd.channel, cmd.role)
+        first = armed.start_tick // TICKS_PER_BAR
+        result = CaptureResult("armed", cmd.role, first, bars, bpm, played, cmd.riff)
+        return result if result.note_count else None
+
     @staticmethod
-    def _wanted(note: _Heard, channel: int | None) -> bool:
+    def _wanted(note: Heard, channel: int | None) -> bool:
         return channel is None or note.channel == channel
 
     def _window(
         self, start: int, end: int, channel: int | None, role: str, now_tick: float | None = None
     ) -> tuple[tuple[PlainBar, ...], tuple[PlainBar, ...]]:
         """The window's bars on the grid, and as played (see the module docstring)."""
-        count = (end - start) // TICKS_PER_BAR
-        grid: list[list[PlainNote]] = [[] for _ in range(count)]
-        played: list[list[PlainNote]] = [[] for _ in range(count)]
-        for n in self._notes:
-            if not self._wanted(n, channel):
-                continue
-            on = _grid_tick(n.on_tick)
-            if not start <= on < end:
-                continue
-            off_raw = n.off_tick
-            if off_raw is None:
-                off_raw = now_tick if now_tick is not None else end
-            off = min(max(_grid_tick(off_raw), on + TICKS_PER_GRID), end)
-            if off <= on:
-                off = on + TICKS_PER_GRID
-            length = (off - on) / TICKS_PER_BEAT
-            i, rel = divmod(on - start, TICKS_PER_BAR)
-            grid[i].append(PlainNote(n.pitch, rel / TICKS_PER_BEAT, length, n.velocity))
-            j, beat = _loop_place(n.on_tick - start, count)
-            played[j].append(PlainNote(n.pitch, beat, length, n.velocity))
-        return _bars(grid, role), _bars(played, role)
-
-
-def _loop_place(ticks: float, bars: int) -> tuple[int, float]:
-    """(bar, beat in it) of a time ``ticks`` from the start of a ``bars``-bar loop, taken round
-    the loop (a note a hair before the first bar line ends the last bar)."""
-    length = bars * BEATS_PER_BAR
-    beats = round((ticks / TICKS_PER_BEAT) % length, 9)  # as Note keeps it: never a bar's end
-    if beats >= length:
-        beats -= length
-    bar = min(int(beats // BEATS_PER_BAR), bars - 1)
-    return bar, beats - bar * BEATS_PER_BAR
-
-
-def _bars(per_bar: list[list[PlainNote]], role: str) -> tuple[PlainBar, ...]:
-    program = ROLE_SPECS[role].program
-    return tuple(
-        (PlainTrack(role, program, tuple(sorted(notes, key=_onset_order))),) for notes in per_bar
-    )
-
-
-def _onset_order(note: PlainNote) -> tuple[float, int]:
-    return note.start_beats, note.pitch
-
-
-def riff_bars(played: tuple[PlainBar, ...], quantize: float) -> tuple[PlainBar, ...]:
-    """The riff a capture plays: its bars as played (:attr:`CaptureResult.played`), onsets
-    ``quantize`` of the way to the 16th grid (:meth:`jambridge.riff.Riff.quantized`).
-
-    Raises:
-        DataError: no notes in ``played``.
-    """
-    riff = Riff(tuple(plain_to_bar(b) for b in played)).quantized(quantize)
-    return tuple(bar_to_plain(b) for b in riff.bars)
-
-
-def _grid_tick(tick: float) -> int:
-    """The nearest tick on the 12-per-beat grid."""
-    return int(round(tick / TICKS_PER_GRID)) * TICKS_PER_GRID
+        wanted = (n for n in self._notes if self._wanted(n, channel))
+        return window_bars(wanted, start, end, role, now_tick)
 
 
 def capture_song(result: CaptureResult) -> Song:

@@ -41,6 +41,9 @@ class SchedulerConfig:
     max_input_per_step: int = 64  # input messages (and commands) one step takes in; more wait
     flood_rest_s: float = 0.001  # after a step that left input waiting: block this long
     retro_bars: int = 8  # bars the retro capture buffer keeps
+    # an armed capture is final this long after its end: input stamped before the end is in
+    # by then (a JACK period of up to 1,024 frames, a poll, to spare)
+    capture_settle_s: float = 0.05
     rt_priority: int = 0  # > 0: SCHED_FIFO at most this, below the port threads (see priority)
     lateness_every_s: float = 0.05  # the snapshot's copy of recent lateness is this fresh
 
