@@ -15,6 +15,12 @@ accent or a slide, how long a plain note lasts. That covers:
 
 The line follows the chord root (going down to VI, not up) and stays inside the bass range.
 The last bar of each 4-bar phrase re-rolls the line's last notes (the phrase's answer).
+
+Density thins the line down to its defining hit: at 0 only the line's heaviest step plays,
+as the chord's root (the one note whose pitch a busier setting may change); the kind's other
+core notes come in by :data:`CORE_RANK`, below every style's and preset's default density
+(and the data sets' lowest), so defaults play as they always have; the rest of the line
+follows, and above :data:`GHOST_RANK` (full bars only) soft ghost notes fill its empty 16ths.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ from jambridge.procedural.theory import tonic_at_or_above
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.0, 0.7, 1.0)  # density multiplier by level: level 1 plays the core only
+# The core's notes after the first play from this density on (spread over (0, CORE_RANK]),
+# whatever the level; it lies below every default bass density and the data sets' 0.15.
+CORE_RANK = 0.1
+# Ghost notes play above this density (ranks over (GHOST_RANK, 1]): above every default bass
+# density and the data sets' 0.95, so only the busiest setting plays them.
+GHOST_RANK = 0.95
+GHOST_SOFTER = 30  # a ghost note's velocity below the kind's plain velocity
 BASS_TONIC_FROM = 28  # the tonic sits at E1..D#2: deep, but above the range's floor
 MUTATION_PHRASE_BARS = 8  # an acid line mutates once per this many bars ...
 MUTATION_CYCLE = 4  # ... and returns to its theme every this many phrases
@@ -56,7 +69,7 @@ class BassKind:
 
     steps: tuple[float, ...]  # weight of a note on each 16th of the bar (16 values)
     notes: tuple[int, int]  # notes per bar (min, max)
-    core: int  # how many of them play even at density 0 (the most weighted)
+    core: int  # how many of them play from CORE_RANK on (the most weighted; the first always)
     degrees: tuple[tuple[int, float], ...]  # (scale steps above the root, weight); 7 = octave
     octave: float  # chance a note jumps up an octave
     accent: float  # chance of an accent (louder, 303 style)
@@ -148,9 +161,26 @@ class BassLine:
     kind: str  # a key of BASS_KINDS
     steps: tuple[BassStep, ...]  # the line, by tick
     variation: tuple[BassStep, ...]  # the line for the last bar of a 4-bar phrase
+    ghosts: tuple[BassStep, ...]  # soft roots and octaves between the line's notes, at 1
     seed: int  # names the mutation streams
     epoch: int  # the movement the line belongs to
     variant: int  # how often the producer asked for a new bass
+
+
+def _ranks(count: int, core: int) -> list[float]:
+    """Density ranks of ``count`` notes in order of importance: :func:`ranks`, except that only
+    the first always plays; the core's others come in over (0, CORE_RANK]."""
+    out = ranks(count, core)
+    for i in range(1, min(core, count)):
+        out[i] = CORE_RANK * (i / (core - 1))  # the last exactly CORE_RANK
+    return out
+
+
+def _limit(density: float, level: int) -> float:
+    """The highest rank that plays in a bar at ``level``: the core follows the density alone
+    (a level-1 bar plays the core only), the rest of the line the density times the level's
+    factor."""
+    return max(density * LEVEL_DENSITY[level], min(density, CORE_RANK)) + 1e-9
 
 
 def _step(kind: BassKind, rng: random.Random, slot: Slot) -> BassStep:
@@ -171,8 +201,8 @@ def _reroll(line: tuple[BassStep, ...], kind: BassKind, rng: random.Random, coun
 
 def _ensure_character(kind: BassKind, rng: random.Random, line: list[BassStep]):
     """A line of a kind that slides or accents does so at least once (a 303 line without a
-    glide or an accent is not an acid line), on a note that plays at density 0."""
-    core = [i for i, s in enumerate(line[:-1]) if s.slot.rank == 0.0] or [0]
+    glide or an accent is not an acid line), on a note of the core."""
+    core = [i for i, s in enumerate(line[:-1]) if s.slot.rank <= CORE_RANK] or [0]
     if kind.slide and not any(s.slide for s in line[:-1]) and len(line) > 1:
         i = rng.choice(core)
         line[i] = replace(line[i], slide=True)
@@ -180,6 +210,21 @@ def _ensure_character(kind: BassKind, rng: random.Random, line: list[BassStep]):
         i = rng.choice(core)
         line[i] = replace(line[i], slot=replace(line[i].slot, velocity=kind.velocity + 22))
     return tuple(line)
+
+
+def _ghosts(kind: BassKind, line: tuple[BassStep, ...], rng: random.Random, shuffle: bool):
+    """Ghost notes: short soft roots or octaves on about half of the 16ths the kind may use
+    and the line leaves empty, ranked over (GHOST_RANK, 1] by weight."""
+    taken = {s.slot.tick // STEP for s in line}
+    weights = [0.0 if i in taken else w for i, w in enumerate(kind.steps)]
+    chosen = choose_steps(rng, weights, (sum(w > 0 for w in weights) + 1) // 2)
+    out = []
+    for i, step in enumerate(chosen):
+        rank = GHOST_RANK + (1.0 - GHOST_RANK) * (i + 1) / len(chosen)
+        tick = swing(step * STEP, shuffle)
+        slot = Slot(tick, min(kind.gate, STEP - 1), kind.velocity - GHOST_SOFTER, rank)
+        out.append(BassStep(slot, rng.choice((0, 7)), False))
+    return tuple(sorted(out, key=lambda s: s.slot.tick))
 
 
 def make_bass(
@@ -192,7 +237,7 @@ def make_bass(
     kind = BASS_KINDS[name]
     chosen = choose_steps(rng, kind.steps, rng.randint(*kind.notes))
     steps = []
-    for step, rank in zip(chosen, ranks(len(chosen), kind.core)):
+    for step, rank in zip(chosen, _ranks(len(chosen), kind.core)):
         loud = kind.steps[step] >= 0.95  # the strongest steps carry the groove
         vel = kind.velocity + (6 if loud else -4)
         steps.append(_step(kind, rng, Slot(swing(step * STEP, shuffle), kind.gate, vel, rank)))
@@ -201,7 +246,8 @@ def make_bass(
     answer = list(line)
     for i in tail:
         answer[i] = replace(answer[i], degree=pick(rng, kind.degrees) + 7 * (rng.random() < 0.5))
-    return BassLine(key, name, line, tuple(answer), seed, epoch, variant)
+    ghosts = _ghosts(kind, line, rng_for(seed, "bass-ghosts", epoch, variant), shuffle)
+    return BassLine(key, name, line, tuple(answer), ghosts, seed, epoch, variant)
 
 
 def _lengths(kept: list[BassStep], pitches: list[int], kind: BassKind) -> list[int]:
@@ -234,8 +280,12 @@ def bass_bar(line: BassLine, plan: BarPlan, spans: Spans, density: float) -> lis
         phrase = plan.bar_in_section // MUTATION_PHRASE_BARS
         rng = rng_for(line.seed, "bass-mutation", line.epoch, line.variant, plan.section, phrase)
         steps = _reroll(steps, kind, rng, kind.mutations * depth)
-    limit = density * LEVEL_DENSITY[level] + 1e-9
+    limit = _limit(density, level)
     kept = [s for s in steps if s.slot.rank <= limit]
+    ghosts = [s for s in line.ghosts if s.slot.rank <= limit]
+    kept = sorted(kept + ghosts, key=lambda s: s.slot.tick) if ghosts else kept
+    if len(kept) == 1:  # the defining hit alone (density ~0): the root, an octave jump kept
+        kept = [replace(kept[0], degree=kept[0].degree - kept[0].degree % 7)]
     spec = ROLE_SPECS["bass"]
     tonic = tonic_at_or_above(line.key, BASS_TONIC_FROM)
     pitches = [

@@ -11,7 +11,11 @@ set), written in scale steps above the chord root so it follows the progression 
   syncopated 16ths with a stepwise contour, played call (A), response (the tail resolves
   elsewhere), call, variation (the second half moves up a third).
 
-Density drops the notes off the 8th-note grid first, so a sparse arp still pulses.
+Density drops the notes off the 8th-note grid first, so a sparse arp still pulses. At 0 an
+arp plays its notes on the beats only, and a motif its defining note (the heaviest step);
+the 8ths and the motif's other core notes come in by :data:`CORE_RANK`, below every style's
+and preset's default density times the lowest level factor (and the data sets' lowest), so
+defaults play as they always have.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from jambridge.music import Key
+from jambridge.music import GRID_PER_BEAT, Key
 from jambridge.procedural.arrangement import BarPlan
 from jambridge.procedural.given import Spans, chord_at
 from jambridge.procedural.hits import (
@@ -39,6 +43,10 @@ from jambridge.procedural.theory import tonic_at_or_above
 from jambridge.roles import ROLE_SPECS
 
 LEVEL_DENSITY = (0.0, 0.5, 0.75, 1.0)  # density multiplier by section level 0..3
+# A motif's core notes after its first, and an arp's strong notes between the beats, play
+# from this limit (density times the level's factor) on; it lies below every default lead
+# density and the data sets' 0.15, times the lowest level factor (0.5).
+CORE_RANK = 0.05
 HOOK_TONIC_FROM = 62  # a hook's tonic sits at D4..C#5
 ARP_TOP = 91  # an arp's tonic is chosen so its highest tone stays near here
 ARP_ORDERS: tuple[tuple[str, float], ...] = (
@@ -66,7 +74,7 @@ class MotifKind:
 
     steps: tuple[float, ...]  # weight of a note on each 16th of the bar
     notes: tuple[int, int]  # notes per bar (min, max)
-    core: int  # notes kept at density 0
+    core: int  # notes kept from CORE_RANK on (the heaviest at every density)
     gate: tuple[int, int]  # note length in ticks (min, max), cut at the next note
     repeat: float  # chance the contour holds its pitch (sequences repeat more)
     velocity: int  # plain velocity
@@ -115,10 +123,13 @@ def _make_arp(style: StyleParams, rng: random.Random, shuffle: bool) -> tuple[in
     octaves = rng.choice((1, 2, 2))
     order = _arp_order(rng, 4 * octaves)  # 4 tones a chord at most (wrapped when fewer)
     accent = rng.choice((3, 4, 6))
-    strong = 12 if rate == 4 else 6  # the grid that plays even when sparse
+    strong = 12 if rate == 4 else 6  # the grid that plays from CORE_RANK on (beats at 0)
     bar = []
     for i, tick in enumerate(range(0, TICKS_PER_BAR, rate)):
-        rank = 0.0 if tick % strong == 0 else round(rng.uniform(0.1, 1.0), 3)
+        if tick % strong:
+            rank = round(rng.uniform(0.1, 1.0), 3)
+        else:  # the beats always, the strong grid's notes between them from CORE_RANK on
+            rank = CORE_RANK if tick % GRID_PER_BEAT else 0.0
         vel = 108 if i % accent == 0 else 80 + rng.randint(-5, 5)
         slot = Slot(swing(tick, shuffle and rate == STEP), max(1, rate - 1), vel, rank)
         bar.append(LeadNote(slot, order[i % len(order)]))
@@ -128,9 +139,18 @@ def _make_arp(style: StyleParams, rng: random.Random, shuffle: bool) -> tuple[in
     return octaves, (tuple(bar), tuple(bar), tuple(bar), shifted)
 
 
+def _ranks(count: int, core: int) -> list[float]:
+    """Density ranks of ``count`` notes in order of importance: :func:`ranks`, except that only
+    the first always plays; the core's others come in over (0, CORE_RANK]."""
+    out = ranks(count, core)
+    for i in range(1, min(core, count)):
+        out[i] = CORE_RANK * (i / (core - 1))  # the last exactly CORE_RANK
+    return out
+
+
 def _make_motif(kind: MotifKind, rng: random.Random, shuffle: bool) -> tuple:
     chosen = choose_steps(rng, kind.steps, rng.randint(*kind.notes))
-    rank_of = dict(zip(chosen, ranks(len(chosen), kind.core)))
+    rank_of = dict(zip(chosen, _ranks(len(chosen), kind.core)))
     steps = sorted(chosen)
     degree = rng.choice((0, 2, 4))
     notes = []
