@@ -167,15 +167,6 @@ class BassLine:
     variant: int  # how often the producer asked for a new bass
 
 
-def _ranks(count: int, core: int) -> list[float]:
-    """Density ranks of ``count`` notes in order of importance: :func:`ranks`, except that only
-    the first always plays; the core's others come in over (0, CORE_RANK]."""
-    out = ranks(count, core)
-    for i in range(1, min(core, count)):
-        out[i] = CORE_RANK * (i / (core - 1))  # the last exactly CORE_RANK
-    return out
-
-
 def _limit(density: float, level: int) -> float:
     """The highest rank that plays in a bar at ``level``: the core follows the density alone
     (a level-1 bar plays the core only), the rest of the line the density times the level's
@@ -237,7 +228,7 @@ def make_bass(
     kind = BASS_KINDS[name]
     chosen = choose_steps(rng, kind.steps, rng.randint(*kind.notes))
     steps = []
-    for step, rank in zip(chosen, _ranks(len(chosen), kind.core)):
+    for step, rank in zip(chosen, ranks(len(chosen), kind.core, CORE_RANK)):
         loud = kind.steps[step] >= 0.95  # the strongest steps carry the groove
         vel = kind.velocity + (6 if loud else -4)
         steps.append(_step(kind, rng, Slot(swing(step * STEP, shuffle), kind.gate, vel, rank)))

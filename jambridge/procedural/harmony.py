@@ -139,22 +139,13 @@ class Harmony:
         return replace(chord, steps=tuple(steps))
 
 
-def _ranks(count: int, core: int) -> list[float]:
-    """Density ranks of ``count`` hits in order of importance: :func:`ranks`, except that only
-    the first always plays; the core's others come in over (0, CORE_RANK]."""
-    out = ranks(count, core)
-    for i in range(1, min(core, count)):
-        out[i] = CORE_RANK * i / (core - 1)
-    return out
-
-
 def _rhythm(kind: ChordKind, rng: random.Random, shuffle: bool) -> tuple[Slot, ...]:
     count = rng.randint(*kind.hits)
     steps = choose_steps(rng, kind.steps, count)
     gate = rng.randint(*kind.gate)
     delay = rng.choice(kind.echo_ticks)
     slots = []
-    for i, (step, rank) in enumerate(zip(steps, _ranks(len(steps), kind.core))):
+    for i, (step, rank) in enumerate(zip(steps, ranks(len(steps), kind.core, CORE_RANK))):
         tick = swing(step * STEP, shuffle)
         vel = kind.velocity + (6 if i == 0 else rng.randint(-10, 0))
         slots.append(Slot(tick, gate, vel, rank))

@@ -92,11 +92,16 @@ def choose_steps(rng: random.Random, weights: Sequence[float], count: int) -> li
     return [i for _, _, i in chosen]
 
 
-def ranks(count: int, core: int) -> list[float]:
+def ranks(count: int, core: int, core_rank: float = 0.0) -> list[float]:
     """Ranks for ``count`` hits in order of importance: the first ``core`` always play, the rest
-    spread evenly over (0, 1] so density adds them one by one."""
+    spread evenly over (0, 1] so density adds them one by one. With ``core_rank`` only the first
+    always plays and the core's others come in over (0, ``core_rank``]."""
     extra = max(count - core, 0)
-    return [0.0 if i < core else (i - core + 1) / extra for i in range(count)]
+    out = [0.0 if i < core else (i - core + 1) / extra for i in range(count)]
+    if core_rank:
+        for i in range(1, min(core, count)):
+            out[i] = core_rank * (i / (core - 1))  # the last exactly core_rank (not 0.1 * 3 / 3)
+    return out
 
 
 def swing(tick: int, shuffle: bool) -> int:

@@ -139,18 +139,9 @@ def _make_arp(style: StyleParams, rng: random.Random, shuffle: bool) -> tuple[in
     return octaves, (tuple(bar), tuple(bar), tuple(bar), shifted)
 
 
-def _ranks(count: int, core: int) -> list[float]:
-    """Density ranks of ``count`` notes in order of importance: :func:`ranks`, except that only
-    the first always plays; the core's others come in over (0, CORE_RANK]."""
-    out = ranks(count, core)
-    for i in range(1, min(core, count)):
-        out[i] = CORE_RANK * (i / (core - 1))  # the last exactly CORE_RANK
-    return out
-
-
 def _make_motif(kind: MotifKind, rng: random.Random, shuffle: bool) -> tuple:
     chosen = choose_steps(rng, kind.steps, rng.randint(*kind.notes))
-    rank_of = dict(zip(chosen, _ranks(len(chosen), kind.core)))
+    rank_of = dict(zip(chosen, ranks(len(chosen), kind.core, CORE_RANK)))
     steps = sorted(chosen)
     degree = rng.choice((0, 2, 4))
     notes = []
