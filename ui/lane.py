@@ -61,7 +61,9 @@ SLIDERS: dict[str, Slider] = {
     "swing": Slider("Swing", "Swing: where the off-beat 16ths sit in their 8th, 0.50 straight .. "
                     "0.67 triplet shuffle", 1000, SWING_RANGE[1], SWING_RANGE[0]),
 }  # fmt: skip
-OUTPUT_ROW = len(SLIDERS) + 1  # the grid row of the program and channel boxes
+# the sliders' rows: groove and swing (the feel) share one, so four lanes fit 1,024 x 640
+SLIDER_ROWS: tuple[tuple[str, ...], ...] = (("temperature",), ("density",), ("groove", "swing"))
+OUTPUT_ROW = len(SLIDER_ROWS) + 1  # the grid row of the program and channel boxes
 KNOB_ROW = OUTPUT_ROW + 1  # the grid row of the polyphony and duration knobs
 TOGGLES: dict[str, tuple[str, str, str]] = {  # name -> (button text, tooltip, colour when on)
     "mute": ("Mute", "Mute: keep generating, stop sending (next bar line)", "#ee6055"),
@@ -152,24 +154,39 @@ class Lane(QWidget):
         return top
 
     def _add_sliders(self, grid: QGridLayout) -> None:
-        """One row per :data:`SLIDERS` entry: caption, slider, value."""
+        """One row per :data:`SLIDER_ROWS` entry: caption, slider, value (twice on a shared
+        row)."""
         self.sliders: dict[str, QSlider] = {}
         self._slider_labels: dict[str, QLabel] = {}
-        for row, (name, spec) in enumerate(SLIDERS.items(), start=1):
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setRange(round(spec.minimum * spec.steps), round(spec.maximum * spec.steps))
-            slider.setObjectName(f"{name}_{self.role}")
-            slider.setToolTip(spec.tip)
-            value = QLabel()
-            value.setFixedWidth(32)
-            slider.valueChanged.connect(lambda _v, n=name: self._slider_moved(n))
-            slider.sliderReleased.connect(lambda n=name: self._slider_moved(n))
-            caption = QLabel(spec.label)
-            caption.setToolTip(spec.tip)
-            grid.addWidget(caption, row, 0)
-            grid.addWidget(slider, row, 1, 1, 2)
-            grid.addWidget(value, row, 3)
-            self.sliders[name], self._slider_labels[name] = slider, value
+        for row, names in enumerate(SLIDER_ROWS, start=1):
+            shared = QHBoxLayout() if len(names) > 1 else None
+            for name in names:
+                caption, slider, value = self._slider(name)
+                if shared is None:
+                    grid.addWidget(caption, row, 0)
+                    grid.addWidget(slider, row, 1, 1, 2)
+                    grid.addWidget(value, row, 3)
+                else:
+                    for w, stretch in ((caption, 0), (slider, 1), (value, 0)):
+                        shared.addWidget(w, stretch)
+            if shared is not None:
+                shared.setSpacing(4)
+                grid.addLayout(shared, row, 0, 1, 4)
+
+    def _slider(self, name: str) -> tuple[QLabel, QSlider, QLabel]:
+        spec = SLIDERS[name]
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(round(spec.minimum * spec.steps), round(spec.maximum * spec.steps))
+        slider.setObjectName(f"{name}_{self.role}")
+        slider.setToolTip(spec.tip)
+        value = QLabel()
+        value.setFixedWidth(32)
+        slider.valueChanged.connect(lambda _v, n=name: self._slider_moved(n))
+        slider.sliderReleased.connect(lambda n=name: self._slider_moved(n))
+        caption = QLabel(spec.label)
+        caption.setToolTip(spec.tip)
+        self.sliders[name], self._slider_labels[name] = slider, value
+        return caption, slider, value
 
     def _add_output_boxes(self, grid: QGridLayout) -> None:
         """The GM program (dragged clips) and the MIDI channel."""
