@@ -264,6 +264,43 @@ def test_a_dead_jack_server_is_a_port_error_and_the_bridge_reconnects(tmp_path):
         server.stop()
 
 
+def test_our_own_clock_plays_on_after_the_jack_server_comes_back(tmp_path):
+    """``--clock internal``, jackd killed while playing and started again: the bridge, the
+    master, plays on by itself (a bar of count-in, Continue, notes); before, it sent pulses
+    and never played again."""
+    server = JackServer(name="jambridge-reconnect-master", period=128).start()
+    bridge = recorder = None
+    try:
+        bridge = BridgeProcess(server, tmp_path, "pattern", quiet=True, timeout_s=60,
+                               options=("--clock", "internal", "--bpm", "240"))  # fmt: skip
+        assert wait_until(lambda: bridge.said("transport: start"), 10), bridge.output()
+        time.sleep(1.5)  # a bar and a half into the song
+        server._proc.kill()
+        server._proc.wait()
+        server._proc = None
+        assert wait_until(lambda: bridge.said("port error: the JACK server went away"), 3), (
+            bridge.output()
+        )
+        time.sleep(3.0)
+        server.start()
+        assert wait_until(lambda: bridge.said("the JACK server is back"), 10), bridge.output()
+        recorder = PeerProcess(server, "rec", [["wait"]], record=True)
+        server.connect(jack_port_name(OUT_NAME), recorder.in_port)
+        recorder.go()
+        time.sleep(4.0)  # 16 beats at 240 BPM: a bar of count-in, then three bars
+        recorder.go()
+        heard = [m for _, m in recorder.result().heard]
+        ons = sum(1 for m in heard if m[0] & 0xF0 == 0x90 and m[2] > 0)
+        assert ons >= 8, (ons, heard[:40], bridge.output())
+        assert bridge.interrupt() < 2.0
+    finally:
+        if recorder is not None:
+            recorder.kill()
+        if bridge is not None:
+            bridge.kill()
+        server.stop()
+
+
 def test_ctrl_c_stops_a_bridge_started_with_sigint_ignored(jack_server, tmp_path):
     """A launcher that leaves SIGINT ignored (a shell script's background job, nohup): the
     bridge still stops on SIGINT, as it says it does (Python installs no handler of its own

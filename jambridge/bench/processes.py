@@ -125,10 +125,10 @@ class BridgeProcess:
 
     def __init__(
         self, server: JackServer, capture_dir: str | Path, engine: str = "pattern",
-        quiet: bool = False, timeout_s: float = 120.0,
+        quiet: bool = False, timeout_s: float = 120.0, options: tuple[str, ...] = (),
     ) -> None:  # fmt: skip
         cmd = [sys.executable, "-m", "jambridge.cli", "bridge", "--midi-api", "jack",
-               "--engine", engine, "--capture-dir", str(capture_dir)]  # fmt: skip
+               "--engine", engine, "--capture-dir", str(capture_dir), *options]  # fmt: skip
         cmd += ["--quiet"] if quiet else []
         self.proc = popen(
             cmd, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

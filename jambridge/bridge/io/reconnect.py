@@ -15,7 +15,9 @@ dispatcher thread), for the JACK ports the session opened itself. When the serve
 4. asks every ``reconnect_s`` whether a JACK server answers (from a child process:
    :func:`~jambridge.bridge.io.jack_guards.jack_server_answers`), and when one has twice in a row
    opens the ports under the same names (or connects to the same named ports), hands them to
-   the real-time thread and starts it again where it was; a log line says so. A port JACK
+   the real-time thread and starts it again where it was (on ``--clock internal`` our clock,
+   if it was playing, plays on from the bar after the one it was in: a bar of count-in, the
+   Song Position Pointer, Continue); a log line says so. A port JACK
    registers but does not run (about 1 reconnect in 8 with a second server on the machine;
    :data:`~jambridge.bridge.io.jack_ports.FIRST_CYCLE_S`) is "not yet": the next probe opens
    it again. The DAW
@@ -27,11 +29,13 @@ from __future__ import annotations
 import logging
 import time
 
+from jambridge.bridge.controls import PlayInternal
 from jambridge.bridge.dispatch import EventDispatch
 from jambridge.bridge.events import LogLine, TransportChanged
 from jambridge.bridge.io.jack_guards import jack_server_answers, jack_server_running
 from jambridge.bridge.io.opening import new_watch, open_input, open_output
 from jambridge.bridge.io.ports import InPort, OutPort
+from jambridge.bridge.timing.transport import TICKS_PER_BAR
 from jambridge.errors import JamBridgeError
 
 log = logging.getLogger("jambridge.bridge")
@@ -41,6 +45,7 @@ class JackReconnect(EventDispatch):
     """The session's JACK loss and reconnection (see the module docstring)."""
 
     LIBJACK_SETTLE_S = 0.5  # after the loss, libjack's own shutdown of each client ends
+    _resume_bar: int | None = None  # our own clock played: the bar to play on from
 
     def _watch_jack(self) -> None:
         """The JACK server went away: report, close, and reconnect when it is back."""
@@ -66,6 +71,10 @@ class JackReconnect(EventDispatch):
             "JamBridge reopens them when a JACK server runs again",
         ))  # fmt: skip
         if self.scheduler is not None:
+            snap = self.scheduler.snapshot
+            # our own clock was playing: it plays on from the next bar when the ports are back
+            master = self.config.clock == "internal" and snap.playing
+            self._resume_bar = int(snap.tick // TICKS_PER_BAR) + 2 if master else None
             self.scheduler.stop()  # its last notes fail quietly (the ports refuse)
         self._drain_events()
         self._deliver(TransportChanged("stopped", "port lost", None))
@@ -101,5 +110,8 @@ class JackReconnect(EventDispatch):
         self._port_lost = False
         self._reported_lost.clear()
         scheduler.start()
+        if self._resume_bar is not None:  # after a bar of count-in, SPP and Continue
+            scheduler.post(PlayInternal(self._resume_bar))
+            self._handle(LogLine("info", f"our clock plays on from bar {self._resume_bar}"))
         names = f"{out.name!r} and {midi_in.name!r}" if midi_in else repr(out.name)
         self._handle(LogLine("info", f"the JACK server is back: {names} reopened"))

@@ -66,9 +66,11 @@ class InternalClock:
         self._started = False
 
     def begin(self, now_s: float) -> None:
-        """Start the pulse grid at ``now_s`` (pulses go out from then on)."""
+        """Start the pulse grid at ``now_s`` (pulses go out from then on), stopped: a grid
+        begun again (the real-time thread restarted on new ports) plays only when asked."""
         self._grid.anchor(0, now_s)
         self._next_pulse = 0
+        self._song = self._first = None
         self._started = True
 
     def _time_of_pulse(self, index: float) -> float:
