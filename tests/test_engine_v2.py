@@ -143,3 +143,31 @@ def test_preset_json_controls_are_checked():
                      ({"poly": 1.5}, "integer|int")):  # fmt: skip
         with pytest.raises(PresetError, match=why):
             preset_from_dict({"name": "x", "tracks": {"bass": {"controls": bad}}})
+
+
+def test_generate_infill_plays_the_new_bars_at_the_asked_swing(tmp_path, model):
+    """``--swing`` with ``--infill`` swings the new bars (it was silently ignored); the bars
+    around them stay exactly as they were."""
+    from jambridge.cli import main
+    from jambridge.groove import with_swing
+    from jambridge.midi_io import read_midi, write_midi
+
+    src = tmp_path / "song.mid"
+    write_midi(synthetic_song(5, bars=8), src)
+
+    def infill(name: str, *options: str):
+        out = tmp_path / name
+        args = ["generate", "--infill", str(src), "--bars", "3-4", "--tracks", "drums",
+                "--model", str(model.path), "--seed", "1", *options, "-o", str(out)]  # fmt: skip
+        assert main(args) == 0
+        return read_midi(out)[0].bars()
+
+    straight, swung = infill("a.mid"), infill("b.mid", "--swing", "0.7")
+    before = read_midi(src)[0].bars()
+    for i in (0, 1, 4, 5, 6, 7):
+        assert swung[i].track("drums").notes == before[i].track("drums").notes
+    for i in (2, 3):  # the same model bars (same seed), swung
+        want = [with_swing(n, 0.7).start_beats for n in straight[i].track("drums").notes]
+        got = [n.start_beats for n in swung[i].track("drums").notes]
+        assert got == pytest.approx(want, abs=1 / 240)
+        assert got != pytest.approx([n.start_beats for n in straight[i].track("drums").notes])

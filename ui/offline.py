@@ -18,7 +18,6 @@ from pathlib import Path
 
 from jambridge.errors import EngineError, JamBridgeError
 from jambridge.generation import ENGINES, generate
-from jambridge.groove import bar_with_groove
 from jambridge.live_options import AUTO, resolve_engine
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset
@@ -125,13 +124,9 @@ def infill_bars(song: Song, request: GenerateRequest, role: str, bars: range) ->
     gen = BarGenerator(open_model(request.model), seed=request.seed)
     settings = replace(settings_for(request.preset), controls={})  # the song's own, as the CLI
     style = song.style or request.preset.style
-    filled = infill_song(gen, song, bars, (role,), settings, style=style)
     groove = {role: request.preset.grooves()[role]}
-    out = [bar_with_groove(b, groove) if i in bars else b for i, b in enumerate(filled.bars())]
-    merged = Song.from_bars(out, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
-                            tempo_changes=song.tempo_changes, key=song.key, style=song.style,
-                            name=song.name)  # fmt: skip
-    return GenerateResult(merged, engine, request.seed)
+    filled = infill_song(gen, song, bars, (role,), settings, style=style, grooves=groove)
+    return GenerateResult(filled, engine, request.seed)
 
 
 def prompt_report(prompt: Prompt) -> str:

@@ -132,11 +132,14 @@ def _run_infill(args: argparse.Namespace, t0: float) -> int:
     song, _ = read_song(args.infill)
     bars = args.bars if isinstance(args.bars, range) else range(args.bars - 1, args.bars)
     roles = args.tracks or tuple(t.role for t in song.tracks if t.notes)
-    preset = with_overrides(load_preset(args.preset), None, args.temperature, None)
+    preset = with_overrides(load_preset(args.preset), None, args.temperature, None, None,
+                            _per_role(args.groove), _per_role(args.swing))  # fmt: skip
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     gen = BarGenerator(open_model(args.model), seed=seed)
     settings = replace(settings_for(preset), controls={})  # the song's own density, not a preset's
-    filled = infill_song(gen, song, bars, roles, settings, style=song.style or preset.style)
+    grooves = {r: preset.grooves()[r] for r in roles}  # the new bars at --groove / --swing
+    filled = infill_song(gen, song, bars, roles, settings, style=song.style or preset.style,
+                         grooves=grooves)  # fmt: skip
     path = output_paths(args.output, 1)[0]
     _check_outputs([path], args.infill)
     write_midi(filled, path)

@@ -8,13 +8,14 @@ outside the slots comes back exactly as given.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
 from jambridge.engine.generator import BarGenerator, SamplingSettings
 from jambridge.engine.sampler import sample
 from jambridge.errors import EngineError, TokenizerError
+from jambridge.groove import TrackGroove, bar_with_groove
 from jambridge.music import ROLES, Bar, Song
 from jambridge.roles import default_track
 
@@ -122,10 +123,12 @@ def infill_song(
     settings: SamplingSettings | None = None,
     style: str | None = None,
     context_bars: int = 4,
+    grooves: Mapping[str, TrackGroove] | None = None,
 ) -> Song:
     """``song`` with ``bars`` (0-based) of ``roles`` infilled, seeing up to ``context_bars``
-    bars on each side (fewer when the window would not fit the model's context); the rest of
-    the song comes back exactly as given."""
+    bars on each side (fewer when the window would not fit the model's context), the new bars
+    played at ``grooves`` (role -> groove amount and swing; as the model plays them without);
+    the rest of the song comes back exactly as given."""
     n = song.length_bars
     if not bars or bars.start < 0 or bars.stop > n:
         raise EngineError(f"bars {bars.start + 1}-{bars.stop} are not in the song (1-{n})")
@@ -144,7 +147,11 @@ def infill_song(
             if "does not fit" in str(err) and reach:
                 continue
             raise
-        merged = all_bars[:lo] + filled.bars() + all_bars[hi:]
+        new = [
+            bar_with_groove(b, grooves) if grooves and lo + i in bars else b
+            for i, b in enumerate(filled.bars())
+        ]
+        merged = all_bars[:lo] + new + all_bars[hi:]
         return Song.from_bars(merged, tracks=song.tracks, tempo_bpm=song.tempo_bpm,
                               tempo_changes=song.tempo_changes, key=song.key, style=song.style,
                               name=song.name)  # fmt: skip
