@@ -231,3 +231,25 @@ def test_a_port_jack_never_runs_is_an_error_not_a_silent_port(monkeypatch):
         port._wait_first_cycle()
     port.cycles = 1
     port._wait_first_cycle()  # a port that has run a cycle is open
+
+
+BACKENDS = [(None, "jack-client"), ("", "jack-client"), ("rtmidi", "rtmidi")]
+
+
+@pytest.mark.parametrize(("value", "backend"), BACKENDS)
+def test_jack_client_is_the_default_and_rtmidi_can_be_asked_for(monkeypatch, value, backend):
+    from jambridge.bridge.io.opening import BACKEND_ENV, jack_backend
+
+    if value is None:
+        monkeypatch.delenv(BACKEND_ENV, raising=False)
+    else:
+        monkeypatch.setenv(BACKEND_ENV, value)
+    assert jack_backend() == backend
+
+
+def test_an_unknown_backend_is_a_one_line_error(monkeypatch):
+    from jambridge.bridge.io.opening import BACKEND_ENV, jack_backend
+
+    monkeypatch.setenv(BACKEND_ENV, "bogus")
+    with pytest.raises(PortError, match="must be jack-client or rtmidi, got 'bogus'"):
+        jack_backend()

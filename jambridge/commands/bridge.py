@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(event, CaptureSaved):
             say(f"captured {len(event.result.bars)} bar(s) into {event.result.role}: {event.path}")
         elif isinstance(event, TransportChanged) and event.kind != "locate":
-            say(f"transport: {event.kind} at tick {event.tick}")
+            where = "" if event.tick is None else f" at tick {event.tick}"
+            say(f"transport: {event.kind}{where}")
         elif isinstance(event, LogLine) and event.level == "info":
             say(event.text)
 

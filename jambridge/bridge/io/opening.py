@@ -41,7 +41,7 @@ class _SharedGone:
 
 def jack_backend() -> str:
     """``jack-client`` unless ``rtmidi`` was asked for or JACK-Client cannot load libjack."""
-    wanted = os.environ.get(BACKEND_ENV, "jack-client")
+    wanted = os.environ.get(BACKEND_ENV) or "jack-client"  # unset or empty: the default
     if wanted == "rtmidi":
         return "rtmidi"
     if wanted != "jack-client":
