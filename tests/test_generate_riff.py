@@ -139,3 +139,14 @@ def test_options_that_cannot_work_are_one_line_errors(tmp_path, capsys, riff_fil
     last = err.strip().splitlines()[-1]
     assert last.startswith("jambridge generate: error: ") and message in last, err
     assert not (tmp_path / "o.mid").exists()
+
+
+def test_swing_on_the_riffs_role_is_said_to_leave_the_riff_as_given(tmp_path, capsys, riff_file):
+    """The riff plays as given; ``--swing`` naming its role (or every role) says so on stderr
+    instead of doing nothing silently; swing on another role says nothing."""
+    out = tmp_path / "o.mid"
+    _, _, err = _generate(capsys, "--prompt", str(riff_file), "--swing", "0.62", "-o", str(out))
+    assert "warning: the riff's bass plays as given" in err
+    _, _, err = _generate(capsys, "--prompt", str(riff_file), "--swing", "drums=0.62",
+                          "-o", str(tmp_path / "p.mid"))  # fmt: skip
+    assert "plays as given" not in err

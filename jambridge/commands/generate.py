@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     riff = _checked_riff(args, prompt)
     if prompt is not None:
         _report_prompt(prompt, preset.key if args.key else None, args.bpm, riff)
+        _warn_feel_on_riff(args, prompt.roles if riff is not None else ())
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     paths = output_paths(args.output, args.variations)
     _check_outputs(paths, args.prompt)
@@ -110,6 +111,17 @@ def _controls_of(args: argparse.Namespace) -> dict[str, dict[str, int]]:
     for role, kind, value in args.control:
         out.setdefault(role, {})[kind] = value
     return out
+
+
+def _warn_feel_on_riff(args: argparse.Namespace, riff_roles) -> None:
+    """A riff's tracks play as given (as played, or quantized to the straight grid): say so
+    when ``--swing`` or ``--groove`` names their roles, rather than doing nothing silently."""
+    asked = set(_per_role(args.swing)) | set(_per_role(args.groove))
+    hit = [r for r in riff_roles if r in asked]
+    if hit:
+        print(f"warning: the riff's {', '.join(hit)} plays as given; --swing and --groove shape "
+              "the parts JamBridge makes (play the riff with its feel and keep it with "
+              "--quantize 0)", file=sys.stderr)  # fmt: skip
 
 
 def _per_role(given: list[tuple[tuple[str, ...], float]]) -> dict[str, float]:
