@@ -10,6 +10,7 @@ microseconds, one line for the whole process (one JACK server per process).
 from __future__ import annotations
 
 import ctypes
+import logging
 import time
 from typing import Any
 
@@ -18,12 +19,23 @@ from jambridge.errors import PortError
 RESYNC_S = 1.0  # how often the JACK-to-monotonic offset is measured again
 
 
+_LIBJACK_LOG = logging.getLogger("jambridge.libjack")
+
+
 def load_jack() -> Any:
-    """The ``jack`` module (JACK-Client), or a PortError when libjack cannot load."""
+    """The ``jack`` module (JACK-Client), or a PortError when libjack cannot load.
+
+    libjack's own messages ("Cannot connect to server socket", "CheckRes error", ... around a
+    server that is missing or went away) go to the ``jambridge.libjack`` logger at debug level
+    instead of stderr: what they mean reaches the user as one line of ours."""
     try:
         import jack
     except (ImportError, OSError) as err:
         raise PortError(f"JACK-Client cannot load libjack: {err}") from err
+    if not getattr(load_jack, "quiet", False):
+        jack.set_error_function(lambda text: _LIBJACK_LOG.debug("%s", text))
+        jack.set_info_function(lambda text: _LIBJACK_LOG.debug("%s", text))
+        load_jack.quiet = True  # type: ignore[attr-defined]
     return jack
 
 
