@@ -110,10 +110,11 @@ class _JackPort:
     def _connect(self, wanted: str, output: bool) -> None:
         from jambridge.bridge.io.ports import find_port
 
+        ours = (f"{OUT_NAME}:", f"{IN_NAME}:")  # this process's other port is not a peer
         theirs = [
             p.name
             for p in self._client.get_ports(is_midi=True, is_input=output, is_output=not output)
-            if not self._client.owns(p)
+            if not self._client.owns(p) and not p.name.startswith(ours)
         ]
         name = theirs[find_port(theirs, wanted, "output" if output else "input")]
         try:
