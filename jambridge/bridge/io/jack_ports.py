@@ -30,7 +30,7 @@ import time
 from collections import deque
 from typing import Any
 
-from jambridge.bridge.io.jack_time import LINE, JackTime, load_jack
+from jambridge.bridge.io.jack_time import LINE, JackTime, libjack_quiet, load_jack
 from jambridge.bridge.io.messages import is_plain, split_stream
 from jambridge.bridge.playback.priority import thread_ids
 from jambridge.errors import PortError
@@ -64,7 +64,8 @@ class _JackPort:
     ) -> None:
         jack = load_jack()
         try:  # the exact name: a second "JamBridge Out" is an error, not "JamBridge Out-01"
-            self._client = jack.Client(client_name, use_exact_name=True, no_start_server=True)
+            with libjack_quiet():
+                self._client = jack.Client(client_name, use_exact_name=True, no_start_server=True)
         except jack.JackError as err:
             raise PortError(
                 f"cannot open {client_name!r} on JACK (is another JamBridge running?): {err}"

@@ -9,9 +9,11 @@ microseconds, one line for the whole process (one JACK server per process).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from jambridge.errors import PortError
@@ -23,20 +25,28 @@ _LIBJACK_LOG = logging.getLogger("jambridge.libjack")
 
 
 def load_jack() -> Any:
-    """The ``jack`` module (JACK-Client), or a PortError when libjack cannot load.
-
-    libjack's own messages ("Cannot connect to server socket", "CheckRes error", ... around a
-    server that is missing or went away) go to the ``jambridge.libjack`` logger at debug level
-    instead of stderr: what they mean reaches the user as one line of ours."""
+    """The ``jack`` module (JACK-Client), or a PortError when libjack cannot load."""
     try:
         import jack
     except (ImportError, OSError) as err:
         raise PortError(f"JACK-Client cannot load libjack: {err}") from err
-    if not getattr(load_jack, "quiet", False):
-        jack.set_error_function(lambda text: _LIBJACK_LOG.debug("%s", text))
-        jack.set_info_function(lambda text: _LIBJACK_LOG.debug("%s", text))
-        load_jack.quiet = True  # type: ignore[attr-defined]
     return jack
+
+
+@contextlib.contextmanager
+def libjack_quiet() -> Iterator[None]:
+    """While a client opens, libjack's own messages ("Cannot connect to server socket", "Client
+    name ... conflits", ...) go to the ``jambridge.libjack`` logger (debug) instead of stderr:
+    what they mean reaches the user as one line of ours. Only then: a Python callback would
+    otherwise run in libjack's real-time threads when they print."""
+    jack = load_jack()
+    jack.set_error_function(_LIBJACK_LOG.debug)
+    jack.set_info_function(_LIBJACK_LOG.debug)
+    try:
+        yield
+    finally:
+        jack.set_error_function(None)
+        jack.set_info_function(None)
 
 
 class FrameLine:
