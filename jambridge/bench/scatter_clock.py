@@ -19,6 +19,7 @@ import random
 import threading
 from typing import Any
 
+from jambridge.bridge.io.jack_time import close_client
 from jambridge.errors import PortError
 
 PPQN = 24
@@ -96,11 +97,7 @@ class ScatterClock:
             self._next = self._scattered(self._pulse)
 
     def close(self) -> None:
-        try:
-            self._client.deactivate()
-            self._client.close()
-        except Exception:
-            pass
+        close_client(self._client)
 
     def __enter__(self) -> ScatterClock:
         return self

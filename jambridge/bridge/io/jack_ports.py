@@ -30,7 +30,13 @@ import time
 from collections import deque
 from typing import Any
 
-from jambridge.bridge.io.jack_time import LINE, JackTime, libjack_quiet, load_jack
+from jambridge.bridge.io.jack_time import (
+    LINE,
+    JackTime,
+    close_client,
+    libjack_quiet,
+    load_jack,
+)
 from jambridge.bridge.io.messages import is_plain, split_stream
 from jambridge.bridge.playback.priority import thread_ids
 from jambridge.errors import PortError
@@ -142,11 +148,7 @@ class _JackPort:
             return False
 
     def close(self) -> None:
-        try:
-            self._client.deactivate()
-            self._client.close()
-        except Exception:
-            pass
+        close_client(self._client)
 
 
 class JackMidiOut(_JackPort):

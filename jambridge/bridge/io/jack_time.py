@@ -33,6 +33,15 @@ def load_jack() -> Any:
     return jack
 
 
+def close_client(client: Any) -> None:
+    """Deactivate and close a JACK-Client client; one whose server is gone closes quietly."""
+    try:
+        client.deactivate()
+        client.close()
+    except Exception:
+        pass
+
+
 @contextlib.contextmanager
 def libjack_quiet() -> Iterator[None]:
     """While a client opens, libjack's own messages ("Cannot connect to server socket", "Client
