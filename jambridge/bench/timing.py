@@ -131,13 +131,14 @@ def measure(
             recorder.go()
             if isinstance(clock, ScatterClock):
                 clock.play()
-                plays = 1
-            else:
+                plays, stop_clock = 1, clock.stop
+            else:  # jack_midi_clock follows JACK's transport
                 transport = Transport(server)
                 players.callback(transport.close)
                 plays = transport.play_from_start(lambda: session.status().playing)
+                stop_clock = lambda: transport.send("stop")  # noqa: E731
             time.sleep(args.bars * bar_s + 0.3)
-            clock.stop() if isinstance(clock, ScatterClock) else transport.send("stop")
+            stop_clock()
             time.sleep(0.3)
             status = session.status()
             recorder.go()
