@@ -155,6 +155,25 @@ def test_a_session_on_real_jack_ports_stops_twice(jack_server, tmp_path):
     assert session.status().playing is False
 
 
+def test_a_session_counts_the_events_its_jack_port_wrote(jack_server, tmp_path):
+    """What the benchmarks hold against a recording, to tell JACK's losses (xruns) apart: the
+    count grows while the internal clock plays, and is kept when the port closes."""
+    session = BridgeSession(
+        BridgeConfig(midi_api="jack", engine="pattern", clock="internal", capture_dir=str(tmp_path))
+    )
+    session.start()
+    try:
+        session.play()
+        deadline = time.monotonic() + 10.0
+        while (session.events_written or 0) < 48 and time.monotonic() < deadline:
+            time.sleep(0.05)  # at least two beats of clock pulses
+        running = session.events_written
+    finally:
+        session.stop()
+    assert running is not None and running >= 48
+    assert session.events_written is not None and session.events_written >= running
+
+
 _STALLED_SENDER = """
 import os, signal, sys, time
 from jambridge.bridge.io.jack_ports import JackMidiOut

@@ -4,7 +4,9 @@ second peer records "JamBridge Out"; the bridge runs the shipped model. For riff
 at 90, 128 and 174 BPM, kept (the default): the riff recurs in every bar pair from the bar line
 after the capture, the other tracks play in its key, JamBridge's own part in that role is silent
 while the capture runs, and no bar is silent. A short version of ``python -m jambridge.bench.jam``
-(2 bar pairs a run); the benchmark prints the same numbers for longer runs.
+(2 bar pairs a run); the benchmark prints the same numbers for longer runs. A run that misses
+while JACK lost events the bridge wrote (a server that is not real-time drops MIDI at xruns) is
+played once more; measured on this machine: 1-3 of ~730 events lost in 3 of 10 runs.
 """
 
 from __future__ import annotations

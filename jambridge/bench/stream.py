@@ -118,12 +118,12 @@ def _child(args: argparse.Namespace) -> int:
     probe.run()
     status = window.live.adapter.status()
     bars = window.live.bars_played
-    out_port = getattr(getattr(window.live.adapter, "_session", None), "_out", None)
+    session = getattr(window.live.adapter, "_session", None)
     errors = window.messages.errors()
     window.live.stop()
     window.live.adapter.wait(10_000)
     window.studio.wait(10_000)
-    written = getattr(out_port, "written", None)  # JACK-Client: events written into cycles
+    written = getattr(session, "events_written", None)  # JACK-Client: events written in cycles
     if not probe.gaps:
         raise SystemExit(f"the bridge did not stream: {errors}")
     extra = {"bars_played": bars, "offline_generations": probe.generations,

@@ -52,6 +52,7 @@ class EventDispatch:
     _port_lost: bool  # the JACK server went away; reconnecting (see JackReconnect)
     _next_probe: float  # when to ask for a JACK server again
     _answers: int  # probes in a row a JACK server answered
+    _written_closed: int | None  # events written by output ports now closed (None: uncounted)
 
     def _post(self, command: ctl.Command) -> None:
         if self.scheduler is None:
@@ -66,15 +67,34 @@ class EventDispatch:
     def in_name(self) -> str | None:
         return self._in.name if self._in is not None else None
 
+    @property
+    def events_written(self) -> int | None:
+        """MIDI events the output port has written into JACK cycles, through reconnections and
+        after :meth:`stop` (None: a port that does not count them, python-rtmidi's). Against
+        what a peer recorded, the events JACK lost: it drops a client's MIDI in a cycle the
+        client missed (an xrun)."""
+        written = getattr(self._out, "written", None)
+        if not isinstance(written, int):
+            return self._written_closed
+        return (self._written_closed or 0) + written
+
+    def _close_out(self) -> None:
+        """Close the output port (keeping its count of events written)."""
+        if self._out is None:
+            return
+        written = getattr(self._out, "written", None)
+        if isinstance(written, int):
+            self._written_closed = (self._written_closed or 0) + written
+        self._out.close()
+        self._out = None
+
     def _close_ports(self) -> None:
         """Close the ports this session opened (and the watch: before any new JACK client)."""
         if self._in is not None:
             self._in.close()
             self._in = None
         if self._watch is not None:  # the output before the watch (closing either twice is safe);
-            if self._out is not None:  # the watch stays: reconnection asks it about the server
-                self._out.close()
-                self._out = None
+            self._close_out()  # the watch stays: reconnection asks it about the server
             self._watch.close()
 
     def _drain_events(self) -> None:

@@ -163,6 +163,7 @@ class BridgeSession(JackReconnect):
         self._port_lost = False  # the JACK server went away; reconnecting (see JackReconnect)
         self._next_probe = 0.0
         self._answers = 0  # probes in a row a JACK server answered
+        self._written_closed: int | None = None  # events written by output ports now closed
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -248,9 +249,7 @@ class BridgeSession(JackReconnect):
         if self._generator is not None:
             self._generator.close()
             self._generator = None
-        if self._out is not None:
-            self._out.close()
-            self._out = None
+        self._close_out()
 
     def __enter__(self) -> BridgeSession:
         return self.start()
