@@ -1,7 +1,8 @@
 """Tempo model: a straight line through recent clock pulse arrival times.
 
 Pulse ``i`` (counted since the model was made, whatever the transport does) arrived at ``t_i``;
-the model is the least-squares line through the last ``window`` pulses, kept honest against
+the model is the least-squares line through the last ``steady_window`` pulses (the last
+``window`` while they bend: a ramp), kept honest against
 steps, stalls, gaps and a period wrong by far, with phase filters
 (:mod:`~jambridge.bridge.timing.phase`) for a clock that wanders. The design and the reasons for
 each rule: docs/clock-following.md.
@@ -21,7 +22,10 @@ from jambridge.bridge.timing.transport import TICKS_PER_BEAT
 class TempoConfig:
     """How the tempo model trades smoothness against following."""
 
-    window: int = 48  # pulses in the fit: 2 beats; longer is smoother, slower on ramps
+    window: int = 48  # pulses in the fit where they bend (a ramp): 2 beats, follows a ramp
+    steady_window: int = 192  # ... and while they lie on a straight line: 8 beats, smoother
+    bend_sigmas: float = 3.0  # they bend when the best parabola's curvature is this many
+    # standard errors from 0 (a straight line's scatter is, in ~0.3% of windows: a normal tail)
     change_points: int = 6  # this many pulses in a row on one side of the line, and
     change_sigmas: float = 2.5  # ... their mean this many residual spreads from it: a change
     change_floor_s: float = 0.0004  # ... and beyond this distance, and 1.5 times every older one
@@ -55,7 +59,9 @@ class TempoModel:
 
     def __init__(self, config: TempoConfig | None = None) -> None:
         self.config = config or TempoConfig()
-        self._points: deque[tuple[int, float]] = deque(maxlen=self.config.window)
+        self._points: deque[tuple[int, float]] = deque(
+            maxlen=max(self.config.window, self.config.steady_window)
+        )
         self._next_index = 0
         self._prior_period: float | None = None
         self._slope: float | None = None
@@ -201,9 +207,11 @@ class TempoModel:
         split = [k for k in range(1, len(gaps)) if gaps[k] - gaps[k - 1] > tol]
         if len(split) > 1:
             return False  # three or more values: not a steady clock on a grid
+        lo, hi = (gaps[: split[0]], gaps[split[0] :]) if split else (gaps, gaps)
+        if lo[-1] - lo[0] > tol or hi[-1] - hi[0] > tol:
+            return False  # a spread of intervals (many, close together), not one or two values
         if not split:
             return True  # one value: a clean clock
-        lo, hi = gaps[: split[0]], gaps[split[0] :]
         quantum = sum(hi) / len(hi) - sum(lo) / len(lo)
         off = [t - self._mean_t - slope * (i - self._mean_i) for i, t in pts]
         return max(off) - min(off) <= 1.5 * quantum + tol
@@ -223,7 +231,11 @@ class TempoModel:
     def _fit(self) -> None:
         prior = self._prior_period
         weight = self.config.prior_weight if prior is not None else 0.0
-        mean_i, mean_t, sxx, sxy = _sums(self._points)
+        points = self._points
+        sums = _sums(points)
+        if len(points) > self.config.window and _bends(points, sums, self.config.bend_sigmas):
+            sums = _sums(list(points)[-self.config.window :])
+        mean_i, mean_t, sxx, sxy = sums
         if sxx + weight <= 0.0:
             slope = None
         else:
@@ -233,9 +245,10 @@ class TempoModel:
 
     def _tempo_change(self) -> int:
         """0, or how many of the newest pulses came after a tempo change: they all miss the
-        line through the older ones on the same side (see the module docstring)."""
+        line through the older ones on the same side (see the module docstring). Looks at the
+        last ``window`` pulses: a step is judged against the recent line, whatever the fit."""
         k = self.config.change_points
-        pts = list(self._points)
+        pts = list(self._points)[-self.config.window :]
         if len(pts) < k + self.config.change_min_older:
             return 0
         older, newest = pts[:-k], pts[-k:]
@@ -319,6 +332,29 @@ class TempoModel:
             return None
         mean_i, mean_t, slope = view
         return mean_i + (t_s - mean_t) / slope
+
+
+def _bends(points, sums: tuple[float, float, float, float], sigmas: float) -> bool:
+    """Whether ``points`` (index, time; ``sums``: their :func:`_sums`) bend away from a straight
+    line: the parabola through them has a curvature more than ``sigmas`` standard errors from 0
+    (a tempo ramp; a steady clock's scatter gives about 0)."""
+    mean_i, mean_t, sxx, sxy = sums
+    slope = sxy / sxx
+    n = len(points)
+    m2 = sxx / n  # the mean squared index offset: u = offset^2 - m2 is orthogonal to the line
+    suu = sur = srr = 0.0
+    for i, t in points:
+        d = i - mean_i
+        u = d * d - m2
+        r = t - mean_t - slope * d
+        suu += u * u
+        sur += u * r
+        srr += r * r
+    if suu <= 0.0 or n <= 3:
+        return False
+    curve = sur / suu
+    var = max(srr - curve * sur, 0.0) / (n - 3) / suu  # the curvature's variance
+    return curve * curve > sigmas * sigmas * var
 
 
 def _sums(points) -> tuple[float, float, float, float]:
