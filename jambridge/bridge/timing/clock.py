@@ -67,7 +67,8 @@ class FollowerConfig:
     idle_s: float = 1.0  # no pulse for this long: the BPM is shown as unknown
     skip_ratio: float = 1.7  # a gap this many periods long means pulses were lost on the way
     max_skip: int = 4  # ... at most this many are counted in at once
-    skip_after_pulses: int = 12  # ... once the tempo model has this many pulses
+    skip_after_pulses: int = 12  # ... once the tempo model's period is measured from this many
+    # pulses (TempoModel.measured_pulses: a window a change cut short keeps its count)
     pulse_wait_periods: float = 0.25  # a wandering clock: a note waits this long for its pulse
     pulse_wait_max_s: float = 0.008  # ... (in pulse periods, at most this long) past the model
     bpm_range: tuple[float, float] = BPM_RANGE  # a clock measured outside this is not followed
@@ -194,7 +195,11 @@ class ClockFollower:
         if self._state is not TransportState.PLAYING or not self.tempo.locked:
             return 0
         last, period = self.tempo.last_pulse, self.tempo.period_s
-        if last is None or period is None or self.tempo.pulses < self.config.skip_after_pulses:
+        if (
+            last is None
+            or period is None
+            or self.tempo.measured_pulses < self.config.skip_after_pulses
+        ):
             return 0
         if self._skipped > 0:
             # After counting lost pulses in: does this pulse sit on the grid as counted, or one

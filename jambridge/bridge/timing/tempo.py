@@ -73,6 +73,7 @@ class TempoModel:
         self._view: tuple[float, float, float] | None = None
         self._misfits: deque[tuple[int, float]] = deque(maxlen=self.config.relock_pulses)
         self.changes = 0  # tempo changes detected (window cut short)
+        self._streak = 0  # pulses fitted since the window last began afresh (see measured_pulses)
 
     # -- feeding -------------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class TempoModel:
                 self._misfits.clear()
         self._score_phases(index, t_s)
         self._points.append((index, t_s))
+        self._streak += 1
         self._fit()
         keep_n = self._tempo_change()
         if not keep_n:
@@ -109,9 +111,10 @@ class TempoModel:
             # pulses after the step, and the slope so far as the prior: a phase step is then
             # followed at once, a tempo step as the new pulses outweigh the prior.
             self.changes += 1
-            keep = list(self._points)[-keep_n:]
+            keep, streak = list(self._points)[-keep_n:], self._streak
             self._restart()
             self._points.extend(keep)
+            self._streak = streak  # the clock's period stays measured
             self._fit()
         self._publish()
         return index
@@ -136,6 +139,7 @@ class TempoModel:
         self._restart()
         self._prior_period = mean
         self._points.extend(run)
+        self._streak = len(run)
         run.clear()
         self._fit()
         self._publish()
@@ -152,6 +156,7 @@ class TempoModel:
             self._fit()
             line = self._mean_t + self._slope * (i + delta - self._mean_i)
             if abs(t - line) > self.config.outlier_periods * self._slope:
+                self._streak -= 1
                 self._publish()
                 return  # a late pulse: counted, kept out of the fit
         self._points.append((i + delta, t))
@@ -164,6 +169,7 @@ class TempoModel:
         self._misfits.clear()
         self._prior_period = None
         self._slope = None
+        self._streak = 0
         self._phases.forget()
         self._publish()
 
@@ -174,6 +180,7 @@ class TempoModel:
             return
         self._restart()
         self._points.append(last)
+        self._streak = 1
         self._fit()
         self._publish()
 
@@ -181,6 +188,7 @@ class TempoModel:
         if self._slope is not None:
             self._prior_period = self._slope
         self._points.clear()
+        self._streak = 0
         self._slope = None
         self._phases.back_to_line()
 
@@ -277,6 +285,13 @@ class TempoModel:
     def pulses(self) -> int:
         """Pulses in the current window."""
         return len(self._points)
+
+    @property
+    def measured_pulses(self) -> int:
+        """Pulses the period is measured from: the window's, and those before it when a tempo
+        change cut it short (the change is in the window; a wandering clock looks like one now
+        and then). A gap, a re-lock or a reset starts the count again."""
+        return self._streak
 
     @property
     def next_index(self) -> int:
