@@ -174,13 +174,15 @@ class TempoModel:
         self._publish()
 
     def restart_from_last(self) -> None:
-        """Start a fresh window holding only the newest pulse; the period becomes the prior."""
+        """Start a fresh window holding only the newest pulse; the period becomes the prior
+        (and stays measured: :attr:`measured_pulses` keeps its count)."""
         last = self.last_pulse
         if last is None or len(self._points) < 2:
             return
+        streak = self._streak
         self._restart()
         self._points.append(last)
-        self._streak = 1
+        self._streak = streak
         self._fit()
         self._publish()
 
@@ -289,8 +291,8 @@ class TempoModel:
     @property
     def measured_pulses(self) -> int:
         """Pulses the period is measured from: the window's, and those before it when a tempo
-        change cut it short (the change is in the window; a wandering clock looks like one now
-        and then). A gap, a re-lock or a reset starts the count again."""
+        change cut it short (a wandering clock looks like one now and then) or a Start began a
+        new one (:meth:`restart_from_last`). A gap, a re-lock or a reset starts the count again."""
         return self._streak
 
     @property
