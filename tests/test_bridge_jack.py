@@ -225,11 +225,19 @@ def run_peer(jack_server, bridge, script, kill_after_s: float | None = None) -> 
     start = len(bridge.tap.log)
     recorder = PeerProcess(jack_server, f"rec{tag}", [["wait"]], record=True)
     clock = PeerProcess(jack_server, f"clk{tag}", script)
+    # A clock that is killed cannot report what it sent: a second recorder logs its pulses. (Not
+    # the first: when a client dies, JACK drops the mix of an input it fed for a cycle --
+    # "MidiBufferMixdown - invalid source buffer" -- and our note-offs in it with it.)
+    clock_rec = recorder if kill_after_s is None else PeerProcess(
+        jack_server, f"clkrec{tag}", [["wait"]], record=True
+    )  # fmt: skip
     try:
         jack_server.connect(clock.out_port, jack_port_name(IN_NAME))
-        jack_server.connect(clock.out_port, recorder.in_port)
+        jack_server.connect(clock.out_port, clock_rec.in_port)
         jack_server.connect(jack_port_name(OUT_NAME), recorder.in_port)
         recorder.go()
+        if clock_rec is not recorder:
+            clock_rec.go()
         clock.go()
         if kill_after_s is None:
             sent = clock.result().sent
@@ -240,9 +248,13 @@ def run_peer(jack_server, bridge, script, kill_after_s: float | None = None) -> 
         time.sleep(0.5)  # the bridge notices a dead clock after 8 pulses (>= 0.25 s)
         recorder.go()
         heard = recorder.result().heard
+        if clock_rec is not recorder:
+            clock_rec.go()
+            sent = [(t, m) for t, m in clock_rec.result().heard if not _ours(m)]
     finally:
         clock.kill()
         recorder.kill()
+        clock_rec.kill()
     events = []
     while True:
         try:
@@ -251,8 +263,7 @@ def run_peer(jack_server, bridge, script, kill_after_s: float | None = None) -> 
             break
     ours = list(bridge.tap.log[start:])
     heard_ours = [(t, tuple(m)) for t, m in heard if _ours(m)]
-    clock_log = sent if sent is not None else [(t, m) for t, m in heard if not _ours(m)]
-    return Take(ours, heard_ours, segments_of(clock_log), events)
+    return Take(ours, heard_ours, segments_of(sent), events)
 
 
 def on_grid(notes: list[tuple[float, float]], grid: int, slack_ticks: float = 2.5) -> list[int]:
