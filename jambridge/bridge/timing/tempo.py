@@ -175,9 +175,7 @@ class TempoModel:
 
     def restart_from_last(self) -> None:
         """Start a fresh window holding only the newest pulse; the period becomes the prior
-        (and is measured afresh: :attr:`measured_pulses` counts from 1 -- kept across a Start,
-        lost-pulse counting from the second pulse after it made the JACK clock-loss test leave
-        notes sounding in 2 of 4 runs, a cause not found)."""
+        (and is measured afresh: :attr:`measured_pulses` counts from 1)."""
         last = self.last_pulse
         if last is None or len(self._points) < 2:
             return
