@@ -193,6 +193,18 @@ def test_a_pulse_lost_right_after_a_wandering_clock_cut_the_window_short_is_coun
     assert f.pulse_tick == true_ticks - 1 and f.recovered == 1
 
 
+def test_a_pulse_lost_right_after_start_is_counted_when_the_clock_ran_before():
+    """A DAW that clocks while stopped: Start begins a new window (the grid may restart), but
+    the period measured before it stands, so a pulse lost in the first beat still counts."""
+    f, fd = make(120, jitter_s=JACK_QUANTUM_S)
+    fd.pulse(24)  # stopped: the tempo model measures the clock
+    fd.send(START)
+    fd.pulse(3)
+    fd.t += period_of(120)  # the fourth pulse after Start is lost on the way
+    fd.pulse(20)
+    assert f.pulse_tick == 23 and f.recovered == 1
+
+
 def test_a_stall_with_a_burst_after_it_loses_nothing():
     f, fd = playing(30)
     stall_end = fd.t + 3 * period_of(120)

@@ -175,13 +175,14 @@ class TempoModel:
 
     def restart_from_last(self) -> None:
         """Start a fresh window holding only the newest pulse; the period becomes the prior
-        (and is measured afresh: :attr:`measured_pulses` counts from 1)."""
+        and stays measured (:attr:`measured_pulses` keeps its count)."""
         last = self.last_pulse
         if last is None or len(self._points) < 2:
             return
+        streak = self._streak
         self._restart()
         self._points.append(last)
-        self._streak = 1
+        self._streak = streak
         self._fit()
         self._publish()
 
@@ -290,8 +291,8 @@ class TempoModel:
     @property
     def measured_pulses(self) -> int:
         """Pulses the period is measured from: the window's, and those before it when a tempo
-        change cut it short (a wandering clock looks like one now and then). A gap, a re-lock, a
-        Start (:meth:`restart_from_last`) or a reset starts the count again."""
+        change cut it short (a wandering clock looks like one now and then) or a Start began a
+        new one (:meth:`restart_from_last`). A gap, a re-lock or a reset starts it again."""
         return self._streak
 
     @property
