@@ -10,7 +10,7 @@ from collections import deque
 
 import pytest
 
-from jambridge.bench.jack import popen
+from jambridge.bench.jack import popen, wait_until
 from jambridge.bench.jack_clients import MidiDump
 from jambridge.bridge.session import BridgeConfig, BridgeSession
 from jambridge.errors import PortError
@@ -164,9 +164,7 @@ def test_a_session_counts_the_events_its_jack_port_wrote(jack_server, tmp_path):
     session.start()
     try:
         session.play()
-        deadline = time.monotonic() + 10.0
-        while (session.events_written or 0) < 48 and time.monotonic() < deadline:
-            time.sleep(0.05)  # at least two beats of clock pulses
+        wait_until(lambda: (session.events_written or 0) >= 48, 10.0)  # two beats of pulses
         running = session.events_written
     finally:
         session.stop()
