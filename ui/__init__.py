@@ -5,7 +5,9 @@ The library (``jambridge/``) never imports Qt; here, Qt-free modules hold the lo
 tested without a display, and the widgets only show values and report clicks:
 
 - no Qt: :mod:`~jambridge.ui.take_store` (the take history on disk), :mod:`~jambridge.ui.offline`
-  (generate / regenerate one track, the engine choice), :mod:`~jambridge.ui.timeline_model`
+  (generate / regenerate one track, the engine choice) and
+  :mod:`~jambridge.ui.offline_process` (which runs it in a process of its own),
+  :mod:`~jambridge.ui.timeline_model`
   (bars in the lanes, the view window, the playhead), :mod:`~jambridge.ui.gm_programs`;
 - Qt, no widgets: :mod:`~jambridge.ui.worker` (slow calls off the Qt thread),
   :mod:`~jambridge.ui.session_adapter` (the only module that talks to

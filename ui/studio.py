@@ -4,7 +4,9 @@ bar infill and the takes.
 Holds what is on show (the :class:`~jambridge.ui.timeline_model.BarTimeline`, the take in the
 lanes) and the prompt, and does every slow thing in a worker: preset and prompt files,
 generation, the take store. A
-single-thread worker for files keeps the store's operations in order; generation has its own.
+single-thread worker for files keeps the store's operations in order; generation has its own,
+which hands each call to the generation process (:mod:`~jambridge.ui.offline_process`): the
+bridge's real-time work in this process never waits for the model.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from jambridge.ui.offline import (
     prompt_report,
     regenerate_track,
 )
+from jambridge.ui.offline_process import OFFLINE
 from jambridge.ui.presets_panel import PresetEntry
 from jambridge.ui.take_store import Take, TakeStore, Undone
 from jambridge.ui.timeline_model import BarTimeline
@@ -140,7 +143,7 @@ class Studio(QObject):
             title += f" {mode} {prompt_name(request.prompt).rsplit('.', 1)[0]}"
         self._set_busy(True)
         self.engine.submit(
-            lambda: generate_song(request),
+            lambda: OFFLINE.call(generate_song, request),
             lambda r: self._generated(r, "generated", title),
             self._failed,
             "generate",
@@ -162,7 +165,7 @@ class Studio(QObject):
             return
         self._set_busy(True)
         self.engine.submit(
-            lambda: regenerate_track(song, request, role),
+            lambda: OFFLINE.call(regenerate_track, song, request, role),
             lambda r: self._generated(r, "regenerated", f"{request.preset.name} new {role}"),
             self._failed,
             f"regenerate {role}",
@@ -177,7 +180,7 @@ class Studio(QObject):
         span = f"bar {bars.start + 1}" if len(bars) == 1 else f"bars {bars.start + 1}-{bars.stop}"
         self._set_busy(True)
         self.engine.submit(
-            lambda: infill_bars(song, request, role, bars),
+            lambda: OFFLINE.call(infill_bars, song, request, role, bars),
             lambda r: self._generated(
                 r,
                 "infilled",

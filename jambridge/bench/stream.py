@@ -17,6 +17,7 @@ case: the model or procedural engine busy in the app's worker while the bridge p
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -41,6 +42,27 @@ class Gap(NamedTuple):
     process_cpu_ms: float  # the whole process's CPU time in it
 
 
+class GcPauses:
+    """The garbage collector's pauses in this process while installed (``gc.callbacks``): each
+    holds the GIL, which the bridge's real-time thread and JACK callbacks wait for."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self.full = 0  # collections of the oldest generation
+        self._began = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+            return
+        self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._began) * 1000)
+        self.full += info["generation"] == 2
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+
 def _clocks() -> tuple[float, float, float]:
     return time.perf_counter(), time.thread_time(), time.process_time()
 
@@ -56,6 +78,7 @@ class _Probe:
         self.gaps: list[Gap] = []
         self.generations = 0
         self.t_end: float | None = None  # None: not measuring yet
+        self.pauses: GcPauses | None = None  # the collector's, while measuring
         self._last = _clocks()
         self.beat = QTimer()
         self.beat.setInterval(BEAT_MS)
@@ -97,6 +120,7 @@ class _Probe:
             else:
                 QTimer.singleShot(50, self._begin)
             return
+        self.pauses = GcPauses()
         self._last = _clocks()
         self.t_end = self._last[0] + self.seconds
         if self.generate_every:
@@ -119,6 +143,7 @@ def _child(args: argparse.Namespace) -> int:
     status = window.live.adapter.status()
     bars = window.live.bars_played
     session = getattr(window.live.adapter, "_session", None)
+    waited = getattr(session, "output_longest_wait_ms", None)  # JACK-Client, while it is open
     errors = window.messages.errors()
     window.live.stop()
     window.live.adapter.wait(10_000)
@@ -128,7 +153,9 @@ def _child(args: argparse.Namespace) -> int:
         raise SystemExit(f"the bridge did not stream: {errors}")
     extra = {"bars_played": bars, "offline_generations": probe.generations,
              "underruns": getattr(status, "underruns", None), "errors": errors,
-             "events_written": written}  # fmt: skip
+             "events_written": written, "output_longest_wait_ms": waited,
+             "gc_longest_ms": probe.pauses and round(probe.pauses.longest_ms, 2),
+             "gc_full": probe.pauses and probe.pauses.full}  # fmt: skip
     print(json.dumps(_summary(args, probe.gaps, extra)), flush=True)
     return 0
 

@@ -146,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
         + f"; events written {result['events_written']}, recorded {result['events_recorded']}, "
         f"lost {result['events_lost']}; xruns {result['jack_xruns']}; underruns "
         f"{result['app'].get('underruns')}; Qt max gap {result['app'].get('max_gap_ms')} ms; "
+        f"our output's longest wait {result['app'].get('output_longest_wait_ms')} ms, the "
+        f"collector's longest pause {result['app'].get('gc_longest_ms')} ms; "
         f"target p99 <= {TARGET_P99_MS} ms and 0 lost: {'met' if result['ok'] else 'missed'}"
     )
     if args.json:

@@ -78,6 +78,13 @@ class EventDispatch:
             return self._written_closed
         return (self._written_closed or 0) + written
 
+    @property
+    def output_longest_wait_ms(self) -> float | None:
+        """The longest time between two cycles of the output port's callback (None: a port
+        that does not measure it, python-rtmidi's): over a JACK period, JACK dropped cycles."""
+        wait = getattr(self._out, "longest_wait_s", None)
+        return round(wait * 1000, 3) if isinstance(wait, float) else None
+
     def _close_out(self) -> None:
         """Close the output port (keeping its count of events written)."""
         if self._out is None:

@@ -11,16 +11,15 @@ events. Threads and processes it runs:
   disk (captures) and the app; ports watched; a JACK server that went away reconnected
   (:mod:`~jambridge.bridge.io.reconnect`).
 
-``sys.setswitchinterval`` is lowered while a session runs (restored on stop): when another
-thread of this process (Qt, the dispatcher) holds the GIL, the real-time thread gets it back
-within half a millisecond instead of five.
+While a session runs, the GIL is handed over within half a millisecond and the garbage
+collector leaves the objects that were there at the start alone (:mod:`~jambridge.bridge.gil`):
+the real-time thread and the JACK callbacks wait for it.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +34,7 @@ from jambridge.bridge.events import (
     BridgeEvent,
     BridgeStatus,
 )
+from jambridge.bridge.gil import GilTuning
 from jambridge.bridge.io.opening import PortWatch, new_watch, open_input, open_output
 from jambridge.bridge.io.ports import InPort, OutPort, choose_api
 from jambridge.bridge.io.reconnect import JackReconnect
@@ -154,7 +154,7 @@ class BridgeSession(JackReconnect):
         self.preset: Preset | None = None
         self._dispatcher: threading.Thread | None = None
         self._running = False
-        self._old_switch: float | None = None
+        self._gil = GilTuning(self.config.switch_interval_s)
         self.captures: list[Path] = []
         folder = Path(self.config.capture_dir) if self.config.capture_dir else None
         self.capture_writer = CaptureWriter(folder)  # the dispatcher's (then stop()'s) alone
@@ -175,6 +175,7 @@ class BridgeSession(JackReconnect):
         ccmap = CcMap.load(cfg.ccmap) if cfg.ccmap else CcMap()
         channels = dict(cfg.channels or {r: self.preset.tracks[r].channel - 1 for r in ROLES})
         ctl.check_channels(channels)  # the preset's own may collide
+        self._gil.enter()  # before any JACK client opens: its collection holds the GIL ~12 ms
         try:
             if self._out is None or self._connect_input:  # a port to open: on which API?
                 api = self.api = choose_api(cfg.midi_api)
@@ -207,10 +208,9 @@ class BridgeSession(JackReconnect):
             )
         except BaseException:
             self._close_io()
+            self._gil.leave()
             raise
         self._generator_pid = getattr(self._generator, "pid", None)
-        self._old_switch = sys.getswitchinterval()
-        sys.setswitchinterval(cfg.switch_interval_s)
         self._running = True
         self.scheduler.start()
         self._dispatcher = threading.Thread(
@@ -240,9 +240,7 @@ class BridgeSession(JackReconnect):
             self._drain_events()
             self._last_capture_try()
         self._close_io()
-        if self._old_switch is not None:
-            sys.setswitchinterval(self._old_switch)
-            self._old_switch = None
+        self._gil.leave()
 
     def _close_io(self) -> None:
         self._close_ports()

@@ -165,6 +165,11 @@ class JackMidiOut(_JackPort):
         self._seq = 0  # the callback's tie-break (hand-over order)
         self.late = 0  # events whose time had passed when their cycle was written
         self.written = 0
+        # the longest time between the starts of two of its cycles (from the third): a stretch
+        # the callback could not run (the GIL held, the CPU taken); over a period, JACK dropped
+        # the cycles in it and what they would have written
+        self.longest_wait_s = 0.0
+        self._entered = 0.0
         super().__init__(client_name, True, port, gone)
 
     def send_at(self, msg: list[int] | bytes, t: float) -> None:
@@ -187,6 +192,10 @@ class JackMidiOut(_JackPort):
 
     def _process(self, frames: int) -> None:
         self.cycles += 1
+        now = time.monotonic()
+        if now - self._entered > self.longest_wait_s and self.cycles > 2:
+            self.longest_wait_s = now - self._entered
+        self._entered = now
         handed, heap = self._handed, self._heap
         while handed:
             item = handed.popleft()
