@@ -11,7 +11,10 @@ thread's CPU clock) and the whole process (``worst_gap_process_cpu_ms``: the app
 threads included -- the bridge, the generator's pipe, a worker). A long gap with little CPU of
 our own is the OS giving the core to other processes, not the app holding the Qt thread. With
 ``--generate-every`` an offline generation runs every that many seconds on top (the worst
-case: the model or procedural engine busy in the app's worker while the bridge plays).
+case: the model or procedural engine busy in the app's generation process while the bridge
+plays). Also reported: the longest wait between two cycles of the bridge's JACK output
+(``output_longest_wait_ms``; over a period, JACK dropped cycles) and the garbage collector's
+longest pause while measuring (``gc_longest_ms``): both hold up the real-time work.
 """
 
 from __future__ import annotations

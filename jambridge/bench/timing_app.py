@@ -6,15 +6,18 @@ streams and the model generates, notes measured in JACK frames.
 
 A private JACK server (dummy driver); in a child process with user folders of its own, the real
 window (Qt offscreen unless ``QT_QPA_PLATFORM`` says otherwise) with the external clock and the
-model engine, streaming, and an offline generation every ``--generate-every`` seconds in the
-app's worker (:mod:`jambridge.bench.stream` is the child: its Qt-thread gaps come back too).
+model engine, streaming, and the window's Generate every ``--generate-every`` seconds (in the
+app's generation process). :mod:`jambridge.bench.stream` is the child: its Qt-thread gaps
+come back too.
 ``jack_midi_clock`` (no jitter) plays into "JamBridge In"; a JACK-Client recorder in this process
 takes the clock and "JamBridge Out" by server frame. All of it on the same cores.
 
 Reported: the absolute onset error of every note against the ideal the recorded pulses put its
 tick at (:func:`~jambridge.bench.onset_errors.local_errors`; target p99 <= 0.5 ms at period 256),
 notes lost on the way (events our output port wrote into JACK cycles minus the events the
-recorder got from it; target 0), xruns, underruns, and the child's Qt responsiveness.
+recorder got from it; target 0), xruns, underruns, and the child's Qt responsiveness, its
+output's longest wait between JACK cycles and its garbage collector's longest pause (what
+held the real-time work up when events were lost).
 """
 
 from __future__ import annotations
