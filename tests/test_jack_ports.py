@@ -166,10 +166,25 @@ def test_a_session_counts_the_events_its_jack_port_wrote(jack_server, tmp_path):
         session.play()
         wait_until(lambda: (session.events_written or 0) >= 48, 10.0)  # two beats of pulses
         running = session.events_written
+        waited = session.output_longest_wait_ms
     finally:
         session.stop()
     assert running is not None and running >= 48
     assert session.events_written is not None and session.events_written >= running
+    assert waited is not None and waited > 0  # measured by this port (rtmidi's: None)
+
+
+def test_the_output_measures_how_long_its_callback_waited_for_the_gil(jack_server, ports):
+    """A thread that holds the GIL (a C loop: no switch interval cuts it) keeps the output's
+    process callback from running; the longest wait between its cycles shows it."""
+    out, _ = ports
+    assert wait_until(lambda: out.cycles > 10, 5.0)
+    began = time.monotonic()
+    sum(range(20_000_000))  # one C call: the GIL is not handed over until it returns
+    held = time.monotonic() - began
+    time.sleep(0.1)  # the callback runs again
+    period = out.blocksize / out.rate
+    assert held > 0.05 and out.longest_wait_s >= held - 2 * period
 
 
 _STALLED_SENDER = """
