@@ -120,3 +120,27 @@ def test_a_childs_user_folders_are_private_and_ours_are_untouched(tmp_path, monk
     assert env["XDG_DATA_HOME"] == str(tmp_path / "data")
     assert env["XDG_CONFIG_HOME"] == str(tmp_path / "config")
     assert os.environ["XDG_DATA_HOME"] == "/home/user/.local/share"
+
+
+def test_a_server_that_stops_answering_is_one_line_from_the_benchmark(monkeypatch, capsys):
+    """A stuck jackd (``jack_lsp`` times out) is a PortError, and a benchmark that meets one
+    exits 1 with its message on one line, not a traceback."""
+    from jambridge.bench import cli
+
+    def stuck(*cmd, **kw):
+        raise jack.subprocess.TimeoutExpired(cmd, kw.get("timeout", 10.0))
+
+    server = jack.JackServer()  # never started: jack_lsp is the stuck one below
+    monkeypatch.setattr(jack.subprocess, "run", stuck)
+    with pytest.raises(PortError, match="did not answer in 10 s"):
+        server.ports()
+    monkeypatch.setattr(cli, "bench_tools_missing", lambda: None)
+    p = cli.parser("timing_app", "a benchmark", period=256)
+
+    def bench(_args):
+        server.wait_for_port("JamBridge Out:JamBridge Out", timeout_s=0.1)
+        return 0
+
+    assert cli.run(p, [], bench) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "did not answer in 10 s (stuck)" in err

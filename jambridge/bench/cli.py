@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, ClassVar, Protocol
 
 from jambridge.bench.jack import bench_tools_missing
+from jambridge.errors import JamBridgeError
 
 
 def parser(module: str, doc: str, period: int) -> argparse.ArgumentParser:
@@ -39,14 +41,19 @@ def run(
     benchmark: Callable[[argparse.Namespace], int],
 ) -> int:
     """Add ``--json``, parse ``argv`` and run ``benchmark``; exit code 2 (and what is missing)
-    when the JACK tools are not installed."""
+    when the JACK tools are not installed, 1 (and the message) when it raises a JamBridgeError
+    (a server that did not answer, an app that did not start)."""
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args(argv)
     missing = bench_tools_missing()
     if missing:
         print(missing)
         return 2
-    return benchmark(args)
+    try:
+        return benchmark(args)
+    except JamBridgeError as err:  # a server or app that failed: one line, not a traceback
+        print(f"{p.prog}: {err}", file=sys.stderr)
+        return 1
 
 
 class Result(Protocol):

@@ -185,7 +185,16 @@ class JackServer:
         )
 
     def ports(self) -> list[str]:
-        return [p for p in self.run("jack_lsp").stdout.splitlines() if p.strip()]
+        """The server's ports (``jack_lsp``).
+
+        Raises:
+            PortError: the server did not answer (stuck).
+        """
+        try:
+            listed = self.run("jack_lsp").stdout
+        except subprocess.TimeoutExpired as err:
+            raise PortError(f"the JACK server did not answer in {err.timeout:g} s (stuck)") from err
+        return [p for p in listed.splitlines() if p.strip()]
 
     def wait_for_port(self, port: str, timeout_s: float = 10.0) -> None:
         if not wait_until(lambda: port in self.ports(), timeout_s):
