@@ -46,8 +46,8 @@ class Gap(NamedTuple):
 
 
 class GcPauses:
-    """The garbage collector's pauses in this process while installed (``gc.callbacks``): each
-    holds the GIL, which the bridge's real-time thread and JACK callbacks wait for."""
+    """The garbage collector's pauses in this process from now to its end (``gc.callbacks``):
+    each holds the GIL, which the bridge's real-time thread and JACK callbacks wait for."""
 
     def __init__(self) -> None:
         self.longest_ms = 0.0
@@ -61,9 +61,6 @@ class GcPauses:
             return
         self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._began) * 1000)
         self.full += info["generation"] == 2
-
-    def close(self) -> None:
-        gc.callbacks.remove(self._on_gc)
 
 
 def _clocks() -> tuple[float, float, float]:

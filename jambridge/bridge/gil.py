@@ -10,7 +10,7 @@ Two things in the same process hold it for milliseconds:
 * a full (generation 2) garbage collection, which walks every object the process holds. In the
   app (Qt, onnxruntime, the takes) one took 11.2-12.6 ms, and our JACK output's callback
   waited 13-17 ms at the same moment, 3 periods at 256 frames: JACK dropped the cycles, the DAW
-  lost 4 of ~1,660 notes in 2 of 3 runs of ``python -m jambridge.bench.timing_app``. So the
+  lost 4 of ~1,660 events in 2 of 3 runs of ``python -m jambridge.bench.timing_app``. So the
   session collects once as it starts and then freezes what is there (``gc.freeze``): the
   process's modules, the window and the model are moved out of the collector's reach, and
   later collections walk only what was made since.
