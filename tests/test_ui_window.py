@@ -15,6 +15,7 @@ from PyQt6.QtCore import Qt
 from jambridge.live_options import DEFAULTS, LiveOptions
 from jambridge.music import ROLES, Song
 from jambridge.preset import load_preset, user_preset_dir
+from tests.support.pids import running
 from tests.support.ui_fixtures import click_generate
 
 pytest_plugins = ["tests.support.ui_fixtures"]  # the window fixtures
@@ -251,3 +252,36 @@ def test_the_clock_picker_offers_link_and_its_tempo_box(qtbot, window):
     box.setCurrentIndex(clocks.index("link"))  # Link's tempo is ours to propose
     assert window.transport.bpm_box.isEnabled()
     assert "Ableton Link" in [box.itemText(i) for i in range(box.count())]
+
+
+def _generation_children() -> list[int]:
+    """Process ids of the app's generation process (none when it is not started)."""
+    from jambridge.ui.offline_process import OFFLINE
+
+    pool = OFFLINE._pool
+    return [p.pid for p in (getattr(pool, "_processes", None) or {}).values()]
+
+
+def test_closing_the_window_ends_a_generation_under_way(qtbot, window):
+    """Quitting never waits for a generation: its process is killed, and the next window's
+    generation starts another."""
+    from jambridge.bench.jack import wait_until
+
+    window.generator.bars_box.setValue(64)
+    window.generate()
+    qtbot.waitUntil(lambda: window.studio.generating and bool(_generation_children()))
+    pids = _generation_children()
+    window.close()
+    assert wait_until(lambda: not any(running(p) for p in pids), timeout_s=5)
+    qtbot.waitUntil(lambda: not window.studio.generating, timeout=WAIT_MS)  # the worker is free
+
+
+def test_regenerate_while_a_generation_runs_says_so(qtbot, window):
+    generate(qtbot, window)
+    window.generator.bars_box.setValue(64)
+    window.generate()
+    assert window.studio.generating
+    qtbot.mouseClick(window.lanes["bass"].regen_button, Qt.MouseButton.LeftButton)
+    level, text = window.messages.history[-1]
+    assert level == "info" and text.endswith("a generation is under way: try again when it is done")
+    qtbot.waitUntil(lambda: not window.studio.generating, timeout=WAIT_MS)

@@ -234,8 +234,10 @@ class MainWindow(QMainWindow):
             lane.set_live(running)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Closing stops the bridge first (every note ends), then waits for file work."""
+        """Closing stops the bridge first (every note ends), ends a generation under way,
+        then waits for file work."""
         self.live.stop()
         self.live.adapter.wait(5000)
+        self.studio.stop_generation()
         self.studio.wait(5000)
         super().closeEvent(event)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jambridge.errors import EngineError, JamBridgeError
 from jambridge.generation import ENGINES, generate
-from jambridge.live_options import AUTO, resolve_engine
+from jambridge.live_options import AUTO, model_problem, resolve_engine
 from jambridge.music import ROLES, Song
 from jambridge.preset import Preset
 from jambridge.prompt import Prompt, prompt_warnings, report_lines
@@ -118,15 +118,15 @@ def infill_bars(song: Song, request: GenerateRequest, role: str, bars: range) ->
 
     if request.engine == "procedural":
         raise EngineError("bar infill needs the model: choose the model as the engine")
-    engine, note = resolve_engine(request.engine, request.model)
-    if engine != "model":
-        raise EngineError(f"bar infill needs the model; {note}")
+    problem = model_problem(request.model)
+    if problem is not None:
+        raise EngineError(f"bar infill needs the model, and it is not available: {problem}")
     gen = BarGenerator(open_model(request.model), seed=request.seed)
     settings = replace(settings_for(request.preset), controls={})  # the song's own, as the CLI
     style = song.style or request.preset.style
     groove = {role: request.preset.grooves()[role]}
     filled = infill_song(gen, song, bars, (role,), settings, style=style, grooves=groove)
-    return GenerateResult(filled, engine, request.seed)
+    return GenerateResult(filled, "model", request.seed)
 
 
 def prompt_report(prompt: Prompt) -> str:

@@ -156,7 +156,10 @@ class Studio(QObject):
         if song is None:
             self.error.emit("nothing to regenerate yet: generate a clip first")
             return None
-        return None if self.generating else song
+        if self.generating:
+            self.info.emit("a generation is under way: try again when it is done")
+            return None
+        return song
 
     def regenerate(self, request: GenerateRequest, role: str) -> None:
         """Draw ``role``'s track of the song on show afresh; the others stay as they are."""
@@ -303,6 +306,12 @@ class Studio(QObject):
         if take is None or (role is not None and role not in take.roles):
             return None
         return self.store.midi_path(take, role)
+
+    def stop_generation(self) -> None:
+        """End a generation under way (the window is closing): its process is killed, and the
+        next generation starts a new one."""
+        if self.generating:
+            OFFLINE.close()
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Block until both workers are idle (shutdown and tests only)."""
