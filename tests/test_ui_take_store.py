@@ -109,6 +109,14 @@ def test_bad_takes_are_refused_with_a_clear_error(tmp_path):
         song_from_data({"tracks": [{"role": "bass"}]})
 
 
+def test_a_takes_folder_that_is_a_file_says_so(tmp_path):
+    root = tmp_path / "takes"
+    root.write_text("not a folder")
+    with pytest.raises(DataError, match=r"cannot write a take to .*takes: it is a file"):
+        TakeStore(root).add(pattern_song(1), "generated", "x")
+    assert root.read_text() == "not a folder"  # nothing lost
+
+
 def test_delete_removes_the_take_from_the_history(tmp_path):
     store = TakeStore(tmp_path)
     take = store.add(pattern_song(1), "generated", "bye")

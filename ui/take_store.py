@@ -327,6 +327,8 @@ class TakeStore:
     def _new_folder(self) -> tuple[int, Path]:
         """The next id whose folder does not exist yet, and that folder, created."""
         take_id = self._next_id
+        if self.root.exists() and not self.root.is_dir():
+            raise DataError(f"cannot write a take to {self.root}: it is a file, not a folder")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             while take_id <= MAX_TAKE_ID:
