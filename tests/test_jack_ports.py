@@ -35,15 +35,6 @@ def ports(jack_server):
         out.close()
 
 
-def _wait(cond, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
-
-
 def test_ports_have_the_names_rtmidi_gave_them(jack_server, ports):
     names = set(jack_server.ports())
     assert {OUT, IN} <= names
@@ -60,7 +51,7 @@ def test_output_lands_on_the_frame_of_its_time(jack_server, ports):
     times = [start + k * 0.0371 for k in range(24)]  # off any period grid
     for k, t in enumerate(times):
         out.send_at([0x90, 40 + k, 100], t)
-    _wait(lambda: out.written == len(times) and midi_in.pending() >= len(times), 3.0)
+    wait_until(lambda: out.written == len(times) and midi_in.pending() >= len(times), 3.0)
     got = {m[1] - 40: stamp for stamp, m in midi_in.poll(time.monotonic())}
     frame_s = 1.0 / jack_server.rate
     off = [k for k, stamp in got.items() if abs(stamp - times[k]) > frame_s * 1.01]
@@ -75,7 +66,7 @@ def test_a_message_sent_now_goes_in_the_next_cycle(jack_server, ports):
     time.sleep(0.2)
     sent = time.monotonic()
     out.send([0xB0, 7, 100])
-    assert _wait(midi_in.pending, 2.0)
+    assert wait_until(midi_in.pending, 2.0)
     ((stamp, msg),) = midi_in.poll(time.monotonic())
     assert msg == [0xB0, 7, 100]
     assert stamp - sent < 0.5  # the next cycle, not later
@@ -105,7 +96,7 @@ def test_input_frames_match_an_independent_recorder(jack_server, ports):
         jack_server.connect("jack_midi_clock:mclk_out", dump.port)
         transport.stdin.write("play\n")
         transport.stdin.flush()
-        assert _wait(lambda: midi_in.pending() >= 60, 10.0)  # ~ 2.5 beats
+        assert wait_until(lambda: midi_in.pending() >= 60, 10.0)  # ~ 2.5 beats
         transport.stdin.write("stop\nquit\n")
         transport.stdin.flush()
         time.sleep(0.3)
@@ -222,7 +213,7 @@ def test_an_unterminated_sysex_event_swallows_nothing_after_it(jack_server, port
     for _ in range(3):
         out.send([0xF8])
     out.send([0x90, 40, 100])
-    assert _wait(lambda: midi_in.pending() >= 5, 2.0)
+    assert wait_until(lambda: midi_in.pending() >= 5, 2.0)
     got = [m for _, m in midi_in.poll(time.monotonic())]
     assert got[-4:] == [[0xF8], [0xF8], [0xF8], [0x90, 40, 100]]
 
