@@ -31,7 +31,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from jambridge.bridge.playback.streaming import GENERATOR_NICE
+from jambridge.bridge.playback.streaming import lower_priority
 from jambridge.errors import EngineError
 
 T = TypeVar("T")
@@ -53,9 +52,7 @@ def _child_init() -> None:
     """In the child, before any call: below the app in CPU priority, and Ctrl-C in the
     terminal is the app's to handle (the child ends with it). SIGINT came blocked from the
     parent (:func:`_sigint_blocked`), so a Ctrl-C while the child started is dropped here."""
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(GENERATOR_NICE)
+    lower_priority()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

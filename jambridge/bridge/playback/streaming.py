@@ -54,11 +54,17 @@ WINDOW = 2  # messages the child may have unanswered: the bar it makes and the n
 # -- the child process -------------------------------------------------------------------------
 
 
-def _child_main(conn: Connection, spec: SourceSpec) -> None:
-    """Generator process: build the source, then answer requests until told to stop."""
+def lower_priority() -> None:
+    """In a generator process: run below the scheduler's process (``nice``), where the OS
+    allows it."""
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(GENERATOR_NICE)
+
+
+def _child_main(conn: Connection, spec: SourceSpec) -> None:
+    """Generator process: build the source, then answer requests until told to stop."""
+    lower_priority()
     t0 = time.perf_counter()
     try:
         source = RiffJam(build_source(spec), spec.seed)
